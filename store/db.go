@@ -1,0 +1,252 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	// The four drivers register themselves with database/sql.
+	_ "github.com/go-sql-driver/mysql"
+	_ "github.com/jackc/pgx/v5/stdlib"
+	_ "github.com/microsoft/go-mssqldb"
+	_ "modernc.org/sqlite"
+)
+
+// DB is a flowstore database handle: a bun.DB plus the dialect, the clock and
+// the logger every store shares. It is safe for concurrent use; open one per
+// database and share it.
+type DB struct {
+	bun        *bun.DB
+	dialect    Dialect
+	clock      func() time.Time
+	logger     *slog.Logger
+	maxRetries int
+	owned      bool // Close closes the pool only if Open created it
+}
+
+// Option configures Open and New.
+type Option func(*config)
+
+type config struct {
+	clock      func() time.Time
+	logger     *slog.Logger
+	maxRetries int
+}
+
+// WithClock replaces time.Now as the source of every timestamp flowstore
+// writes (tests use it to control time; see DB.Now).
+func WithClock(now func() time.Time) Option {
+	return func(c *config) {
+		if now != nil {
+			c.clock = now
+		}
+	}
+}
+
+// WithLogger sets the logger for warnings such as a suppressed commit.
+// The default is slog.Default().
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) {
+		if l != nil {
+			c.logger = l
+		}
+	}
+}
+
+// WithMaxRetries sets how many times InTx runs a transaction again after a
+// retryable error (deadlock, serialization failure, SQLITE_BUSY). Default 5;
+// 0 disables retries.
+func WithMaxRetries(n int) Option {
+	return func(c *config) {
+		if n >= 0 {
+			c.maxRetries = n
+		}
+	}
+}
+
+func newConfig(opts []Option) config {
+	c := config{clock: time.Now, logger: slog.Default(), maxRetries: 5}
+	for _, o := range opts {
+		o(&c)
+	}
+	return c
+}
+
+// Open connects to the database a DSN names (see ParseDSN for the forms) and
+// checks that it answers. It does not migrate; call Migrate.
+func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
+	target, err := ParseDSN(dsn)
+	if err != nil {
+		return nil, err
+	}
+	sqldb, err := sql.Open(target.Driver, target.DriverDSN)
+	if err != nil {
+		return nil, fmt.Errorf("flowstore: open %s: %w", target.Dialect, err)
+	}
+	if target.Memory {
+		// An in-memory SQLite database vanishes with its last connection and
+		// shared-cache locks do not wait for each other: one connection,
+		// kept forever, serialises everything.
+		sqldb.SetMaxOpenConns(1)
+		sqldb.SetConnMaxLifetime(0)
+		sqldb.SetConnMaxIdleTime(0)
+	}
+	if err := ping(ctx, sqldb, target.Dialect); err != nil {
+		_ = sqldb.Close()
+		return nil, fmt.Errorf("flowstore: connect to %s database %s: %w", target.Dialect, redact(dsn), err)
+	}
+	db := newDB(bun.NewDB(sqldb, BunDialect(target.Dialect)), target.Dialect, opts)
+	db.owned = true
+	return db, nil
+}
+
+// ping checks the connection. A new SQLite connection switches the file to
+// WAL, which needs a moment of exclusive access; when several processes open
+// one file at once that step can report SQLITE_BUSY without waiting, so it is
+// retried for a few seconds.
+func ping(ctx context.Context, sqldb *sql.DB, d Dialect) error {
+	deadline := time.Now().Add(10 * time.Second)
+	for attempt := 0; ; attempt++ {
+		err := Classify(d, sqldb.PingContext(ctx))
+		if err == nil || d != SQLite || !IsRetryable(err) || time.Now().After(deadline) {
+			return err
+		}
+		if werr := sleepBackoff(ctx, attempt); werr != nil {
+			return err
+		}
+	}
+}
+
+// New adopts a bun handle the host application already has. The dialect is
+// taken from it. Close does not close the adopted pool. For SQL Server and
+// MySQL the host's bun dialect writes times as it likes; flowstore normalises
+// every time it writes to UTC first, so that is harmless.
+func New(b *bun.DB, opts ...Option) (*DB, error) {
+	if b == nil {
+		return nil, fmt.Errorf("%w: nil *bun.DB", ErrInvalid)
+	}
+	d, err := dialectOf(b.Dialect())
+	if err != nil {
+		return nil, err
+	}
+	return newDB(b, d, opts), nil
+}
+
+func newDB(b *bun.DB, d Dialect, opts []Option) *DB {
+	c := newConfig(opts)
+	return &DB{bun: b, dialect: d, clock: c.clock, logger: c.logger, maxRetries: c.maxRetries}
+}
+
+// Dialect reports which SQL dialect the database speaks.
+func (db *DB) Dialect() Dialect { return db.dialect }
+
+// Bun returns the underlying bun handle, for queries flowstore does not offer.
+func (db *DB) Bun() *bun.DB { return db.bun }
+
+// SQL returns the underlying database/sql pool.
+func (db *DB) SQL() *sql.DB { return db.bun.DB }
+
+// Logger returns the logger the stores write warnings to.
+func (db *DB) Logger() *slog.Logger { return db.logger }
+
+// Now returns the current time from the configured clock, in UTC, truncated to
+// microseconds — the precision every dialect stores.
+func (db *DB) Now() time.Time { return UTC(db.clock()) }
+
+// Close closes the connection pool if Open created it.
+func (db *DB) Close() error {
+	if !db.owned {
+		return nil
+	}
+	return db.bun.Close()
+}
+
+// Handle returns a Handle bound to the database (each statement in its own
+// implicit transaction).
+func (db *DB) Handle() Handle { return Handle{db: db} }
+
+// UTC normalises a time the way flowstore stores it: UTC, microsecond
+// precision. A zero time stays zero.
+func UTC(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return t.UTC().Truncate(time.Microsecond)
+}
+
+// Begin opens a transaction and returns it as a Session. The caller must end
+// it with Commit or Rollback; InTx does that for you and is usually better.
+// The context given here stays attached to the transaction: database/sql
+// rolls it back if that context is cancelled.
+func (db *DB) Begin(ctx context.Context) (*Session, error) {
+	tx, err := db.bun.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("flowstore: begin: %w", Classify(db.dialect, err))
+	}
+	return &Session{db: db, tx: tx}, nil
+}
+
+// InTx runs fn in a transaction and commits it if fn returns nil. It rolls
+// back if fn returns an error or panics (the panic is re-raised), and runs fn
+// again — at most WithMaxRetries times, with a short growing pause — when the
+// error is retryable. fn must therefore not have side effects outside the
+// transaction that cannot be repeated.
+//
+// The session is suppressed while fn runs: InTx owns the transaction, so a
+// Commit from inside fn only logs a warning, and a Rollback marks the session
+// rollback-only, which makes InTx roll back and return ErrRollbackOnly.
+func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context, s *Session) error) error {
+	var err error
+	for attempt := 0; ; attempt++ {
+		err = db.runOnce(ctx, fn)
+		if err == nil || !IsRetryable(err) || attempt >= db.maxRetries {
+			return err
+		}
+		if werr := sleepBackoff(ctx, attempt); werr != nil {
+			return errors.Join(err, werr)
+		}
+	}
+}
+
+func (db *DB) runOnce(ctx context.Context, fn func(ctx context.Context, s *Session) error) (err error) {
+	s, err := db.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	restore := s.Suppress()
+	defer func() {
+		if p := recover(); p != nil {
+			_ = s.tx.Rollback()
+			panic(p)
+		}
+	}()
+	err = fn(ctx, s)
+	restore()
+	if err != nil {
+		if rbErr := s.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
+			err = errors.Join(err, rbErr)
+		}
+		return Classify(db.dialect, err)
+	}
+	return s.Commit()
+}
+
+// sleepBackoff waits a little longer after each failed attempt, with jitter
+// so that two transactions that deadlocked do not collide again in step.
+func sleepBackoff(ctx context.Context, attempt int) error {
+	d := time.Duration(1<<min(attempt, 6)) * 2 * time.Millisecond
+	d += time.Duration(time.Now().UnixNano() % int64(d))
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

@@ -1,0 +1,72 @@
+// Package store is the foundation of flowstore: it opens databases of four
+// dialects, owns the schema and its migrations, defines the error sentinels,
+// and provides the Session — one transaction that many stores share.
+//
+// # Opening
+//
+//	db, err := store.Open(ctx, "sqlite:flowstore.db") // or postgres://, sqlserver://, mysql://
+//	if err != nil { … }
+//	defer db.Close()
+//	if err := db.Migrate(ctx); err != nil { … }
+//
+// Open accepts flowstore DSNs and the SQLAlchemy URLs OpenOrchestrator users
+// already have (see ParseDSN). New adopts a *bun.DB the host application
+// already owns. Every time flowstore writes comes from the DB's clock
+// (WithClock), in UTC, truncated to microseconds (UTC).
+//
+// # Schema
+//
+// The schema is hand-written per dialect and embedded: every table of the
+// reference systems, with their exact table and column names —
+// OpenOrchestrator (Triggers, Scheduled_Triggers, Queue_Triggers,
+// Single_Triggers, Queues, Logs, Constants, Credentials, and its later
+// Schedulers table), ContainerOps V1 (workflow, stage, action, their *_log run
+// copies, workflow_sequence, workflow_var(_log), event, event_definition,
+// event_json, outcome, timer, service, serivce_definition, component,
+// user_setting), Kogito (process_instances, correlation_instances and the later
+// business_key_mapping and event_types) and WFO orchestrator-core (processes,
+// process_steps, input_states, workflows, products and product blocks,
+// resource types, fixed inputs, subscriptions and their instance trees,
+// engine_settings). Migrate applies it under a database-native lock;
+// SchemaSQL prints it for DBAs. Our own bookkeeping lives in
+// flowstore_migrations. Extras each package adds are listed in that package's
+// documentation.
+//
+// Column types per dialect: UUIDs are uuid / uniqueidentifier / TEXT /
+// CHAR(36); times timestamptz / datetime2(6) / DATETIME (text) / DATETIME(6);
+// bytes bytea / varbinary(max) / BLOB / LONGBLOB; booleans boolean / bit /
+// INTEGER / TINYINT(1). On SQLite a varchar(n) is TEXT with a CHECK constraint
+// on its length, so every dialect refuses an over-long value the same way.
+//
+// # Sessions
+//
+// A Session is one transaction that satisfies bun.IDB. Stores bind to it with
+// WithTx(s), so writes of several stores commit together:
+//
+//	err := db.InTx(ctx, func(ctx context.Context, s *store.Session) error {
+//		// queue.New(db).WithTx(s).Enqueue(...); constants.WithTx(s).Set(...)
+//		return nil
+//	})
+//
+// InTx commits when fn returns nil, rolls back on an error or a panic, and
+// retries retryable errors (deadlock victims, serialization failures,
+// SQLITE_BUSY). Like WFO's WrappedSession, a suppressed session (Suppress)
+// turns Commit into a logged no-op and Rollback into "rollback-only", so the
+// owner of the transaction — a workflow engine running a step — decides how it
+// ends. BeginTx, RunInTx and Savepoint inside a session are savepoints.
+//
+// # Errors
+//
+// Errors wrap sentinels (ErrNotFound, ErrConflict, ErrDuplicate, ErrTooLong,
+// ErrInvalid, ErrLocked, ErrDecrypt, ErrRetryable, ErrUnsupported,
+// ErrSchemaTooNew, ErrRollbackOnly); test them with errors.Is. Classify maps
+// each dialect's driver errors (SQLSTATEs, SQL Server numbers, SQLite codes,
+// MySQL numbers) onto them.
+//
+// # Handles
+//
+// Stores in other packages run on a Handle: a DB, optionally bound to a
+// Session. Handle.IDB gives bun, Handle.Raw the database/sql executor for
+// parameterized hot paths (with Dialect.Rebind for placeholders), and
+// Handle.InTx a transaction on a DB or a savepoint in a session.
+package store

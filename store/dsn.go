@@ -1,0 +1,217 @@
+package store
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+	"sync/atomic"
+)
+
+// Target is what a DSN resolves to: the dialect, the database/sql driver name
+// and the DSN in the form that driver accepts.
+type Target struct {
+	Dialect   Dialect
+	Driver    string
+	DriverDSN string
+	// Memory is true for an in-memory SQLite database, which lives as long as
+	// one connection stays open; Open then keeps the pool to one connection.
+	Memory bool
+}
+
+// sqlitePragmas are applied on every new SQLite connection: WAL so readers do
+// not block the writer, a busy timeout so writers queue instead of failing,
+// enforced foreign keys, and immediate transactions — a deferred transaction
+// that reads and then writes cannot be upgraded while another connection
+// writes, and SQLite fails it at once without consulting the busy handler.
+var sqlitePragmas = []string{
+	"_pragma=busy_timeout(10000)",
+	"_pragma=journal_mode(WAL)",
+	"_pragma=foreign_keys(1)",
+	"_pragma=synchronous(NORMAL)",
+	"_txlock=immediate",
+	// Write time.Time parameters in the same text form bun writes time
+	// literals, so bound and inlined times compare equal as text.
+	"_time_format=sqlite",
+}
+
+var memoryCounter atomic.Int64
+
+// ParseDSN resolves a flowstore DSN without connecting. Accepted forms:
+//
+//	sqlite:path/to/file.db, sqlite:///abs/path.db, sqlite::memory:, file:path.db?...
+//	postgres://user:pass@host:5432/db?sslmode=disable (also postgresql://)
+//	sqlserver://user:pass@host:1433?database=db
+//	mysql://user:pass@host:3306/db (MySQL 8 or MariaDB 10.6+)
+//
+// and the SQLAlchemy URLs OpenOrchestrator users already have:
+// sqlite+pysqlite:///path, postgresql+psycopg2://…, mssql+pyodbc://user:pass@host/db?driver=…,
+// mysql+pymysql://… (any "+driver" suffix is dropped). An ODBC data-source
+// name (mssql+pyodbc://user:pass@DSNNAME with no database) cannot be
+// translated and is refused with ErrUnsupported.
+func ParseDSN(dsn string) (Target, error) {
+	dsn = strings.TrimSpace(dsn)
+	if dsn == "" {
+		return Target{}, fmt.Errorf("%w: empty DSN", ErrInvalid)
+	}
+	if strings.HasPrefix(dsn, "file:") {
+		return sqliteTarget(dsn)
+	}
+	scheme, rest, ok := strings.Cut(dsn, ":")
+	if !ok {
+		return Target{}, fmt.Errorf("%w: DSN %q has no scheme (want sqlite:, postgres://, sqlserver:// or mysql://)", ErrUnsupported, redact(dsn))
+	}
+	base, driver, _ := strings.Cut(strings.ToLower(scheme), "+")
+	switch base {
+	case "sqlite", "sqlite3":
+		if driver != "" {
+			// SQLAlchemy: sqlite:///relative.db, sqlite:////absolute.db
+			rest = strings.TrimPrefix(rest, "///")
+		} else {
+			rest = strings.TrimPrefix(rest, "//")
+		}
+		return sqliteTarget(rest)
+	case "postgres", "postgresql":
+		return postgresTarget("postgres:" + rest)
+	case "sqlserver", "mssql":
+		return sqlserverTarget("sqlserver:"+rest, driver != "")
+	case "mysql", "mariadb":
+		return mysqlTarget("mysql:" + rest)
+	}
+	return Target{}, fmt.Errorf("%w: DSN scheme %q (want sqlite:, file:, postgres://, sqlserver:// or mysql://, or their SQLAlchemy forms)", ErrUnsupported, scheme)
+}
+
+func sqliteTarget(path string) (Target, error) {
+	path = strings.TrimPrefix(path, "file:")
+	query := ""
+	if p, q, ok := strings.Cut(path, "?"); ok {
+		path, query = p, q
+	}
+	memory := path == ":memory:" || path == "" || strings.Contains(query, "mode=memory")
+	if path == ":memory:" || path == "" {
+		// Each connection to ":memory:" is its own database; a named
+		// shared-cache database is one database for the whole pool.
+		path = fmt.Sprintf("flowstore-mem-%d", memoryCounter.Add(1))
+		query = appendQuery(query, "mode=memory&cache=shared")
+	}
+	for _, p := range sqlitePragmas {
+		// "_pragma=busy_timeout(" or "_txlock=": skip what the caller set.
+		setting := p[:strings.IndexAny(p, "(=")+1]
+		if strings.HasPrefix(p, "_pragma=") {
+			setting = p[:strings.IndexByte(p, '(')+1]
+		}
+		if strings.Contains(query, setting) {
+			continue
+		}
+		query = appendQuery(query, p)
+	}
+	return Target{Dialect: SQLite, Driver: "sqlite", DriverDSN: "file:" + path + "?" + query, Memory: memory}, nil
+}
+
+func appendQuery(q, add string) string {
+	if q == "" {
+		return add
+	}
+	return q + "&" + add
+}
+
+func postgresTarget(dsn string) (Target, error) {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return Target{}, fmt.Errorf("%w: postgres DSN: %v", ErrInvalid, redactErr(err))
+	}
+	u.Scheme = "postgres"
+	q := u.Query()
+	// bun inlines every value, so each statement text is new to pgx's default
+	// statement cache, which would prepare (and keep) every one of them.
+	if q.Get("default_query_exec_mode") == "" {
+		q.Set("default_query_exec_mode", "exec")
+	}
+	u.RawQuery = q.Encode()
+	return Target{Dialect: Postgres, Driver: "pgx", DriverDSN: u.String()}, nil
+}
+
+func sqlserverTarget(dsn string, sqlalchemy bool) (Target, error) {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return Target{}, fmt.Errorf("%w: sqlserver DSN: %v", ErrInvalid, redactErr(err))
+	}
+	u.Scheme = "sqlserver"
+	q := u.Query()
+	if sqlalchemy {
+		// mssql+pyodbc://user:pass@host[:port]/database?driver=ODBC+Driver+17+for+SQL+Server
+		db := strings.TrimPrefix(u.Path, "/")
+		if db == "" && q.Get("database") == "" {
+			return Target{}, fmt.Errorf("%w: %q names an ODBC data source; flowstore needs the server and database (mssql+pyodbc://user:pass@host:1433/database)", ErrUnsupported, redact(dsn))
+		}
+		if db != "" {
+			q.Set("database", db)
+		}
+		u.Path = ""
+		for _, odbcOnly := range []string{"driver", "odbc_connect", "Trusted_Connection", "trusted_connection"} {
+			if q.Has(odbcOnly) && odbcOnly == "odbc_connect" {
+				return Target{}, fmt.Errorf("%w: odbc_connect strings cannot be translated", ErrUnsupported)
+			}
+			q.Del(odbcOnly)
+		}
+	}
+	// uniqueidentifier comes back in mixed-endian GUID order unless the
+	// driver converts it.
+	q.Set("guid conversion", "true")
+	u.RawQuery = q.Encode()
+	return Target{Dialect: SQLServer, Driver: "sqlserver", DriverDSN: u.String()}, nil
+}
+
+func mysqlTarget(dsn string) (Target, error) {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return Target{}, fmt.Errorf("%w: mysql DSN: %v", ErrInvalid, redactErr(err))
+	}
+	host := u.Host
+	if host == "" {
+		host = "127.0.0.1:3306"
+	} else if u.Port() == "" {
+		host += ":3306"
+	}
+	var user string
+	if u.User != nil {
+		user = u.User.Username()
+		if p, ok := u.User.Password(); ok {
+			user += ":" + p
+		}
+		user += "@"
+	}
+	q := u.Query()
+	// Times are UTC on the wire and in DATETIME(6) columns; strict mode makes
+	// an over-long value an error instead of a silent truncation.
+	q.Set("parseTime", "true")
+	q.Set("loc", "UTC")
+	q.Set("time_zone", "'+00:00'")
+	if q.Get("sql_mode") == "" {
+		q.Set("sql_mode", "'STRICT_ALL_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'")
+	}
+	if q.Get("charset") == "" {
+		q.Set("charset", "utf8mb4")
+	}
+	return Target{Dialect: MySQL, Driver: "mysql", DriverDSN: user + "tcp(" + host + ")" + u.Path + "?" + q.Encode()}, nil
+}
+
+// redact hides a password in a DSN before it goes into an error message.
+func redact(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || u.User == nil {
+		return dsn
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}
+
+func redactErr(err error) string {
+	var ue *url.Error
+	if e, ok := err.(*url.Error); ok {
+		ue = e
+		return ue.Op + ": " + ue.Err.Error()
+	}
+	return err.Error()
+}

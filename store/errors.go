@@ -1,0 +1,77 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Sentinel errors. Every error flowstore returns that belongs to one of these
+// classes wraps the sentinel, so callers test with errors.Is and read the
+// details from the message (or, for conflicts, with errors.As on
+// *ConflictError).
+var (
+	// ErrNotFound: the row asked for does not exist.
+	ErrNotFound = errors.New("flowstore: not found")
+	// ErrConflict: an optimistic-locking or state check failed because another
+	// writer got there first (version mismatch, status already changed).
+	ErrConflict = errors.New("flowstore: conflict")
+	// ErrDuplicate: a unique key already exists.
+	ErrDuplicate = errors.New("flowstore: duplicate")
+	// ErrTooLong: a value does not fit its column. Nothing was written.
+	ErrTooLong = errors.New("flowstore: value too long")
+	// ErrInvalid: the input is malformed or violates a rule of the schema.
+	ErrInvalid = errors.New("flowstore: invalid input")
+	// ErrLocked: a lock could not be taken (engine locked, row or lock busy).
+	ErrLocked = errors.New("flowstore: locked")
+	// ErrDecrypt: a secret could not be decrypted with any key of the ring.
+	ErrDecrypt = errors.New("flowstore: decryption failed")
+	// ErrRetryable: the database gave up on the transaction (deadlock victim,
+	// serialization failure, SQLITE_BUSY); running it again may succeed.
+	// DB.InTx retries such errors by itself.
+	ErrRetryable = errors.New("flowstore: transaction may be retried")
+	// ErrUnsupported: the request names something flowstore does not support
+	// (a DSN scheme, a dialect, a feature of one dialect).
+	ErrUnsupported = errors.New("flowstore: unsupported")
+	// ErrSchemaTooNew: the database was migrated by a newer flowstore than
+	// this one; refusing to touch it.
+	ErrSchemaTooNew = errors.New("flowstore: database schema is newer than this library")
+	// ErrRollbackOnly: the session was marked rollback-only (a suppressed
+	// Rollback call); its owner rolled it back instead of committing.
+	ErrRollbackOnly = errors.New("flowstore: session is rollback-only")
+)
+
+// IsRetryable reports whether err says the transaction may succeed if run again.
+func IsRetryable(err error) bool { return errors.Is(err, ErrRetryable) }
+
+// ConflictError is the detail behind ErrConflict for optimistic locking: which
+// row, the version the caller expected, and the version found (-1 when the
+// row no longer exists).
+type ConflictError struct {
+	Table    string
+	ID       string
+	Expected int64
+	Actual   int64
+}
+
+func (e *ConflictError) Error() string {
+	if e.Actual < 0 {
+		return fmt.Sprintf("flowstore: conflict: %s %s: expected version %d, row no longer exists", e.Table, e.ID, e.Expected)
+	}
+	return fmt.Sprintf("flowstore: conflict: %s %s: expected version %d, found %d", e.Table, e.ID, e.Expected, e.Actual)
+}
+
+// Is makes errors.Is(err, ErrConflict) true.
+func (e *ConflictError) Is(target error) bool { return target == ErrConflict }
+
+// DBError is a driver error that flowstore classified: errors.Is matches both
+// the sentinel (Kind) and the original driver error.
+type DBError struct {
+	Dialect Dialect
+	Kind    error // one of the sentinels above
+	Err     error // the driver's error
+}
+
+func (e *DBError) Error() string { return e.Kind.Error() + ": " + e.Err.Error() }
+
+// Unwrap exposes the sentinel and the driver error to errors.Is and errors.As.
+func (e *DBError) Unwrap() []error { return []error{e.Kind, e.Err} }

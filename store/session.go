@@ -1,0 +1,256 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/schema"
+)
+
+// Session is one database transaction, shaped after WFO's WrappedSession: any
+// store can run on it (WithTx), so a workflow step's domain writes, its queue
+// enqueues and its step record share one commit.
+//
+// A Session satisfies bun.IDB by delegation, so code written against bun runs
+// on it unchanged; it deliberately does not embed bun.Tx, whose Commit would
+// otherwise stay reachable as s.Tx.Commit().
+//
+// While suppressed (see Suppress), Commit only logs a warning and returns nil,
+// and Rollback marks the session rollback-only: the owner of the transaction
+// — an engine running a step, or DB.InTx — decides how it ends. Nested
+// BeginTx and RunInTx calls open savepoints inside the transaction.
+//
+// A Session is not safe for concurrent use, like the *sql.Tx it wraps.
+type Session struct {
+	db *DB
+	tx bun.Tx
+
+	mu           sync.Mutex
+	suppressed   int // depth of Suppress calls not yet restored
+	rollbackOnly bool
+	done         bool
+}
+
+var _ bun.IDB = (*Session)(nil)
+
+// DB returns the database the session belongs to.
+func (s *Session) DB() *DB { return s.db }
+
+// Now returns the database clock's current time (see DB.Now).
+func (s *Session) Now() time.Time { return s.db.Now() }
+
+// Handle returns a Handle bound to this session.
+func (s *Session) Handle() Handle { return Handle{db: s.db, sess: s} }
+
+// Raw returns the underlying *sql.Tx as a Querier, for statements with bound
+// parameters on hot paths. Never commit or roll it back yourself.
+func (s *Session) Raw() Querier { return s.tx.Tx }
+
+// Suppress turns Commit into a logged no-op and Rollback into "mark
+// rollback-only" until the returned restore function is called. Calls nest.
+func (s *Session) Suppress() (restore func()) {
+	s.mu.Lock()
+	s.suppressed++
+	s.mu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			s.mu.Lock()
+			s.suppressed--
+			s.mu.Unlock()
+		})
+	}
+}
+
+// Suppressed reports whether Commit and Rollback are currently suppressed.
+func (s *Session) Suppressed() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.suppressed > 0
+}
+
+// RollbackOnly reports whether a suppressed Rollback marked the session so
+// that its owner must roll it back.
+func (s *Session) RollbackOnly() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.rollbackOnly
+}
+
+// SetRollbackOnly marks the session so that its owner rolls it back.
+func (s *Session) SetRollbackOnly() {
+	s.mu.Lock()
+	s.rollbackOnly = true
+	s.mu.Unlock()
+}
+
+// Commit commits the transaction. While the session is suppressed it commits
+// nothing: it logs a warning ("the engine commits when the step returns") and
+// returns nil. A rollback-only session is rolled back instead and Commit
+// returns ErrRollbackOnly.
+func (s *Session) Commit() error {
+	s.mu.Lock()
+	if s.suppressed > 0 {
+		s.mu.Unlock()
+		s.db.logger.Warn("flowstore: step tried to commit; the engine commits when the step returns")
+		return nil
+	}
+	if s.done {
+		s.mu.Unlock()
+		return sql.ErrTxDone
+	}
+	s.done = true
+	rollbackOnly := s.rollbackOnly
+	s.mu.Unlock()
+	if rollbackOnly {
+		if err := s.tx.Rollback(); err != nil {
+			return errors.Join(ErrRollbackOnly, Classify(s.db.dialect, err))
+		}
+		return ErrRollbackOnly
+	}
+	if err := s.tx.Commit(); err != nil {
+		return fmt.Errorf("flowstore: commit: %w", Classify(s.db.dialect, err))
+	}
+	return nil
+}
+
+// Rollback rolls the transaction back. While the session is suppressed it
+// only marks the session rollback-only and returns nil; the owner then rolls
+// back. Rolling back an ended session returns sql.ErrTxDone.
+func (s *Session) Rollback() error {
+	s.mu.Lock()
+	if s.suppressed > 0 {
+		s.rollbackOnly = true
+		s.mu.Unlock()
+		return nil
+	}
+	if s.done {
+		s.mu.Unlock()
+		return sql.ErrTxDone
+	}
+	s.done = true
+	s.mu.Unlock()
+	return Classify(s.db.dialect, s.tx.Rollback())
+}
+
+// Savepoint runs fn inside a savepoint: if fn returns an error (or panics),
+// only fn's writes are undone and the transaction stays usable — also on
+// PostgreSQL, where any failed statement otherwise aborts the whole
+// transaction. fn sees the ctx given here.
+func (s *Session) Savepoint(ctx context.Context, fn func(ctx context.Context) error) (err error) {
+	sp, err := s.tx.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("flowstore: savepoint: %w", Classify(s.db.dialect, err))
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = sp.Rollback()
+			panic(p)
+		}
+	}()
+	if err = fn(ctx); err != nil {
+		if rbErr := sp.Rollback(); rbErr != nil {
+			return errors.Join(err, fmt.Errorf("flowstore: rollback to savepoint: %w", Classify(s.db.dialect, rbErr)))
+		}
+		return err
+	}
+	if err := sp.Commit(); err != nil {
+		return fmt.Errorf("flowstore: release savepoint: %w", Classify(s.db.dialect, err))
+	}
+	return nil
+}
+
+// The bun.IDB methods below delegate to the transaction.
+
+// Dialect returns bun's dialect of the transaction (part of bun.IDB).
+func (s *Session) Dialect() schema.Dialect { return s.tx.Dialect() }
+
+// ExecContext runs a statement in the transaction (bun formats the arguments).
+func (s *Session) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return s.tx.ExecContext(ctx, query, args...)
+}
+
+// QueryContext runs a query in the transaction (bun formats the arguments).
+func (s *Session) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return s.tx.QueryContext(ctx, query, args...)
+}
+
+// QueryRowContext runs a single-row query in the transaction.
+func (s *Session) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	return s.tx.QueryRowContext(ctx, query, args...)
+}
+
+// NewValues starts a VALUES query in the transaction.
+func (s *Session) NewValues(model any) *bun.ValuesQuery { return s.tx.NewValues(model) }
+
+// NewSelect starts a SELECT in the transaction.
+func (s *Session) NewSelect() *bun.SelectQuery { return s.tx.NewSelect() }
+
+// NewInsert starts an INSERT in the transaction.
+func (s *Session) NewInsert() *bun.InsertQuery { return s.tx.NewInsert() }
+
+// NewUpdate starts an UPDATE in the transaction.
+func (s *Session) NewUpdate() *bun.UpdateQuery { return s.tx.NewUpdate() }
+
+// NewDelete starts a DELETE in the transaction.
+func (s *Session) NewDelete() *bun.DeleteQuery { return s.tx.NewDelete() }
+
+// NewMerge starts a MERGE in the transaction.
+func (s *Session) NewMerge() *bun.MergeQuery { return s.tx.NewMerge() }
+
+// NewRaw starts a raw query in the transaction.
+func (s *Session) NewRaw(query string, args ...any) *bun.RawQuery { return s.tx.NewRaw(query, args...) }
+
+// NewCreateTable starts a CREATE TABLE in the transaction.
+func (s *Session) NewCreateTable() *bun.CreateTableQuery { return s.tx.NewCreateTable() }
+
+// NewDropTable starts a DROP TABLE in the transaction.
+func (s *Session) NewDropTable() *bun.DropTableQuery { return s.tx.NewDropTable() }
+
+// NewCreateIndex starts a CREATE INDEX in the transaction.
+func (s *Session) NewCreateIndex() *bun.CreateIndexQuery { return s.tx.NewCreateIndex() }
+
+// NewDropIndex starts a DROP INDEX in the transaction.
+func (s *Session) NewDropIndex() *bun.DropIndexQuery { return s.tx.NewDropIndex() }
+
+// NewTruncateTable starts a TRUNCATE in the transaction.
+func (s *Session) NewTruncateTable() *bun.TruncateTableQuery { return s.tx.NewTruncateTable() }
+
+// NewAddColumn starts an ALTER TABLE … ADD in the transaction.
+func (s *Session) NewAddColumn() *bun.AddColumnQuery { return s.tx.NewAddColumn() }
+
+// NewDropColumn starts an ALTER TABLE … DROP in the transaction.
+func (s *Session) NewDropColumn() *bun.DropColumnQuery { return s.tx.NewDropColumn() }
+
+// BeginTx opens a savepoint, not a transaction: its Commit releases the
+// savepoint and can never end the session's transaction. Options are ignored.
+func (s *Session) BeginTx(ctx context.Context, _ *sql.TxOptions) (bun.Tx, error) {
+	sp, err := s.tx.BeginTx(ctx, nil)
+	return sp, Classify(s.db.dialect, err)
+}
+
+// RunInTx runs f inside a savepoint and passes it the ctx given here (bun's
+// own Tx.RunInTx passes the outer transaction's context instead). An error or
+// panic from f rolls back to the savepoint only.
+func (s *Session) RunInTx(ctx context.Context, _ *sql.TxOptions, f func(ctx context.Context, tx bun.Tx) error) (err error) {
+	sp, err := s.tx.BeginTx(ctx, nil)
+	if err != nil {
+		return Classify(s.db.dialect, err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = sp.Rollback()
+			panic(p)
+		}
+	}()
+	if err := f(ctx, sp); err != nil {
+		_ = sp.Rollback()
+		return err
+	}
+	return Classify(s.db.dialect, sp.Commit())
+}

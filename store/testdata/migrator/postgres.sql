@@ -1,0 +1,8 @@
+-- bookkeeping
+CREATE TABLE IF NOT EXISTS "flowstore_migrations" ("version" integer NOT NULL PRIMARY KEY, "name" varchar(200) NOT NULL, "applied_at" timestamptz NOT NULL)
+-- table exists
+SELECT CASE WHEN to_regclass('flowstore_migrations') IS NULL THEN 0 ELSE 1 END
+-- lock
+SELECT 1 FROM pg_advisory_lock(hashtext('flowstore_migrate'))
+-- unlock
+SELECT pg_advisory_unlock(hashtext('flowstore_migrate'))
