@@ -1,0 +1,77 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/flowstore/flowstore/store"
+)
+
+func init() {
+	register(&command{name: "migrate", usage: "apply pending migrations", run: runMigrate})
+	register(&command{name: "schema", usage: "--dialect D: print the full DDL of a dialect (sqlite, postgres, sqlserver, mysql)", run: runSchema})
+	register(&command{name: "version", usage: "print the database's schema version and the library's", run: runVersion})
+}
+
+func runMigrate(ctx context.Context, e *env, args []string) error {
+	fs := e.flags("migrate")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	db, err := e.open(ctx)
+	if err != nil {
+		return err
+	}
+	before, err := db.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	if err := db.Migrate(ctx); err != nil {
+		return err
+	}
+	after, err := db.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	if before == after {
+		fmt.Fprintf(e.stdout, "schema is up to date at version %d (%s)\n", after, db.Dialect())
+	} else {
+		fmt.Fprintf(e.stdout, "migrated %s schema from version %d to %d\n", db.Dialect(), before, after)
+	}
+	return nil
+}
+
+func runSchema(_ context.Context, e *env, args []string) error {
+	fs := e.flags("schema")
+	dialect := fs.String("dialect", "sqlite", "sqlite, postgres, sqlserver or mysql")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	d, err := store.ParseDialect(*dialect)
+	if err != nil {
+		return usageError("%v", err)
+	}
+	ddl, err := store.SchemaSQL(d)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprint(e.stdout, ddl)
+	return err
+}
+
+func runVersion(ctx context.Context, e *env, args []string) error {
+	fs := e.flags("version")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	db, err := e.open(ctx)
+	if err != nil {
+		return err
+	}
+	v, err := db.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "database schema version %d (%s); library knows up to %d\n", v, db.Dialect(), store.LatestSchemaVersion())
+	return nil
+}

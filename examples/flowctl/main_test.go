@@ -1,0 +1,80 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/flowstore/flowstore/store"
+)
+
+// flowctl runs the command in-process and returns exit code, stdout, stderr.
+func flowctl(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), args, strings.NewReader(stdin), &out, &errOut, func(string) string { return "" })
+	return code, out.String(), errOut.String()
+}
+
+func tempDSN(t *testing.T) string {
+	return "sqlite:" + filepath.Join(t.TempDir(), "flowctl.db")
+}
+
+func TestMigrateAndVersion(t *testing.T) {
+	dsn := tempDSN(t)
+	code, out, errOut := flowctl(t, "", "--dsn", dsn, "version")
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, "database schema version 0")
+
+	code, out, errOut = flowctl(t, "", "migrate", "--dsn", dsn)
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, "from version 0 to")
+
+	code, out, _ = flowctl(t, "", "--dsn", dsn, "migrate")
+	require.Equal(t, 0, code)
+	require.Contains(t, out, "up to date")
+}
+
+func TestSchemaPrintsPinnedDDL(t *testing.T) {
+	for _, d := range store.Dialects() {
+		code, out, errOut := flowctl(t, "", "schema", "--dialect", string(d))
+		require.Equal(t, 0, code, errOut)
+		want, err := store.SchemaSQL(d)
+		require.NoError(t, err)
+		require.Equal(t, want, out, "flowctl schema prints SchemaSQL, which store's golden files pin")
+	}
+	code, _, errOut := flowctl(t, "", "schema", "--dialect", "oracle")
+	require.Equal(t, 2, code)
+	require.Contains(t, errOut, "unknown dialect")
+}
+
+func TestUnknownCommandAndHelp(t *testing.T) {
+	code, _, errOut := flowctl(t, "", "frobnicate")
+	require.Equal(t, 2, code)
+	require.Contains(t, errOut, `unknown command "frobnicate"`)
+	code, out, _ := flowctl(t, "", "help")
+	require.Equal(t, 0, code)
+	require.Contains(t, out, "migrate")
+}
+
+func TestDSNFromEnvironment(t *testing.T) {
+	dsn := tempDSN(t)
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), []string{"migrate"}, nil, &out, &errOut, func(k string) string {
+		if k == "FLOWSTORE_DSN" {
+			return dsn
+		}
+		return ""
+	})
+	require.Equal(t, 0, code, errOut.String())
+	db, err := store.Open(context.Background(), dsn)
+	require.NoError(t, err)
+	defer db.Close()
+	v, err := db.SchemaVersion(context.Background())
+	require.NoError(t, err)
+	require.Equal(t, store.LatestSchemaVersion(), v)
+}
