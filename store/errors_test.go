@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/uptrace/bun"
 
+	"github.com/flowstore/flowstore/internal/golden"
 	"github.com/flowstore/flowstore/internal/testdb"
 	"github.com/flowstore/flowstore/store"
 )
@@ -183,4 +184,21 @@ func TestIsRetryable(t *testing.T) {
 	require.True(t, store.IsRetryable(&store.DBError{Kind: store.ErrRetryable, Err: errors.New("x")}))
 	require.False(t, store.IsRetryable(errors.New("x")))
 	require.NoError(t, store.Classify(store.Postgres, nil))
+}
+
+// TestLiteralsGolden pins how each dialect receives a UUID and a time that
+// bun inlines: the UUID as its canonical text (SQL Server converts N'…' into
+// uniqueidentifier itself; reading back relies on "guid conversion", pinned in
+// testdata/dsn.txt), and the time in UTC with microseconds on every dialect —
+// bun's own SQL Server dialect would write the local wall clock in ms.
+func TestLiteralsGolden(t *testing.T) {
+	plus2 := time.FixedZone("UTC+2", 2*60*60)
+	created := time.Date(2026, 3, 29, 3, 4, 5, 123456789, plus2)
+	row := queueRow{ID: uuid.MustParse("0191e8b2-1c2d-7e3f-8a4b-5c6d7e8f9a0b"), QueueName: "q", Status: "NEW", CreatedDate: created}
+	var b strings.Builder
+	for _, d := range store.Dialects() {
+		q := testdb.Offline(d).Bun().NewInsert().Model(&row)
+		b.WriteString(string(d) + ": " + q.String() + "\n")
+	}
+	golden.Assert(t, "testdata/literals.sql", b.String())
 }

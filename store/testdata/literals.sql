@@ -1,0 +1,4 @@
+sqlite: INSERT INTO "Queues" ("id", "queue_name", "status", "created_date", "start_date") VALUES ('0191e8b2-1c2d-7e3f-8a4b-5c6d7e8f9a0b', 'q', 'NEW', '2026-03-29 01:04:05.123456+00:00', NULL) RETURNING "start_date"
+postgres: INSERT INTO "Queues" ("id", "queue_name", "status", "created_date", "start_date") VALUES ('0191e8b2-1c2d-7e3f-8a4b-5c6d7e8f9a0b', 'q', 'NEW', '2026-03-29 01:04:05.123456+00:00', DEFAULT) RETURNING "start_date"
+sqlserver: INSERT INTO "Queues" ("id", "queue_name", "status", "created_date", "start_date") VALUES (N'0191e8b2-1c2d-7e3f-8a4b-5c6d7e8f9a0b', N'q', N'NEW', '2026-03-29 01:04:05.123456', DEFAULT)
+mysql: INSERT INTO `Queues` (`id`, `queue_name`, `status`, `created_date`, `start_date`) VALUES ('0191e8b2-1c2d-7e3f-8a4b-5c6d7e8f9a0b', 'q', 'NEW', '2026-03-29 01:04:05.123456', DEFAULT)
