@@ -123,6 +123,9 @@ func postgresTarget(dsn string) (Target, error) {
 	q := u.Query()
 	// bun inlines every value, so each statement text is new to pgx's default
 	// statement cache, which would prepare (and keep) every one of them.
+	// BenchmarkPostgresExecMode (bun insert + select, PostgreSQL 15, fsync on,
+	// 2026-11-22): exec 435-457 µs/op, simple_protocol 438-497,
+	// cache_describe 483-553, cache_statement 529-552, describe_exec 551-560.
 	if q.Get("default_query_exec_mode") == "" {
 		q.Set("default_query_exec_mode", "exec")
 	}
