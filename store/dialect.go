@@ -87,6 +87,18 @@ func (d Dialect) Rebind(query string) string {
 	return b.String()
 }
 
+// Quote quotes an identifier for raw statements: backticks on MySQL, double
+// quotes elsewhere (SQL Server sessions run with QUOTED_IDENTIFIER ON).
+// Identifiers come from code, never from input; an embedded quote character
+// is doubled all the same.
+func (d Dialect) Quote(ident string) string {
+	q := `"`
+	if d == MySQL {
+		q = "`"
+	}
+	return q + strings.ReplaceAll(ident, q, q+q) + q
+}
+
 // BunDialect returns the bun dialect Open uses for d (for hosts that build
 // their own bun.DB and want the same literal formatting). SQL Server and
 // MySQL get a thin wrapper that writes time literals in UTC with microseconds:

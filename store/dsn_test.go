@@ -101,3 +101,10 @@ func FuzzParseDSN(f *testing.F) {
 		}
 	})
 }
+
+func TestQuote(t *testing.T) {
+	require.Equal(t, `"Queues"`, store.Postgres.Quote("Queues"))
+	require.Equal(t, `"Queues"`, store.SQLServer.Quote("Queues"))
+	require.Equal(t, "`Queues`", store.MySQL.Quote("Queues"))
+	require.Equal(t, `"a""b"`, store.SQLite.Quote(`a"b`))
+}

@@ -1,0 +1,220 @@
+// Command bench measures flowstore's hot paths against the raw driver doing
+// the same SQL with bound parameters, in the same run, on the same database,
+// and prints one table: case, library ops/s, raw ops/s, ratio.
+//
+//	go run ./examples/bench                          # SQLite file in a temp dir
+//	go run ./examples/bench -dsn postgres://…        # any flowstore DSN
+//	go run ./examples/bench -run queue -json out.json
+//
+// Each case runs both sides -rounds times, alternating which goes first, and
+// keeps each side's best round, so a burst of background load does not decide
+// the ratio. Every case registers itself from its own file (see register).
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/flowstore/flowstore/store"
+)
+
+// benchCase is one hot path, measured through flowstore and through the raw
+// driver. Both sides do ops operations in total, split over workers
+// goroutines; prepare readies a fresh state for a side (a filled queue, say)
+// and is not timed.
+type benchCase struct {
+	name    string
+	order   int // position in the table
+	workers int
+	ops     int
+	prepare func(ctx context.Context, db *store.DB) error
+	library op
+	raw     op
+}
+
+// op performs some operations (one, or a batch) and says how many. max is
+// how many operations are still wanted; an op may do fewer.
+type op func(ctx context.Context, db *store.DB, worker, max int) (int, error)
+
+var cases []*benchCase
+
+func register(c *benchCase) { cases = append(cases, c) }
+
+// result is one line of the table.
+type result struct {
+	Case       string  `json:"case"`
+	Workers    int     `json:"workers"`
+	Ops        int     `json:"ops"`
+	LibraryOps float64 `json:"library_ops_per_sec"`
+	RawOps     float64 `json:"raw_ops_per_sec"`
+	Ratio      float64 `json:"ratio"`
+}
+
+type report struct {
+	Dialect string    `json:"dialect"`
+	Machine string    `json:"machine"`
+	Date    string    `json:"date"`
+	Results []result  `json:"results"`
+	When    time.Time `json:"-"`
+}
+
+func main() {
+	dsn := flag.String("dsn", "", "database DSN (default: a new SQLite file in a temp directory)")
+	runRE := flag.String("run", "", "only cases whose name matches this regular expression")
+	rounds := flag.Int("rounds", 3, "rounds per side; the best of each side counts")
+	scale := flag.Float64("scale", 1, "multiply every case's operation count")
+	jsonOut := flag.String("json", "", "also write the results as JSON to this file (- for stdout)")
+	flag.Parse()
+	if err := run(context.Background(), *dsn, *runRE, *rounds, *scale, *jsonOut, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, dsn, runRE string, rounds int, scale float64, jsonOut string, stdout, progress io.Writer) error {
+	filter, err := regexp.Compile(runRE)
+	if err != nil {
+		return err
+	}
+	if dsn == "" {
+		dir, err := os.MkdirTemp("", "flowstore-bench-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		dsn = "sqlite:" + filepath.Join(dir, "bench.db")
+	}
+	db, err := store.Open(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		return err
+	}
+	sort.SliceStable(cases, func(i, j int) bool { return cases[i].order < cases[j].order })
+	rep := report{Dialect: string(db.Dialect()), Machine: machine(), Date: time.Now().UTC().Format("2006-01-02")}
+	for _, c := range cases {
+		if !filter.MatchString(c.name) {
+			continue
+		}
+		n := max(1, int(float64(c.ops)*scale))
+		res, err := measure(ctx, db, c, n, rounds)
+		if err != nil {
+			return fmt.Errorf("%s: %w", c.name, err)
+		}
+		fmt.Fprintf(progress, "%-44s library %10.0f ops/s   raw %10.0f ops/s   ratio %.2f\n", c.name, res.LibraryOps, res.RawOps, res.Ratio)
+		rep.Results = append(rep.Results, res)
+	}
+	printTable(stdout, rep)
+	if jsonOut != "" {
+		return writeJSON(jsonOut, stdout, rep)
+	}
+	return nil
+}
+
+func measure(ctx context.Context, db *store.DB, c *benchCase, n, rounds int) (result, error) {
+	var bestLib, bestRaw float64
+	for r := range max(1, rounds) {
+		sides := []struct {
+			fn   op
+			best *float64
+		}{{c.library, &bestLib}, {c.raw, &bestRaw}}
+		if r%2 == 1 {
+			sides[0], sides[1] = sides[1], sides[0]
+		}
+		for _, s := range sides {
+			if c.prepare != nil {
+				if err := c.prepare(ctx, db); err != nil {
+					return result{}, fmt.Errorf("prepare: %w", err)
+				}
+			}
+			rate, err := timeSide(ctx, db, s.fn, c.workers, n)
+			if err != nil {
+				return result{}, err
+			}
+			*s.best = max(*s.best, rate)
+		}
+	}
+	return result{Case: c.name, Workers: c.workers, Ops: n, LibraryOps: bestLib, RawOps: bestRaw, Ratio: bestLib / bestRaw}, nil
+}
+
+// timeSide runs n operations over workers goroutines and returns ops/s.
+func timeSide(ctx context.Context, db *store.DB, fn op, workers, n int) (float64, error) {
+	var remaining atomic.Int64
+	remaining.Store(int64(n))
+	var done atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, workers)
+	start := time.Now()
+	for w := range max(1, workers) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				left := remaining.Load()
+				if left <= 0 {
+					return
+				}
+				did, err := fn(ctx, db, w, int(left))
+				if err != nil {
+					errs <- err
+					remaining.Store(0)
+					return
+				}
+				if did == 0 {
+					// Nothing left to do for this worker (e.g. the queue
+					// is drained); others may still be finishing.
+					return
+				}
+				remaining.Add(-int64(did))
+				done.Add(int64(did))
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	close(errs)
+	if err := <-errs; err != nil {
+		return 0, err
+	}
+	return float64(done.Load()) / elapsed.Seconds(), nil
+}
+
+func printTable(w io.Writer, rep report) {
+	fmt.Fprintf(w, "\nflowstore bench on %s — %s — %s\n\n", rep.Dialect, rep.Machine, rep.Date)
+	fmt.Fprintf(w, "| %-44s | %12s | %12s | %5s |\n", "case", "library/s", "raw/s", "ratio")
+	fmt.Fprintf(w, "|%s|%s|%s|%s|\n", strings.Repeat("-", 46), strings.Repeat("-", 14), strings.Repeat("-", 14), strings.Repeat("-", 7))
+	for _, r := range rep.Results {
+		fmt.Fprintf(w, "| %-44s | %12.0f | %12.0f | %5.2f |\n", r.Case, r.LibraryOps, r.RawOps, r.Ratio)
+	}
+}
+
+func writeJSON(path string, stdout io.Writer, rep report) error {
+	b, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		return err
+	}
+	b = append(b, '\n')
+	if path == "-" {
+		_, err = stdout.Write(b)
+		return err
+	}
+	return os.WriteFile(path, b, 0o644)
+}
+
+func machine() string {
+	return fmt.Sprintf("%s/%s, %d CPUs, %s", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version())
+}
