@@ -60,6 +60,14 @@ func ParseRing(text string) (*Ring, error) {
 	return NewRing(keys[0], keys[1:]...)
 }
 
+func (r *Ring) ids() []string {
+	ids := make([]string, len(r.keys))
+	for i, k := range r.keys {
+		ids[i] = k.id
+	}
+	return ids
+}
+
 // Primary returns the key that encrypts.
 func (r *Ring) Primary() *Key { return r.keys[0] }
 
@@ -94,7 +102,7 @@ func (r *Ring) Decrypt(token string) ([]byte, error) {
 		}
 		k, ok := r.byID[id]
 		if !ok {
-			return nil, decryptErr("no key with id " + id + " in the ring")
+			return nil, decryptErr("the token was written with key "+id+", which is not in the ring", r.ids()...)
 		}
 		return k.gcmDecrypt(token)
 	}

@@ -118,7 +118,7 @@ func TestWrongKeyNamesKeyTried(t *testing.T) {
 		t.Errorf("error %q should name key %s", err, b.ID())
 	}
 	_, err = rb.Decrypt(gt)
-	if !errors.Is(err, crypto.ErrDecrypt) || !strings.Contains(err.Error(), ga.ID()) {
+	if !errors.Is(err, crypto.ErrDecrypt) || !strings.Contains(err.Error(), ga.ID()) || !strings.Contains(err.Error(), b.ID()) {
 		t.Errorf("GCM token of an unknown key: %v (should name id %s)", err, ga.ID())
 	}
 	// A key of the right id that is not the right key cannot exist (ids are
