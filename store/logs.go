@@ -248,6 +248,19 @@ func (l *Logs) filter(q *bun.SelectQuery, f LogFilter) (*bun.SelectQuery, error)
 	return q, nil
 }
 
+// pageQuery selects one page of filtered rows newest first (ties by id),
+// starting after the row after when it is set (keyset pagination).
+func (l *Logs) pageQuery(model any, f LogFilter, after *LogEntry, limit, offset int) (*bun.SelectQuery, error) {
+	q, err := l.filter(l.h.IDB().NewSelect().Model(model), f)
+	if err != nil {
+		return nil, err
+	}
+	if after != nil {
+		q = q.Where("(log_time < ? OR (log_time = ? AND id < ?))", after.Time, after.Time, after.ID)
+	}
+	return q.OrderExpr("log_time DESC, id DESC").Limit(int64(limit)).Offset(int64(offset)), nil
+}
+
 // likeEscaper escapes LIKE wildcards with '!' (a backslash would mean
 // different things in MySQL string literals); '[' is a wildcard on SQL
 // Server.
@@ -257,15 +270,15 @@ var likeEscaper = strings.NewReplacer("!", "!!", "%", "!%", "_", "!_", "[", "!["
 // Offset and Limit (default 100) select, and the total count.
 func (l *Logs) Query(ctx context.Context, f LogFilter) (LogPage, error) {
 	var page LogPage
-	q, err := l.filter(l.h.IDB().NewSelect().Model(&page.Entries), f)
-	if err != nil {
-		return page, fmt.Errorf("flowstore: query logs: %w", err)
-	}
 	limit := f.Limit
 	if limit == 0 {
 		limit = 100
 	}
-	if err := q.OrderExpr("log_time DESC, id DESC").Limit(int64(limit)).Offset(int64(f.Offset)).Scan(ctx); err != nil {
+	q, err := l.pageQuery(&page.Entries, f, nil, limit, f.Offset)
+	if err != nil {
+		return page, fmt.Errorf("flowstore: query logs: %w", err)
+	}
+	if err := q.Scan(ctx); err != nil {
 		return page, fmt.Errorf("flowstore: query logs: %w", l.h.Classify(err))
 	}
 	cq, _ := l.filter(l.h.IDB().NewSelect().Model((*LogEntry)(nil)), f)
@@ -301,15 +314,12 @@ func (l *Logs) All(ctx context.Context, f LogFilter) iter.Seq2[LogEntry, error] 
 				n = min(n, left)
 			}
 			buf = buf[:0]
-			q, err := l.filter(l.h.IDB().NewSelect().Model(&buf), f)
+			q, err := l.pageQuery(&buf, f, after, n, 0)
 			if err != nil {
 				yield(LogEntry{}, fmt.Errorf("flowstore: logs: %w", err))
 				return
 			}
-			if after != nil {
-				q = q.Where("(log_time < ? OR (log_time = ? AND id < ?))", after.Time, after.Time, after.ID)
-			}
-			if err := q.OrderExpr("log_time DESC, id DESC").Limit(int64(n)).Scan(ctx); err != nil {
+			if err := q.Scan(ctx); err != nil {
 				yield(LogEntry{}, fmt.Errorf("flowstore: logs: %w", l.h.Classify(err)))
 				return
 			}
