@@ -63,6 +63,32 @@
 // each dialect's driver errors (SQLSTATEs, SQL Server numbers, SQLite codes,
 // MySQL numbers) onto them.
 //
+// # Record stores
+//
+// The OpenOrchestrator record tables have stores in this package, each an
+// interface with a bun implementation, usable on a DB or, through WithTx, in
+// a Session:
+//
+//   - Constants (ConstantStore): get, set (an atomic upsert per dialect),
+//     create (ErrDuplicate), update (ErrNotFound), delete, list by name;
+//     changed_at comes from the store clock.
+//   - Credentials (CredentialStore): passwords encrypted with a crypto.Ring
+//     — Fernet tokens OpenOrchestrator reads, or AES-256-GCM tokens with a
+//     key id; get, get without decrypting, list (no plaintext), delete, and
+//     Rotate, which re-encrypts every row in one transaction. A token that
+//     would not fit varchar(1000) is refused with ErrTooLong naming the
+//     longest password that fits (687 bytes with a Fernet key, 711 with
+//     GCM). Decryption failures match both ErrDecrypt and crypto.ErrDecrypt.
+//   - Logs (LogStore): single and batched inserts (multi-row, chunked under
+//     each dialect's parameter limit), filtered queries newest first with a
+//     total count, an iterator (iter.Seq2) that streams any number of rows
+//     in constant memory, distinct process names, pruning. Messages over
+//     8000 characters keep their first and last 4000, as OpenOrchestrator
+//     does. LogHandler is a slog.Handler writing to Logs through a bounded,
+//     batched buffer.
+//
+// They add no tables, columns or indexes to the reference schema.
+//
 // # Handles
 //
 // Stores in other packages run on a Handle: a DB, optionally bound to a

@@ -1,0 +1,41 @@
+package crypto
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+var (
+	// ErrDecrypt: a token could not be decrypted (wrong key, tampered,
+	// truncated or malformed token). Package store maps it onto
+	// store.ErrDecrypt.
+	ErrDecrypt = errors.New("crypto: decryption failed")
+	// ErrInvalidKey: a key is malformed (wrong length, not base64, unknown kind).
+	ErrInvalidKey = errors.New("crypto: invalid key")
+)
+
+// DecryptError says why a token did not decrypt and which keys were tried.
+// errors.Is(err, ErrDecrypt) is true for it.
+type DecryptError struct {
+	// Tried lists the ids of the keys the token was tried with; empty when no
+	// key of the ring could apply (a GCM token naming an unknown key id, or a
+	// token that is not a token at all).
+	Tried []string
+	// Reason is a short description: "HMAC mismatch", "no key with id 1a2b3c4d", …
+	Reason string
+}
+
+func (e *DecryptError) Error() string {
+	if len(e.Tried) == 0 {
+		return "crypto: decryption failed: " + e.Reason
+	}
+	return fmt.Sprintf("crypto: decryption failed with key %s: %s", strings.Join(e.Tried, ", "), e.Reason)
+}
+
+// Is makes errors.Is(err, ErrDecrypt) true.
+func (e *DecryptError) Is(target error) bool { return target == ErrDecrypt }
+
+func decryptErr(reason string, tried ...string) error {
+	return &DecryptError{Tried: tried, Reason: reason}
+}

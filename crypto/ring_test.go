@@ -1,0 +1,188 @@
+package crypto_test
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/flowstore/flowstore/crypto"
+)
+
+func mustKey(t testing.TB, kind crypto.Kind) *crypto.Key {
+	t.Helper()
+	k, err := crypto.GenerateKey(kind)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func TestParseKeyForms(t *testing.T) {
+	f := mustKey(t, crypto.Fernet)
+	g := mustKey(t, crypto.AESGCM)
+	for _, tc := range []struct {
+		in   string
+		kind crypto.Kind
+		id   string
+	}{
+		{f.Encode(), crypto.Fernet, f.ID()},
+		{"  " + f.Encode() + "\n", crypto.Fernet, f.ID()},
+		{"fernet:" + f.Encode(), crypto.Fernet, f.ID()},
+		{strings.TrimRight(f.Encode(), "="), crypto.Fernet, f.ID()},
+		{g.Encode(), crypto.AESGCM, g.ID()},
+		{"aes256gcm:" + strings.NewReplacer("-", "+", "_", "/").Replace(strings.TrimPrefix(g.Encode(), "aes256gcm:")), crypto.AESGCM, g.ID()},
+	} {
+		k, err := crypto.ParseKey(tc.in)
+		if err != nil {
+			t.Fatalf("ParseKey(%q): %v", tc.in, err)
+		}
+		if k.Kind() != tc.kind || k.ID() != tc.id {
+			t.Errorf("ParseKey(%q) = %s %s, want %s %s", tc.in, k.Kind(), k.ID(), tc.kind, tc.id)
+		}
+	}
+	for _, bad := range []string{"", "short", "rsa:" + f.Encode(), f.Encode() + "AAAA", "!!!!" + f.Encode()[4:]} {
+		if _, err := crypto.ParseKey(bad); !errors.Is(err, crypto.ErrInvalidKey) {
+			t.Errorf("ParseKey(%q) = %v, want ErrInvalidKey", bad, err)
+		}
+	}
+	if strings.Contains(f.String(), f.Encode()[:10]) {
+		t.Errorf("String() reveals key material: %s", f)
+	}
+}
+
+func TestKeyIDsDifferByKindAndMaterial(t *testing.T) {
+	f := mustKey(t, crypto.Fernet)
+	same, _ := crypto.ParseKey("aes256gcm:" + f.Encode())
+	if same.ID() == f.ID() {
+		t.Error("a Fernet key and a GCM key with the same bytes share an id")
+	}
+	if mustKey(t, crypto.Fernet).ID() == f.ID() {
+		t.Error("two random keys share an id")
+	}
+}
+
+func TestPrimaryKindDecidesFormat(t *testing.T) {
+	f := mustKey(t, crypto.Fernet)
+	g := mustKey(t, crypto.AESGCM)
+	fr, _ := crypto.NewRing(f, g)
+	gr, _ := crypto.NewRing(g, f)
+	ft, err := fr.Encrypt([]byte("secret"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gt, err := gr.Encrypt([]byte("secret"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(ft, "gAAAAA") {
+		t.Errorf("Fernet primary wrote %q", ft)
+	}
+	if !strings.HasPrefix(gt, "gcm1."+g.ID()+".") {
+		t.Errorf("GCM primary wrote %q", gt)
+	}
+	if len(gt) != g.TokenLen(6) || len(ft) != f.TokenLen(6) {
+		t.Errorf("TokenLen disagrees with the tokens")
+	}
+	// Both rings read both tokens: one column can hold both formats.
+	for _, r := range []*crypto.Ring{fr, gr} {
+		for _, tok := range []string{ft, gt} {
+			got, err := r.Decrypt(tok)
+			if err != nil || string(got) != "secret" {
+				t.Errorf("Decrypt(%.12s…) = %q, %v", tok, got, err)
+			}
+		}
+	}
+	if id, ok := fr.KeyIDOf(gt); !ok || id != g.ID() {
+		t.Errorf("KeyIDOf(gcm) = %q %v", id, ok)
+	}
+	if id, ok := gr.KeyIDOf(ft); !ok || id != f.ID() {
+		t.Errorf("KeyIDOf(fernet) = %q %v", id, ok)
+	}
+}
+
+func TestWrongKeyNamesKeyTried(t *testing.T) {
+	a, b := mustKey(t, crypto.Fernet), mustKey(t, crypto.Fernet)
+	ga, gb := mustKey(t, crypto.AESGCM), mustKey(t, crypto.AESGCM)
+	ra, _ := crypto.NewRing(a, ga)
+	rb, _ := crypto.NewRing(b, gb)
+	ft, _ := ra.Encrypt([]byte("x"))
+	gt, _ := ga.Encrypt([]byte("x"))
+
+	_, err := rb.Decrypt(ft)
+	var de *crypto.DecryptError
+	if !errors.Is(err, crypto.ErrDecrypt) || !errors.As(err, &de) {
+		t.Fatalf("wrong Fernet key: %v", err)
+	}
+	if len(de.Tried) != 1 || de.Tried[0] != b.ID() || !strings.Contains(err.Error(), b.ID()) {
+		t.Errorf("error %q should name key %s", err, b.ID())
+	}
+	_, err = rb.Decrypt(gt)
+	if !errors.Is(err, crypto.ErrDecrypt) || !strings.Contains(err.Error(), ga.ID()) || !strings.Contains(err.Error(), b.ID()) {
+		t.Errorf("GCM token of an unknown key: %v (should name id %s)", err, ga.ID())
+	}
+	// A key of the right id that is not the right key cannot exist (ids are
+	// derived), so forge the id: the authentication must still fail.
+	forged := "gcm1." + gb.ID() + gt[len("gcm1.")+8:]
+	_, err = rb.Decrypt(forged)
+	if !errors.Is(err, crypto.ErrDecrypt) || !strings.Contains(err.Error(), gb.ID()) {
+		t.Errorf("GCM token moved to another key id: %v", err)
+	}
+}
+
+func TestTamperedTokensFail(t *testing.T) {
+	f, g := mustKey(t, crypto.Fernet), mustKey(t, crypto.AESGCM)
+	r, _ := crypto.NewRing(f, g)
+	for _, k := range []*crypto.Key{f, g} {
+		tok, _ := k.Encrypt([]byte("attack at dawn"))
+		for i := 0; i < len(tok); i++ {
+			b := []byte(tok)
+			if b[i] == 'A' {
+				b[i] = 'B'
+			} else {
+				b[i] = 'A'
+			}
+			if got, err := r.Decrypt(string(b)); err == nil {
+				// Changing the last base64 character may only flip unused
+				// padding bits; then the plaintext must be the original.
+				if !bytes.Equal(got, []byte("attack at dawn")) {
+					t.Fatalf("%s: tampered token at %d gave %q", k.Kind(), i, got)
+				}
+			}
+		}
+		for n := 0; n < len(tok); n++ {
+			if _, err := r.Decrypt(tok[:n]); !errors.Is(err, crypto.ErrDecrypt) {
+				t.Fatalf("%s: truncated token (%d chars) gave %v", k.Kind(), n, err)
+			}
+		}
+	}
+}
+
+func TestParseRing(t *testing.T) {
+	a, g := mustKey(t, crypto.Fernet), mustKey(t, crypto.AESGCM)
+	r, err := crypto.ParseRing("# keys\n\n" + g.Encode() + "\n" + a.Encode() + "\n" + a.Encode() + "\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Primary().ID() != g.ID() || len(r.Keys()) != 2 {
+		t.Errorf("primary %s, %d keys", r.Primary(), len(r.Keys()))
+	}
+	if _, err := crypto.ParseRing("# nothing\n"); !errors.Is(err, crypto.ErrInvalidKey) {
+		t.Errorf("empty ring: %v", err)
+	}
+	if _, err := crypto.ParseRing(a.Encode() + "\nnot-a-key\n"); err == nil || !strings.Contains(err.Error(), "line 2") {
+		t.Errorf("bad line: %v", err)
+	}
+}
+
+func TestGCMMaxPlaintext(t *testing.T) {
+	g := mustKey(t, crypto.AESGCM)
+	n := g.MaxPlaintext(1000)
+	if g.TokenLen(n) > 1000 || g.TokenLen(n+1) <= 1000 {
+		t.Errorf("MaxPlaintext(1000) = %d: TokenLen %d, next %d", n, g.TokenLen(n), g.TokenLen(n+1))
+	}
+	tok, _ := g.Encrypt(bytes.Repeat([]byte("p"), n))
+	if len(tok) != g.TokenLen(n) {
+		t.Errorf("token %d chars, TokenLen %d", len(tok), g.TokenLen(n))
+	}
+}

@@ -1,0 +1,220 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/flowstore/flowstore/crypto"
+	"github.com/flowstore/flowstore/store"
+)
+
+func init() {
+	register(&command{name: "key", usage: "new [--kind fernet|aes256gcm]: print a new key (Fernet: an OpenOrchestratorKey)", run: runKey})
+	register(&command{name: "credentials", usage: "set NAME --username U (password on stdin) | get NAME | list | delete NAME | rotate --new-key-file F;" +
+		" key from --key-file or $OpenOrchestratorKey", run: runCredentials})
+}
+
+// keyEnv is where OpenOrchestrator keeps its encryption key.
+const keyEnv = "OpenOrchestratorKey"
+
+// parseArgs parses flags that may come before, between or after the
+// positional arguments ("set NAME --username U") and returns the positionals.
+func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
+func runKey(_ context.Context, e *env, args []string) error {
+	fs := e.flags("key")
+	kind := fs.String("kind", "fernet", "fernet (OpenOrchestrator-compatible) or aes256gcm")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 || pos[0] != "new" {
+		return usageError("want: key new")
+	}
+	var k crypto.Kind
+	switch strings.ToLower(*kind) {
+	case "fernet":
+		k = crypto.Fernet
+	case "aes256gcm", "gcm":
+		k = crypto.AESGCM
+	default:
+		return usageError("unknown --kind %q", *kind)
+	}
+	key, err := crypto.GenerateKey(k)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(e.stdout, key.Encode())
+	return err
+}
+
+// loadRing reads a key file (see crypto.ParseRing), or else the
+// OpenOrchestratorKey environment variable.
+func loadRing(e *env, file string) (*crypto.Ring, error) {
+	if file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return nil, err
+		}
+		r, err := crypto.ParseRing(string(b))
+		if err != nil {
+			return nil, fmt.Errorf("key file %s: %w", file, err)
+		}
+		return r, nil
+	}
+	if v := e.getenv(keyEnv); v != "" {
+		r, err := crypto.ParseRing(v)
+		if err != nil {
+			return nil, fmt.Errorf("$%s: %w", keyEnv, err)
+		}
+		return r, nil
+	}
+	return nil, usageError("no key: pass --key-file F or set $%s", keyEnv)
+}
+
+func runCredentials(ctx context.Context, e *env, args []string) error {
+	fs := e.flags("credentials")
+	keyFile := fs.String("key-file", "", "file with the key ring (one key per line, the first encrypts); default $"+keyEnv)
+	username := fs.String("username", "", "username (set)")
+	newKeyFile := fs.String("new-key-file", "", "file with the new key ring (rotate)")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) == 0 {
+		return usageError("missing subcommand")
+	}
+	sub, pos := pos[0], pos[1:]
+	needName := func() (string, error) {
+		if len(pos) != 1 {
+			return "", usageError("credentials %s takes one NAME", sub)
+		}
+		return pos[0], nil
+	}
+	db, err := e.open(ctx)
+	if err != nil {
+		return err
+	}
+	switch sub {
+	case "set":
+		name, err := needName()
+		if err != nil {
+			return err
+		}
+		ring, err := loadRing(e, *keyFile)
+		if err != nil {
+			return err
+		}
+		password, err := readSecret(e.stdin)
+		if err != nil {
+			return err
+		}
+		if err := store.NewCredentials(db, ring).Set(ctx, name, *username, password); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "credential %s set (encrypted with %s)\n", name, ring.Primary())
+	case "get":
+		name, err := needName()
+		if err != nil {
+			return err
+		}
+		ring, err := loadRing(e, *keyFile)
+		if err != nil {
+			return err
+		}
+		s, err := store.NewCredentials(db, ring).Get(ctx, name)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "name:     %s\nusername: %s\npassword: %s\nkey:      %s\nchanged:  %s\n",
+			s.Name, s.Username, s.Password, s.KeyID, s.ChangedAt.Format("2006-01-02T15:04:05.000000Z"))
+	case "list":
+		if len(pos) != 0 {
+			return usageError("credentials list takes no arguments")
+		}
+		ring, _ := loadRing(e, *keyFile) // optional: only to name the keys
+		rows, err := store.NewCredentials(db, nil).List(ctx)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "NAME\tUSERNAME\tFORMAT\tKEY\tCHANGED")
+		for _, r := range rows {
+			format, key := "fernet", "?"
+			if strings.HasPrefix(r.Password, "gcm1.") {
+				format = "aes256gcm"
+			}
+			if ring != nil {
+				if id, ok := ring.KeyIDOf(r.Password); ok {
+					key = id
+				}
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Name, r.Username, format, key, r.ChangedAt.Format("2006-01-02T15:04:05Z"))
+		}
+		return tw.Flush()
+	case "delete":
+		name, err := needName()
+		if err != nil {
+			return err
+		}
+		if err := store.NewCredentials(db, nil).Delete(ctx, name); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "credential %s deleted\n", name)
+	case "rotate":
+		if len(pos) != 0 || *newKeyFile == "" {
+			return usageError("want: credentials rotate --new-key-file F")
+		}
+		old, err := loadRing(e, *keyFile)
+		if err != nil && !errors.Is(err, errUsage) {
+			return err
+		}
+		next, err := loadRing(e, *newKeyFile)
+		if err != nil {
+			return err
+		}
+		n, err := store.NewCredentials(db, old).Rotate(ctx, next)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "re-encrypted %d credentials with %s\n", n, next.Primary())
+	default:
+		return usageError("unknown subcommand %q", sub)
+	}
+	return nil
+}
+
+// readSecret reads a password from stdin (never argv, where other users of
+// the machine can see it): the first line, without its line ending.
+func readSecret(r io.Reader) (string, error) {
+	if r == nil {
+		return "", usageError("the password is read from stdin")
+	}
+	line, err := bufio.NewReader(r).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", err
+	}
+	if line == "" && errors.Is(err, io.EOF) {
+		return "", usageError("no password on stdin")
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}

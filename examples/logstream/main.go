@@ -1,0 +1,120 @@
+// Command logstream measures the memory of streaming log rows: it fills
+// the Logs table to -rows rows (if it has fewer), then reads every row
+// through store.Logs.All and reports the process's resident set size
+// while streaming. It is run by hand, not by CI:
+//
+//	go run ./examples/logstream                      # 1,000,000 rows in a temp SQLite file
+//	go run ./examples/logstream -dsn postgres://…    # any flowstore DSN
+//
+// The peak RSS is reset (Linux /proc/self/clear_refs) after filling, so the
+// figure covers the streaming alone.
+package main
+
+import (
+	"bufio"
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/flowstore/flowstore/store"
+)
+
+func main() {
+	dsn := flag.String("dsn", "", "database DSN (default: a new SQLite file in a temp directory)")
+	rows := flag.Int("rows", 1_000_000, "rows to stream")
+	flag.Parse()
+	if err := run(context.Background(), *dsn, *rows); err != nil {
+		fmt.Fprintln(os.Stderr, "logstream:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, dsn string, rows int) error {
+	if dsn == "" {
+		dir, err := os.MkdirTemp("", "flowstore-logstream-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		dsn = "sqlite:" + filepath.Join(dir, "logs.db")
+	}
+	db, err := store.Open(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		return err
+	}
+	logs := store.NewLogs(db)
+	page, err := logs.Query(ctx, store.LogFilter{Limit: 1})
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	base := db.Now().Add(-time.Duration(rows) * time.Millisecond)
+	batch := make([]store.LogEntry, 0, 10_000)
+	for i := page.Total; i < rows; i++ {
+		batch = append(batch, store.LogEntry{
+			Time:        base.Add(time.Duration(i) * time.Millisecond),
+			Level:       store.LogInfo,
+			ProcessName: "robot-" + strconv.Itoa(i%7),
+			Message:     fmt.Sprintf("invoice %d booked for customer %d; amount %d.%02d", i, i%1000, i%5000, i%100),
+		})
+		if len(batch) == cap(batch) || i == rows-1 {
+			if err := logs.WriteBatch(ctx, batch); err != nil {
+				return err
+			}
+			batch = batch[:0]
+		}
+	}
+	batch = nil
+	fmt.Printf("filled to %d rows in %s (%s)\n", max(rows, page.Total), time.Since(start).Round(time.Millisecond), db.Dialect())
+
+	runtime.GC()
+	resetPeak()
+	before := status("VmRSS")
+	start = time.Now()
+	n, maxRSS := 0, before
+	var bytes int
+	for e, err := range logs.All(ctx, store.LogFilter{}) {
+		if err != nil {
+			return err
+		}
+		n++
+		bytes += len(e.Message)
+		if n%10_000 == 0 {
+			maxRSS = max(maxRSS, status("VmRSS"))
+		}
+	}
+	fmt.Printf("streamed %d rows (%d MiB of messages) in %s\n", n, bytes>>20, time.Since(start).Round(time.Millisecond))
+	fmt.Printf("RSS before streaming %d MiB; max sampled while streaming %d MiB; peak (VmHWM since reset) %d MiB\n",
+		before>>10, maxRSS>>10, status("VmHWM")>>10)
+	return nil
+}
+
+// resetPeak resets VmHWM to the current RSS (Linux ≥ 4.0).
+func resetPeak() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
+
+// status returns a /proc/self/status field in KiB (0 if unavailable).
+func status(field string) int {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), field+":"); ok {
+			n, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(rest), " kB"))
+			return n
+		}
+	}
+	return 0
+}

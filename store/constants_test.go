@@ -1,0 +1,209 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/flowstore/flowstore/internal/testdb"
+	"github.com/flowstore/flowstore/store"
+)
+
+// fixedClock is a store clock tests move by hand.
+type fixedClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newClock() *fixedClock {
+	return &fixedClock{t: time.Date(2026, 3, 4, 5, 6, 7, 891011000, time.UTC)}
+}
+
+func (c *fixedClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+
+func (c *fixedClock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+// withClock reopens db's database with a controlled clock.
+func withClock(t *testing.T, db *store.DB, clock *fixedClock) *store.DB {
+	t.Helper()
+	c, err := store.New(db.Bun(), store.WithClock(clock.Now))
+	require.NoError(t, err)
+	return c
+}
+
+func TestConstantsCRUD(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		clock := newClock()
+		cs := store.NewConstants(withClock(t, db, clock))
+
+		_, err := cs.Get(ctx, "url")
+		require.ErrorIs(t, err, store.ErrNotFound)
+		require.ErrorIs(t, cs.Update(ctx, "url", "x"), store.ErrNotFound)
+		require.ErrorIs(t, cs.Delete(ctx, "url"), store.ErrNotFound)
+
+		require.NoError(t, cs.Create(ctx, "url", "https://example.org"))
+		require.ErrorIs(t, cs.Create(ctx, "url", "other"), store.ErrDuplicate)
+		got, err := cs.Get(ctx, "url")
+		require.NoError(t, err)
+		require.Equal(t, "https://example.org", got.Value)
+		require.True(t, clock.Now().Truncate(time.Microsecond).Equal(got.ChangedAt), "changed_at %v from the store clock %v", got.ChangedAt, clock.Now())
+
+		clock.Add(time.Hour)
+		require.NoError(t, cs.Update(ctx, "url", "https://example.com"))
+		// Same value at the same instant is still an update of an existing
+		// row (MySQL reports 0 changed rows for it).
+		require.NoError(t, cs.Update(ctx, "url", "https://example.com"))
+		got, err = cs.Get(ctx, "url")
+		require.NoError(t, err)
+		require.Equal(t, "https://example.com", got.Value)
+		require.True(t, store.UTC(clock.Now()).Equal(got.ChangedAt))
+
+		clock.Add(time.Hour)
+		require.NoError(t, cs.Set(ctx, "url", "set-over"))
+		require.NoError(t, cs.Set(ctx, "b", "created by set"))
+		require.NoError(t, cs.Set(ctx, "A", "upper"))
+		list, err := cs.List(ctx)
+		require.NoError(t, err)
+		var names []string
+		for _, c := range list {
+			names = append(names, c.Name+"="+c.Value)
+			require.True(t, store.UTC(clock.Now()).Equal(c.ChangedAt))
+		}
+		require.Len(t, names, 3)
+		require.Equal(t, "url=set-over", names[2])
+
+		require.NoError(t, cs.Delete(ctx, "b"))
+		_, err = cs.Get(ctx, "b")
+		require.ErrorIs(t, err, store.ErrNotFound)
+	})
+}
+
+func TestConstantsRefuseOverlongValues(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		cs := store.NewConstants(db)
+		long := strings.Repeat("é", store.ConstantValueMax+1)
+		for name, op := range map[string]func() error{
+			"set":    func() error { return cs.Set(ctx, "k", long) },
+			"create": func() error { return cs.Create(ctx, "k", long) },
+			"name":   func() error { return cs.Set(ctx, strings.Repeat("n", store.ConstantNameMax+1), "v") },
+		} {
+			err := op()
+			require.ErrorIs(t, err, store.ErrTooLong, name)
+			require.Contains(t, err.Error(), "holds", name)
+		}
+		require.ErrorIs(t, cs.Set(ctx, "", "v"), store.ErrInvalid)
+		list, err := cs.List(ctx)
+		require.NoError(t, err)
+		require.Empty(t, list, "nothing written")
+		// The limit counts characters, not bytes.
+		require.NoError(t, cs.Set(ctx, "k", strings.Repeat("é", store.ConstantValueMax)))
+		require.NoError(t, cs.Create(ctx, strings.Repeat("n", store.ConstantNameMax), "v"))
+	})
+}
+
+// A duplicate Create inside a session leaves the session usable: it runs in
+// a savepoint (PostgreSQL would otherwise abort the transaction).
+func TestConstantsInSession(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		cs := store.NewConstants(db)
+		require.NoError(t, cs.Set(ctx, "existing", "v"))
+		err := db.InTx(ctx, func(ctx context.Context, s *store.Session) error {
+			tx := cs.WithTx(s)
+			require.ErrorIs(t, tx.Create(ctx, "existing", "again"), store.ErrDuplicate)
+			require.NoError(t, tx.Set(ctx, "in-tx", "1"))
+			return errors.New("roll back")
+		})
+		require.Error(t, err)
+		_, err = cs.Get(ctx, "in-tx")
+		require.ErrorIs(t, err, store.ErrNotFound, "rolled back with the session")
+
+		require.NoError(t, db.InTx(ctx, func(ctx context.Context, s *store.Session) error {
+			return cs.WithTx(s).Set(ctx, "in-tx", "2")
+		}))
+		got, err := cs.Get(ctx, "in-tx")
+		require.NoError(t, err)
+		require.Equal(t, "2", got.Value)
+	})
+}
+
+// Many goroutines race to create and to upsert the same names: exactly one
+// Create wins, every Set succeeds, one row each.
+func TestConstantsConcurrentWriters(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		cs := store.NewConstants(db)
+		const workers = 8
+		var wg sync.WaitGroup
+		errs := make(chan error, 2*workers)
+		for i := range workers {
+			wg.Go(func() { errs <- cs.Create(ctx, "race", fmt.Sprint(i)) })
+			wg.Go(func() { errs <- cs.Set(ctx, "upsert", fmt.Sprint(i)) })
+		}
+		wg.Wait()
+		close(errs)
+		created, dup := 0, 0
+		for err := range errs {
+			switch {
+			case err == nil:
+				created++
+			case errors.Is(err, store.ErrDuplicate):
+				dup++
+			default:
+				t.Errorf("unexpected: %v", err)
+			}
+		}
+		require.Equal(t, workers+1, created, "every Set and exactly one Create succeed")
+		require.Equal(t, workers-1, dup)
+		list, err := cs.List(ctx)
+		require.NoError(t, err)
+		require.Len(t, list, 2)
+	})
+}
+
+// Several OS processes race to Create one constant: exactly one succeeds.
+func TestConstantsCreateAcrossProcesses(t *testing.T) {
+	for _, d := range testdb.Live() {
+		t.Run(string(d), func(t *testing.T) {
+			db := testdb.Fresh(t, d)
+			testdb.RunChildren(t, 4, "TestConstantsCreateChild", map[string]string{"FLOWSTORE_CHILD_DSN": testdb.DSN(t, db)})
+			list, err := store.NewConstants(db).List(context.Background())
+			require.NoError(t, err)
+			winners := 0
+			for _, c := range list {
+				if strings.HasPrefix(c.Name, "won-") {
+					winners++
+				}
+			}
+			require.Len(t, list, 2, "the contested constant and one winner's mark: %v", list)
+			require.Equal(t, 1, winners)
+		})
+	}
+}
+
+// TestConstantsCreateChild is one child of TestConstantsCreateAcrossProcesses.
+func TestConstantsCreateChild(t *testing.T) {
+	if !testdb.IsChild() {
+		t.Skip("child process of TestConstantsCreateAcrossProcesses")
+	}
+	ctx := context.Background()
+	db, err := store.Open(ctx, os.Getenv("FLOWSTORE_CHILD_DSN"))
+	require.NoError(t, err)
+	defer db.Close()
+	cs := store.NewConstants(db)
+	err = cs.Create(ctx, "contested", fmt.Sprint(os.Getpid()))
+	if errors.Is(err, store.ErrDuplicate) {
+		return
+	}
+	require.NoError(t, err)
+	require.NoError(t, cs.Set(ctx, fmt.Sprintf("won-%d", os.Getpid()), "1"))
+}
