@@ -2,24 +2,34 @@ package storetest_test
 
 import (
 	"context"
-	"testing"
+	"fmt"
+
+	"github.com/uptrace/bun"
 
 	"github.com/flowstore/flowstore/store"
 	"github.com/flowstore/flowstore/store/storetest"
 )
 
-// A downstream test gets a migrated database with one call; it is closed when
-// the test ends.
-func ExampleNew() {
-	t := &testing.T{} // in a real test: the test's own t
+// A downstream test calls storetest.New(t) and gets a migrated database that
+// is closed when the test ends; outside a test, Open does the same.
+func ExampleOpen() {
+	ctx := context.Background()
+	db, err := storetest.Open(ctx)
+	if err != nil {
+		panic(err)
+	}
+	defer db.Close()
 
-	db := storetest.New(t)
-	err := db.InTx(t.Context(), func(ctx context.Context, s *store.Session) error {
-		_, err := s.ExecContext(ctx, `INSERT INTO "Constants" ("name", "value", "changed_at") VALUES (?, ?, ?)`,
-			"greeting", "hello", s.Now())
+	err = db.InTx(ctx, func(ctx context.Context, s *store.Session) error {
+		_, err := s.NewRaw("INSERT INTO ? (name, value, changed_at) VALUES (?, ?, ?)",
+			bun.Ident("Constants"), "greeting", "hello", s.Now()).Exec(ctx)
 		return err
 	})
 	if err != nil {
-		t.Fatal(err)
+		panic(err)
 	}
+	var value string
+	err = db.Bun().NewSelect().Table("Constants").Column("value").Where("name = ?", "greeting").Scan(ctx, &value)
+	fmt.Println(value, err)
+	// Output: hello <nil>
 }

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"crypto/rand"
 	"fmt"
 	"testing"
@@ -13,22 +14,32 @@ import (
 // tests. opts are passed to store.Open (a fixed clock, a logger, …).
 func New(t testing.TB, opts ...store.Option) *store.DB {
 	t.Helper()
-	ctx := t.Context()
-	// A named shared-cache database, so that every connection of the pool
-	// sees the same data; the random name keeps tests apart (names are
-	// process-wide).
-	dsn := fmt.Sprintf("file:storetest-%s?mode=memory&cache=shared", rand.Text())
-	db, err := store.Open(ctx, dsn, opts...)
+	db, err := Open(t.Context(), opts...)
 	if err != nil {
-		t.Fatalf("storetest: open %s: %v", dsn, err)
+		t.Fatalf("storetest: %v", err)
 	}
 	t.Cleanup(func() {
 		if err := db.Close(); err != nil {
 			t.Errorf("storetest: close: %v", err)
 		}
 	})
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatalf("storetest: migrate: %v", err)
-	}
 	return db
+}
+
+// Open is New without a test: a migrated, empty in-memory SQLite database
+// that the caller closes. Example functions, which have no *testing.T, use it.
+func Open(ctx context.Context, opts ...store.Option) (*store.DB, error) {
+	// A named shared-cache database, so that every connection of the pool
+	// sees the same data; the random name keeps databases apart (names are
+	// process-wide).
+	dsn := fmt.Sprintf("file:storetest-%s?mode=memory&cache=shared", rand.Text())
+	db, err := store.Open(ctx, dsn, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", dsn, err)
+	}
+	if err := db.Migrate(ctx); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	return db, nil
 }
