@@ -195,6 +195,10 @@ func mysqlTarget(dsn string) (Target, error) {
 	if q.Get("charset") == "" {
 		q.Set("charset", "utf8mb4")
 	}
+	// Rows affected counts the rows an UPDATE matched, as on every other
+	// dialect, so a conditional update that sets a value it already had is
+	// not mistaken for "no such row" (MySQL counts changed rows by default).
+	q.Set("clientFoundRows", "true")
 	return Target{Dialect: MySQL, Driver: "mysql", DriverDSN: user + "tcp(" + host + ")" + u.Path + "?" + q.Encode()}, nil
 }
 
