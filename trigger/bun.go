@@ -603,14 +603,33 @@ func (b *BunStore) Schedulers(ctx context.Context) ([]SchedulerInfo, error) {
 	return out, nil
 }
 
-// RecoverStale implements Store.
+// RecoverStale implements Store. It first lists the stale schedulers with a
+// plain read, so that the usual tick, where none is stale, writes nothing
+// and takes no locks; then it settles each one's runs with one conditional
+// UPDATE.
 func (b *BunStore) RecoverStale(ctx context.Context, staleBefore time.Time, mode RecoverMode) (int, error) {
 	stmts, ok := b.sql.recover[mode]
 	if !ok {
 		return 0, fmt.Errorf("%w: recover mode %d", store.ErrInvalid, mode)
 	}
-	n, err := b.exec(ctx, stmts[0], store.UTC(staleBefore))
-	return int(n), err
+	staleBefore = store.UTC(staleBefore)
+	var names []string
+	if err := b.scan(ctx, &names, b.sql.staleSchedulers, staleBefore); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return 0, err
+	}
+	total := 0
+	for _, name := range names {
+		var n int64
+		err := b.h.InTx(ctx, func(ctx context.Context, h store.Handle) (err error) {
+			n, err = b.on(h).exec(ctx, stmts[0], name, name, staleBefore)
+			return err
+		})
+		if err != nil {
+			return total, fmt.Errorf("recover the runs of scheduler %q: %w", name, err)
+		}
+		total += int(n)
+	}
+	return total, nil
 }
 
 // recoverOwn settles the runs a scheduler of this name left behind (it

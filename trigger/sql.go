@@ -36,9 +36,12 @@ type statements struct {
 	listSchedulers  string
 	killing         string // the KILLING triggers a scheduler runs
 
-	// recover holds, per mode, the statement that settles the runs of
-	// schedulers whose heartbeat is older than ? ([0]) and the one that
-	// settles the runs a scheduler of the name ? left behind ([1]).
+	// staleSchedulers lists the schedulers whose heartbeat is older than ?.
+	staleSchedulers string
+	// recover holds, per mode, the statement that settles the runs of the
+	// scheduler named ? if its heartbeat is still older than ? ([0]: args
+	// name, name, time) and the one that settles the runs a scheduler of
+	// the name ? left behind ([1]).
 	recover map[RecoverMode][2]string
 
 	statusOf string
@@ -240,6 +243,8 @@ func buildStatements(d store.Dialect) *statements {
 			q("latest_trigger"), q("latest_trigger_time"), schedulers, q("machine_name")),
 		killing: fmt.Sprintf("SELECT %s FROM %s WHERE %s = ? AND %s = '%s'", q("id"), triggers, q("flowstore_scheduler"), q("process_status"), StatusKilling),
 
+		staleSchedulers: fmt.Sprintf("SELECT %s FROM %s WHERE %s < ? ORDER BY %s", q("machine_name"), schedulers, q("last_update"), q("machine_name")),
+
 		statusOf: fmt.Sprintf("SELECT %s FROM %s WHERE %s = ?", q("process_status"), triggers, q("id")),
 	}
 
@@ -297,7 +302,10 @@ func buildStatements(d store.Dialect) *statements {
 		fmt.Fprintf(&b, " ELSE %s END, %s = NULL WHERE %s IN (%s) AND %s", status, owner, status, quoteStatuses(activeStatuses), where)
 		return b.String()
 	}
-	staleWhere := fmt.Sprintf("%s IN (SELECT %s FROM %s WHERE %s < ?)", owner, q("machine_name"), schedulers, q("last_update"))
+	// Conditional on the scheduler still being stale when the UPDATE runs:
+	// it may have come back since staleSchedulers listed it.
+	staleWhere := fmt.Sprintf("%s = ? AND EXISTS (SELECT 1 FROM %s h WHERE %s = ? AND %s < ?)",
+		owner, schedulers, c("h", "machine_name"), c("h", "last_update"))
 	ownWhere := owner + " = ?"
 	s.recover = map[RecoverMode][2]string{
 		RecoverFail: {settle(failRules, staleWhere), settle(failRules, ownWhere)},

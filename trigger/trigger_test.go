@@ -192,7 +192,7 @@ func TestDueOrder(t *testing.T) {
 		// Not due:
 		mk(single("si-future", T0.Add(time.Second)), 9)
 		mk(scheduled("sc-future", "* * * * *", T0.Add(time.Minute)), 9)
-		mk(queued("q-short", "short", 3), 9)      // 2 NEW elements only
+		mk(queued("q-short", "short", 3), 9)       // 2 NEW elements only
 		mk(queued("q-nonnew", "done-queue", 1), 9) // elements, but none NEW
 		paused := mk(single("si-paused", T0.Add(-time.Hour)), 9)
 		_, err := s.Pause(ctx, paused.ID)
