@@ -1,6 +1,8 @@
 package trigger_test
 
 import (
+	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -344,5 +346,38 @@ func TestBegin(t *testing.T) {
 		due, err := s.Due(ctx, c.Now(), 0)
 		require.NoError(t, err)
 		require.Equal(t, []string{"batch"}, names(due), "and fires again while the queue holds enough NEW elements")
+	})
+}
+
+// TestWithTx: a store bound to a session writes in the session's
+// transaction — parent and child row roll back together with the caller's.
+func TestWithTx(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		s := trigger.New(withClock(t, db, newClock(T0)))
+		boom := fmt.Errorf("caller failed")
+		var created trigger.Trigger
+		err := db.InTx(ctx, func(ctx context.Context, sess *store.Session) error {
+			var err error
+			created, err = s.WithTx(sess).Create(ctx, scheduled("in-tx", "@daily", time.Time{}))
+			require.NoError(t, err)
+			got, err := s.WithTx(sess).Get(ctx, created.ID)
+			require.NoError(t, err)
+			require.Equal(t, "in-tx", got.Name)
+			return boom
+		})
+		require.ErrorIs(t, err, boom)
+		_, err = s.Get(ctx, created.ID)
+		require.ErrorIs(t, err, store.ErrNotFound)
+		q := db.Dialect().Quote
+		var n int
+		require.NoError(t, db.Bun().NewRaw("SELECT COUNT(*) FROM "+q("Scheduled_Triggers")).Scan(ctx, &n))
+		require.Zero(t, n)
+
+		require.NoError(t, db.InTx(ctx, func(ctx context.Context, sess *store.Session) error {
+			created, err = s.WithTx(sess).Create(ctx, single("committed", T0))
+			return err
+		}))
+		require.Equal(t, "committed", get(t, s, created.ID).Name)
 	})
 }
