@@ -48,8 +48,10 @@ type SchedulerConfig struct {
 	// (default RecoverFail).
 	Recover RecoverMode
 	// OnSettled, when set, is called after each run is recorded, with the
-	// trigger as started, the status it was left in, and the handler's
-	// error (nil for a successful run).
+	// trigger as started, the status it was left in (if recording was
+	// refused, which is logged, the status found), and the handler's error (nil for a
+	// successful run). It is called from the run's goroutine, so calls for
+	// different runs may overlap.
 	OnSettled func(t Trigger, status Status, err error)
 	// Logger receives the scheduler's warnings (default: the DB's logger).
 	Logger *slog.Logger
