@@ -207,19 +207,49 @@ func buildStatements(d store.Dialect) *statements {
 	enough := fmt.Sprintf("%s <= (SELECT COUNT(*) FROM %s e WHERE %s = %s AND %s = 'NEW')",
 		c("q", "min_batch_size"), queues, c("e", "queue_name"), c("q", "queue_name"), c("e", "status"))
 
-	// due: three branches, one per type, each able to use its own index
-	// (next_run for single and scheduled), then the common columns joined
-	// by primary key and sorted in OpenOrchestrator's order: priority
-	// first, then single < scheduled < queue, then next_run.
-	dueIDs := fmt.Sprintf(
-		"SELECT %[1]s AS %[10]s, 0 AS %[11]s, %[2]s AS %[12]s FROM %[3]s g JOIN %[4]s i ON %[5]s = %[1]s WHERE %[2]s <= ? AND %[6]s = %[7]s"+
-			" UNION ALL SELECT %[13]s, 1, %[14]s FROM %[8]s s JOIN %[4]s i ON %[5]s = %[13]s WHERE %[14]s <= ? AND %[6]s = %[7]s"+
-			" UNION ALL SELECT %[15]s, 2, NULL FROM %[9]s q JOIN %[4]s i ON %[5]s = %[15]s WHERE %[6]s = %[7]s AND %[16]s",
-		c("g", "id"), c("g", "next_run"), single, triggers, c("i", "id"), c("i", "process_status"), idle,
-		sched, queue, q("due_id"), q("type_order"), q("due_at"),
-		c("s", "id"), c("s", "next_run"), c("q", "id"), enough)
-	due := "SELECT " + strings.Join(cols, ", ") + " FROM (" + dueIDs + ") d JOIN " + triggers + " t ON " + c("t", "id") + " = " + c("d", "due_id") +
-		joins + " ORDER BY " + c("t", "priority") + " DESC, " + c("d", "type_order") + ", " + c("d", "due_at") + ", " + c("t", "id")
+	// Typed NULLs for the UNION below: PostgreSQL resolves the type of a
+	// UNION column pair by pair, so two untyped NULLs before the typed
+	// branch become text and then clash with an integer or timestamp;
+	// SQL Server gives a bare NULL the type int. Casting every NULL to the
+	// column's type sidesteps both.
+	var nullText, nullInt, nullTime string
+	switch d {
+	case store.Postgres:
+		nullText, nullInt, nullTime = "CAST(NULL AS VARCHAR(200))", "CAST(NULL AS INTEGER)", "CAST(NULL AS TIMESTAMPTZ)"
+	case store.SQLServer:
+		nullText, nullInt, nullTime = "CAST(NULL AS NVARCHAR(200))", "CAST(NULL AS INT)", "CAST(NULL AS DATETIME2(6))"
+	case store.MySQL:
+		nullText, nullInt, nullTime = "CAST(NULL AS CHAR(200))", "CAST(NULL AS SIGNED)", "CAST(NULL AS DATETIME(6))"
+	default:
+		nullText, nullInt, nullTime = "NULL", "NULL", "NULL"
+	}
+	common := make([]string, 0, 14)
+	for _, col := range cols[:14] {
+		common = append(common, col)
+	}
+	branch := func(child, alias string, extra []string, where string) string {
+		return "SELECT " + strings.Join(append(append([]string{}, common...), extra...), ", ") +
+			" FROM " + child + " " + alias + " JOIN " + triggers + " t ON " + c("t", "id") + " = " + c(alias, "id") +
+			" WHERE " + where
+	}
+	as := func(expr, name string) string { return expr + " AS " + q(name) }
+	isIdle := c("t", "process_status") + " = " + idle
+	// due: one branch per type, each driven by its own table (and index:
+	// next_run for single and scheduled), returning whole rows, sorted in
+	// OpenOrchestrator's order: priority first, then single < scheduled <
+	// queue, then next_run. The sort keys _type_order and _due_at start
+	// with "_", which bun's scanner skips.
+	due := "SELECT d.* FROM (" +
+		branch(single, "g", []string{as(nullText, "cron_expr"), as(nullTime, "scheduled_next_run"), as(c("g", "next_run"), "single_next_run"),
+			as(nullText, "queue_name"), as(nullInt, "min_batch_size"), as("0", "_type_order"), as(c("g", "next_run"), "_due_at")},
+			c("g", "next_run")+" <= ? AND "+isIdle) +
+		" UNION ALL " +
+		branch(sched, "s", []string{c("s", "cron_expr"), c("s", "next_run"), nullTime, nullText, nullInt, "1", c("s", "next_run")},
+			c("s", "next_run")+" <= ? AND "+isIdle) +
+		" UNION ALL " +
+		branch(queue, "q", []string{nullText, nullTime, nullTime, c("q", "queue_name"), c("q", "min_batch_size"), "2", nullTime},
+			isIdle+" AND "+enough) +
+		") d ORDER BY d." + q("priority") + " DESC, d." + q("_type_order") + ", d." + q("_due_at") + ", d." + q("id")
 
 	s := &statements{
 		d:            d,
