@@ -2,6 +2,7 @@ package trigger_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -533,4 +534,57 @@ func TestNewSchedulerRejectsBadConfig(t *testing.T) {
 		_, err := trigger.NewScheduler(db, cfg)
 		require.Error(t, err, "%+v", cfg)
 	}
+}
+
+// TestBeginRace: 8 goroutines call Begin on the same trigger at the same
+// moment, for five occurrences of each type; exactly one wins each time.
+func TestBeginRace(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		c := newClock(T0)
+		cdb := withClock(t, db, c)
+		s := trigger.New(cdb)
+		sc, err := s.Create(ctx, scheduled("race-sched", "*/5 * * * *", T0))
+		require.NoError(t, err)
+		sg, err := s.Create(ctx, single("race-single", T0))
+		require.NoError(t, err)
+		qu, err := s.Create(ctx, queued("race-queue", "race-queue", 2))
+		require.NoError(t, err)
+		for occurrence := range 5 {
+			c.Set(T0.Add(time.Duration(occurrence) * 5 * time.Minute))
+			enqueue(t, cdb, "race-queue", 2)
+			for _, tr := range []trigger.Trigger{sc, sg, qu} {
+				if tr.Type == trigger.Single && occurrence > 0 {
+					_, err := s.Resume(ctx, tr.ID) // DONE → IDLE, due again
+					require.NoError(t, err)
+				}
+				var wg sync.WaitGroup
+				var mu sync.Mutex
+				wins := 0
+				gate := make(chan struct{})
+				for i := range 8 {
+					wg.Go(func() {
+						<-gate
+						_, err := s.Begin(ctx, tr, fmt.Sprintf("racer-%d", i))
+						mu.Lock()
+						defer mu.Unlock()
+						switch {
+						case err == nil:
+							wins++
+						case !errors.Is(err, trigger.ErrNotStarted):
+							t.Errorf("%s: %v", tr.Name, err)
+						}
+					})
+				}
+				close(gate)
+				wg.Wait()
+				require.Equal(t, 1, wins, "%s occurrence %d: winners", tr.Name, occurrence)
+				if tr.Type == trigger.Queue {
+					require.NoError(t, drain(ctx, cdb, "race-queue"))
+				}
+				_, err := s.End(ctx, tr.ID)
+				require.NoError(t, err)
+			}
+		}
+	})
 }
