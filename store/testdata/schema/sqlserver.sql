@@ -1,4 +1,4 @@
--- flowstore schema for sqlserver, version 1
+-- flowstore schema for sqlserver, version 30
 
 -- migration 0001_reference_schema
 CREATE TABLE "Triggers" (
@@ -695,6 +695,13 @@ CREATE TABLE "engine_settings" (
 );
 INSERT INTO "engine_settings" ("global_lock", "running_processes") VALUES (0, 0);
 
+-- migration 0030_trigger_scheduler
+ALTER TABLE "Triggers" ADD "flowstore_scheduler" NVARCHAR(100) NULL;
+CREATE INDEX "ix_Triggers_flowstore_scheduler" ON "Triggers" ("flowstore_scheduler");
+CREATE INDEX "ix_Scheduled_Triggers_next_run" ON "Scheduled_Triggers" ("next_run");
+CREATE INDEX "ix_Single_Triggers_next_run" ON "Single_Triggers" ("next_run");
+
 -- flowstore bookkeeping
 IF OBJECT_ID(N'flowstore_migrations', N'U') IS NULL CREATE TABLE "flowstore_migrations" ("version" int NOT NULL PRIMARY KEY, "name" nvarchar(200) NOT NULL, "applied_at" datetime2(6) NOT NULL);
 INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (1, 'reference_schema', SYSUTCDATETIME());
+INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (30, 'trigger_scheduler', SYSUTCDATETIME());

@@ -1,0 +1,94 @@
+// Package trigger persists OpenOrchestrator's triggers and runs them with a
+// leaderless, embeddable Scheduler.
+//
+// # Tables
+//
+// A trigger is a row of Triggers (name, process, status, type, priority,
+// blocking flag, scheduler whitelist, last_run) plus one row of its type's
+// table — joined-table inheritance, with Triggers.type as the discriminator:
+//
+//	SINGLE     Single_Triggers(next_run)                fires once at next_run, then DONE
+//	SCHEDULED  Scheduled_Triggers(cron_expr, next_run)  fires at the cron times
+//	QUEUE      Queue_Triggers(queue_name, min_batch_size)  fires while the queue (the
+//	           Queues table) holds at least min_batch_size NEW elements
+//
+// Statuses and types are stored as OpenOrchestrator stores them, the
+// upper-case enum names (IDLE, RUNNING, FAILED, DONE, PAUSED, PAUSING,
+// KILLING, KILLED; SINGLE, SCHEDULED, QUEUE), and scheduler_whitelist as the
+// JSON list text its StringList type writes (`["a", "b"]`), so a database is
+// shared with OpenOrchestrator both ways. Create writes the parent and the
+// child row in one transaction; Delete removes the child, then the parent
+// (the schema has no ON DELETE CASCADE). Update changes only the fields a
+// Patch names — OpenOrchestrator's UI merges whole rows, which can overwrite
+// a status a scheduler changed meanwhile; here it cannot.
+//
+// Schedulers(machine_name, last_update, latest_trigger, latest_trigger_time)
+// holds each scheduler's heartbeat and the trigger it started last.
+//
+// # What this package adds to the schema (migration 0030)
+//
+//   - Triggers.flowstore_scheduler, VARCHAR(100) NULL: the name of the
+//     Scheduler running the trigger (NULL when none is, or when another
+//     system, such as OpenOrchestrator's own scheduler, started it). It lets a
+//     scheduler find the runs of a peer whose heartbeat went stale, and
+//     makes a run's End/Fail owner-bound. OpenOrchestrator ignores it.
+//   - Indexes ix_Triggers_flowstore_scheduler, ix_Scheduled_Triggers_next_run
+//     and ix_Single_Triggers_next_run, for recovery and for Due.
+//
+// # Status transitions
+//
+// Every transition is one conditional UPDATE naming the statuses it accepts;
+// a trigger in any other status is left alone and the error wraps
+// store.ErrConflict. The rules follow OpenOrchestrator (§1.4 of the reference
+// notes):
+//
+//	Begin   IDLE → RUNNING (only if still due; see below)
+//	End     RUNNING → DONE (single) / IDLE (scheduled, queue); PAUSING → PAUSED; KILLING → KILLED
+//	Fail    RUNNING, PAUSING → FAILED; KILLING → KILLED
+//	Pause   RUNNING → PAUSING; IDLE, FAILED, DONE, KILLED → PAUSED  (PAUSED, PAUSING: no change; KILLING refused)
+//	Resume  PAUSED, FAILED, DONE, KILLED → IDLE; PAUSING → RUNNING  (IDLE, RUNNING: no change; KILLING refused)
+//	Kill    RUNNING, PAUSING → KILLING; IDLE, PAUSED, FAILED, DONE → KILLED  (KILLING, KILLED: no change)
+//
+// Two choices differ from OpenOrchestrator and are deliberate: a single
+// trigger paused while it runs ends PAUSED rather than DONE (the pause the
+// user asked for stays visible), and Resume of a PAUSING trigger withdraws the
+// pause instead of making a running trigger IDLE.
+//
+// # Exactly-once starts
+//
+// OpenOrchestrator's begin is a read-check-write, so two schedulers can start
+// the same trigger. Begin here is one transaction whose first statement is
+// the conditional UPDATE … SET process_status = 'RUNNING' … WHERE id = ? AND
+// process_status = 'IDLE'. That statement takes the Triggers row's lock, so
+// every competing Begin or End of the trigger waits; only then does Begin
+// check, with fresh statements, that the trigger is still due — for a
+// scheduled trigger by advancing next_run with UPDATE … WHERE next_run <= now,
+// for a queue trigger by counting NEW elements. A competitor that started and
+// already ended the same occurrence has moved next_run past now (or drained
+// the queue), so the late Begin finds nothing to do and rolls back
+// (ErrNotStarted). next_run moves to the cron time after now, so missed runs
+// are not replayed (OpenOrchestrator 1.2.0's rule). On MySQL/MariaDB
+// (REPEATABLE READ) the checks see fresh data because they are the
+// transaction's first plain reads; a Begin on a store bound with WithTx to
+// a session that has already read may see that session's older snapshot.
+//
+// # Scheduler
+//
+// A Scheduler (NewScheduler, Run) polls every PollInterval (default 6 s, as
+// OpenOrchestrator): it upserts its Schedulers row, settles the runs of
+// schedulers whose heartbeat is older than StaleAfter (RecoverFail: FAILED;
+// RecoverIdle: back to IDLE), cancels the handlers of its triggers that were
+// set KILLING, and starts due triggers in Due order that its whitelist mode
+// allows — a blocking trigger only when it runs nothing else, nothing while a
+// blocking run is in progress, at most MaxConcurrent at once (OpenOrchestrator
+// starts one per tick; this starts as many as there are free slots). The
+// handler's result ends (nil) or fails (error, panic) the run. Cancelling
+// Run's context cancels the handlers, waits for them and returns their
+// interrupted triggers to IDLE. Any number of schedulers, in any number of
+// processes, can share a database; no leader is elected. Their names must be
+// unique (OpenOrchestrator uses the machine name).
+//
+// All times — now, next_run, last_run, heartbeats — come from the store's
+// clock (store.WithClock), in UTC; the cron expression's own zone (CRON_TZ=)
+// decides its wall-clock times, see ParseCron.
+package trigger

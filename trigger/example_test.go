@@ -1,0 +1,95 @@
+package trigger_test
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/flowstore/flowstore/store"
+	"github.com/flowstore/flowstore/trigger"
+)
+
+// exampleDB opens a migrated in-memory SQLite database whose clock stands
+// still at now.
+func exampleDB(now time.Time) *store.DB {
+	ctx := context.Background()
+	db, err := store.Open(ctx, "sqlite::memory:", store.WithClock(func() time.Time { return now }))
+	if err != nil {
+		panic(err)
+	}
+	if err := db.Migrate(ctx); err != nil {
+		panic(err)
+	}
+	return db
+}
+
+// Triggers are created per type, found with Due, and started with Begin —
+// which exactly one of any number of racing schedulers wins.
+func Example() {
+	ctx := context.Background()
+	now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	db := exampleDB(now)
+	defer db.Close()
+	triggers := trigger.New(db)
+
+	nightly, err := triggers.Create(ctx, trigger.Spec{
+		Type: trigger.Scheduled, Name: "nightly report", ProcessName: "report", ProcessPath: "robots/report.py",
+		CronExpr: "CRON_TZ=Europe/Copenhagen 0 2 * * *", NextRun: now.Add(-time.Minute),
+	})
+	if err != nil {
+		panic(err)
+	}
+	due, _ := triggers.Due(ctx, now, 0)
+	fmt.Println("due:", len(due), due[0].Name)
+
+	started, err := triggers.Begin(ctx, due[0], "scheduler-1")
+	fmt.Println("scheduler-1:", started.Status, err)
+	_, err = triggers.Begin(ctx, due[0], "scheduler-2")
+	fmt.Println("scheduler-2:", err != nil)
+
+	status, _ := triggers.End(ctx, nightly.ID)
+	got, _ := triggers.Get(ctx, nightly.ID)
+	fmt.Println("after the run:", status, "next run", got.NextRun.Format(time.RFC3339))
+
+	_, err = triggers.Create(ctx, trigger.Spec{
+		Type: trigger.Scheduled, Name: "typo", ProcessName: "p", ProcessPath: "p.py", CronExpr: "0 25 * * *",
+	})
+	fmt.Println(err != nil)
+	// Output:
+	// due: 1 nightly report
+	// scheduler-1: RUNNING <nil>
+	// scheduler-2: true
+	// after the run: IDLE next run 2026-11-23T01:00:00Z
+	// true
+}
+
+// A Scheduler runs handlers for the due triggers until its context ends.
+func ExampleScheduler() {
+	now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	db := exampleDB(now)
+	defer db.Close()
+	triggers := trigger.New(db)
+	ctx, stop := context.WithCancel(context.Background())
+	_, _ = triggers.Create(ctx, trigger.Spec{
+		Type: trigger.Single, Name: "once", ProcessName: "hello", ProcessPath: "hello.py", NextRun: now,
+	})
+	s, err := trigger.NewScheduler(db, trigger.SchedulerConfig{
+		Name:         "box-1",
+		PollInterval: 10 * time.Millisecond,
+		Handler: func(ctx context.Context, t trigger.Trigger) error {
+			fmt.Println("running", t.Name, t.ProcessName)
+			return nil
+		},
+		OnSettled: func(t trigger.Trigger, status trigger.Status, err error) {
+			fmt.Println("ended", t.Name, status, err)
+			stop()
+		},
+	})
+	if err != nil {
+		panic(err)
+	}
+	_ = s.Run(ctx)
+	// Output:
+	// running once hello
+	// ended once DONE <nil>
+}

@@ -1,0 +1,590 @@
+package trigger_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+
+	"github.com/flowstore/flowstore/internal/testdb"
+	"github.com/flowstore/flowstore/store"
+	"github.com/flowstore/flowstore/trigger"
+)
+
+// raceSet is the triggers of the exactly-once tests: scheduled ones due at
+// every five minutes, single ones due once, queue ones whose handler works
+// through their queue.
+type raceSet struct {
+	scheduled, single, queue []trigger.Trigger
+}
+
+func makeRaceSet(t *testing.T, s trigger.Store, db *store.DB) raceSet {
+	var rs raceSet
+	ctx := t.Context()
+	for i := range 12 {
+		tr, err := s.Create(ctx, scheduled(fmt.Sprintf("sched-%02d", i), "*/5 * * * *", T0.Add(-time.Minute)))
+		require.NoError(t, err)
+		rs.scheduled = append(rs.scheduled, tr)
+	}
+	for i := range 6 {
+		tr, err := s.Create(ctx, single(fmt.Sprintf("single-%02d", i), T0.Add(-time.Minute)))
+		require.NoError(t, err)
+		rs.single = append(rs.single, tr)
+	}
+	for i := range 2 {
+		name := fmt.Sprintf("queue-%02d", i)
+		tr, err := s.Create(ctx, queued(name, name, 3))
+		require.NoError(t, err)
+		enqueue(t, db, name, 3)
+		rs.queue = append(rs.queue, tr)
+	}
+	return rs
+}
+
+// raceHandler works like a robot: a queue trigger drains its queue; every
+// run takes a moment, so runs of racing schedulers overlap.
+func raceHandler(db *store.DB, record func(trigger.Trigger)) trigger.Handler {
+	return func(ctx context.Context, t trigger.Trigger) error {
+		record(t)
+		time.Sleep(time.Millisecond)
+		if t.Type == trigger.Queue {
+			return drain(ctx, db, t.QueueName)
+		}
+		return nil
+	}
+}
+
+// settled reports whether no trigger is running and none is due.
+func settled(ctx context.Context, s trigger.Store, now time.Time) (bool, error) {
+	active, err := s.List(ctx, trigger.Filter{Statuses: []trigger.Status{trigger.StatusRunning, trigger.StatusPausing, trigger.StatusKilling}})
+	if err != nil {
+		return false, err
+	}
+	due, err := s.Due(ctx, now, 1)
+	if err != nil {
+		return false, err
+	}
+	return len(active) == 0 && len(due) == 0, nil
+}
+
+func waitFor(t *testing.T, what string, cond func() (bool, error)) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		ok, err := cond()
+		require.NoError(t, err)
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestExactlyOnceGoroutines: 8 schedulers in one process race for the same
+// triggers through three cron occurrences; every trigger starts exactly once
+// per occurrence.
+func TestExactlyOnceGoroutines(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		c := newClock(T0)
+		cdb := withClock(t, db, c)
+		s := trigger.New(cdb)
+		rs := makeRaceSet(t, s, cdb)
+
+		type key struct {
+			id    uuid.UUID
+			round int
+		}
+		var mu sync.Mutex
+		starts := map[key]int{}
+		startedBy := map[string]int{}
+		round := 0
+		ctx, cancel := context.WithCancel(t.Context())
+		var wg sync.WaitGroup
+		for i := range 8 {
+			name := fmt.Sprintf("sched-%d", i)
+			sch, err := trigger.NewScheduler(cdb, trigger.SchedulerConfig{
+				Name: name, PollInterval: 2 * time.Millisecond, StaleAfter: time.Hour, MaxConcurrent: 4,
+				Handler: raceHandler(cdb, func(tr trigger.Trigger) {
+					mu.Lock()
+					starts[key{tr.ID, round}]++
+					startedBy[name]++
+					mu.Unlock()
+				}),
+			})
+			require.NoError(t, err)
+			wg.Go(func() { require.NoError(t, sch.Run(ctx)) })
+		}
+		const rounds = 3
+		for r := range rounds {
+			mu.Lock()
+			round = r
+			mu.Unlock()
+			if r > 0 {
+				for _, q := range rs.queue {
+					enqueue(t, cdb, q.QueueName, 3)
+				}
+			}
+			c.Set(T0.Add(time.Duration(r) * 5 * time.Minute))
+			waitFor(t, fmt.Sprintf("round %d to settle", r), func() (bool, error) {
+				mu.Lock()
+				n := 0
+				for k := range starts {
+					if k.round == r {
+						n++
+					}
+				}
+				mu.Unlock()
+				want := len(rs.scheduled) + len(rs.queue)
+				if r == 0 {
+					want += len(rs.single)
+				}
+				if n < want {
+					return false, nil
+				}
+				return settled(t.Context(), s, c.Now())
+			})
+		}
+		cancel()
+		wg.Wait()
+
+		doubles, missing := 0, 0
+		for r := range rounds {
+			for _, group := range [][]trigger.Trigger{rs.scheduled, rs.single, rs.queue} {
+				for _, tr := range group {
+					n := starts[key{tr.ID, r}]
+					want := 1
+					if tr.Type == trigger.Single && r > 0 {
+						want = 0
+					}
+					if n > want {
+						doubles += n - want
+					}
+					if n < want {
+						missing++
+					}
+				}
+			}
+		}
+		t.Logf("%s: 8 goroutine schedulers, %d rounds: %d starts, %d double starts, %d missing; starts per scheduler %v",
+			db.Dialect(), rounds, len(starts), doubles, missing, startedBy)
+		require.Zero(t, doubles, "double starts")
+		require.Zero(t, missing, "missing starts")
+		for _, tr := range rs.single {
+			require.Equal(t, trigger.StatusDone, get(t, s, tr.ID).Status)
+		}
+		for _, tr := range rs.scheduled {
+			got := get(t, s, tr.ID)
+			require.Equal(t, trigger.StatusIdle, got.Status)
+			require.Equal(t, T0.Add(15*time.Minute), got.NextRun)
+		}
+	})
+}
+
+// TestExactlyOnceProcesses: the same race with 8 schedulers in 8 OS
+// processes, each with the same injected clock.
+func TestExactlyOnceProcesses(t *testing.T) {
+	if testdb.IsChild() {
+		raceChild(t)
+		return
+	}
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		c := newClock(T0)
+		cdb := withClock(t, db, c)
+		s := trigger.New(cdb)
+		rs := makeRaceSet(t, s, cdb)
+		logPath := filepath.Join(t.TempDir(), "starts.log")
+		testdb.RunChildren(t, 8, "TestExactlyOnceProcesses", map[string]string{
+			"TRIGGER_DSN": testdb.DSN(t, db), "TRIGGER_CLOCK": T0.Format(time.RFC3339Nano), "TRIGGER_LOG": logPath,
+		})
+		raw, err := os.ReadFile(logPath)
+		require.NoError(t, err)
+		counts := map[string]int{}
+		pids := map[string]bool{}
+		for _, line := range strings.Split(strings.TrimSpace(string(raw)), "\n") {
+			pid, id, ok := strings.Cut(line, " ")
+			require.True(t, ok, "log line %q", line)
+			counts[id]++
+			pids[pid] = true
+		}
+		doubles, missing := 0, 0
+		for _, group := range [][]trigger.Trigger{rs.scheduled, rs.single, rs.queue} {
+			for _, tr := range group {
+				n := counts[tr.ID.String()]
+				if n > 1 {
+					doubles += n - 1
+				}
+				if n == 0 {
+					missing++
+				}
+			}
+		}
+		t.Logf("%s: 8 scheduler processes: %d starts by %d processes, %d double starts, %d missing",
+			db.Dialect(), len(counts), len(pids), doubles, missing)
+		require.Zero(t, doubles, "double starts")
+		require.Zero(t, missing, "missing starts")
+		require.Len(t, counts, len(rs.scheduled)+len(rs.single)+len(rs.queue))
+	})
+}
+
+func raceChild(t *testing.T) {
+	at, err := time.Parse(time.RFC3339Nano, os.Getenv("TRIGGER_CLOCK"))
+	require.NoError(t, err)
+	c := newClock(at)
+	db, err := store.Open(t.Context(), os.Getenv("TRIGGER_DSN"), store.WithClock(c.Now))
+	require.NoError(t, err)
+	defer db.Close()
+	f, err := os.OpenFile(os.Getenv("TRIGGER_LOG"), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	require.NoError(t, err)
+	defer f.Close()
+	pid := os.Getpid()
+	var mu sync.Mutex
+	sch, err := trigger.NewScheduler(db, trigger.SchedulerConfig{
+		Name: fmt.Sprintf("proc-%d", pid), PollInterval: 2 * time.Millisecond, StaleAfter: time.Hour, MaxConcurrent: 4,
+		Handler: raceHandler(db, func(tr trigger.Trigger) {
+			mu.Lock()
+			defer mu.Unlock()
+			_, err := fmt.Fprintf(f, "%d %s\n", pid, tr.ID) // one write(2) per line, O_APPEND
+			if err != nil {
+				panic(err)
+			}
+		}),
+	})
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- sch.Run(ctx) }()
+	s := trigger.New(db)
+	waitFor(t, "all triggers to run", func() (bool, error) {
+		ok, err := settled(t.Context(), s, c.Now())
+		return ok && len(sch.Running()) == 0, err
+	})
+	cancel()
+	require.NoError(t, <-done)
+}
+
+// TestStaleSchedulerRecovery: the runs of a scheduler whose heartbeat went
+// stale are failed or returned to IDLE, as configured; a live scheduler's
+// runs are not touched.
+func TestStaleSchedulerRecovery(t *testing.T) {
+	for _, mode := range []trigger.RecoverMode{trigger.RecoverFail, trigger.RecoverIdle} {
+		t.Run(mode.String(), func(t *testing.T) {
+			testdb.Each(t, func(t *testing.T, db *store.DB) {
+				ctx := t.Context()
+				c := newClock(T0)
+				cdb := withClock(t, db, c)
+				s := trigger.New(cdb)
+				// "dead" started two triggers and a pause and kill were asked
+				// for on two more; "alive" started one.
+				var dead []trigger.Trigger
+				for i := range 4 {
+					tr, err := s.Create(ctx, scheduled(fmt.Sprintf("dead-%d", i), "0 * * * *", T0.Add(-time.Minute)))
+					require.NoError(t, err)
+					tr, err = s.Begin(ctx, tr, "dead")
+					require.NoError(t, err)
+					dead = append(dead, tr)
+				}
+				_, err := s.Pause(ctx, dead[2].ID)
+				require.NoError(t, err)
+				_, err = s.Kill(ctx, dead[3].ID)
+				require.NoError(t, err)
+				alive, err := s.Create(ctx, scheduled("alive", "0 * * * *", T0.Add(-time.Minute)))
+				require.NoError(t, err)
+				alive, err = s.Begin(ctx, alive, "alive")
+				require.NoError(t, err)
+				require.NoError(t, s.Heartbeat(ctx, "dead"))
+				c.Add(10 * time.Minute)
+				require.NoError(t, s.Heartbeat(ctx, "alive"))
+
+				sch, err := trigger.NewScheduler(cdb, trigger.SchedulerConfig{
+					Name: "rescuer", PollInterval: time.Minute, StaleAfter: 5 * time.Minute, Recover: mode,
+					Handler: func(context.Context, trigger.Trigger) error { return nil },
+				})
+				require.NoError(t, err)
+				// One tick: heartbeat, recovery, starts. The recovered
+				// triggers are not due again until 11:00, so nothing starts.
+				require.NoError(t, sch.Tick(ctx))
+				// Fail: as if the handler failed (a pending pause is moot: the
+				// trigger is FAILED). Idle: as if never started (a pending
+				// pause takes effect).
+				want, wantPausing := trigger.StatusFailed, trigger.StatusFailed
+				if mode == trigger.RecoverIdle {
+					want, wantPausing = trigger.StatusIdle, trigger.StatusPaused
+				}
+				for i, w := range []trigger.Status{want, want, wantPausing, trigger.StatusKilled} {
+					got := get(t, s, dead[i].ID)
+					require.Equal(t, w, got.Status, dead[i].Name)
+					require.Empty(t, got.RunningOn)
+				}
+				require.Equal(t, trigger.StatusRunning, get(t, s, alive.ID).Status)
+				// The dead scheduler comes back and reports its run ended:
+				// the run is no longer its own, so nothing changes.
+				st, err := s.End(ctx, alive.ID)
+				require.NoError(t, err, "a plain End is not owner-bound")
+				require.Equal(t, trigger.StatusIdle, st)
+			})
+		})
+	}
+}
+
+// TestSchedulerRestartRecoversOwnRuns: a scheduler restarted under the same
+// name settles the runs its previous life left RUNNING.
+func TestSchedulerRestartRecoversOwnRuns(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		c := newClock(T0)
+		cdb := withClock(t, db, c)
+		s := trigger.New(cdb)
+		tr, err := s.Create(ctx, single("orphan", T0.Add(-time.Minute)))
+		require.NoError(t, err)
+		_, err = s.Begin(ctx, tr, "box-1")
+		require.NoError(t, err)
+		started := make(chan trigger.Trigger, 1)
+		sch, err := trigger.NewScheduler(cdb, trigger.SchedulerConfig{
+			Name: "box-1", PollInterval: 5 * time.Millisecond, Recover: trigger.RecoverIdle,
+			Handler: func(_ context.Context, t trigger.Trigger) error { started <- t; return nil },
+		})
+		require.NoError(t, err)
+		runCtx, cancel := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		go func() { done <- sch.Run(runCtx) }()
+		got := <-started // returned to IDLE at start, then due and started again
+		require.Equal(t, tr.ID, got.ID)
+		cancel()
+		require.NoError(t, <-done)
+		require.Equal(t, trigger.StatusDone, get(t, s, tr.ID).Status)
+	})
+}
+
+// TestSchedulerHonoursKillPauseAndStop: KILLING cancels the handler and ends
+// KILLED; PAUSING lets the run finish and ends PAUSED; stopping the scheduler
+// cancels handlers and returns their triggers to IDLE.
+func TestSchedulerHonoursKillPauseAndStop(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		c := newClock(T0)
+		cdb := withClock(t, db, c)
+		s := trigger.New(cdb)
+		kill, err := s.Create(ctx, scheduled("kill-me", "0 * * * *", T0.Add(-time.Minute)))
+		require.NoError(t, err)
+		pause, err := s.Create(ctx, scheduled("pause-me", "0 * * * *", T0.Add(-time.Minute)))
+		require.NoError(t, err)
+		stop, err := s.Create(ctx, scheduled("stop-me", "0 * * * *", T0.Add(-time.Minute)))
+		require.NoError(t, err)
+
+		started := make(chan uuid.UUID, 3)
+		release := make(chan struct{})
+		causes := make(chan error, 3)
+		settledCh := make(chan trigger.Status, 3)
+		sch, err := trigger.NewScheduler(cdb, trigger.SchedulerConfig{
+			Name: "worker", PollInterval: 5 * time.Millisecond, MaxConcurrent: 3,
+			Handler: func(hctx context.Context, tr trigger.Trigger) error {
+				started <- tr.ID
+				if tr.ID == pause.ID {
+					<-release
+					return nil
+				}
+				<-hctx.Done()
+				causes <- context.Cause(hctx)
+				return hctx.Err()
+			},
+			OnSettled: func(tr trigger.Trigger, st trigger.Status, _ error) { settledCh <- st },
+		})
+		require.NoError(t, err)
+		runCtx, cancel := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		go func() { done <- sch.Run(runCtx) }()
+		for range 3 {
+			<-started
+		}
+		st, err := s.Kill(ctx, kill.ID)
+		require.NoError(t, err)
+		require.Equal(t, trigger.StatusKilling, st)
+		require.ErrorIs(t, <-causes, trigger.ErrKilled)
+		require.Equal(t, trigger.StatusKilled, <-settledCh)
+		require.Equal(t, trigger.StatusKilled, get(t, s, kill.ID).Status)
+
+		st, err = s.Pause(ctx, pause.ID)
+		require.NoError(t, err)
+		require.Equal(t, trigger.StatusPausing, st)
+		close(release)
+		require.Equal(t, trigger.StatusPaused, <-settledCh)
+
+		cancel()
+		require.NoError(t, <-done)
+		require.ErrorIs(t, <-causes, context.Canceled)
+		require.Equal(t, trigger.StatusIdle, <-settledCh)
+		got := get(t, s, stop.ID)
+		require.Equal(t, trigger.StatusIdle, got.Status, "an interrupted run waits again")
+		require.Equal(t, T0.Add(time.Hour), got.NextRun, "for its next occurrence: the interrupted one is not replayed")
+	})
+}
+
+// TestSchedulerBlockingWhitelistFailure: a blocking trigger runs alone; the
+// whitelist and whitelist-only mode decide who may start what; a failing or
+// panicking handler fails its trigger.
+func TestSchedulerBlockingWhitelistFailure(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		c := newClock(T0)
+		cdb := withClock(t, db, c)
+		s := trigger.New(cdb)
+		mk := func(sp trigger.Spec) trigger.Trigger {
+			tr, err := s.Create(ctx, sp)
+			require.NoError(t, err)
+			return tr
+		}
+		blocking := single("blocking", T0.Add(-time.Hour))
+		blocking.IsBlocking, blocking.Priority = true, 1
+		b := mk(blocking)
+		free := mk(single("free", T0.Add(-time.Hour)))
+		mine := single("mine", T0.Add(-time.Hour))
+		mine.SchedulerWhitelist = []string{"other", "picky"}
+		m := mk(mine)
+		theirs := single("theirs", T0.Add(-time.Hour))
+		theirs.SchedulerWhitelist = []string{"other"}
+		th := mk(theirs)
+		boom := mk(single("boom", T0.Add(-time.Hour)))
+		panics := mk(single("panics", T0.Add(-time.Hour)))
+
+		var mu sync.Mutex
+		var concurrent, maxWithBlocking int
+		var order []string
+		handler := func(_ context.Context, tr trigger.Trigger) error {
+			mu.Lock()
+			concurrent++
+			order = append(order, tr.Name)
+			if tr.IsBlocking {
+				maxWithBlocking = max(maxWithBlocking, concurrent)
+			}
+			mu.Unlock()
+			time.Sleep(2 * time.Millisecond)
+			mu.Lock()
+			if tr.IsBlocking {
+				maxWithBlocking = max(maxWithBlocking, concurrent)
+			}
+			concurrent--
+			mu.Unlock()
+			switch tr.Name {
+			case "boom":
+				return fmt.Errorf("robot crashed")
+			case "panics":
+				panic("robot panicked")
+			}
+			return nil
+		}
+		// "picky" runs only whitelisted triggers; "any" runs the rest.
+		picky, err := trigger.NewScheduler(cdb, trigger.SchedulerConfig{Name: "picky", WhitelistOnly: true, PollInterval: time.Second, Handler: handler})
+		require.NoError(t, err)
+		require.NoError(t, picky.Tick(ctx))
+		waitFor(t, "picky's run", func() (bool, error) { return len(picky.Running()) == 0, nil })
+		require.Equal(t, []string{"mine"}, order)
+		require.Equal(t, trigger.StatusDone, get(t, s, m.ID).Status)
+
+		anyS, err := trigger.NewScheduler(cdb, trigger.SchedulerConfig{Name: "any", PollInterval: 5 * time.Millisecond, MaxConcurrent: 4, Handler: handler})
+		require.NoError(t, err)
+		runCtx, cancel := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		go func() { done <- anyS.Run(runCtx) }()
+		waitFor(t, "the rest to run", func() (bool, error) {
+			for _, id := range []uuid.UUID{b.ID, free.ID, boom.ID, panics.ID} {
+				if get(t, s, id).Status.Active() || get(t, s, id).Status == trigger.StatusIdle {
+					return false, nil
+				}
+			}
+			return true, nil
+		})
+		cancel()
+		require.NoError(t, <-done)
+		require.Equal(t, "blocking", order[1], "priority 1 first")
+		require.Equal(t, 1, maxWithBlocking, "nothing ran beside the blocking trigger")
+		require.Equal(t, trigger.StatusDone, get(t, s, b.ID).Status)
+		require.Equal(t, trigger.StatusDone, get(t, s, free.ID).Status)
+		require.Equal(t, trigger.StatusFailed, get(t, s, boom.ID).Status)
+		require.Equal(t, trigger.StatusFailed, get(t, s, panics.ID).Status)
+		require.Equal(t, trigger.StatusIdle, get(t, s, th.ID).Status, "whitelisted for another scheduler only")
+		infos, err := s.Schedulers(ctx)
+		require.NoError(t, err)
+		require.Len(t, infos, 2)
+		require.Equal(t, "any", infos[0].MachineName)
+		require.Equal(t, T0, infos[0].LastUpdate)
+	})
+}
+
+func TestNewSchedulerRejectsBadConfig(t *testing.T) {
+	db := testdb.Fresh(t, store.SQLite)
+	h := func(context.Context, trigger.Trigger) error { return nil }
+	for _, cfg := range []trigger.SchedulerConfig{
+		{Handler: h},
+		{Name: "x"},
+		{Name: strings.Repeat("n", 101), Handler: h},
+		{Name: "x", Handler: h, PollInterval: time.Second, StaleAfter: 2 * time.Second},
+		{Name: "x", Handler: h, Recover: 7},
+	} {
+		_, err := trigger.NewScheduler(db, cfg)
+		require.Error(t, err, "%+v", cfg)
+	}
+}
+
+// TestBeginRace: 8 goroutines call Begin on the same trigger at the same
+// moment, for five occurrences of each type; exactly one wins each time.
+func TestBeginRace(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		c := newClock(T0)
+		cdb := withClock(t, db, c)
+		s := trigger.New(cdb)
+		sc, err := s.Create(ctx, scheduled("race-sched", "*/5 * * * *", T0))
+		require.NoError(t, err)
+		sg, err := s.Create(ctx, single("race-single", T0))
+		require.NoError(t, err)
+		qu, err := s.Create(ctx, queued("race-queue", "race-queue", 2))
+		require.NoError(t, err)
+		for occurrence := range 5 {
+			c.Set(T0.Add(time.Duration(occurrence) * 5 * time.Minute))
+			enqueue(t, cdb, "race-queue", 2)
+			for _, tr := range []trigger.Trigger{sc, sg, qu} {
+				if tr.Type == trigger.Single && occurrence > 0 {
+					_, err := s.Resume(ctx, tr.ID) // DONE → IDLE, due again
+					require.NoError(t, err)
+				}
+				var wg sync.WaitGroup
+				var mu sync.Mutex
+				wins := 0
+				gate := make(chan struct{})
+				for i := range 8 {
+					wg.Go(func() {
+						<-gate
+						_, err := s.Begin(ctx, tr, fmt.Sprintf("racer-%d", i))
+						mu.Lock()
+						defer mu.Unlock()
+						switch {
+						case err == nil:
+							wins++
+						case !errors.Is(err, trigger.ErrNotStarted):
+							t.Errorf("%s: %v", tr.Name, err)
+						}
+					})
+				}
+				close(gate)
+				wg.Wait()
+				require.Equal(t, 1, wins, "%s occurrence %d: winners", tr.Name, occurrence)
+				if tr.Type == trigger.Queue {
+					require.NoError(t, drain(ctx, cdb, "race-queue"))
+				}
+				_, err := s.End(ctx, tr.ID)
+				require.NoError(t, err)
+			}
+		}
+	})
+}

@@ -1,0 +1,381 @@
+package trigger
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/flowstore/flowstore/store"
+)
+
+// This file holds every SQL statement of the package, built once per dialect
+// from code (identifiers quoted for the dialect, values left as '?'
+// placeholders for bun to fill in). The methods in bun.go never branch on the
+// dialect; what differs between dialects (identifier quotes, how a row count
+// is limited) is decided here, once. TestStatementsGolden pins the text of
+// every statement for every dialect, SQL Server included.
+
+// statements is the SQL of one dialect.
+type statements struct {
+	d store.Dialect
+
+	selectJoined string // SELECT … FROM Triggers t LEFT JOIN the three subtype tables
+	byID         string // selectJoined + WHERE t.id = ?
+	due          string // the due triggers, in start order, without a limit
+	dueLimit     string // the same with a bound row limit
+
+	beginTrigger   string // IDLE → RUNNING, conditional
+	cronOf         string // the scheduled row, read under the trigger's lock
+	beginScheduled string // advance next_run, conditional on still being due
+	singleDue      string // is the single trigger due?
+	queueDue       string // does the queue hold enough NEW elements?
+	noteLatest     string // Schedulers.latest_trigger(_time)
+
+	heartbeatUpdate string
+	heartbeatInsert string
+	listSchedulers  string
+	killing         string // the KILLING triggers a scheduler runs
+
+	// staleSchedulers lists the schedulers whose heartbeat is older than ?.
+	staleSchedulers string
+	// recover holds, per mode, the statement that settles the runs of the
+	// scheduler named ? if its heartbeat is still older than ? ([0]: args
+	// name, name, time) and the one that settles the runs a scheduler of
+	// the name ? left behind ([1]).
+	recover map[RecoverMode][2]string
+
+	statusOf string
+
+	// Transitions: one conditional UPDATE each (see transition).
+	transitions map[op]transition
+
+	limit func(bound string) string // the row-limit clause for a bound count
+}
+
+// op names a status transition.
+type op string
+
+const (
+	opEnd        op = "end"
+	opFail       op = "fail"
+	opRelease    op = "release" // a run was interrupted (scheduler stopped): back to waiting
+	opPause      op = "pause"
+	opResume     op = "resume"
+	opKill       op = "kill"
+	opEndOwn     op = "end-own"
+	opFailOwn    op = "fail-own"
+	opReleaseOwn op = "release-own"
+)
+
+// rule maps one old status (of one type, or of any type when typ is "") to a
+// new status.
+type rule struct {
+	from Status
+	typ  Type
+	to   Status
+}
+
+// transition is a conditional UPDATE and the rules it encodes: it changes a
+// row only when its status is one of the rules' from-statuses, so a trigger
+// that moved meanwhile is never overwritten.
+type transition struct {
+	sql   string
+	rules []rule
+	// noop lists statuses in which the request is already satisfied (Pause
+	// of a PAUSED trigger): no error, nothing written.
+	noop []Status
+	// clearsOwner: the run ended, so flowstore_scheduler is set NULL.
+	clearsOwner bool
+}
+
+// froms returns the statuses the transition accepts.
+func (t transition) froms() []Status {
+	var out []Status
+	seen := map[Status]bool{}
+	for _, r := range t.rules {
+		if !seen[r.from] {
+			seen[r.from] = true
+			out = append(out, r.from)
+		}
+	}
+	return out
+}
+
+// endRules: how a run ends well. A single trigger is DONE; scheduled and
+// queue triggers wait again (IDLE); a pause asked for during the run takes
+// effect (PAUSED, single triggers included: OpenOrchestrator marks them DONE,
+// we keep the pause request visible instead — see doc.go); a kill asked for
+// during the run is acknowledged (KILLED).
+var endRules = []rule{
+	{StatusRunning, Single, StatusDone},
+	{StatusRunning, "", StatusIdle},
+	{StatusPausing, "", StatusPaused},
+	{StatusKilling, "", StatusKilled},
+}
+
+// failRules: a run failed. A kill in progress wins (the failure is most
+// likely the kill itself).
+var failRules = []rule{
+	{StatusRunning, "", StatusFailed},
+	{StatusPausing, "", StatusFailed},
+	{StatusKilling, "", StatusKilled},
+}
+
+// releaseRules: a run was interrupted through no fault of the trigger (its
+// scheduler stopped or died): it waits again, as if never started, unless a
+// pause or kill was asked for.
+var releaseRules = []rule{
+	{StatusRunning, "", StatusIdle},
+	{StatusPausing, "", StatusPaused},
+	{StatusKilling, "", StatusKilled},
+}
+
+var pauseRules = []rule{
+	{StatusRunning, "", StatusPausing},
+	{StatusIdle, "", StatusPaused},
+	{StatusFailed, "", StatusPaused},
+	{StatusDone, "", StatusPaused},
+	{StatusKilled, "", StatusPaused},
+}
+
+var resumeRules = []rule{
+	{StatusPaused, "", StatusIdle},
+	{StatusFailed, "", StatusIdle},
+	{StatusDone, "", StatusIdle},
+	{StatusKilled, "", StatusIdle},
+	// Resuming a trigger whose pause has not taken effect yet withdraws
+	// the pause request: the run goes on.
+	{StatusPausing, "", StatusRunning},
+}
+
+var killRules = []rule{
+	{StatusRunning, "", StatusKilling},
+	{StatusPausing, "", StatusKilling},
+	{StatusIdle, "", StatusKilled},
+	{StatusPaused, "", StatusKilled},
+	{StatusFailed, "", StatusKilled},
+	{StatusDone, "", StatusKilled},
+}
+
+var activeStatuses = []Status{StatusRunning, StatusPausing, StatusKilling}
+
+var (
+	stmtsMu    sync.Mutex
+	stmtsCache = map[store.Dialect]*statements{}
+)
+
+// statementsFor returns the dialect's statements, built on first use.
+func statementsFor(d store.Dialect) *statements {
+	stmtsMu.Lock()
+	defer stmtsMu.Unlock()
+	if s, ok := stmtsCache[d]; ok {
+		return s
+	}
+	s := buildStatements(d)
+	stmtsCache[d] = s
+	return s
+}
+
+func buildStatements(d store.Dialect) *statements {
+	q := d.Quote
+	triggers, sched, single, queue, queues, schedulers :=
+		q("Triggers"), q("Scheduled_Triggers"), q("Single_Triggers"), q("Queue_Triggers"), q("Queues"), q("Schedulers")
+	c := func(alias, col string) string { return alias + "." + q(col) }
+
+	cols := []string{}
+	for _, col := range []string{"id", "trigger_name", "process_name", "last_run", "process_path", "process_args",
+		"process_status", "is_git_repo", "is_blocking", "type", "git_branch", "scheduler_whitelist", "priority", "flowstore_scheduler"} {
+		cols = append(cols, c("t", col))
+	}
+	cols = append(cols,
+		c("s", "cron_expr"),
+		c("s", "next_run")+" AS "+q("scheduled_next_run"),
+		c("g", "next_run")+" AS "+q("single_next_run"),
+		c("q", "queue_name"),
+		c("q", "min_batch_size"),
+	)
+	joins := fmt.Sprintf(" LEFT JOIN %s s ON %s = %s LEFT JOIN %s g ON %s = %s LEFT JOIN %s q ON %s = %s",
+		sched, c("s", "id"), c("t", "id"),
+		single, c("g", "id"), c("t", "id"),
+		queue, c("q", "id"), c("t", "id"))
+	selectJoined := "SELECT " + strings.Join(cols, ", ") + " FROM " + triggers + " t" + joins
+
+	idle := "'" + string(StatusIdle) + "'"
+	// enough is true when the queue trigger q's queue holds at least
+	// min_batch_size NEW elements. It counts with the Queues index on
+	// (queue_name, status, created_date).
+	enough := fmt.Sprintf("%s <= (SELECT COUNT(*) FROM %s e WHERE %s = %s AND %s = 'NEW')",
+		c("q", "min_batch_size"), queues, c("e", "queue_name"), c("q", "queue_name"), c("e", "status"))
+
+	// Typed NULLs for the UNION below: PostgreSQL resolves the type of a
+	// UNION column pair by pair, so two untyped NULLs before the typed
+	// branch become text and then clash with an integer or timestamp;
+	// SQL Server gives a bare NULL the type int. Casting every NULL to the
+	// column's type sidesteps both.
+	var nullText, nullInt, nullTime string
+	switch d {
+	case store.Postgres:
+		nullText, nullInt, nullTime = "CAST(NULL AS VARCHAR(200))", "CAST(NULL AS INTEGER)", "CAST(NULL AS TIMESTAMPTZ)"
+	case store.SQLServer:
+		nullText, nullInt, nullTime = "CAST(NULL AS NVARCHAR(200))", "CAST(NULL AS INT)", "CAST(NULL AS DATETIME2(6))"
+	case store.MySQL:
+		nullText, nullInt, nullTime = "CAST(NULL AS CHAR(200))", "CAST(NULL AS SIGNED)", "CAST(NULL AS DATETIME(6))"
+	default:
+		nullText, nullInt, nullTime = "NULL", "NULL", "NULL"
+	}
+	common := make([]string, 0, 14)
+	for _, col := range cols[:14] {
+		common = append(common, col)
+	}
+	branch := func(child, alias string, extra []string, where string) string {
+		return "SELECT " + strings.Join(append(append([]string{}, common...), extra...), ", ") +
+			" FROM " + child + " " + alias + " JOIN " + triggers + " t ON " + c("t", "id") + " = " + c(alias, "id") +
+			" WHERE " + where
+	}
+	as := func(expr, name string) string { return expr + " AS " + q(name) }
+	isIdle := c("t", "process_status") + " = " + idle
+	// due: one branch per type, each driven by its own table (and index:
+	// next_run for single and scheduled), returning whole rows, sorted in
+	// OpenOrchestrator's order: priority first, then single < scheduled <
+	// queue, then next_run. The sort keys _type_order and _due_at start
+	// with "_", which bun's scanner skips.
+	due := "SELECT d.* FROM (" +
+		branch(single, "g", []string{as(nullText, "cron_expr"), as(nullTime, "scheduled_next_run"), as(c("g", "next_run"), "single_next_run"),
+			as(nullText, "queue_name"), as(nullInt, "min_batch_size"), as("0", "_type_order"), as(c("g", "next_run"), "_due_at")},
+			c("g", "next_run")+" <= ? AND "+isIdle) +
+		" UNION ALL " +
+		branch(sched, "s", []string{c("s", "cron_expr"), c("s", "next_run"), nullTime, nullText, nullInt, "1", c("s", "next_run")},
+			c("s", "next_run")+" <= ? AND "+isIdle) +
+		" UNION ALL " +
+		branch(queue, "q", []string{nullText, nullTime, nullTime, c("q", "queue_name"), c("q", "min_batch_size"), "2", nullTime},
+			isIdle+" AND "+enough) +
+		") d ORDER BY d." + q("priority") + " DESC, d." + q("_type_order") + ", d." + q("_due_at") + ", d." + q("id")
+
+	s := &statements{
+		d:            d,
+		selectJoined: selectJoined,
+		byID:         selectJoined + " WHERE " + c("t", "id") + " = ?",
+		due:          due,
+
+		beginTrigger: fmt.Sprintf("UPDATE %s SET %s = '%s', %s = ?, %s = ? WHERE %s = ? AND %s = ? AND %s = %s",
+			triggers, q("process_status"), StatusRunning, q("last_run"), q("flowstore_scheduler"), q("id"), q("type"), q("process_status"), idle),
+		cronOf: fmt.Sprintf("SELECT %s, %s FROM %s WHERE %s = ?", q("cron_expr"), q("next_run"), sched, q("id")),
+		beginScheduled: fmt.Sprintf("UPDATE %s SET %s = ? WHERE %s = ? AND %s <= ?",
+			sched, q("next_run"), q("id"), q("next_run")),
+		singleDue: fmt.Sprintf("SELECT COUNT(*) FROM %s WHERE %s = ? AND %s <= ?", single, q("id"), q("next_run")),
+		queueDue:  fmt.Sprintf("SELECT COUNT(*) FROM %s q WHERE %s = ? AND %s", queue, c("q", "id"), enough),
+		noteLatest: fmt.Sprintf("UPDATE %s SET %s = ?, %s = ? WHERE %s = ?",
+			schedulers, q("latest_trigger"), q("latest_trigger_time"), q("machine_name")),
+
+		heartbeatUpdate: fmt.Sprintf("UPDATE %s SET %s = ? WHERE %s = ?", schedulers, q("last_update"), q("machine_name")),
+		heartbeatInsert: fmt.Sprintf("INSERT INTO %s (%s, %s) VALUES (?, ?)", schedulers, q("machine_name"), q("last_update")),
+		listSchedulers: fmt.Sprintf("SELECT %s, %s, %s, %s FROM %s ORDER BY %s", q("machine_name"), q("last_update"),
+			q("latest_trigger"), q("latest_trigger_time"), schedulers, q("machine_name")),
+		killing: fmt.Sprintf("SELECT %s FROM %s WHERE %s = ? AND %s = '%s'", q("id"), triggers, q("flowstore_scheduler"), q("process_status"), StatusKilling),
+
+		staleSchedulers: fmt.Sprintf("SELECT %s FROM %s WHERE %s < ? ORDER BY %s", q("machine_name"), schedulers, q("last_update"), q("machine_name")),
+
+		statusOf: fmt.Sprintf("SELECT %s FROM %s WHERE %s = ?", q("process_status"), triggers, q("id")),
+	}
+
+	switch d {
+	case store.SQLServer:
+		s.limit = func(bound string) string { return " OFFSET 0 ROWS FETCH NEXT " + bound + " ROWS ONLY" }
+	default:
+		s.limit = func(bound string) string { return " LIMIT " + bound }
+	}
+	s.dueLimit = s.due + s.limit("?")
+
+	status, owner, id, typ := q("process_status"), q("flowstore_scheduler"), q("id"), q("type")
+	build := func(rules []rule, noop []Status, clearsOwner, byOwner bool) transition {
+		t := transition{rules: rules, noop: noop, clearsOwner: clearsOwner}
+		var b strings.Builder
+		fmt.Fprintf(&b, "UPDATE %s SET %s = CASE", triggers, status)
+		for _, r := range rules {
+			if r.typ != "" {
+				fmt.Fprintf(&b, " WHEN %s = '%s' AND %s = '%s' THEN '%s'", status, r.from, typ, r.typ, r.to)
+			} else {
+				fmt.Fprintf(&b, " WHEN %s = '%s' THEN '%s'", status, r.from, r.to)
+			}
+		}
+		fmt.Fprintf(&b, " ELSE %s END", status)
+		if clearsOwner {
+			fmt.Fprintf(&b, ", %s = NULL", owner)
+		}
+		fmt.Fprintf(&b, " WHERE %s = ? AND %s IN (%s)", id, status, quoteStatuses(t.froms()))
+		if byOwner {
+			fmt.Fprintf(&b, " AND %s = ?", owner)
+		}
+		t.sql = b.String()
+		return t
+	}
+	s.transitions = map[op]transition{
+		opEnd:        build(endRules, nil, true, false),
+		opFail:       build(failRules, nil, true, false),
+		opRelease:    build(releaseRules, nil, true, false),
+		opEndOwn:     build(endRules, nil, true, true),
+		opFailOwn:    build(failRules, nil, true, true),
+		opReleaseOwn: build(releaseRules, nil, true, true),
+		opPause:      build(pauseRules, []Status{StatusPaused, StatusPausing}, false, false),
+		opResume:     build(resumeRules, []Status{StatusIdle, StatusRunning}, false, false),
+		opKill:       build(killRules, []Status{StatusKilling, StatusKilled}, false, false),
+	}
+
+	// Recovery settles the runs of a dead scheduler in one statement, by
+	// the same rules as a failed or released run.
+	settle := func(rules []rule, where string) string {
+		var b strings.Builder
+		fmt.Fprintf(&b, "UPDATE %s SET %s = CASE", triggers, status)
+		for _, r := range rules {
+			fmt.Fprintf(&b, " WHEN %s = '%s' THEN '%s'", status, r.from, r.to)
+		}
+		fmt.Fprintf(&b, " ELSE %s END, %s = NULL WHERE %s IN (%s) AND %s", status, owner, status, quoteStatuses(activeStatuses), where)
+		return b.String()
+	}
+	// Conditional on the scheduler still being stale when the UPDATE runs:
+	// it may have come back since staleSchedulers listed it.
+	staleWhere := fmt.Sprintf("%s = ? AND EXISTS (SELECT 1 FROM %s h WHERE %s = ? AND %s < ?)",
+		owner, schedulers, c("h", "machine_name"), c("h", "last_update"))
+	ownWhere := owner + " = ?"
+	s.recover = map[RecoverMode][2]string{
+		RecoverFail: {settle(failRules, staleWhere), settle(failRules, ownWhere)},
+		RecoverIdle: {settle(releaseRules, staleWhere), settle(releaseRules, ownWhere)},
+	}
+	return s
+}
+
+func quoteStatuses(ss []Status) string {
+	parts := make([]string, len(ss))
+	for i, s := range ss {
+		parts[i] = "'" + string(s) + "'"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// list returns the statement and arguments that List runs for f.
+func (s *statements) list(f Filter) (string, []any) {
+	q := s.d.Quote
+	var where []string
+	var args []any
+	if f.Type != "" {
+		where = append(where, "t."+q("type")+" = ?")
+		args = append(args, string(f.Type))
+	}
+	if len(f.Statuses) > 0 {
+		marks := make([]string, len(f.Statuses))
+		for i, st := range f.Statuses {
+			marks[i] = "?"
+			args = append(args, string(st))
+		}
+		where = append(where, "t."+q("process_status")+" IN ("+strings.Join(marks, ", ")+")")
+	}
+	if f.ProcessName != "" {
+		where = append(where, "t."+q("process_name")+" = ?")
+		args = append(args, f.ProcessName)
+	}
+	query := s.selectJoined
+	if len(where) > 0 {
+		query += " WHERE " + strings.Join(where, " AND ")
+	}
+	return query + " ORDER BY t." + q("trigger_name") + ", t." + q("id"), args
+}
