@@ -137,12 +137,8 @@ func (s *BunStore) CreateWorkflow(ctx context.Context, spec WorkflowSpec) (*Defi
 		// Touch every version of this name first: the row locks make
 		// concurrent creators of the same workflow number one after another
 		// (on SQLite the immediate transaction already does).
-		if _, err := idb.NewUpdate().Model((*Workflow)(nil)).WhereAllWithDeleted().
-			Set("? = ?", ident("version_code"), ident("version_code")).
-			Where("? = ?", ident("namespace"), w.Namespace).
-			Where("? = ?", ident("repository"), w.Repository).
-			Where("? = ?", ident("workflow"), w.Name).Exec(ctx); err != nil {
-			return dbErr(h, "lock workflow versions", err)
+		if err := lockVersions(ctx, h, w.Namespace, w.Repository, w.Name); err != nil {
+			return err
 		}
 		var codes []string
 		if err := byName(idb.NewSelect().Model((*Workflow)(nil)).WhereAllWithDeleted().Column("version_code"),
@@ -193,6 +189,18 @@ func (s *BunStore) CreateWorkflow(ctx context.Context, spec WorkflowSpec) (*Defi
 		return nil, err
 	}
 	return def, nil
+}
+
+// lockVersions takes the row locks of every version of a workflow (deleted
+// ones included) by a no-op UPDATE, so that concurrent CreateWorkflow calls
+// for one name read the highest version code one after another.
+func lockVersions(ctx context.Context, h store.Handle, namespace, repository, name string) error {
+	_, err := h.IDB().NewUpdate().Model((*Workflow)(nil)).WhereAllWithDeleted().
+		Set("? = ?", ident("version_code"), ident("version_code")).
+		Where("? = ?", ident("namespace"), namespace).
+		Where("? = ?", ident("repository"), repository).
+		Where("? = ?", ident("workflow"), name).Exec(ctx)
+	return dbErr(h, "lock workflow versions", err)
 }
 
 func insertVars(ctx context.Context, h store.Handle, workflow int64, vars []WorkflowVar) ([]WorkflowVar, error) {

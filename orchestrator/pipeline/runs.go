@@ -176,36 +176,41 @@ func (s *BunStore) Transition(ctx context.Context, level Level, id int64, to Run
 		return invalid("unknown fail_reason %q", reason)
 	}
 	return s.h.InTx(ctx, func(ctx context.Context, h store.Handle) error {
-		q := h.IDB().NewUpdate().Model(level.model()).
-			Set("? = ?", ident("run_state"), to).
-			Set("? = ?", ident("updated_at"), h.Now()).
-			Where("? = ?", ident("id"), id)
-		if reason != "" {
-			q = q.Set("? = ?", ident("fail_reason"), string(reason))
-		}
-		qb := runStateIn(q.QueryBuilder(), from)
-		if to == RunDoing {
-			qb = noRequires(qb)
-		}
-		res, err := qb.Unwrap().(*bun.UpdateQuery).Exec(ctx)
-		if err != nil {
-			return dbErr(h, "transition", err)
-		}
-		if n, _ := res.RowsAffected(); n == 1 {
-			if level == LevelWorkflow && to.Terminal() {
-				return releaseInstance(ctx, h, id)
-			}
-			return nil
-		}
-		cur, err := loadGate(ctx, h, level, id)
-		if err != nil {
-			return err
-		}
-		if to == RunDoing && slices.Contains(from, cur.state) && len(cur.requires) > 0 {
-			return conflict(ErrNotAuthorized, "%s %d waits for %d authorisation(s)", level, id, len(cur.requires))
-		}
-		return &TransitionError{Level: level, ID: id, From: cur.state, To: to}
+		return transition(ctx, h, level, id, to, from, reason)
 	})
+}
+
+// transition is Transition's statement sequence in a transaction.
+func transition(ctx context.Context, h store.Handle, level Level, id int64, to RunState, from []RunState, reason FailReason) error {
+	q := h.IDB().NewUpdate().Model(level.model()).
+		Set("? = ?", ident("run_state"), to).
+		Set("? = ?", ident("updated_at"), h.Now()).
+		Where("? = ?", ident("id"), id)
+	if reason != "" {
+		q = q.Set("? = ?", ident("fail_reason"), string(reason))
+	}
+	qb := runStateIn(q.QueryBuilder(), from)
+	if to == RunDoing {
+		qb = noRequires(qb)
+	}
+	res, err := qb.Unwrap().(*bun.UpdateQuery).Exec(ctx)
+	if err != nil {
+		return dbErr(h, "transition", err)
+	}
+	if n, _ := res.RowsAffected(); n == 1 {
+		if level == LevelWorkflow && to.Terminal() {
+			return releaseInstance(ctx, h, id)
+		}
+		return nil
+	}
+	cur, err := loadGate(ctx, h, level, id)
+	if err != nil {
+		return err
+	}
+	if to == RunDoing && slices.Contains(from, cur.state) && len(cur.requires) > 0 {
+		return conflict(ErrNotAuthorized, "%s %d waits for %d authorisation(s)", level, id, len(cur.requires))
+	}
+	return &TransitionError{Level: level, ID: id, From: cur.state, To: to}
 }
 
 // releaseInstance gives back the instance a run took, in the transaction

@@ -116,15 +116,9 @@ func (s *BunStore) FireDueTimers(ctx context.Context) ([]Firing, error) {
 		var f *Firing
 		err = s.h.InTx(ctx, func(ctx context.Context, h store.Handle) error {
 			f = nil
-			res, err := h.IDB().NewUpdate().Model((*Timer)(nil)).
-				Set("? = ?", ident("next_run"), next).Set("? = ?", ident("updated_at"), now).
-				Where("? = ?", ident("id"), t.ID).Where("? = ?", ident("available"), true).
-				Where("? <= ?", ident("next_run"), now).Exec(ctx)
-			if err != nil {
-				return dbErr(h, "claim timer", err)
-			}
-			if n, _ := res.RowsAffected(); n != 1 {
-				return nil // another process fired this occurrence
+			claimed, err := claimTimer(ctx, h, t.ID, now, next)
+			if err != nil || !claimed {
+				return err // nil when another process fired this occurrence
 			}
 			f = &Firing{Timer: t, Due: t.NextRun, NextRun: next}
 			f.Timer.NextRun = next
@@ -152,6 +146,21 @@ func (s *BunStore) FireDueTimers(ctx context.Context) ([]Firing, error) {
 		}
 	}
 	return fired, nil
+}
+
+// claimTimer moves a due timer's next_run from a time that has come to
+// next. Only one of several racing callers matches the row: the others wait
+// for its lock and then see a next_run in the future.
+func claimTimer(ctx context.Context, h store.Handle, id int64, now, next time.Time) (bool, error) {
+	res, err := h.IDB().NewUpdate().Model((*Timer)(nil)).
+		Set("? = ?", ident("next_run"), next).Set("? = ?", ident("updated_at"), now).
+		Where("? = ?", ident("id"), id).Where("? = ?", ident("available"), true).
+		Where("? <= ?", ident("next_run"), now).Exec(ctx)
+	if err != nil {
+		return false, dbErr(h, "claim timer", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, dbErr(h, "claim timer", err)
 }
 
 func notFoundOr(h store.Handle, err error, format string, args ...any) error {

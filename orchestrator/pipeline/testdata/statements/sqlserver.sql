@@ -1,0 +1,24 @@
+-- start run: allocate sequence and instance
+UPDATE "workflow" SET "last_sequence" = COALESCE("last_sequence", 0) + 1, "current_instance" = COALESCE("current_instance", 0) + 1 WHERE ("id" = 42) AND ("state" = 1) AND (("is_limit_instance" IS NULL OR "is_limit_instance" = 0 OR COALESCE("current_instance", 0) < COALESCE("limit_instance", 0))) AND "workflow"."deleted_at" IS NULL;
+
+-- transition to Doing
+UPDATE "action_log" SET "run_state" = 2, "updated_at" = '2026-03-01 10:05:00.123456' WHERE ("id" = 7) AND (("run_state" IN (0, 1)) OR ("run_state" IS NULL)) AND (("requires" IS NULL OR "requires" = '' OR "requires" = '[]')) AND "action_log"."deleted_at" IS NULL;
+
+-- transition to Failed
+UPDATE "workflow_log" SET "run_state" = 4, "updated_at" = '2026-03-01 10:05:00.123456', "fail_reason" = N'WORKFLOW_RUN_FAILED' WHERE ("id" = 7) AND (("run_state" IN (0, 1, 2)) OR ("run_state" IS NULL)) AND "workflow_log"."deleted_at" IS NULL;
+
+-- release instance
+SELECT "wl"."from_workflow" FROM "workflow_log" AS "wl" WHERE ("id" = 7) AND "wl"."deleted_at" IS NULL;
+
+-- claim timer
+UPDATE "timer" SET "next_run" = '2026-03-01 10:10:00.123456', "updated_at" = '2026-03-01 10:05:00.123456' WHERE ("id" = 3) AND ("available" = 1) AND ("next_run" <= '2026-03-01 10:05:00.123456') AND "timer"."deleted_at" IS NULL;
+
+-- lock versions
+UPDATE "workflow" SET "version_code" = "version_code" WHERE ("namespace" = N'acme') AND ("repository" = N'shop') AND ("workflow" = N'deploy');
+
+-- soft delete
+UPDATE "stage" SET "deleted_at" = '2026-03-01 10:05:00.123456' WHERE ("id" = 9) AND "stage"."deleted_at" IS NULL;
+
+-- run variable
+SELECT "wvl"."id", "wvl"."workflow", "wvl"."from_workflow", "wvl"."sequence", "wvl"."key", "wvl"."default", "wvl"."vaule", "wvl"."change_log" FROM "workflow_var_log" AS "wvl" WHERE ("workflow" = 7) AND ("key" = N'key') ORDER BY "id" DESC OFFSET 0 ROWS FETCH NEXT 1 ROWS ONLY;
+
