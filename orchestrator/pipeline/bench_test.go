@@ -135,7 +135,7 @@ func rawStartRun(ctx context.Context, db *store.DB, workflow int64) error {
 	}
 	var w struct {
 		ns, repo, name, version, code, manifest, desc, src, env, req sql.NullString
-		seq                                                         int64
+		seq                                                          int64
 	}
 	if err := tx.QueryRowContext(ctx, rb(`SELECT namespace, repository, workflow, version, version_code, manifest, description, source_info, env, requires, last_sequence FROM workflow WHERE id = ? AND deleted_at IS NULL`), workflow).
 		Scan(&w.ns, &w.repo, &w.name, &w.version, &w.code, &w.manifest, &w.desc, &w.src, &w.env, &w.req, &w.seq); err != nil {
