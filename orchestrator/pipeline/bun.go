@@ -191,10 +191,14 @@ func (s *BunStore) CreateWorkflow(ctx context.Context, spec WorkflowSpec) (*Defi
 	return def, nil
 }
 
-// lockVersions takes the row locks of every version of a workflow (deleted
-// ones included) by a no-op UPDATE, so that concurrent CreateWorkflow calls
-// for one name read the highest version code one after another.
+// lockVersions makes concurrent CreateWorkflow calls for one name read the
+// highest version code one after another: the dialect's name lock (see
+// versionLock), then the row locks of every version (deleted ones included)
+// by a no-op UPDATE.
 func lockVersions(ctx context.Context, h store.Handle, namespace, repository, name string) error {
+	if err := versionLockFor(h.Dialect()).take(ctx, h, namespace, repository, name); err != nil {
+		return err
+	}
 	_, err := h.IDB().NewUpdate().Model((*Workflow)(nil)).WhereAllWithDeleted().
 		Set("? = ?", ident("version_code"), ident("version_code")).
 		Where("? = ?", ident("namespace"), namespace).

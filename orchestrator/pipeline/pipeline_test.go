@@ -638,3 +638,34 @@ func TestTimersFireOnce(t *testing.T) {
 		require.True(t, slices.Equal([]int64{1, 2}, sequences(t, db, def.Workflow.ID)))
 	})
 }
+
+// TestConcurrentVersions: creators racing on one name, the first version
+// included, get distinct, consecutive version codes.
+func TestConcurrentVersions(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ps := pipeline.New(db)
+		const n = 6
+		var wg sync.WaitGroup
+		for range n {
+			wg.Go(func() {
+				_, err := ps.CreateWorkflow(t.Context(), threeStages("raced"))
+				assertNoError(t, err)
+			})
+		}
+		wg.Wait()
+		var codes []int
+		require.NoError(t, db.Bun().NewSelect().Model((*pipeline.Workflow)(nil)).Column("version_code").
+			Where("workflow = ?", "raced").Scan(t.Context(), &codes))
+		slices.Sort(codes)
+		require.Equal(t, []int{1, 2, 3, 4, 5, 6}, codes)
+		runnable := 0
+		versions, err := ps.ListVersions(t.Context(), "acme", "shop", "raced")
+		require.NoError(t, err)
+		for _, v := range versions {
+			if v.State == pipeline.StateRunnable {
+				runnable++
+			}
+		}
+		require.Equal(t, 1, runnable, "only the first version keeps the requested state")
+	})
+}

@@ -14,7 +14,7 @@ SELECT "wl"."from_workflow" FROM "workflow_log" AS "wl" WHERE ("id" = 7) AND "wl
 UPDATE "timer" SET "next_run" = '2026-03-01 10:10:00.123456', "updated_at" = '2026-03-01 10:05:00.123456' WHERE ("id" = 3) AND ("available" = 1) AND ("next_run" <= '2026-03-01 10:05:00.123456') AND "timer"."deleted_at" IS NULL;
 
 -- lock versions
-UPDATE "workflow" SET "version_code" = "version_code" WHERE ("namespace" = N'acme') AND ("repository" = N'shop') AND ("workflow" = N'deploy');
+DECLARE @rc int; EXEC @rc = sp_getapplock @Resource = N'flowstore.pipeline.version.-1901564270250833688', @LockMode = 'Exclusive', @LockOwner = 'Transaction', @LockTimeout = 30000; IF @rc < 0 THROW 51000, 'flowstore: pipeline version lock not granted', 1;;
 
 -- soft delete
 UPDATE "stage" SET "deleted_at" = '2026-03-01 10:05:00.123456' WHERE ("id" = 9) AND "stage"."deleted_at" IS NULL;
