@@ -18,7 +18,10 @@
 // describe what can run. Each workflow version is its own workflow row: same
 // namespace/repository/name, VersionCode = the highest code of that name
 // plus one, new versions disabled until SetState enables them; "latest
-// runnable" is the highest id in state 1.
+// runnable" is the highest id in state 1. Concurrent creators of one name
+// are serialised (a transaction-scoped advisory lock on PostgreSQL, an
+// applock on SQL Server, next-key locks on MySQL, the immediate transaction
+// on SQLite), so version codes never repeat.
 //
 // StartRun copies a version into the run tables — workflow_log, stage_log,
 // action_log, workflow_var_log — as pilotage's GenerateNewLog did: from_*

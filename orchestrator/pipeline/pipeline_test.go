@@ -669,3 +669,50 @@ func TestConcurrentVersions(t *testing.T) {
 		require.Equal(t, 1, runnable, "only the first version keeps the requested state")
 	})
 }
+
+// TestStartRunSurvivesCrash kills a process that is starting runs as fast
+// as it can: every committed run is complete, no number is lost or reused,
+// and current_instance counts exactly the committed runs.
+func TestStartRunSurvivesCrash(t *testing.T) {
+	if testdb.IsChild() {
+		ctx := t.Context()
+		db, err := store.Open(ctx, os.Getenv("PIPELINE_DSN"))
+		require.NoError(t, err)
+		defer db.Close()
+		ps := pipeline.New(db)
+		id, _ := strconv.ParseInt(os.Getenv("PIPELINE_FREE"), 10, 64)
+		for i := 1; ; i++ {
+			_, err := ps.StartRun(ctx, id, pipeline.StartOptions{})
+			require.NoError(t, err)
+			if i == 5 {
+				fmt.Println("five runs started")
+			}
+		}
+	}
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		ps := pipeline.New(db)
+		def := create(t, ps, threeStages("crashy"))
+		child := testdb.StartChild(t, "TestStartRunSurvivesCrash", map[string]string{
+			"PIPELINE_DSN": testdb.DSN(t, db), "PIPELINE_FREE": fmt.Sprint(def.Workflow.ID)})
+		require.NoError(t, child.WaitOutput("five runs started", time.Minute))
+		require.NoError(t, child.Kill())
+		_ = child.Wait()
+
+		// One more start after the crash continues the numbering.
+		r, err := ps.StartRun(ctx, def.Workflow.ID, pipeline.StartOptions{})
+		require.NoError(t, err)
+		seqs := sequences(t, db, def.Workflow.ID)
+		n := len(seqs)
+		require.GreaterOrEqual(t, n, 6)
+		requireGapless(t, seqs, n)
+		require.Equal(t, int64(n), r.Workflow.Sequence)
+		require.Equal(t, int64(n), currentInstance(t, db, def.Workflow.ID))
+		stageLogs, err := db.Bun().NewSelect().Model((*pipeline.StageLog)(nil)).Where("from_workflow = ?", def.Workflow.ID).Count(ctx)
+		require.NoError(t, err)
+		actionLogs, err := db.Bun().NewSelect().Model((*pipeline.ActionLog)(nil)).Where("from_workflow = ?", def.Workflow.ID).Count(ctx)
+		require.NoError(t, err)
+		require.Equal(t, int64(3*n), stageLogs, "every committed run has all its stages")
+		require.Equal(t, int64(2*n), actionLogs, "and all its actions")
+	})
+}
