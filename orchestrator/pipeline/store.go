@@ -163,7 +163,9 @@ type Runs interface {
 	// ListRuns lists runs, newest first.
 	ListRuns(ctx context.Context, f RunFilter) ([]WorkflowLog, error)
 	// GetRun returns the run with the given sequence (0 = the latest) with
-	// its stages, actions, variables, outcomes and events.
+	// its stages, actions, variables, outcomes and events. Sequences count
+	// per version; with f.Version "" the newest run carrying that sequence
+	// (of any version) is returned.
 	GetRun(ctx context.Context, f RunFilter, sequence int64) (*Run, error)
 	// GetRunByID is GetRun by workflow_log id.
 	GetRunByID(ctx context.Context, id int64) (*Run, error)
