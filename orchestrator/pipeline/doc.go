@@ -96,7 +96,9 @@
 // # Extra columns and indexes (migration 0060)
 //
 //   - workflow.last_sequence BIGINT NULL — the run-number counter, backfilled
-//     from MAX(workflow_log.sequence) by the migration;
+//     from MAX(workflow_log.sequence) by the migration; a workflow whose
+//     counter is still NULL (rows written later by pilotage or an import)
+//     continues after its highest workflow_log sequence on its next start;
 //   - timer.next_run (timestamp) NULL — when the timer fires next, UTC; NULL
 //     for timers pilotage created (scheduled on the next FireDueTimers);
 //   - indexes idx_timer_next_run, idx_workflow_log_from_workflow_sequence,

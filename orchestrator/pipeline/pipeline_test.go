@@ -716,3 +716,24 @@ func TestStartRunSurvivesCrash(t *testing.T) {
 		require.Equal(t, int64(2*n), actionLogs, "and all its actions")
 	})
 }
+
+// TestRunNumbersContinuePilotageHistory: a workflow whose runs pilotage
+// wrote (no last_sequence) continues numbering after its highest sequence.
+func TestRunNumbersContinuePilotageHistory(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		ps := pipeline.New(db)
+		def := create(t, ps, threeStages("legacy"))
+		for seq := int64(1); seq <= 3; seq++ {
+			_, err := db.Bun().NewInsert().Model(&pipeline.WorkflowLog{Namespace: "acme", Repository: "shop", Name: "legacy",
+				FromWorkflow: def.Workflow.ID, Sequence: seq, RunState: pipeline.RunSuccess}).Exec(ctx)
+			require.NoError(t, err)
+		}
+		r, err := ps.StartRun(ctx, def.Workflow.ID, pipeline.StartOptions{})
+		require.NoError(t, err)
+		require.Equal(t, int64(4), r.Workflow.Sequence)
+		r, err = ps.StartRun(ctx, def.Workflow.ID, pipeline.StartOptions{})
+		require.NoError(t, err)
+		require.Equal(t, int64(5), r.Workflow.Sequence)
+	})
+}

@@ -67,6 +67,24 @@ func startRun(ctx context.Context, h store.Handle, id int64, opts StartOptions) 
 		return nil, &InstanceLimitError{Workflow: id, Limit: w.LimitInstance, Current: w.CurrentInstance}
 	}
 	seq := w.LastSequence
+	if seq == 1 {
+		// The counter was empty. A workflow whose runs pilotage (or an
+		// import) wrote continues after its highest sequence on record; the
+		// row lock taken above keeps this check-and-set race-free. (Doing it
+		// inside the UPDATE would make MySQL lock workflow_log on every start.)
+		var top sql.NullInt64
+		if err := idb.NewSelect().Model((*WorkflowLog)(nil)).WhereAllWithDeleted().ColumnExpr("MAX(?)", ident("sequence")).
+			Where("? = ?", ident("from_workflow"), id).Scan(ctx, &top); err != nil {
+			return nil, dbErr(h, "read highest sequence", err)
+		}
+		if top.Int64 >= seq {
+			seq = top.Int64 + 1
+			if _, err := idb.NewUpdate().Model((*Workflow)(nil)).Set("? = ?", ident("last_sequence"), seq).
+				Where("? = ?", ident("id"), id).Exec(ctx); err != nil {
+				return nil, dbErr(h, "continue sequence", err)
+			}
+		}
+	}
 	if _, err := idb.NewInsert().Model(&WorkflowSequence{Workflow: id, Sequence: seq, CreatedAt: now, UpdatedAt: now}).Exec(ctx); err != nil {
 		return nil, dbErr(h, "insert workflow_sequence", err)
 	}
