@@ -17,18 +17,26 @@ import (
 
 // BunStore implements Store with bun on a store.Handle.
 type BunStore struct {
-	h store.Handle
+	h    store.Handle
+	lock versionLock // the dialect's name lock, chosen once in New
 }
 
 var _ Store = (*BunStore)(nil)
 
 // New returns a store on db; each method runs in its own transaction where it
 // writes more than one row.
-func New(db *store.DB) *BunStore { return &BunStore{h: db.Handle()} }
+func New(db *store.DB) *BunStore {
+	return &BunStore{h: db.Handle(), lock: versionLockFor(db.Dialect())}
+}
 
 // WithTx returns the same store bound to s: its writes commit (or roll back)
 // with the session's, and its multi-row methods use savepoints inside it.
-func (s *BunStore) WithTx(sess *store.Session) *BunStore { return &BunStore{h: sess.Handle()} }
+func (s *BunStore) WithTx(sess *store.Session) *BunStore {
+	return &BunStore{h: sess.Handle(), lock: s.lock}
+}
+
+// on returns the store bound to h (a transaction or savepoint of its own).
+func (s *BunStore) on(h store.Handle) *BunStore { return &BunStore{h: h, lock: s.lock} }
 
 // ident quotes a column name for the dialect: several ContainerOps columns
 // (key, default, character, action, type, …) are reserved words somewhere.
@@ -137,7 +145,7 @@ func (s *BunStore) CreateWorkflow(ctx context.Context, spec WorkflowSpec) (*Defi
 		// Touch every version of this name first: the row locks make
 		// concurrent creators of the same workflow number one after another
 		// (on SQLite the immediate transaction already does).
-		if err := lockVersions(ctx, h, w.Namespace, w.Repository, w.Name); err != nil {
+		if err := lockVersions(ctx, h, s.lock, w.Namespace, w.Repository, w.Name); err != nil {
 			return err
 		}
 		var codes []string
@@ -195,8 +203,8 @@ func (s *BunStore) CreateWorkflow(ctx context.Context, spec WorkflowSpec) (*Defi
 // highest version code one after another: the dialect's name lock (see
 // versionLock), then the row locks of every version (deleted ones included)
 // by a no-op UPDATE.
-func lockVersions(ctx context.Context, h store.Handle, namespace, repository, name string) error {
-	if err := versionLockFor(h.Dialect()).take(ctx, h, namespace, repository, name); err != nil {
+func lockVersions(ctx context.Context, h store.Handle, lock versionLock, namespace, repository, name string) error {
+	if err := lock.take(ctx, h, namespace, repository, name); err != nil {
 		return err
 	}
 	_, err := h.IDB().NewUpdate().Model((*Workflow)(nil)).WhereAllWithDeleted().
@@ -487,7 +495,7 @@ func (s *BunStore) SetUserSetting(ctx context.Context, namespace, repository, se
 				return dbErr(h, "insert user_setting", err)
 			}
 		}
-		out, err = (&BunStore{h: h}).UserSetting(ctx, namespace, repository)
+		out, err = s.on(h).UserSetting(ctx, namespace, repository)
 		return err
 	})
 	return out, err

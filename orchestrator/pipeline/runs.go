@@ -338,14 +338,16 @@ func (s *BunStore) RecordEvent(ctx context.Context, e *Event) error {
 }
 
 // RecordOutcome implements Runs.
-func (s *BunStore) RecordOutcome(ctx context.Context, o *Outcome) error {
+func (s *BunStore) RecordOutcome(ctx context.Context, o *Outcome) error { return recordOutcome(ctx, s.h, o) }
+
+func recordOutcome(ctx context.Context, h store.Handle, o *Outcome) error {
 	if o.Workflow == 0 {
 		return invalid("outcome needs the run's workflow_log id")
 	}
 	o.ID = 0
-	stamp(s.h.Now(), &o.CreatedAt, &o.UpdatedAt, &o.DeletedAt)
-	_, err := s.h.IDB().NewInsert().Model(o).Exec(ctx)
-	return dbErr(s.h, "insert outcome", err)
+	stamp(h.Now(), &o.CreatedAt, &o.UpdatedAt, &o.DeletedAt)
+	_, err := h.IDB().NewInsert().Model(o).Exec(ctx)
+	return dbErr(h, "insert outcome", err)
 }
 
 // RecordStageOutcome implements Runs.
@@ -391,7 +393,7 @@ func stageOutcome(ctx context.Context, h store.Handle, r *Run, which int64, stat
 	if sl != nil {
 		o.Stage, o.RealStage = sl.ID, sl.FromStage
 	}
-	if err := (&BunStore{h: h}).RecordOutcome(ctx, o); err != nil {
+	if err := recordOutcome(ctx, h, o); err != nil {
 		return nil, err
 	}
 	return o, nil

@@ -54,7 +54,7 @@ func TestStatementsGolden(t *testing.T) {
 		})
 		step("release instance", func() { _ = releaseInstance(ctx, h, 7) })
 		step("claim timer", func() { _, _ = claimTimer(ctx, h, 3, at, at.Add(5*time.Minute)) })
-		step("lock versions", func() { _ = lockVersions(ctx, h, "acme", "shop", "deploy") })
+		step("lock versions", func() { _ = lockVersions(ctx, h, versionLockFor(d), "acme", "shop", "deploy") })
 		step("soft delete", func() { _ = softDelete(ctx, h, (*Stage)(nil), "id", 9, true) })
 		step("run variable", func() { _ = New(db).SetRunVar(ctx, 7, "key", "v", "alice") })
 		golden.Assert(t, "testdata/statements/"+string(d)+".sql", b.String())
