@@ -338,7 +338,9 @@ func (s *BunStore) RecordEvent(ctx context.Context, e *Event) error {
 }
 
 // RecordOutcome implements Runs.
-func (s *BunStore) RecordOutcome(ctx context.Context, o *Outcome) error { return recordOutcome(ctx, s.h, o) }
+func (s *BunStore) RecordOutcome(ctx context.Context, o *Outcome) error {
+	return recordOutcome(ctx, s.h, o)
+}
 
 func recordOutcome(ctx context.Context, h store.Handle, o *Outcome) error {
 	if o.Workflow == 0 {
