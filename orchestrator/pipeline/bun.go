@@ -17,8 +17,9 @@ import (
 
 // BunStore implements Store with bun on a store.Handle.
 type BunStore struct {
-	h    store.Handle
-	lock versionLock // the dialect's name lock, chosen once in New
+	h       store.Handle
+	lock    versionLock // the dialect's name lock, chosen once in New
+	rowLock rowLock     // the dialect's locking read, chosen once in New
 }
 
 var _ Store = (*BunStore)(nil)
@@ -26,17 +27,19 @@ var _ Store = (*BunStore)(nil)
 // New returns a store on db; each method runs in its own transaction where it
 // writes more than one row.
 func New(db *store.DB) *BunStore {
-	return &BunStore{h: db.Handle(), lock: versionLockFor(db.Dialect())}
+	return &BunStore{h: db.Handle(), lock: versionLockFor(db.Dialect()), rowLock: rowLockFor(db.Dialect())}
 }
 
 // WithTx returns the same store bound to s: its writes commit (or roll back)
 // with the session's, and its multi-row methods use savepoints inside it.
 func (s *BunStore) WithTx(sess *store.Session) *BunStore {
-	return &BunStore{h: sess.Handle(), lock: s.lock}
+	return &BunStore{h: sess.Handle(), lock: s.lock, rowLock: s.rowLock}
 }
 
 // on returns the store bound to h (a transaction or savepoint of its own).
-func (s *BunStore) on(h store.Handle) *BunStore { return &BunStore{h: h, lock: s.lock} }
+func (s *BunStore) on(h store.Handle) *BunStore {
+	return &BunStore{h: h, lock: s.lock, rowLock: s.rowLock}
+}
 
 // ident quotes a column name for the dialect: several ContainerOps columns
 // (key, default, character, action, type, …) are reserved words somewhere.

@@ -60,9 +60,12 @@
 // *TransitionError. fail_reason takes the reference's strings
 // (WORKFLOW_RUN_SUCCESS, ACTION_RUN_FAILED, …). requires / auth_list are
 // JSON lists: Authorize moves one {type, token} from requires to auth_list
-// with the authoriser and time (a compare-and-swap on the text, so racing
-// authorisers never drop each other's entry), and Doing is refused with
-// ErrNotAuthorized while requires is not empty.
+// with the authoriser and time, and Doing is refused with ErrNotAuthorized
+// while requires is not empty. Authorize and SetRunVar read the row with a
+// locking read (FOR UPDATE; UPDLOCK on SQL Server) and write it back in one
+// transaction, naming the text they read, so racing writers never drop each
+// other's entries — also inside a caller's session on MySQL, whose
+// REPEATABLE READ snapshot would otherwise hide a newer value.
 //
 // Events (event) record received callbacks with headers, payload and
 // authorization against the run's log ids. Outcomes (outcome) record action

@@ -5,6 +5,8 @@ import (
 	"hash/fnv"
 	"strconv"
 
+	"github.com/uptrace/bun"
+
 	"github.com/flowstore/flowstore/store"
 )
 
@@ -59,4 +61,27 @@ func lockKey(namespace, repository, name string) int64 {
 		f.Write([]byte{0})
 	}
 	return int64(f.Sum64())
+}
+
+// rowLock turns a SELECT of one row into a locking read, so a
+// read-modify-write of a JSON column (requires/auth_list, change_log) holds
+// the row until its transaction ends. It matters inside a caller's session
+// on MySQL/MariaDB, whose REPEATABLE READ snapshot would otherwise keep
+// showing the value from before another writer's commit. The UPDATE still
+// names the value it read, as a second guard.
+type rowLock func(q *bun.SelectQuery, table, alias string) *bun.SelectQuery
+
+func rowLockFor(d store.Dialect) rowLock {
+	switch d {
+	case store.Postgres, store.MySQL:
+		return func(q *bun.SelectQuery, _, _ string) *bun.SelectQuery { return q.For("UPDATE") }
+	case store.SQLServer:
+		// SQL Server has no FOR UPDATE; table hints say the same.
+		return func(q *bun.SelectQuery, table, alias string) *bun.SelectQuery {
+			return q.ModelTableExpr("? AS ? WITH (UPDLOCK, ROWLOCK)", bun.Ident(table), bun.Ident(alias))
+		}
+	default:
+		// SQLite: the immediate transaction already holds the write lock.
+		return func(q *bun.SelectQuery, _, _ string) *bun.SelectQuery { return q }
+	}
 }

@@ -530,6 +530,28 @@ func TestRunVarChangeLog(t *testing.T) {
 		require.Len(t, users, writers)
 		last := changes[len(changes)-1].Action
 		require.Contains(t, last, strconv.Quote(v.Value), "the last entry names the value that stayed")
+		// Inside a caller's session, after another writer committed: the
+		// change still lands on the latest change_log (a locking read; on
+		// MySQL a plain read would show the session's older snapshot).
+		// SQLite has no concurrent writer to a session's transaction.
+		if db.Dialect() != store.SQLite {
+			require.NoError(t, db.InTx(ctx, func(ctx context.Context, s *store.Session) error {
+				if _, err := ps.WithTx(s).GetRunByID(ctx, id); err != nil { // takes the snapshot
+					return err
+				}
+				if err := ps.SetRunVar(ctx, id, "branch", "outside", "carol"); err != nil {
+					return err
+				}
+				return ps.WithTx(s).SetRunVar(ctx, id, "branch", "inside", "dave")
+			}))
+			got, err = ps.GetRunByID(ctx, id)
+			require.NoError(t, err)
+			changes = nil
+			require.NoError(t, json.Unmarshal([]byte(got.Vars[0].ChangeLog), &changes))
+			require.Len(t, changes, 3+writers)
+			require.Equal(t, "carol", changes[len(changes)-2].User)
+			require.Equal(t, `set branch from "outside" to "inside"`, changes[len(changes)-1].Action)
+		}
 		// The definition's variable is untouched.
 		vars, err := ps.ListVars(ctx, def.Workflow.ID)
 		require.NoError(t, err)

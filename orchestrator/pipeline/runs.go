@@ -221,7 +221,7 @@ func transition(ctx context.Context, h store.Handle, level Level, id int64, to R
 		}
 		return nil
 	}
-	cur, err := loadGate(ctx, h, level, id)
+	cur, err := loadGate(ctx, h, level, id, nil)
 	if err != nil {
 		return err
 	}
@@ -256,11 +256,17 @@ type gate struct {
 	authList    []Authorization
 }
 
-func loadGate(ctx context.Context, h store.Handle, level Level, id int64) (*gate, error) {
+// loadGate reads a log row's state and authorisations; with lock, as a
+// locking read.
+func loadGate(ctx context.Context, h store.Handle, level Level, id int64, lock rowLock) (*gate, error) {
 	var st sql.NullInt64
 	var req, auth sql.NullString
-	err := h.IDB().NewSelect().Model(level.model()).Column("run_state", "requires", "auth_list").
-		Where("? = ?", ident("id"), id).Scan(ctx, &st, &req, &auth)
+	q := h.IDB().NewSelect().Model(level.model()).Column("run_state", "requires", "auth_list").
+		Where("? = ?", ident("id"), id)
+	if lock != nil {
+		q = lock(q, level.table(), level.alias())
+	}
+	err := q.Scan(ctx, &st, &req, &auth)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("%s %d", level, id)
 	}
@@ -281,46 +287,53 @@ func loadGate(ctx context.Context, h store.Handle, level Level, id int64) (*gate
 	return g, nil
 }
 
-// Authorize implements Runs. It is a compare-and-swap on the requires text:
-// the UPDATE names the list it read, so two authorisers racing never lose
-// one another's entry; the loser reads again.
+// Authorize implements Runs. It reads the row with a locking read and
+// writes it back in one transaction; the UPDATE also names the requires
+// text it read, so even without the lock two authorisers could never drop
+// each other's entry (the loser would read again).
 func (s *BunStore) Authorize(ctx context.Context, level Level, id int64, req Requirement, authorizer string) (int, error) {
 	if !level.valid() {
 		return 0, invalid("unknown level %d", level)
 	}
 	for attempt := 0; attempt < 20; attempt++ {
-		g, err := loadGate(ctx, s.h, level, id)
-		if err != nil {
-			return 0, err
-		}
-		if g.state.Terminal() {
-			return 0, &TransitionError{Level: level, ID: id, From: g.state, To: g.state}
-		}
-		i := slices.IndexFunc(g.requires, func(r Requirement) bool { return r.Type == req.Type && r.Token == req.Token })
-		if i < 0 {
-			return len(g.requires), invalid("%s %d does not require %s/%s", level, id, req.Type, req.Token)
-		}
-		rest := slices.Delete(slices.Clone(g.requires), i, i+1)
-		auth := append(g.authList, Authorization{Type: req.Type, Token: req.Token, Authorizer: authorizer, Time: s.h.Now()})
-		reqJSON, _ := json.Marshal(rest)
-		authJSON, _ := json.Marshal(auth)
-		q := s.h.IDB().NewUpdate().Model(level.model()).
-			Set("? = ?", ident("requires"), string(reqJSON)).
-			Set("? = ?", ident("auth_list"), string(authJSON)).
-			Set("? = ?", ident("updated_at"), s.h.Now()).
-			Where("? = ?", ident("id"), id)
-		if g.rawRequires.Valid {
-			q = q.Where("? = ?", ident("requires"), g.rawRequires.String)
-		} else {
-			q = q.Where("? IS NULL", ident("requires"))
-		}
-		q = runStateIn(q.QueryBuilder(), []RunState{RunCanListen, RunWaitToStart, RunDoing}).Unwrap().(*bun.UpdateQuery)
-		res, err := q.Exec(ctx)
-		if err != nil {
-			return 0, dbErr(s.h, "authorize", err)
-		}
-		if n, _ := res.RowsAffected(); n == 1 {
-			return len(rest), nil
+		remaining, done := 0, false
+		err := s.h.InTx(ctx, func(ctx context.Context, h store.Handle) error {
+			g, err := loadGate(ctx, h, level, id, s.rowLock)
+			if err != nil {
+				return err
+			}
+			if g.state.Terminal() {
+				return &TransitionError{Level: level, ID: id, From: g.state, To: g.state}
+			}
+			i := slices.IndexFunc(g.requires, func(r Requirement) bool { return r.Type == req.Type && r.Token == req.Token })
+			if i < 0 {
+				return invalid("%s %d does not require %s/%s", level, id, req.Type, req.Token)
+			}
+			rest := slices.Delete(slices.Clone(g.requires), i, i+1)
+			auth := append(g.authList, Authorization{Type: req.Type, Token: req.Token, Authorizer: authorizer, Time: h.Now()})
+			reqJSON, _ := json.Marshal(rest)
+			authJSON, _ := json.Marshal(auth)
+			q := h.IDB().NewUpdate().Model(level.model()).
+				Set("? = ?", ident("requires"), string(reqJSON)).
+				Set("? = ?", ident("auth_list"), string(authJSON)).
+				Set("? = ?", ident("updated_at"), h.Now()).
+				Where("? = ?", ident("id"), id)
+			if g.rawRequires.Valid {
+				q = q.Where("? = ?", ident("requires"), g.rawRequires.String)
+			} else {
+				q = q.Where("? IS NULL", ident("requires"))
+			}
+			q = runStateIn(q.QueryBuilder(), []RunState{RunCanListen, RunWaitToStart, RunDoing}).Unwrap().(*bun.UpdateQuery)
+			res, err := q.Exec(ctx)
+			if err != nil {
+				return dbErr(h, "authorize", err)
+			}
+			n, err := res.RowsAffected()
+			remaining, done = len(rest), n == 1
+			return dbErr(h, "authorize", err)
+		})
+		if err != nil || done {
+			return remaining, err
 		}
 	}
 	return 0, conflict(store.ErrLocked, "%s %d: authorisation kept colliding with other writers", level, id)
@@ -408,46 +421,53 @@ func (s *BunStore) Outcomes(ctx context.Context, run int64) ([]Outcome, error) {
 	return os, dbErr(s.h, "list outcomes", err)
 }
 
-// SetRunVar implements Runs. The value and the grown change_log are written
-// by one UPDATE that names the change_log it read, so concurrent changes
-// each keep their entry.
+// SetRunVar implements Runs. Like Authorize it is a locking read and a
+// write in one transaction, and the UPDATE names the change_log it read, so
+// concurrent changes each keep their entry.
 func (s *BunStore) SetRunVar(ctx context.Context, run int64, key, value, user string) error {
 	if err := required("user", user); err != nil {
 		return err
 	}
 	for attempt := 0; attempt < 20; attempt++ {
-		var v WorkflowVarLog
-		err := s.h.IDB().NewSelect().Model(&v).Where("? = ?", ident("workflow"), run).
-			Where("? = ?", ident("key"), key).OrderExpr("? DESC", ident("id")).Limit(1).Scan(ctx)
-		if errors.Is(err, sql.ErrNoRows) {
-			return notFound("run %d has no variable %q", run, key)
-		}
-		if err != nil {
-			return dbErr(s.h, "read workflow_var_log", err)
-		}
-		var changes []VarChange
-		if strings.TrimSpace(v.ChangeLog) != "" {
-			if err := json.Unmarshal([]byte(v.ChangeLog), &changes); err != nil {
-				return invalid("workflow_var_log %d: change_log is not a JSON list: %v", v.ID, err)
+		done := false
+		err := s.h.InTx(ctx, func(ctx context.Context, h store.Handle) error {
+			var v WorkflowVarLog
+			q := h.IDB().NewSelect().Model(&v).Where("? = ?", ident("workflow"), run).
+				Where("? = ?", ident("key"), key).OrderExpr("? DESC", ident("id")).Limit(1)
+			err := s.rowLock(q, "workflow_var_log", "wvl").Scan(ctx)
+			if errors.Is(err, sql.ErrNoRows) {
+				return notFound("run %d has no variable %q", run, key)
 			}
-		}
-		changes = append(changes, VarChange{User: user, Time: s.h.Now(),
-			Action: fmt.Sprintf("set %s from %q to %q", key, v.Value, value)})
-		cl, _ := json.Marshal(changes)
-		q := s.h.IDB().NewUpdate().Model((*WorkflowVarLog)(nil)).
-			Set("? = ?", ident("vaule"), value).Set("? = ?", ident("change_log"), string(cl)).
-			Where("? = ?", ident("id"), v.ID)
-		if v.ChangeLog == "" {
-			q = q.Where("(? IS NULL OR ? = '')", ident("change_log"), ident("change_log"))
-		} else {
-			q = q.Where("? = ?", ident("change_log"), v.ChangeLog)
-		}
-		res, err := q.Exec(ctx)
-		if err != nil {
-			return dbErr(s.h, "update workflow_var_log", err)
-		}
-		if n, _ := res.RowsAffected(); n == 1 {
-			return nil
+			if err != nil {
+				return dbErr(h, "read workflow_var_log", err)
+			}
+			var changes []VarChange
+			if strings.TrimSpace(v.ChangeLog) != "" {
+				if err := json.Unmarshal([]byte(v.ChangeLog), &changes); err != nil {
+					return invalid("workflow_var_log %d: change_log is not a JSON list: %v", v.ID, err)
+				}
+			}
+			changes = append(changes, VarChange{User: user, Time: h.Now(),
+				Action: fmt.Sprintf("set %s from %q to %q", key, v.Value, value)})
+			cl, _ := json.Marshal(changes)
+			u := h.IDB().NewUpdate().Model((*WorkflowVarLog)(nil)).
+				Set("? = ?", ident("vaule"), value).Set("? = ?", ident("change_log"), string(cl)).
+				Where("? = ?", ident("id"), v.ID)
+			if v.ChangeLog == "" {
+				u = u.Where("(? IS NULL OR ? = '')", ident("change_log"), ident("change_log"))
+			} else {
+				u = u.Where("? = ?", ident("change_log"), v.ChangeLog)
+			}
+			res, err := u.Exec(ctx)
+			if err != nil {
+				return dbErr(h, "update workflow_var_log", err)
+			}
+			n, err := res.RowsAffected()
+			done = n == 1
+			return dbErr(h, "update workflow_var_log", err)
+		})
+		if err != nil || done {
+			return err
 		}
 	}
 	return conflict(store.ErrLocked, "run %d variable %q: change kept colliding with other writers", run, key)

@@ -56,7 +56,7 @@ func TestStatementsGolden(t *testing.T) {
 		step("claim timer", func() { _, _ = claimTimer(ctx, h, 3, at, at.Add(5*time.Minute)) })
 		step("lock versions", func() { _ = lockVersions(ctx, h, versionLockFor(d), "acme", "shop", "deploy") })
 		step("soft delete", func() { _ = softDelete(ctx, h, (*Stage)(nil), "id", 9, true) })
-		step("run variable", func() { _ = New(db).SetRunVar(ctx, 7, "key", "v", "alice") })
+		step("locked read of a run's authorisations", func() { _, _ = loadGate(ctx, h, LevelWorkflow, 7, rowLockFor(d)) })
 		golden.Assert(t, "testdata/statements/"+string(d)+".sql", b.String())
 	}
 }

@@ -80,6 +80,17 @@ func (t Table) model() (any, error) {
 // softDeletable reports whether the table has deleted_at.
 func (t Table) softDeletable() bool { return t != TableWorkflowVarLog && t != TableEventJSON }
 
+// alias is the bun alias of the level's model.
+func (l Level) alias() string {
+	switch l {
+	case LevelStage:
+		return "sl"
+	case LevelAction:
+		return "al"
+	}
+	return "wl"
+}
+
 func (l Level) model() any {
 	switch l {
 	case LevelStage:

@@ -19,6 +19,6 @@ UPDATE `workflow` AS `w` SET `version_code` = `version_code` WHERE (`namespace` 
 -- soft delete
 UPDATE `stage` AS `s` SET `deleted_at` = '2026-03-01 10:05:00.123456' WHERE (`id` = 9) AND `s`.`deleted_at` IS NULL;
 
--- run variable
-SELECT `wvl`.`id`, `wvl`.`workflow`, `wvl`.`from_workflow`, `wvl`.`sequence`, `wvl`.`key`, `wvl`.`default`, `wvl`.`vaule`, `wvl`.`change_log` FROM `workflow_var_log` AS `wvl` WHERE (`workflow` = 7) AND (`key` = 'key') ORDER BY `id` DESC LIMIT 1;
+-- locked read of a run's authorisations
+SELECT `wl`.`run_state`, `wl`.`requires`, `wl`.`auth_list` FROM `workflow_log` AS `wl` WHERE (`id` = 7) AND `wl`.`deleted_at` IS NULL FOR UPDATE;
 

@@ -19,6 +19,6 @@ DECLARE @rc int; EXEC @rc = sp_getapplock @Resource = N'flowstore.pipeline.versi
 -- soft delete
 UPDATE "stage" SET "deleted_at" = '2026-03-01 10:05:00.123456' WHERE ("id" = 9) AND "stage"."deleted_at" IS NULL;
 
--- run variable
-SELECT "wvl"."id", "wvl"."workflow", "wvl"."from_workflow", "wvl"."sequence", "wvl"."key", "wvl"."default", "wvl"."vaule", "wvl"."change_log" FROM "workflow_var_log" AS "wvl" WHERE ("workflow" = 7) AND ("key" = N'key') ORDER BY "id" DESC OFFSET 0 ROWS FETCH NEXT 1 ROWS ONLY;
+-- locked read of a run's authorisations
+SELECT "wl"."run_state", "wl"."requires", "wl"."auth_list" FROM "workflow_log" AS "wl" WITH (UPDLOCK, ROWLOCK) WHERE ("id" = 7) AND "wl"."deleted_at" IS NULL;
 
