@@ -151,9 +151,12 @@ func (s *BunStore) CreateWorkflow(ctx context.Context, spec WorkflowSpec) (*Defi
 		if err := lockVersions(ctx, h, s.lock, w.Namespace, w.Repository, w.Name); err != nil {
 			return err
 		}
+		// A locking read: inside a caller's session on MySQL a plain read
+		// would show the session's snapshot, without versions committed since.
 		var codes []string
-		if err := byName(idb.NewSelect().Model((*Workflow)(nil)).WhereAllWithDeleted().Column("version_code"),
-			w.Namespace, w.Repository, w.Name).Scan(ctx, &codes); err != nil {
+		q := byName(idb.NewSelect().Model((*Workflow)(nil)).WhereAllWithDeleted().Column("version_code"),
+			w.Namespace, w.Repository, w.Name)
+		if err := s.rowLock(q, "workflow", "w").Scan(ctx, &codes); err != nil {
 			return dbErr(h, "read version codes", err)
 		}
 		top := 0

@@ -689,6 +689,24 @@ func TestConcurrentVersions(t *testing.T) {
 			}
 		}
 		require.Equal(t, 1, runnable, "only the first version keeps the requested state")
+
+		// In a caller's session whose snapshot predates another creator's
+		// commit, the next code still counts that version.
+		if db.Dialect() != store.SQLite { // a SQLite session excludes the other writer
+			var inside *pipeline.Definition
+			require.NoError(t, db.InTx(t.Context(), func(ctx context.Context, s *store.Session) error {
+				if _, err := ps.WithTx(s).ListVersions(ctx, "acme", "shop", "raced"); err != nil { // takes the snapshot
+					return err
+				}
+				if _, err := ps.CreateWorkflow(ctx, threeStages("raced")); err != nil {
+					return err
+				}
+				var err error
+				inside, err = ps.WithTx(s).CreateWorkflow(ctx, threeStages("raced"))
+				return err
+			}))
+			require.Equal(t, "8", inside.Workflow.VersionCode)
+		}
 	})
 }
 
