@@ -72,9 +72,12 @@ func startRun(ctx context.Context, h store.Handle, id int64, opts StartOptions) 
 		// import) wrote continues after its highest sequence on record; the
 		// row lock taken above keeps this check-and-set race-free. (Doing it
 		// inside the UPDATE would make MySQL lock workflow_log on every start.)
+		// A locking read (no aggregate: PostgreSQL refuses FOR UPDATE with
+		// one), so that a caller's older MySQL snapshot cannot hide rows.
 		var top sql.NullInt64
-		if err := idb.NewSelect().Model((*WorkflowLog)(nil)).WhereAllWithDeleted().ColumnExpr("MAX(?)", ident("sequence")).
-			Where("? = ?", ident("from_workflow"), id).Scan(ctx, &top); err != nil {
+		q := idb.NewSelect().Model((*WorkflowLog)(nil)).WhereAllWithDeleted().Column("sequence").
+			Where("? = ?", ident("from_workflow"), id).OrderExpr("? DESC", ident("sequence")).Limit(1)
+		if err := rowLockFor(h.Dialect())(q, "workflow_log", "wl").Scan(ctx, &top); err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return nil, dbErr(h, "read highest sequence", err)
 		}
 		if top.Int64 >= seq {
