@@ -1,4 +1,4 @@
--- flowstore schema for sqlserver, version 30
+-- flowstore schema for sqlserver, version 60
 
 -- migration 0001_reference_schema
 CREATE TABLE "Triggers" (
@@ -701,7 +701,20 @@ CREATE INDEX "ix_Triggers_flowstore_scheduler" ON "Triggers" ("flowstore_schedul
 CREATE INDEX "ix_Scheduled_Triggers_next_run" ON "Scheduled_Triggers" ("next_run");
 CREATE INDEX "ix_Single_Triggers_next_run" ON "Single_Triggers" ("next_run");
 
+-- migration 0060_pipeline
+ALTER TABLE "workflow" ADD "last_sequence" BIGINT NULL;
+UPDATE "workflow" SET "last_sequence" = (SELECT MAX(l."sequence") FROM "workflow_log" l WHERE l."from_workflow" = "workflow"."id");
+ALTER TABLE "timer" ADD "next_run" DATETIME2(6) NULL;
+CREATE INDEX "idx_timer_next_run" ON "timer" ("next_run");
+CREATE INDEX "idx_workflow_log_from_workflow_sequence" ON "workflow_log" ("from_workflow", "sequence");
+CREATE INDEX "idx_stage_log_workflow" ON "stage_log" ("workflow");
+CREATE INDEX "idx_action_log_workflow" ON "action_log" ("workflow");
+CREATE INDEX "idx_outcome_workflow" ON "outcome" ("workflow");
+CREATE INDEX "idx_event_workflow" ON "event" ("workflow");
+CREATE INDEX "idx_workflow_var_log_workflow" ON "workflow_var_log" ("workflow");
+
 -- flowstore bookkeeping
 IF OBJECT_ID(N'flowstore_migrations', N'U') IS NULL CREATE TABLE "flowstore_migrations" ("version" int NOT NULL PRIMARY KEY, "name" nvarchar(200) NOT NULL, "applied_at" datetime2(6) NOT NULL);
 INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (1, 'reference_schema', SYSUTCDATETIME());
 INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (30, 'trigger_scheduler', SYSUTCDATETIME());
+INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (60, 'pipeline', SYSUTCDATETIME());

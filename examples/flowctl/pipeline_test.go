@@ -1,0 +1,62 @@
+package main
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/flowstore/flowstore/orchestrator/pipeline"
+	"github.com/flowstore/flowstore/store"
+)
+
+func TestPipelineRunsAndShow(t *testing.T) {
+	dsn := tempDSN(t)
+	code, _, errOut := flowctl(t, "", "--dsn", dsn, "migrate")
+	require.Equal(t, 0, code, errOut)
+
+	ctx := context.Background()
+	db, err := store.Open(ctx, dsn)
+	require.NoError(t, err)
+	defer db.Close()
+	ps := pipeline.New(db)
+	def, err := ps.CreateWorkflow(ctx, pipeline.WorkflowSpec{
+		Workflow: pipeline.Workflow{Namespace: "acme", Repository: "shop", Name: "deploy", Version: "v1", State: pipeline.StateRunnable},
+		Stages: []pipeline.StageSpec{
+			{Stage: pipeline.Stage{Name: "start", Type: pipeline.StageStart}},
+			{Stage: pipeline.Stage{Name: "build", Type: pipeline.StageRun}, Actions: []pipeline.Action{{Name: "compile"}}},
+			{Stage: pipeline.Stage{Name: "end", Type: pipeline.StageEnd}},
+		},
+	})
+	require.NoError(t, err)
+	r1, err := ps.StartRun(ctx, def.Workflow.ID, pipeline.StartOptions{StartData: "{}"})
+	require.NoError(t, err)
+	_, err = ps.StartRun(ctx, def.Workflow.ID, pipeline.StartOptions{})
+	require.NoError(t, err)
+	action := r1.Stages[1].Actions[0].ID
+	require.NoError(t, ps.Transition(ctx, pipeline.LevelAction, action, pipeline.RunFailed, pipeline.ReasonActionRunFailed))
+
+	code, out, errOut := flowctl(t, "", "--dsn", dsn, "pipeline", "runs", "acme/shop/deploy")
+	require.Equal(t, 0, code, errOut)
+	require.Regexp(t, `(?s)SEQUENCE.*\n2 .*\n1 `, out, "newest first")
+
+	code, out, errOut = flowctl(t, "", "pipeline", "show", "acme/shop/deploy", "--sequence", "1", "--dsn", dsn)
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, "run 1: CanListen")
+	require.Regexp(t, `compile\s+RunFailed\s+ACTION_RUN_FAILED`, out)
+	require.Contains(t, out, "outcome start: status=true")
+
+	code, out, errOut = flowctl(t, "", "--dsn", dsn, "pipeline", "show", "acme/shop/deploy")
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, "run 2:", "sequence 0 is the latest run")
+
+	code, _, errOut = flowctl(t, "", "--dsn", dsn, "pipeline", "show", "acme/shop/deploy", "--sequence", "9")
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut, "not found")
+
+	code, _, errOut = flowctl(t, "", "--dsn", dsn, "pipeline", "runs", "acme/shop")
+	require.Equal(t, 2, code)
+	require.Contains(t, errOut, "NAMESPACE/REPOSITORY/WORKFLOW")
+	code, _, _ = flowctl(t, "", "--dsn", dsn, "pipeline", "frob")
+	require.Equal(t, 2, code)
+}

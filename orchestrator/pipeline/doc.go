@@ -1,0 +1,114 @@
+// Package pipeline persists ContainerOps V1 ("pilotage") CI/CD workflows:
+// their definitions, their runs with per-workflow run numbers, and the
+// events, outcomes, variables and timers around them — on the 18 tables of
+// the reference schema, with their exact names (serivce_definition and the
+// "vaule" column included), on SQLite, PostgreSQL, SQL Server and
+// MySQL/MariaDB.
+//
+//	ps := pipeline.New(db)                 // or ps.WithTx(session)
+//	def, _ := ps.CreateWorkflow(ctx, spec) // workflow + stages + actions + vars, one transaction
+//	run, _ := ps.StartRun(ctx, def.Workflow.ID, pipeline.StartOptions{})
+//	_ = ps.Transition(ctx, pipeline.LevelAction, run.Stages[1].Actions[0].ID, pipeline.RunDoing, "")
+//	runs, _ := ps.ListRuns(ctx, pipeline.RunFilter{Namespace: "acme", Repository: "shop", Workflow: "deploy"})
+//
+// # Definitions and runs
+//
+// Definition tables (workflow, stage, action, workflow_var, timer,
+// event_definition, component, service, serivce_definition, user_setting)
+// describe what can run. Each workflow version is its own workflow row: same
+// namespace/repository/name, VersionCode = the highest code of that name
+// plus one, new versions disabled until SetState enables them; "latest
+// runnable" is the highest id in state 1. Concurrent creators of one name
+// are serialised (a transaction-scoped advisory lock on PostgreSQL, an
+// applock on SQL Server, next-key locks on MySQL, the immediate transaction
+// on SQLite), so version codes never repeat.
+//
+// StartRun copies a version into the run tables — workflow_log, stage_log,
+// action_log, workflow_var_log — as pilotage's GenerateNewLog did: from_*
+// columns point back at the definitions, workflow/stage in the log tables
+// point at the run's own log rows, sequence is the run number repeated in
+// every row, and stage_log.pre_stage chains the run's stages (-1 for the
+// first). A workflow_sequence row records each number handed out.
+//
+// # Run numbers and instance limits
+//
+// pilotage numbered runs by COUNT under an in-process mutex, so two
+// processes could hand out the same number. Here StartRun begins with one
+// conditional UPDATE of the workflow row:
+//
+//	UPDATE workflow SET last_sequence = COALESCE(last_sequence,0)+1,
+//	                    current_instance = COALESCE(current_instance,0)+1
+//	WHERE id = ? AND state = 1 AND deleted_at IS NULL
+//	  AND (NOT is_limit_instance OR current_instance < limit_instance)
+//
+// The row lock it takes serialises concurrent starts of that version on
+// every dialect, and the copies are written in the same transaction, so
+// sequences are unique and gapless however many processes start runs, and
+// current_instance counts exactly the runs not yet ended: it is decremented
+// by the Transition that ends a workflow run (Success or Failed), in the same
+// transaction. A full workflow refuses with *InstanceLimitError
+// (errors.Is ErrInstanceLimit and store.ErrConflict), a disabled one with
+// ErrDisabled; nothing is written then (pilotage wrote a failed log with
+// NO_ROOM_FOR_RUN_INSTANCE instead).
+//
+// # Run states, authorisation, events, outcomes, variables
+//
+// run_state codes are pilotage's: 0 CanListen, 1 WaitToStart, 2 Doing,
+// 3 RunSuccess, 4 RunFailed. Transition is a conditional UPDATE naming the
+// states a change may start from (→1 from 0; →2 from 0/1; →3 from 2; →4 from
+// 0/1/2); terminal states are final and a refused change is a
+// *TransitionError. fail_reason takes the reference's strings
+// (WORKFLOW_RUN_SUCCESS, ACTION_RUN_FAILED, …). requires / auth_list are
+// JSON lists: Authorize moves one {type, token} from requires to auth_list
+// with the authoriser and time, and Doing is refused with ErrNotAuthorized
+// while requires is not empty. Authorize and SetRunVar read the row with a
+// locking read (FOR UPDATE; UPDLOCK on SQL Server) and write it back in one
+// transaction, naming the text they read, so racing writers never drop each
+// other's entries — also inside a caller's session on MySQL, whose
+// REPEATABLE READ snapshot would otherwise hide a newer value.
+//
+// Events (event) record received callbacks with headers, payload and
+// authorization against the run's log ids. Outcomes (outcome) record action
+// results; the start and end of a run are outcomes of the start and end
+// stage with action 0 and -1. SetRunVar changes a run variable and appends
+// {user, time, action} to its change_log in one UPDATE.
+//
+// History: ListRuns lists runs of (namespace, repository, workflow[, version])
+// newest first; GetRun returns one by sequence (0 = latest) with its stages,
+// actions, variables, outcomes and events.
+//
+// # Soft delete
+//
+// Every table with deleted_at is soft-deleted the GORM way: reads and
+// updates skip rows with deleted_at set (bun's soft_delete tag), SoftDelete
+// and DeleteWorkflow set deleted_at from the store clock, HardDelete removes
+// rows for good. workflow_var_log and event_json have no deleted_at.
+// SetVars replaces a version's variables by hard delete and reinsert, as
+// pilotage did.
+//
+// # Timers
+//
+// pilotage kept cron schedules in memory, so every process fired every timer
+// and a restart lost them. CreateTimer validates the expression with
+// trigger.ParseCron and stores the next fire time; FireDueTimers claims
+// each due occurrence with a conditional UPDATE that moves next_run past now
+// and starts the run in the same transaction, so each occurrence fires once
+// across processes. A start the workflow refuses (disabled, full) uses up the
+// occurrence and is reported in the Firing.
+//
+// # Extra columns and indexes (migration 0060)
+//
+//   - workflow.last_sequence BIGINT NULL — the run-number counter, backfilled
+//     from MAX(workflow_log.sequence) by the migration; a workflow whose
+//     counter is still NULL (rows written later by pilotage or an import)
+//     continues after its highest workflow_log sequence on its next start;
+//   - timer.next_run (timestamp) NULL — when the timer fires next, UTC; NULL
+//     for timers pilotage created (scheduled on the next FireDueTimers);
+//   - indexes idx_timer_next_run, idx_workflow_log_from_workflow_sequence,
+//     idx_stage_log_workflow, idx_action_log_workflow, idx_outcome_workflow,
+//     idx_event_workflow, idx_workflow_var_log_workflow for run history.
+//
+// A pilotage process writing to the same database would not move
+// last_sequence; run pilotage or this package against one database, not
+// both at once.
+package pipeline

@@ -1,0 +1,564 @@
+package pipeline
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/uptrace/bun"
+
+	"github.com/flowstore/flowstore/store"
+)
+
+// StartRun implements Runs.
+//
+// The first statement is a conditional UPDATE of the workflow row that both
+// takes the next run number (last_sequence + 1) and counts the instance
+// (current_instance + 1), refusing when the version is disabled, deleted or
+// full. That row lock serialises concurrent starts of one version on every
+// dialect, and because the counter moves in the same transaction as the
+// *_log copies, a rolled-back start leaves no gap and a committed one no
+// duplicate — across any number of processes.
+func (s *BunStore) StartRun(ctx context.Context, workflow int64, opts StartOptions) (*Run, error) {
+	if err := checkLen("pre_workflow_info", opts.PreWorkflowInfo, 255); err != nil {
+		return nil, err
+	}
+	var run *Run
+	err := s.h.InTx(ctx, func(ctx context.Context, h store.Handle) error {
+		r, err := startRun(ctx, h, workflow, opts)
+		run = r
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return run, nil
+}
+
+func startRun(ctx context.Context, h store.Handle, id int64, opts StartOptions) (*Run, error) {
+	idb, now := h.IDB(), h.Now()
+	res, err := idb.NewUpdate().Model((*Workflow)(nil)).
+		Set("? = COALESCE(?, 0) + 1", ident("last_sequence"), ident("last_sequence")).
+		Set("? = COALESCE(?, 0) + 1", ident("current_instance"), ident("current_instance")).
+		Where("? = ?", ident("id"), id).
+		Where("? = ?", ident("state"), StateRunnable).
+		Where("(? IS NULL OR ? = ? OR COALESCE(?, 0) < COALESCE(?, 0))",
+			ident("is_limit_instance"), ident("is_limit_instance"), false,
+			ident("current_instance"), ident("limit_instance")).
+		Exec(ctx)
+	if err != nil {
+		return nil, dbErr(h, "allocate run", err)
+	}
+	var w Workflow
+	if err := idb.NewSelect().Model(&w).Where("? = ?", ident("id"), id).Scan(ctx); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, notFound("workflow %d", id)
+		}
+		return nil, dbErr(h, "read workflow", err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		if w.State != StateRunnable {
+			return nil, conflict(ErrDisabled, "workflow %d (%s/%s/%s version %s)", id, w.Namespace, w.Repository, w.Name, w.VersionCode)
+		}
+		return nil, &InstanceLimitError{Workflow: id, Limit: w.LimitInstance, Current: w.CurrentInstance}
+	}
+	seq := w.LastSequence
+	if seq == 1 {
+		// The counter was empty. A workflow whose runs pilotage (or an
+		// import) wrote continues after its highest sequence on record; the
+		// row lock taken above keeps this check-and-set race-free. (Doing it
+		// inside the UPDATE would make MySQL lock workflow_log on every start.)
+		// A locking read (no aggregate: PostgreSQL refuses FOR UPDATE with
+		// one), so that a caller's older MySQL snapshot cannot hide rows.
+		var top sql.NullInt64
+		q := idb.NewSelect().Model((*WorkflowLog)(nil)).WhereAllWithDeleted().Column("sequence").
+			Where("? = ?", ident("from_workflow"), id).OrderExpr("? DESC", ident("sequence")).Limit(1)
+		if err := rowLockFor(h.Dialect())(q, "workflow_log", "wl").Scan(ctx, &top); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return nil, dbErr(h, "read highest sequence", err)
+		}
+		if top.Int64 >= seq {
+			seq = top.Int64 + 1
+			if _, err := idb.NewUpdate().Model((*Workflow)(nil)).Set("? = ?", ident("last_sequence"), seq).
+				Where("? = ?", ident("id"), id).Exec(ctx); err != nil {
+				return nil, dbErr(h, "continue sequence", err)
+			}
+		}
+	}
+	if _, err := idb.NewInsert().Model(&WorkflowSequence{Workflow: id, Sequence: seq, CreatedAt: now, UpdatedAt: now}).Exec(ctx); err != nil {
+		return nil, dbErr(h, "insert workflow_sequence", err)
+	}
+	wl := WorkflowLog{
+		Namespace: w.Namespace, Repository: w.Repository, Name: w.Name, FromWorkflow: w.ID,
+		PreWorkflow: opts.PreWorkflow, PreWorkflowInfo: opts.PreWorkflowInfo,
+		Version: w.Version, VersionCode: w.VersionCode, Sequence: seq, RunState: RunCanListen,
+		Event: opts.Event, Manifest: w.Manifest, Description: w.Description, SourceInfo: w.SourceInfo,
+		Env: w.Env, Requires: w.Requires, AuthList: "[]", CreatedAt: now, UpdatedAt: now,
+		PreStage: opts.PreStage, PreAction: opts.PreAction,
+	}
+	if _, err := idb.NewInsert().Model(&wl).Exec(ctx); err != nil {
+		return nil, dbErr(h, "insert workflow_log", err)
+	}
+	run := &Run{Workflow: wl}
+
+	var stages []Stage
+	if err := idb.NewSelect().Model(&stages).Where("? = ?", ident("workflow"), id).Order("id").Scan(ctx); err != nil {
+		return nil, dbErr(h, "read stages", err)
+	}
+	var actions []Action
+	if err := idb.NewSelect().Model(&actions).Where("? = ?", ident("workflow"), id).Order("id").Scan(ctx); err != nil {
+		return nil, dbErr(h, "read actions", err)
+	}
+	pre := int64(-1) // stage_log.pre_stage chains the run's stages; -1 for the first
+	for _, st := range stages {
+		sl := StageLog{
+			Namespace: st.Namespace, Repository: st.Repository, Workflow: wl.ID, FromWorkflow: w.ID,
+			Sequence: seq, FromStage: st.ID, Type: st.Type, PreStage: pre, Name: st.Name, Title: st.Title,
+			Description: st.Description, RunState: RunCanListen, Event: st.Event, Manifest: st.Manifest,
+			Env: st.Env, Timeout: st.Timeout, Requires: st.Requires, AuthList: "[]", CreatedAt: now, UpdatedAt: now,
+		}
+		if _, err := idb.NewInsert().Model(&sl).Exec(ctx); err != nil {
+			return nil, dbErr(h, "insert stage_log", err)
+		}
+		pre = sl.ID
+		rs := RunStage{Stage: sl}
+		for _, a := range actions {
+			if a.Stage != st.ID {
+				continue
+			}
+			al := ActionLog{
+				Namespace: a.Namespace, Repository: a.Repository, Workflow: wl.ID, FromWorkflow: w.ID,
+				Sequence: seq, Stage: sl.ID, FromStage: st.ID, FromAction: a.ID, RunState: RunCanListen,
+				Component: a.Component, Service: a.Service, Name: a.Name, Title: a.Title,
+				Description: a.Description, Event: a.Event, Manifest: a.Manifest, Environment: a.Environment,
+				Kubernetes: a.Kubernetes, Swarm: a.Swarm, Input: a.Input, Output: a.Output,
+				ImageName: a.ImageName, ImageTag: a.ImageTag, Timeout: a.Timeout, Requires: a.Requires,
+				AuthList: "[]", CreatedAt: now, UpdatedAt: now,
+			}
+			if _, err := idb.NewInsert().Model(&al).Exec(ctx); err != nil {
+				return nil, dbErr(h, "insert action_log", err)
+			}
+			rs.Actions = append(rs.Actions, al)
+		}
+		run.Stages = append(run.Stages, rs)
+	}
+	var vars []WorkflowVar
+	if err := idb.NewSelect().Model(&vars).Where("? = ?", ident("workflow"), id).Order("id").Scan(ctx); err != nil {
+		return nil, dbErr(h, "read workflow_var", err)
+	}
+	for _, v := range vars {
+		vl := WorkflowVarLog{Workflow: wl.ID, FromWorkflow: w.ID, Sequence: seq, Key: v.Key, Default: v.Default,
+			Value: v.Value, ChangeLog: "[]"}
+		if _, err := idb.NewInsert().Model(&vl).Exec(ctx); err != nil {
+			return nil, dbErr(h, "insert workflow_var_log", err)
+		}
+		run.Vars = append(run.Vars, vl)
+	}
+	if opts.StartData != "" {
+		o, err := stageOutcome(ctx, h, run, OutcomeStageStart, true, "", opts.StartData)
+		if err != nil {
+			return nil, err
+		}
+		run.Outcomes = append(run.Outcomes, *o)
+	}
+	return run, nil
+}
+
+// runStateIn matches rows whose run_state is one of states; a NULL
+// run_state (rows pilotage wrote before arming them) counts as CanListen.
+func runStateIn(q bun.QueryBuilder, states []RunState) bun.QueryBuilder {
+	return q.WhereGroup(" AND ", func(q bun.QueryBuilder) bun.QueryBuilder {
+		q = q.Where("? IN (?)", ident("run_state"), bun.List(states))
+		if slices.Contains(states, RunCanListen) {
+			q = q.WhereOr("? IS NULL", ident("run_state"))
+		}
+		return q
+	})
+}
+
+// noRequires matches rows whose requires list is empty.
+func noRequires(q bun.QueryBuilder) bun.QueryBuilder {
+	return q.Where("(? IS NULL OR ? = '' OR ? = '[]')", ident("requires"), ident("requires"), ident("requires"))
+}
+
+// Transition implements Runs.
+func (s *BunStore) Transition(ctx context.Context, level Level, id int64, to RunState, reason FailReason) error {
+	if !level.valid() {
+		return invalid("unknown level %d", level)
+	}
+	from := to.from()
+	if from == nil {
+		return invalid("run_state %s is not a target of a transition", to)
+	}
+	if !reason.valid() {
+		return invalid("unknown fail_reason %q", reason)
+	}
+	return s.h.InTx(ctx, func(ctx context.Context, h store.Handle) error {
+		return transition(ctx, h, level, id, to, from, reason)
+	})
+}
+
+// transition is Transition's statement sequence in a transaction.
+func transition(ctx context.Context, h store.Handle, level Level, id int64, to RunState, from []RunState, reason FailReason) error {
+	q := h.IDB().NewUpdate().Model(level.model()).
+		Set("? = ?", ident("run_state"), to).
+		Set("? = ?", ident("updated_at"), h.Now()).
+		Where("? = ?", ident("id"), id)
+	if reason != "" {
+		q = q.Set("? = ?", ident("fail_reason"), string(reason))
+	}
+	qb := runStateIn(q.QueryBuilder(), from)
+	if to == RunDoing {
+		qb = noRequires(qb)
+	}
+	res, err := qb.Unwrap().(*bun.UpdateQuery).Exec(ctx)
+	if err != nil {
+		return dbErr(h, "transition", err)
+	}
+	if n, _ := res.RowsAffected(); n == 1 {
+		if level == LevelWorkflow && to.Terminal() {
+			return releaseInstance(ctx, h, id)
+		}
+		return nil
+	}
+	cur, err := loadGate(ctx, h, level, id, nil)
+	if err != nil {
+		return err
+	}
+	if to == RunDoing && slices.Contains(from, cur.state) && len(cur.requires) > 0 {
+		return conflict(ErrNotAuthorized, "%s %d waits for %d authorisation(s)", level, id, len(cur.requires))
+	}
+	return &TransitionError{Level: level, ID: id, From: cur.state, To: to}
+}
+
+// releaseInstance gives back the instance a run took, in the transaction
+// that ended it. The run's own conditional transition makes this happen
+// once per run; the floor at 0 only protects against counters an older
+// pilotage left drifting.
+func releaseInstance(ctx context.Context, h store.Handle, run int64) error {
+	var from int64
+	if err := h.IDB().NewSelect().Model((*WorkflowLog)(nil)).Column("from_workflow").
+		Where("? = ?", ident("id"), run).Scan(ctx, &from); err != nil {
+		return dbErr(h, "read run", err)
+	}
+	_, err := h.IDB().NewUpdate().Model((*Workflow)(nil)).WhereAllWithDeleted().
+		Set("? = ? - 1", ident("current_instance"), ident("current_instance")).
+		Where("? = ?", ident("id"), from).
+		Where("? > 0", ident("current_instance")).Exec(ctx)
+	return dbErr(h, "release instance", err)
+}
+
+// gate is the authorisation state of one log row.
+type gate struct {
+	state       RunState
+	rawRequires sql.NullString
+	requires    []Requirement
+	authList    []Authorization
+}
+
+// loadGate reads a log row's state and authorisations; with lock, as a
+// locking read.
+func loadGate(ctx context.Context, h store.Handle, level Level, id int64, lock rowLock) (*gate, error) {
+	var st sql.NullInt64
+	var req, auth sql.NullString
+	q := h.IDB().NewSelect().Model(level.model()).Column("run_state", "requires", "auth_list").
+		Where("? = ?", ident("id"), id)
+	if lock != nil {
+		q = lock(q, level.table(), level.alias())
+	}
+	err := q.Scan(ctx, &st, &req, &auth)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("%s %d", level, id)
+	}
+	if err != nil {
+		return nil, dbErr(h, "read "+level.table(), err)
+	}
+	g := &gate{state: RunState(st.Int64), rawRequires: req}
+	if s := strings.TrimSpace(req.String); s != "" {
+		if err := json.Unmarshal([]byte(s), &g.requires); err != nil {
+			return nil, invalid("%s %d: requires is not a JSON list of {type, token}: %v", level, id, err)
+		}
+	}
+	if s := strings.TrimSpace(auth.String); s != "" {
+		if err := json.Unmarshal([]byte(s), &g.authList); err != nil {
+			return nil, invalid("%s %d: auth_list is not a JSON list: %v", level, id, err)
+		}
+	}
+	return g, nil
+}
+
+// Authorize implements Runs. It reads the row with a locking read and
+// writes it back in one transaction; the UPDATE also names the requires
+// text it read, so even without the lock two authorisers could never drop
+// each other's entry (the loser would read again).
+func (s *BunStore) Authorize(ctx context.Context, level Level, id int64, req Requirement, authorizer string) (int, error) {
+	if !level.valid() {
+		return 0, invalid("unknown level %d", level)
+	}
+	for attempt := 0; attempt < 20; attempt++ {
+		remaining, done := 0, false
+		err := s.h.InTx(ctx, func(ctx context.Context, h store.Handle) error {
+			g, err := loadGate(ctx, h, level, id, s.rowLock)
+			if err != nil {
+				return err
+			}
+			if g.state.Terminal() {
+				return &TransitionError{Level: level, ID: id, From: g.state, To: g.state}
+			}
+			i := slices.IndexFunc(g.requires, func(r Requirement) bool { return r.Type == req.Type && r.Token == req.Token })
+			if i < 0 {
+				return invalid("%s %d does not require %s/%s", level, id, req.Type, req.Token)
+			}
+			rest := slices.Delete(slices.Clone(g.requires), i, i+1)
+			auth := append(g.authList, Authorization{Type: req.Type, Token: req.Token, Authorizer: authorizer, Time: h.Now()})
+			reqJSON, _ := json.Marshal(rest)
+			authJSON, _ := json.Marshal(auth)
+			q := h.IDB().NewUpdate().Model(level.model()).
+				Set("? = ?", ident("requires"), string(reqJSON)).
+				Set("? = ?", ident("auth_list"), string(authJSON)).
+				Set("? = ?", ident("updated_at"), h.Now()).
+				Where("? = ?", ident("id"), id)
+			if g.rawRequires.Valid {
+				q = q.Where("? = ?", ident("requires"), g.rawRequires.String)
+			} else {
+				q = q.Where("? IS NULL", ident("requires"))
+			}
+			q = runStateIn(q.QueryBuilder(), []RunState{RunCanListen, RunWaitToStart, RunDoing}).Unwrap().(*bun.UpdateQuery)
+			res, err := q.Exec(ctx)
+			if err != nil {
+				return dbErr(h, "authorize", err)
+			}
+			n, err := res.RowsAffected()
+			remaining, done = len(rest), n == 1
+			return dbErr(h, "authorize", err)
+		})
+		if err != nil || done {
+			return remaining, err
+		}
+	}
+	return 0, conflict(store.ErrLocked, "%s %d: authorisation kept colliding with other writers", level, id)
+}
+
+// RecordEvent implements Runs.
+func (s *BunStore) RecordEvent(ctx context.Context, e *Event) error {
+	if err := checkLens("title", e.Title, "namespace", e.Namespace, "repository", e.Repository); err != nil {
+		return err
+	}
+	e.ID = 0
+	stamp(s.h.Now(), &e.CreatedAt, &e.UpdatedAt, &e.DeletedAt)
+	_, err := s.h.IDB().NewInsert().Model(e).Exec(ctx)
+	return dbErr(s.h, "insert event", err)
+}
+
+// RecordOutcome implements Runs.
+func (s *BunStore) RecordOutcome(ctx context.Context, o *Outcome) error {
+	return recordOutcome(ctx, s.h, o)
+}
+
+func recordOutcome(ctx context.Context, h store.Handle, o *Outcome) error {
+	if o.Workflow == 0 {
+		return invalid("outcome needs the run's workflow_log id")
+	}
+	o.ID = 0
+	stamp(h.Now(), &o.CreatedAt, &o.UpdatedAt, &o.DeletedAt)
+	_, err := h.IDB().NewInsert().Model(o).Exec(ctx)
+	return dbErr(h, "insert outcome", err)
+}
+
+// RecordStageOutcome implements Runs.
+func (s *BunStore) RecordStageOutcome(ctx context.Context, run int64, which int64, status bool, result, output string) (*Outcome, error) {
+	if which != OutcomeStageStart && which != OutcomeStageEnd {
+		return nil, invalid("stage outcome must be OutcomeStageStart (0) or OutcomeStageEnd (-1), not %d", which)
+	}
+	var out *Outcome
+	err := s.h.InTx(ctx, func(ctx context.Context, h store.Handle) error {
+		r, err := loadRun(ctx, h, func(q *bun.SelectQuery) *bun.SelectQuery { return q.Where("? = ?", ident("id"), run) }, false)
+		if err != nil {
+			return err
+		}
+		out, err = stageOutcome(ctx, h, r, which, status, result, output)
+		return err
+	})
+	return out, err
+}
+
+// stageOutcome records the start or end outcome on the run's start or end
+// stage (the first or last stage if none has that type).
+func stageOutcome(ctx context.Context, h store.Handle, r *Run, which int64, status bool, result, output string) (*Outcome, error) {
+	want := StageStart
+	if which == OutcomeStageEnd {
+		want = StageEnd
+	}
+	var sl *StageLog
+	for i := range r.Stages {
+		if r.Stages[i].Stage.Type == want {
+			sl = &r.Stages[i].Stage
+			break
+		}
+	}
+	if sl == nil && len(r.Stages) > 0 {
+		if which == OutcomeStageStart {
+			sl = &r.Stages[0].Stage
+		} else {
+			sl = &r.Stages[len(r.Stages)-1].Stage
+		}
+	}
+	o := &Outcome{Workflow: r.Workflow.ID, RealWorkflow: r.Workflow.FromWorkflow, Action: which, RealAction: which,
+		Event: r.Workflow.Event, Sequence: r.Workflow.Sequence, Status: status, Result: result, Output: output}
+	if sl != nil {
+		o.Stage, o.RealStage = sl.ID, sl.FromStage
+	}
+	if err := recordOutcome(ctx, h, o); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+// Outcomes implements Runs.
+func (s *BunStore) Outcomes(ctx context.Context, run int64) ([]Outcome, error) {
+	var os []Outcome
+	err := s.h.IDB().NewSelect().Model(&os).Where("? = ?", ident("workflow"), run).Order("id").Scan(ctx)
+	return os, dbErr(s.h, "list outcomes", err)
+}
+
+// SetRunVar implements Runs. Like Authorize it is a locking read and a
+// write in one transaction, and the UPDATE names the change_log it read, so
+// concurrent changes each keep their entry.
+func (s *BunStore) SetRunVar(ctx context.Context, run int64, key, value, user string) error {
+	if err := required("user", user); err != nil {
+		return err
+	}
+	for attempt := 0; attempt < 20; attempt++ {
+		done := false
+		err := s.h.InTx(ctx, func(ctx context.Context, h store.Handle) error {
+			var v WorkflowVarLog
+			q := h.IDB().NewSelect().Model(&v).Where("? = ?", ident("workflow"), run).
+				Where("? = ?", ident("key"), key).OrderExpr("? DESC", ident("id")).Limit(1)
+			err := s.rowLock(q, "workflow_var_log", "wvl").Scan(ctx)
+			if errors.Is(err, sql.ErrNoRows) {
+				return notFound("run %d has no variable %q", run, key)
+			}
+			if err != nil {
+				return dbErr(h, "read workflow_var_log", err)
+			}
+			var changes []VarChange
+			if strings.TrimSpace(v.ChangeLog) != "" {
+				if err := json.Unmarshal([]byte(v.ChangeLog), &changes); err != nil {
+					return invalid("workflow_var_log %d: change_log is not a JSON list: %v", v.ID, err)
+				}
+			}
+			changes = append(changes, VarChange{User: user, Time: h.Now(),
+				Action: fmt.Sprintf("set %s from %q to %q", key, v.Value, value)})
+			cl, _ := json.Marshal(changes)
+			u := h.IDB().NewUpdate().Model((*WorkflowVarLog)(nil)).
+				Set("? = ?", ident("vaule"), value).Set("? = ?", ident("change_log"), string(cl)).
+				Where("? = ?", ident("id"), v.ID)
+			if v.ChangeLog == "" {
+				u = u.Where("(? IS NULL OR ? = '')", ident("change_log"), ident("change_log"))
+			} else {
+				u = u.Where("? = ?", ident("change_log"), v.ChangeLog)
+			}
+			res, err := u.Exec(ctx)
+			if err != nil {
+				return dbErr(h, "update workflow_var_log", err)
+			}
+			n, err := res.RowsAffected()
+			done = n == 1
+			return dbErr(h, "update workflow_var_log", err)
+		})
+		if err != nil || done {
+			return err
+		}
+	}
+	return conflict(store.ErrLocked, "run %d variable %q: change kept colliding with other writers", run, key)
+}
+
+func runFilter(q *bun.SelectQuery, f RunFilter) *bun.SelectQuery {
+	q = q.Where("? = ?", ident("namespace"), f.Namespace).
+		Where("? = ?", ident("repository"), f.Repository).
+		Where("? = ?", ident("workflow"), f.Workflow)
+	if f.Version != "" {
+		q = q.Where("? = ?", ident("version"), f.Version)
+	}
+	return q
+}
+
+// ListRuns implements Runs.
+func (s *BunStore) ListRuns(ctx context.Context, f RunFilter) ([]WorkflowLog, error) {
+	var runs []WorkflowLog
+	q := runFilter(s.h.IDB().NewSelect().Model(&runs), f).OrderExpr("? DESC", ident("id"))
+	if f.Limit > 0 {
+		q = q.Limit(int64(f.Limit))
+	}
+	err := q.Scan(ctx)
+	return runs, dbErr(s.h, "list runs", err)
+}
+
+// GetRun implements Runs.
+func (s *BunStore) GetRun(ctx context.Context, f RunFilter, sequence int64) (*Run, error) {
+	if sequence < 0 {
+		return nil, invalid("sequence %d is negative", sequence)
+	}
+	return loadRun(ctx, s.h, func(q *bun.SelectQuery) *bun.SelectQuery {
+		q = runFilter(q, f)
+		if sequence > 0 {
+			q = q.Where("? = ?", ident("sequence"), sequence)
+		}
+		return q
+	}, true)
+}
+
+// GetRunByID implements Runs.
+func (s *BunStore) GetRunByID(ctx context.Context, id int64) (*Run, error) {
+	return loadRun(ctx, s.h, func(q *bun.SelectQuery) *bun.SelectQuery { return q.Where("? = ?", ident("id"), id) }, true)
+}
+
+// loadRun reads the newest workflow_log row that sel matches and, with all,
+// its stages, actions, variables, outcomes and events.
+func loadRun(ctx context.Context, h store.Handle, sel func(*bun.SelectQuery) *bun.SelectQuery, all bool) (*Run, error) {
+	idb := h.IDB()
+	var wl WorkflowLog
+	err := sel(idb.NewSelect().Model(&wl)).OrderExpr("? DESC", ident("id")).Limit(1).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("run")
+	}
+	if err != nil {
+		return nil, dbErr(h, "read run", err)
+	}
+	r := &Run{Workflow: wl}
+	var stages []StageLog
+	if err := idb.NewSelect().Model(&stages).Where("? = ?", ident("workflow"), wl.ID).Order("id").Scan(ctx); err != nil {
+		return nil, dbErr(h, "read stage_log", err)
+	}
+	var actions []ActionLog
+	if all {
+		if err := idb.NewSelect().Model(&actions).Where("? = ?", ident("workflow"), wl.ID).Order("id").Scan(ctx); err != nil {
+			return nil, dbErr(h, "read action_log", err)
+		}
+	}
+	for _, st := range stages {
+		rs := RunStage{Stage: st}
+		for _, a := range actions {
+			if a.Stage == st.ID {
+				rs.Actions = append(rs.Actions, a)
+			}
+		}
+		r.Stages = append(r.Stages, rs)
+	}
+	if !all {
+		return r, nil
+	}
+	if err := idb.NewSelect().Model(&r.Vars).Where("? = ?", ident("workflow"), wl.ID).Order("id").Scan(ctx); err != nil {
+		return nil, dbErr(h, "read workflow_var_log", err)
+	}
+	if err := idb.NewSelect().Model(&r.Outcomes).Where("? = ?", ident("workflow"), wl.ID).Order("id").Scan(ctx); err != nil {
+		return nil, dbErr(h, "read outcome", err)
+	}
+	if err := idb.NewSelect().Model(&r.Events).Where("? = ?", ident("workflow"), wl.ID).Order("id").Scan(ctx); err != nil {
+		return nil, dbErr(h, "read event", err)
+	}
+	return r, nil
+}

@@ -1,0 +1,197 @@
+package pipeline
+
+import (
+	"context"
+	"time"
+)
+
+// Store is everything the package offers: definitions, runs and timers.
+// BunStore implements it on a *store.DB or, via WithTx, inside a
+// *store.Session.
+type Store interface {
+	Definitions
+	Runs
+	Timers
+}
+
+// WorkflowSpec is a workflow version to create: the workflow row, its stages
+// in order (each with its actions) and its variables.
+type WorkflowSpec struct {
+	Workflow Workflow
+	Stages   []StageSpec
+	Vars     []WorkflowVar
+}
+
+// StageSpec is a stage and its actions.
+type StageSpec struct {
+	Stage   Stage
+	Actions []Action
+}
+
+// Definition is a stored workflow version with its stages, actions and
+// variables, as GetWorkflow returns it.
+type Definition struct {
+	Workflow Workflow
+	Stages   []DefinedStage
+	Vars     []WorkflowVar
+}
+
+// DefinedStage is a stored stage and its actions.
+type DefinedStage struct {
+	Stage   Stage
+	Actions []Action
+}
+
+// Definitions manages the definition tables. Reads never return
+// soft-deleted rows.
+type Definitions interface {
+	// CreateWorkflow stores a new version of the named workflow with its
+	// stages, actions and variables in one transaction. VersionCode becomes
+	// the highest code of that name (deleted versions included) plus one, 1
+	// for the first. The first version keeps spec.Workflow.State; later
+	// versions start disabled. Stage pre_stage links are filled in to chain
+	// the stages in the given order.
+	CreateWorkflow(ctx context.Context, spec WorkflowSpec) (*Definition, error)
+	// GetWorkflow returns a version with its stages, actions and variables.
+	GetWorkflow(ctx context.Context, id int64) (*Definition, error)
+	// ListVersions returns the versions of a workflow, oldest first.
+	ListVersions(ctx context.Context, namespace, repository, name string) ([]Workflow, error)
+	// LatestRunnable returns the highest-id runnable version of a workflow.
+	LatestRunnable(ctx context.Context, namespace, repository, name string) (*Workflow, error)
+	// SetState enables (StateRunnable) or disables a version.
+	SetState(ctx context.Context, id int64, state State) error
+	// SetInstanceLimit caps concurrent runs of a version; limit < 0 removes
+	// the cap.
+	SetInstanceLimit(ctx context.Context, id int64, limit int64) error
+	// DeleteWorkflow soft-deletes a version with its stages, actions,
+	// variables and timers.
+	DeleteWorkflow(ctx context.Context, id int64) error
+	// SoftDelete sets deleted_at on one row of a table that has it.
+	SoftDelete(ctx context.Context, table Table, id int64) error
+	// HardDelete removes one row for good, soft-deleted or not.
+	HardDelete(ctx context.Context, table Table, id int64) error
+
+	// SetVars replaces a version's variables (a hard delete and reinsert, as
+	// pilotage does).
+	SetVars(ctx context.Context, workflow int64, vars []WorkflowVar) error
+	// ListVars returns a version's variables.
+	ListVars(ctx context.Context, workflow int64) ([]WorkflowVar, error)
+
+	// CreateComponent stores a component; ListComponents lists a namespace's.
+	CreateComponent(ctx context.Context, c *Component) error
+	ListComponents(ctx context.Context, namespace string) ([]Component, error)
+	// CreateService stores a service (unique per namespace and name).
+	CreateService(ctx context.Context, s *Service) error
+	ListServices(ctx context.Context, namespace string) ([]Service, error)
+	// CreateServiceDefinition stores a service definition (unique by name).
+	CreateServiceDefinition(ctx context.Context, d *ServiceDefinition) error
+	ListServiceDefinitions(ctx context.Context) ([]ServiceDefinition, error)
+	// SetUserSetting stores the settings of a namespace/repository,
+	// replacing earlier ones; UserSetting reads them.
+	SetUserSetting(ctx context.Context, namespace, repository, setting string) (*UserSetting, error)
+	UserSetting(ctx context.Context, namespace, repository string) (*UserSetting, error)
+	// CreateEventDefinition stores an event definition; EventDefinitions
+	// lists those of an action (log or definition id, as stored).
+	CreateEventDefinition(ctx context.Context, d *EventDefinition) error
+	EventDefinitions(ctx context.Context, action int64) ([]EventDefinition, error)
+}
+
+// StartOptions are the optional inputs of StartRun.
+type StartOptions struct {
+	Event           int64  // event id that started the run
+	PreWorkflow     int64  // a run started by another run: its workflow_log id
+	PreWorkflowInfo string // and a note about it
+	PreStage        int64
+	PreAction       int64
+	// StartData, when not empty, is recorded as the start stage's outcome
+	// (action OutcomeStageStart) in the same transaction.
+	StartData string
+}
+
+// Run is one run with everything recorded about it.
+type Run struct {
+	Workflow WorkflowLog
+	Stages   []RunStage
+	Vars     []WorkflowVarLog
+	Outcomes []Outcome
+	Events   []Event
+}
+
+// RunStage is a stage of a run and its actions.
+type RunStage struct {
+	Stage   StageLog
+	Actions []ActionLog
+}
+
+// RunFilter selects runs by what users browse history by. Version "" means
+// every version.
+type RunFilter struct {
+	Namespace, Repository, Workflow, Version string
+	Limit                                    int // 0 = no limit
+}
+
+// Runs starts runs and records what happens to them.
+type Runs interface {
+	// StartRun starts a run of a workflow version in one transaction: it
+	// takes the next sequence, counts the instance, and copies the workflow,
+	// stages, actions and variables into the *_log tables. A disabled version
+	// gives ErrDisabled, a full one an *InstanceLimitError; nothing is
+	// written then.
+	StartRun(ctx context.Context, workflow int64, opts StartOptions) (*Run, error)
+	// Transition changes the run_state of a workflow_log, stage_log or
+	// action_log row if its current state allows it (see RunState), and
+	// records reason. Ending a workflow run (Success, Failed) releases its
+	// instance in the same transaction. A refused change is a
+	// *TransitionError; starting (Doing) with open requires is
+	// ErrNotAuthorized.
+	Transition(ctx context.Context, level Level, id int64, to RunState, reason FailReason) error
+	// Authorize satisfies one requirement of a log row: it moves from
+	// requires to auth_list with the authoriser and time. It returns how many
+	// requirements remain; at 0 the row may start.
+	Authorize(ctx context.Context, level Level, id int64, req Requirement, authorizer string) (remaining int, err error)
+	// RecordEvent stores a received event against a run.
+	RecordEvent(ctx context.Context, e *Event) error
+	// RecordOutcome stores an action's outcome; RecordStageOutcome the start
+	// (OutcomeStageStart) or end (OutcomeStageEnd) outcome of a run.
+	RecordOutcome(ctx context.Context, o *Outcome) error
+	RecordStageOutcome(ctx context.Context, run int64, which int64, status bool, result, output string) (*Outcome, error)
+	// Outcomes lists a run's outcomes in the order they were recorded.
+	Outcomes(ctx context.Context, run int64) ([]Outcome, error)
+	// SetRunVar changes a run variable and appends {user, time, action} to
+	// its change_log in the same transaction.
+	SetRunVar(ctx context.Context, run int64, key, value, user string) error
+	// ListRuns lists runs, newest first.
+	ListRuns(ctx context.Context, f RunFilter) ([]WorkflowLog, error)
+	// GetRun returns the run with the given sequence (0 = the latest) with
+	// its stages, actions, variables, outcomes and events. Sequences count
+	// per version; with f.Version "" the newest run carrying that sequence
+	// (of any version) is returned.
+	GetRun(ctx context.Context, f RunFilter, sequence int64) (*Run, error)
+	// GetRunByID is GetRun by workflow_log id.
+	GetRunByID(ctx context.Context, id int64) (*Run, error)
+}
+
+// Firing is what FireDueTimers did with one due timer.
+type Firing struct {
+	Timer   Timer
+	Due     time.Time    // the occurrence that fired
+	NextRun time.Time    // the next one
+	Run     *WorkflowLog // the run started, nil if Err is set
+	Err     error        // why no run started (disabled, instance limit)
+}
+
+// Timers manages cron start definitions.
+type Timers interface {
+	// CreateTimer validates the cron expression (trigger.ParseCron) and
+	// stores the timer with its first fire time.
+	CreateTimer(ctx context.Context, t *Timer) error
+	// ListTimers lists a workflow version's timers.
+	ListTimers(ctx context.Context, workflow int64) ([]Timer, error)
+	// SetTimerAvailable switches a timer on (recomputing its next fire
+	// time) or off.
+	SetTimerAvailable(ctx context.Context, id int64, available bool) error
+	// FireDueTimers starts a run for every available timer whose next fire
+	// time has come, and advances the timer, in one transaction per timer.
+	// Several processes may call it at once: each occurrence fires once.
+	FireDueTimers(ctx context.Context) ([]Firing, error)
+}

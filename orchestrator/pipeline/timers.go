@@ -1,0 +1,171 @@
+package pipeline
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/flowstore/flowstore/store"
+	"github.com/flowstore/flowstore/trigger"
+)
+
+// NextFire returns when a timer with this cron expression fires next after
+// the given time, in UTC. A malformed expression wraps store.ErrInvalid.
+func NextFire(cron string, after time.Time) (time.Time, error) {
+	sched, err := trigger.ParseCron(cron)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return store.UTC(sched.Next(after)), nil
+}
+
+// CreateTimer implements Timers.
+func (s *BunStore) CreateTimer(ctx context.Context, t *Timer) error {
+	if err := required("namespace", t.Namespace); err != nil {
+		return err
+	}
+	if err := checkLens("namespace", t.Namespace, "repository", t.Repository, "cron", t.Cron,
+		"event_type", t.EventType, "event_name", t.EventName); err != nil {
+		return err
+	}
+	now := s.h.Now()
+	next, err := NextFire(t.Cron, now)
+	if err != nil {
+		return err
+	}
+	t.ID, t.NextRun = 0, time.Time{}
+	if t.Available {
+		t.NextRun = next
+	}
+	stamp(now, &t.CreatedAt, &t.UpdatedAt, &t.DeletedAt)
+	_, err = s.h.IDB().NewInsert().Model(t).Exec(ctx)
+	return dbErr(s.h, "insert timer", err)
+}
+
+// ListTimers implements Timers.
+func (s *BunStore) ListTimers(ctx context.Context, workflow int64) ([]Timer, error) {
+	var ts []Timer
+	err := s.h.IDB().NewSelect().Model(&ts).Where("? = ?", ident("workflow"), workflow).Order("id").Scan(ctx)
+	return ts, dbErr(s.h, "list timers", err)
+}
+
+// SetTimerAvailable implements Timers.
+func (s *BunStore) SetTimerAvailable(ctx context.Context, id int64, available bool) error {
+	var t Timer
+	if err := s.h.IDB().NewSelect().Model(&t).Where("? = ?", ident("id"), id).Scan(ctx); err != nil {
+		return notFoundOr(s.h, err, "timer %d", id)
+	}
+	now := s.h.Now()
+	q := s.h.IDB().NewUpdate().Model((*Timer)(nil)).
+		Set("? = ?", ident("available"), available).Set("? = ?", ident("updated_at"), now)
+	if available {
+		next, err := NextFire(t.Cron, now)
+		if err != nil {
+			return err
+		}
+		q = q.Set("? = ?", ident("next_run"), next)
+	} else {
+		q = q.Set("? = NULL", ident("next_run"))
+	}
+	res, err := q.Where("? = ?", ident("id"), id).Exec(ctx)
+	return affected(s.h, res, err, "set timer available", "timer")
+}
+
+// FireDueTimers implements Timers.
+//
+// Each due timer is claimed by a conditional UPDATE that moves next_run
+// from a time that has come to the next occurrence after now; only one
+// caller's UPDATE can match, on every dialect, because the row lock makes
+// the others re-read a next_run that is now in the future. The run starts
+// in the same transaction (in a savepoint), so an occurrence is either
+// claimed and started, or neither. A start refused by the workflow
+// (disabled, instance limit) still uses up the occurrence, as pilotage's
+// timers did; the Firing says why.
+//
+// Timers pilotage created have no next_run; they are scheduled from now on
+// the first call and fire from then on.
+func (s *BunStore) FireDueTimers(ctx context.Context) ([]Firing, error) {
+	now := s.h.Now()
+	var unscheduled []Timer
+	if err := s.h.IDB().NewSelect().Model(&unscheduled).Where("? = ?", ident("available"), true).
+		Where("? IS NULL", ident("next_run")).Order("id").Scan(ctx); err != nil {
+		return nil, dbErr(s.h, "read timers", err)
+	}
+	for _, t := range unscheduled {
+		next, err := NextFire(t.Cron, now)
+		if err != nil {
+			continue // a malformed legacy cron never fires; CreateTimer refuses new ones
+		}
+		if _, err := s.h.IDB().NewUpdate().Model((*Timer)(nil)).Set("? = ?", ident("next_run"), next).
+			Where("? = ?", ident("id"), t.ID).Where("? IS NULL", ident("next_run")).Exec(ctx); err != nil {
+			return nil, dbErr(s.h, "schedule timer", err)
+		}
+	}
+	var due []Timer
+	if err := s.h.IDB().NewSelect().Model(&due).Where("? = ?", ident("available"), true).
+		Where("? <= ?", ident("next_run"), now).Order("next_run", "id").Scan(ctx); err != nil {
+		return nil, dbErr(s.h, "read due timers", err)
+	}
+	var fired []Firing
+	for _, t := range due {
+		next, err := NextFire(t.Cron, now)
+		if err != nil {
+			continue
+		}
+		var f *Firing
+		err = s.h.InTx(ctx, func(ctx context.Context, h store.Handle) error {
+			f = nil
+			claimed, err := claimTimer(ctx, h, t.ID, now, next)
+			if err != nil || !claimed {
+				return err // nil when another process fired this occurrence
+			}
+			f = &Firing{Timer: t, Due: t.NextRun, NextRun: next}
+			f.Timer.NextRun = next
+			var run *Run
+			err = h.InTx(ctx, func(ctx context.Context, h store.Handle) error {
+				var err error
+				run, err = startRun(ctx, h, t.Workflow, StartOptions{StartData: t.StartJSON})
+				return err
+			})
+			switch {
+			case err == nil:
+				f.Run = &run.Workflow
+			case errors.Is(err, ErrInstanceLimit), errors.Is(err, ErrDisabled), errors.Is(err, store.ErrNotFound):
+				f.Err = err
+			default:
+				return err
+			}
+			return nil
+		})
+		if err != nil {
+			return fired, err
+		}
+		if f != nil {
+			fired = append(fired, *f)
+		}
+	}
+	return fired, nil
+}
+
+// claimTimer moves a due timer's next_run from a time that has come to
+// next. Only one of several racing callers matches the row: the others wait
+// for its lock and then see a next_run in the future.
+func claimTimer(ctx context.Context, h store.Handle, id int64, now, next time.Time) (bool, error) {
+	res, err := h.IDB().NewUpdate().Model((*Timer)(nil)).
+		Set("? = ?", ident("next_run"), next).Set("? = ?", ident("updated_at"), now).
+		Where("? = ?", ident("id"), id).Where("? = ?", ident("available"), true).
+		Where("? <= ?", ident("next_run"), now).Exec(ctx)
+	if err != nil {
+		return false, dbErr(h, "claim timer", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, dbErr(h, "claim timer", err)
+}
+
+func notFoundOr(h store.Handle, err error, format string, args ...any) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return notFound(format, args...)
+	}
+	return dbErr(h, "read", err)
+}
