@@ -1,4 +1,4 @@
--- flowstore schema for sqlserver, version 1
+-- flowstore schema for sqlserver, version 40
 
 -- migration 0001_reference_schema
 CREATE TABLE "Triggers" (
@@ -695,6 +695,11 @@ CREATE TABLE "engine_settings" (
 );
 INSERT INTO "engine_settings" ("global_lock", "running_processes") VALUES (0, 0);
 
+-- migration 0040_snapshot_payload_codec
+ALTER TABLE "process_instances" ADD "payload_codec" NVARCHAR(64) NULL;
+CREATE INDEX "idx_event_types_event_type" ON "event_types" ("event_type", "process_instance_id");
+
 -- flowstore bookkeeping
 IF OBJECT_ID(N'flowstore_migrations', N'U') IS NULL CREATE TABLE "flowstore_migrations" ("version" int NOT NULL PRIMARY KEY, "name" nvarchar(200) NOT NULL, "applied_at" datetime2(6) NOT NULL);
 INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (1, 'reference_schema', SYSUTCDATETIME());
+INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (40, 'snapshot_payload_codec', SYSUTCDATETIME());
