@@ -1,0 +1,200 @@
+package store_test
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/flowstore/flowstore/internal/testdb"
+	"github.com/flowstore/flowstore/store"
+)
+
+// The snapshot benchmarks compare the library with the raw driver running
+// the same parameterized statement on the same database in the same run:
+// a compare-and-swap update of a 1 KiB payload, and a get by id, at 1, 4
+// and 16 concurrent workers on distinct instances. Each pair of
+// sides runs interleaved in one benchmark (see pair), which reports
+// lib-ns/op, raw-ns/op and lib/raw, the library's share of the raw
+// driver's throughput.
+//
+//	go test ./store -run '^$' -bench 'Snapshot(Update|Get)' -count 5
+//
+// PostgreSQL figures are meant for a server with default durability (fsync
+// on): point FLOWSTORE_TEST_POSTGRES at one.
+
+const benchPayload = 1 << 10
+
+var benchWorkers = []int{1, 4, 16}
+
+// benchInstances creates one snapshot per worker and returns their ids.
+func benchInstances(b *testing.B, snaps *store.Snapshots, prefix string, n int) []string {
+	b.Helper()
+	ctx := context.Background()
+	payload := make([]byte, benchPayload)
+	_, _ = rand.Read(payload)
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("%s-%d", prefix, i)
+		if err := snaps.Create(ctx, &store.Snapshot{ID: ids[i], ProcessID: "bench", Payload: payload}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return ids
+}
+
+// side is one way of doing an operation: worker w works on its own instance.
+type side func(w int) error
+
+// pair measures library and raw driver in the same benchmark, interleaved:
+// b.N operations per side, in rounds that alternate which side goes first,
+// so drifting background load hits both alike. Both sides warm their pool
+// connections first. It reports each side's ns/op and lib/raw, the
+// library's throughput as a fraction of the raw driver's.
+func pair(b *testing.B, workers int, lib, raw side) {
+	b.Helper()
+	for _, s := range []side{lib, raw} {
+		if err := runSide(workers, 2*workers, s); err != nil {
+			b.Fatal(err)
+		}
+	}
+	const rounds = 10
+	var libT, rawT time.Duration
+	b.ResetTimer()
+	for r := range rounds {
+		n := b.N / rounds
+		if r < b.N%rounds {
+			n++
+		}
+		if n == 0 {
+			continue
+		}
+		order := []side{lib, raw}
+		times := []*time.Duration{&libT, &rawT}
+		if r%2 == 1 {
+			order[0], order[1] = order[1], order[0]
+			times[0], times[1] = times[1], times[0]
+		}
+		for i, s := range order {
+			start := time.Now()
+			if err := runSide(workers, n, s); err != nil {
+				b.Fatal(err)
+			}
+			*times[i] += time.Since(start)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(libT.Nanoseconds())/float64(b.N), "lib-ns/op")
+	b.ReportMetric(float64(rawT.Nanoseconds())/float64(b.N), "raw-ns/op")
+	b.ReportMetric(float64(rawT)/float64(libT), "lib/raw")
+}
+
+// runSide performs n operations split over workers goroutines.
+func runSide(workers, n int, s side) error {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, workers)
+	for w := range workers {
+		wg.Go(func() {
+			for next.Add(1) <= int64(n) {
+				if err := s(w); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	return <-errs
+}
+
+func benchDialects(b *testing.B, fn func(b *testing.B, db *store.DB)) {
+	for _, d := range testdb.Live() {
+		if d != store.SQLite && d != store.Postgres && d != store.MySQL {
+			continue
+		}
+		b.Run(string(d), func(b *testing.B) { fn(b, testdb.Fresh(b, d)) })
+	}
+}
+
+var benchSeqSnap atomic.Int64
+
+func BenchmarkSnapshotUpdate(b *testing.B) {
+	benchDialects(b, func(b *testing.B, db *store.DB) {
+		ctx := context.Background()
+		snaps, err := store.NewSnapshots(db)
+		if err != nil {
+			b.Fatal(err)
+		}
+		// The statement the library runs, bound on the driver.
+		update := db.Dialect().Rebind(`UPDATE process_instances SET payload = ?, payload_codec = ?, version = ? WHERE id = ? AND COALESCE(version, 0) = ?`)
+		payload := make([]byte, benchPayload)
+		_, _ = rand.Read(payload)
+		sqldb := db.SQL()
+		for _, workers := range benchWorkers {
+			b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
+				libIDs := benchInstances(b, snaps, fmt.Sprintf("lib-%d", benchSeqSnap.Add(1)), workers)
+				rawIDs := benchInstances(b, snaps, fmt.Sprintf("raw-%d", benchSeqSnap.Add(1)), workers)
+				mine := make([]*store.Snapshot, workers)
+				for i, id := range libIDs {
+					mine[i] = &store.Snapshot{ID: id, ProcessID: "bench", Payload: payload}
+				}
+				versions := make([]int64, workers)
+				pair(b, workers, func(w int) error {
+					return snaps.Update(ctx, mine[w])
+				}, func(w int) error {
+					v := versions[w]
+					res, err := sqldb.ExecContext(ctx, update, payload, nil, v+1, rawIDs[w], v)
+					if err != nil {
+						return err
+					}
+					if n, err := res.RowsAffected(); err != nil || n != 1 {
+						return fmt.Errorf("raw update: %d rows, %v", n, err)
+					}
+					versions[w] = v + 1
+					return nil
+				})
+			})
+		}
+	})
+}
+
+func BenchmarkSnapshotGet(b *testing.B) {
+	benchDialects(b, func(b *testing.B, db *store.DB) {
+		ctx := context.Background()
+		snaps, err := store.NewSnapshots(db)
+		if err != nil {
+			b.Fatal(err)
+		}
+		get := db.Dialect().Rebind(`SELECT p.id, p.payload, p.process_id, p.version, p.process_version, p.payload_codec FROM process_instances p WHERE p.id = ?`)
+		ids := benchInstances(b, snaps, fmt.Sprintf("get-%d", benchSeqSnap.Add(1)), 16)
+		sqldb := db.SQL()
+		for _, workers := range benchWorkers {
+			b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
+				pair(b, workers, func(w int) error {
+					s, err := snaps.Get(ctx, ids[w])
+					if err == nil && len(s.Payload) != benchPayload {
+						err = fmt.Errorf("payload of %d bytes", len(s.Payload))
+					}
+					return err
+				}, func(w int) error {
+					var (
+						gotID, processID          string
+						payload                   []byte
+						version                   *int64
+						processVersion, codecName *string
+					)
+					err := sqldb.QueryRowContext(ctx, get, ids[w]).Scan(&gotID, &payload, &processID, &version, &processVersion, &codecName)
+					if err == nil && len(payload) != benchPayload {
+						err = fmt.Errorf("payload of %d bytes", len(payload))
+					}
+					return err
+				})
+			})
+		}
+	})
+}
