@@ -32,6 +32,7 @@ func TestEncodeCorrelationVectors(t *testing.T) {
 }
 
 func TestCorrelations(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		corr := store.NewCorrelations(db)

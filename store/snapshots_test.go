@@ -35,6 +35,7 @@ func rawCount(t testing.TB, db *store.DB, query string, args ...any) int {
 }
 
 func TestSnapshotLifecycle(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		snaps := newSnapshots(t, db)
@@ -104,6 +105,7 @@ func TestSnapshotLifecycle(t *testing.T) {
 }
 
 func TestSnapshotBadInputWritesNothing(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		snaps := newSnapshots(t, db)
@@ -132,6 +134,7 @@ func TestSnapshotBadInputWritesNothing(t *testing.T) {
 }
 
 func TestSnapshotNullProcessVersions(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		snaps := newSnapshots(t, db, store.WithPageSize(2))
@@ -191,6 +194,7 @@ func nilIfEmpty(s []string) []string {
 }
 
 func TestSnapshotStreamPagesAndWritesInLoop(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		snaps := newSnapshots(t, db, store.WithPageSize(3))
@@ -242,6 +246,7 @@ func TestSnapshotStreamPagesAndWritesInLoop(t *testing.T) {
 }
 
 func TestSnapshotBusinessKeys(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		snaps := newSnapshots(t, db)
@@ -298,6 +303,7 @@ func waiting(t *testing.T, snaps *store.Snapshots, p store.ProcessRef, eventType
 }
 
 func TestSnapshotEventTypes(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		snaps := newSnapshots(t, db, store.WithPageSize(2))
@@ -350,6 +356,7 @@ func TestSnapshotEventTypes(t *testing.T) {
 }
 
 func TestSnapshotMigrateInstances(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		snaps := newSnapshots(t, db)
@@ -410,6 +417,7 @@ func rot(p []byte) []byte {
 }
 
 func TestSnapshotPayloadCodec(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		plainStore := newSnapshots(t, db)
@@ -488,6 +496,7 @@ func (badName) Name() string { return "no spaces allowed" }
 // the test logs the server's max_allowed_packet, which still bounds a
 // single value and a result row.
 func TestSnapshotLargePayloads(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		snaps := newSnapshots(t, db)
@@ -528,6 +537,7 @@ func TestSnapshotLargePayloads(t *testing.T) {
 }
 
 func TestSnapshotSessionRollback(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		snaps := newSnapshots(t, db)
@@ -561,6 +571,7 @@ func markers(payload []byte) []string {
 // update that reported success is in the final payload, none that failed
 // is, and the final version is the number of successes.
 func TestSnapshotCASSameInstanceGoroutines(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		snaps := newSnapshots(t, db)
@@ -699,6 +710,7 @@ func TestSnapshotCASAcrossProcesses(t *testing.T) {
 }
 
 func TestRetry(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		snaps := newSnapshots(t, db)
