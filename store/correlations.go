@@ -135,8 +135,19 @@ func (c *Correlations) Create(ctx context.Context, correlatedID string, parts ..
 		return nil, fmt.Errorf("%w: correlation: %v", ErrInvalid, err)
 	}
 	row := &Correlation{ID: uuid.NewString(), EncodedID: EncodeCorrelation(sorted...), CorrelatedID: correlatedID, Parts: sorted}
-	if _, err := c.h.Raw().ExecContext(ctx, c.q.insert, row.ID, row.EncodedID, row.CorrelatedID, string(doc)); err != nil {
-		return nil, fmt.Errorf("flowstore: create correlation %s for %s: %w", row.EncodedID, correlatedID, c.h.Classify(err))
+	insert := func(ctx context.Context, h Handle) error {
+		if _, err := h.Raw().ExecContext(ctx, c.q.insert, row.ID, row.EncodedID, row.CorrelatedID, string(doc)); err != nil {
+			return fmt.Errorf("flowstore: create correlation %s for %s: %w", row.EncodedID, correlatedID, h.Classify(err))
+		}
+		return nil
+	}
+	if c.h.Session() == nil {
+		err = insert(ctx, c.h)
+	} else {
+		err = c.h.InTx(ctx, insert) // a savepoint: a duplicate leaves the session usable
+	}
+	if err != nil {
+		return nil, err
 	}
 	return row, nil
 }

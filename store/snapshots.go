@@ -258,9 +258,11 @@ func (s *Snapshots) Create(ctx context.Context, snap *Snapshot) error {
 		}
 		return nil
 	}
-	if len(events) == 0 && snap.BusinessKey == "" {
-		err = insert(ctx, s.h)
+	if len(events) == 0 && snap.BusinessKey == "" && s.h.Session() == nil {
+		err = insert(ctx, s.h) // one statement: atomic by itself
 	} else {
+		// A transaction, or in a session a savepoint: a duplicate must not
+		// leave the caller's transaction aborted (PostgreSQL) or half done.
 		err = s.h.InTx(ctx, insert)
 	}
 	if err != nil {

@@ -557,6 +557,34 @@ func TestSnapshotSessionRollback(t *testing.T) {
 	})
 }
 
+// A duplicate inside a session is reported and leaves the session usable:
+// on PostgreSQL a failed statement would otherwise abort the transaction.
+func TestSnapshotDuplicateInSessionKeepsSession(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		snaps := newSnapshots(t, db)
+		corr := store.NewCorrelations(db)
+		require.NoError(t, snaps.Create(ctx, &store.Snapshot{ID: "dup", ProcessID: "p", Payload: []byte("1")}))
+		_, err := corr.Create(ctx, "dup", store.CorrelationPart{Key: "k", Value: "v"})
+		require.NoError(t, err)
+		err = db.InTx(ctx, func(ctx context.Context, sess *store.Session) error {
+			tx := snaps.WithTx(sess)
+			if err := tx.Create(ctx, &store.Snapshot{ID: "dup", ProcessID: "p", Payload: []byte("2")}); !errors.Is(err, store.ErrDuplicate) {
+				return fmt.Errorf("want ErrDuplicate, got %v", err)
+			}
+			if _, err := corr.WithTx(sess).Create(ctx, "other", store.CorrelationPart{Key: "k", Value: "v"}); !errors.Is(err, store.ErrDuplicate) {
+				return fmt.Errorf("want ErrDuplicate, got %v", err)
+			}
+			return tx.Create(ctx, &store.Snapshot{ID: "after", ProcessID: "p", Payload: []byte("3")})
+		})
+		require.NoError(t, err)
+		ok, err := snaps.Exists(ctx, "after")
+		require.NoError(t, err)
+		require.True(t, ok, "the session committed the write after the duplicates")
+	})
+}
+
 // markers reads the "w3.7;" markers writers append.
 func markers(payload []byte) []string {
 	parts := strings.Split(strings.TrimSuffix(string(payload), ";"), ";")
