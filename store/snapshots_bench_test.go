@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -50,10 +51,11 @@ func benchInstances(b *testing.B, snaps *store.Snapshots, prefix string, n int) 
 type side func(w int) error
 
 // pair measures library and raw driver in the same benchmark, interleaved:
-// b.N operations per side, in rounds that alternate which side goes first,
-// so drifting background load hits both alike. Both sides warm their pool
-// connections first. It reports each side's ns/op and lib/raw, the
-// library's throughput as a fraction of the raw driver's.
+// b.N operations per side, in up to 40 rounds that alternate which side
+// goes first, so that background load hits both alike. Both sides warm
+// their pool connections first. It reports each side's ns/op and lib/raw,
+// the library's throughput as a fraction of the raw driver's: the median of
+// the rounds' ratios, which a burst of load in one round does not move.
 func pair(b *testing.B, workers int, lib, raw side) {
 	b.Helper()
 	for _, s := range []side{lib, raw} {
@@ -61,35 +63,41 @@ func pair(b *testing.B, workers int, lib, raw side) {
 			b.Fatal(err)
 		}
 	}
-	const rounds = 10
+	rounds := min(40, max(1, b.N/(4*workers)))
 	var libT, rawT time.Duration
+	ratios := make([]float64, 0, rounds)
 	b.ResetTimer()
 	for r := range rounds {
 		n := b.N / rounds
 		if r < b.N%rounds {
 			n++
 		}
-		if n == 0 {
-			continue
-		}
-		order := []side{lib, raw}
-		times := []*time.Duration{&libT, &rawT}
-		if r%2 == 1 {
-			order[0], order[1] = order[1], order[0]
-			times[0], times[1] = times[1], times[0]
-		}
-		for i, s := range order {
+		timeIt := func(s side) time.Duration {
 			start := time.Now()
 			if err := runSide(workers, n, s); err != nil {
 				b.Fatal(err)
 			}
-			*times[i] += time.Since(start)
+			return time.Since(start)
 		}
+		var l, w time.Duration
+		if r%2 == 0 {
+			l, w = timeIt(lib), timeIt(raw)
+		} else {
+			w, l = timeIt(raw), timeIt(lib)
+		}
+		libT += l
+		rawT += w
+		ratios = append(ratios, float64(w)/float64(l))
 	}
 	b.StopTimer()
+	slices.Sort(ratios)
+	median := ratios[len(ratios)/2]
+	if len(ratios)%2 == 0 {
+		median = (ratios[len(ratios)/2-1] + median) / 2
+	}
 	b.ReportMetric(float64(libT.Nanoseconds())/float64(b.N), "lib-ns/op")
 	b.ReportMetric(float64(rawT.Nanoseconds())/float64(b.N), "raw-ns/op")
-	b.ReportMetric(float64(rawT)/float64(libT), "lib/raw")
+	b.ReportMetric(median, "lib/raw")
 }
 
 // runSide performs n operations split over workers goroutines.
