@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"compress/gzip"
+	"errors"
 	"fmt"
 	"io"
 	"regexp"
@@ -19,10 +20,8 @@ import (
 // introduced or replaced without rewriting old rows: keep the old one
 // registered for reading (WithReadCodecs) until its rows are gone.
 //
-// A key ring from package crypto satisfies Codec when it offers these three
-// methods (Encode encrypts with the current key and records the key id in
-// its output, Decode finds the key by that id); the name then stays the
-// same across key rotations.
+// For encryption, EncryptedCodec wraps a key ring (package crypto's Ring,
+// or anything with its Encrypt/Decrypt methods) as a Codec.
 //
 // Implementations must be safe for concurrent use and must not keep or
 // modify the slices they are given.
@@ -88,4 +87,44 @@ func (Gzip) Decode(stored []byte) ([]byte, error) {
 		return nil, fmt.Errorf("%w: gzip: %v", ErrInvalid, err)
 	}
 	return out, nil
+}
+
+// TokenCipher is the method set of a key ring that seals bytes into text
+// tokens — package crypto's Ring: Encrypt with the primary key, Decrypt with
+// whichever key of the ring the token names.
+type TokenCipher interface {
+	Encrypt(plaintext []byte) (string, error)
+	Decrypt(token string) ([]byte, error)
+}
+
+// EncryptedCodec returns a Codec that stores each payload as a token of the
+// ring (about 4/3 of the payload's size, as tokens are base64). Keep name
+// stable across key rotations — tokens name their key, so a ring holding the
+// old keys reads old rows — and change it only for a different scheme. A
+// token that does not open is ErrDecrypt.
+func EncryptedCodec(name string, ring TokenCipher) Codec {
+	return encryptedCodec{name: name, ring: ring}
+}
+
+type encryptedCodec struct {
+	name string
+	ring TokenCipher
+}
+
+func (c encryptedCodec) Name() string { return c.name }
+
+func (c encryptedCodec) Encode(payload []byte) ([]byte, error) {
+	token, err := c.ring.Encrypt(payload)
+	if err != nil {
+		return nil, err
+	}
+	return []byte(token), nil
+}
+
+func (c encryptedCodec) Decode(stored []byte) ([]byte, error) {
+	plain, err := c.ring.Decrypt(string(stored))
+	if err != nil && !errors.Is(err, ErrDecrypt) {
+		err = fmt.Errorf("%w: %w", ErrDecrypt, err)
+	}
+	return plain, err
 }

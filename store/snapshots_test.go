@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"os"
@@ -484,6 +485,59 @@ func TestSnapshotPayloadCodec(t *testing.T) {
 		_, err = store.NewSnapshots(db, store.WithCodec(badName{}))
 		require.ErrorIs(t, err, store.ErrInvalid)
 	})
+}
+
+// fakeRing stands in for package crypto's Ring: tokens name the key.
+type fakeRing struct {
+	keys    map[string]byte
+	primary string
+}
+
+func (r fakeRing) Encrypt(p []byte) (string, error) {
+	out := make([]byte, len(p))
+	for i, b := range p {
+		out[i] = b ^ r.keys[r.primary]
+	}
+	return r.primary + "." + base64.RawURLEncoding.EncodeToString(out), nil
+}
+
+func (r fakeRing) Decrypt(token string) ([]byte, error) {
+	id, body, _ := strings.Cut(token, ".")
+	k, ok := r.keys[id]
+	if !ok {
+		return nil, fmt.Errorf("key %s not in the ring", id)
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(body)
+	if err != nil {
+		return nil, err
+	}
+	for i := range raw {
+		raw[i] ^= k
+	}
+	return raw, nil
+}
+
+// An encrypted codec keeps its name across key rotation: a ring holding the
+// old key reads old rows; a ring without it reports ErrDecrypt.
+func TestSnapshotEncryptedCodec(t *testing.T) {
+	t.Parallel()
+	db := testdb.Fresh(t, store.SQLite)
+	ctx := context.Background()
+	old := newSnapshots(t, db, store.WithCodec(store.EncryptedCodec("ring", fakeRing{keys: map[string]byte{"k1": 0x5a}, primary: "k1"})))
+	require.NoError(t, old.Create(ctx, &store.Snapshot{ID: "secret", ProcessID: "p", Payload: []byte("card 4242")}))
+	var stored []byte
+	require.NoError(t, db.SQL().QueryRowContext(ctx, `SELECT payload FROM process_instances WHERE id = ?`, "secret").Scan(&stored))
+	require.NotContains(t, string(stored), "4242")
+	require.True(t, strings.HasPrefix(string(stored), "k1."))
+
+	rotated := newSnapshots(t, db, store.WithCodec(store.EncryptedCodec("ring", fakeRing{keys: map[string]byte{"k1": 0x5a, "k2": 0x33}, primary: "k2"})))
+	s, err := rotated.Get(ctx, "secret")
+	require.NoError(t, err)
+	require.Equal(t, "card 4242", string(s.Payload))
+	require.NoError(t, rotated.Update(ctx, s))
+
+	_, err = old.Get(ctx, "secret")
+	require.ErrorIs(t, err, store.ErrDecrypt, "the old ring lacks the new key")
 }
 
 type badName struct{ rot13 }
