@@ -61,6 +61,14 @@ func TestSnapshotLifecycle(t *testing.T) {
 		require.Equal(t, int64(0), got.Version)
 		require.Equal(t, []byte("state-0"), got.Payload)
 
+		// The bun tags name the real table and columns, for hosts that query
+		// with bun themselves.
+		var viaBun store.Snapshot
+		require.NoError(t, db.Bun().NewSelect().Model(&viaBun).Where("id = ?", id).Scan(ctx))
+		require.Equal(t, "orders", viaBun.ProcessID)
+		require.Equal(t, []byte("state-0"), viaBun.Payload)
+		require.Equal(t, "1.0", *viaBun.ProcessVersion)
+
 		// Two writers load version 0; the first update wins.
 		a, _ := snaps.Get(ctx, id)
 		b, _ := snaps.Get(ctx, id)
