@@ -59,7 +59,7 @@ func TestCorrelations(t *testing.T) {
 		var doc string
 		require.NoError(t, db.SQL().QueryRowContext(ctx, db.Dialect().Rebind(`SELECT correlation FROM correlation_instances WHERE id = ?`), c.ID).Scan(&doc))
 		require.JSONEq(t, `{"key":"orderId|userId","value":[{"key":"orderId","value":"42"},{"key":"userId","value":"7"}]}`, doc)
-		require.Equal(t, 1, rawCount(t, db, `SELECT COUNT(*) FROM correlation_instances WHERE version IS NULL`))
+		require.Equal(t, 1, snapRawCount(t, db, `SELECT COUNT(*) FROM correlation_instances WHERE version IS NULL`))
 
 		// A single correlation written by an older writer reads as one part.
 		_, err = db.SQL().ExecContext(ctx, db.Dialect().Rebind(`INSERT INTO correlation_instances (id, encoded_correlation_id, correlated_id, correlation) VALUES (?, ?, ?, ?)`),

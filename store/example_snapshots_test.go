@@ -8,7 +8,7 @@ import (
 	"github.com/flowstore/flowstore/store"
 )
 
-func openExampleDB() *store.DB {
+func openSnapshotExampleDB() *store.DB {
 	ctx := context.Background()
 	db, err := store.Open(ctx, "sqlite::memory:")
 	if err != nil {
@@ -24,7 +24,7 @@ func openExampleDB() *store.DB {
 // versions involved.
 func ExampleSnapshots_Update() {
 	ctx := context.Background()
-	db := openExampleDB()
+	db := openSnapshotExampleDB()
 	defer db.Close()
 	snaps, _ := store.NewSnapshots(db)
 
@@ -48,7 +48,7 @@ func ExampleSnapshots_Update() {
 // Retry reloads and reapplies a change until it lands.
 func ExampleRetry() {
 	ctx := context.Background()
-	db := openExampleDB()
+	db := openSnapshotExampleDB()
 	defer db.Close()
 	snaps, _ := store.NewSnapshots(db)
 	_ = snaps.Create(ctx, &store.Snapshot{ID: "order-7", ProcessID: "orders", Payload: []byte("a")})
@@ -71,7 +71,7 @@ func ExampleRetry() {
 // recorded per row, so rows written before stay readable.
 func ExampleWithCodec() {
 	ctx := context.Background()
-	db := openExampleDB()
+	db := openSnapshotExampleDB()
 	defer db.Close()
 	plain, _ := store.NewSnapshots(db)
 	zipped, _ := store.NewSnapshots(db, store.WithCodec(store.Gzip{}))

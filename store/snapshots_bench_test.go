@@ -18,7 +18,7 @@ import (
 // the same parameterized statement on the same database in the same run:
 // a compare-and-swap update of a 1 KiB payload, and a get by id, at 1, 4
 // and 16 concurrent workers on distinct instances. Each pair of
-// sides runs interleaved in one benchmark (see pair), which reports
+// sides runs interleaved in one benchmark (see snapPair), which reports
 // lib-ns/op, raw-ns/op and lib/raw, the library's share of the raw
 // driver's throughput.
 //
@@ -27,15 +27,15 @@ import (
 // PostgreSQL figures are meant for a server with default durability (fsync
 // on): point FLOWSTORE_TEST_POSTGRES at one.
 
-const benchPayload = 1 << 10
+const snapBenchPayload = 1 << 10
 
-var benchWorkers = []int{1, 4, 16}
+var snapBenchWorkers = []int{1, 4, 16}
 
-// benchInstances creates one snapshot per worker and returns their ids.
-func benchInstances(b *testing.B, snaps *store.Snapshots, prefix string, n int) []string {
+// snapBenchInstances creates one snapshot per worker and returns their ids.
+func snapBenchInstances(b *testing.B, snaps *store.Snapshots, prefix string, n int) []string {
 	b.Helper()
 	ctx := context.Background()
-	payload := make([]byte, benchPayload)
+	payload := make([]byte, snapBenchPayload)
 	_, _ = rand.Read(payload)
 	ids := make([]string, n)
 	for i := range ids {
@@ -47,19 +47,19 @@ func benchInstances(b *testing.B, snaps *store.Snapshots, prefix string, n int) 
 	return ids
 }
 
-// side is one way of doing an operation: worker w works on its own instance.
-type side func(w int) error
+// snapSide is one way of doing an operation: worker w works on its own instance.
+type snapSide func(w int) error
 
-// pair measures library and raw driver in the same benchmark, interleaved:
+// snapPair measures library and raw driver in the same benchmark, interleaved:
 // b.N operations per side, in up to 40 rounds that alternate which side
 // goes first, so that background load hits both alike. Both sides warm
 // their pool connections first. It reports each side's ns/op and lib/raw,
 // the library's throughput as a fraction of the raw driver's: the median of
 // the rounds' ratios, which a burst of load in one round does not move.
-func pair(b *testing.B, workers int, lib, raw side) {
+func snapPair(b *testing.B, workers int, lib, raw snapSide) {
 	b.Helper()
-	for _, s := range []side{lib, raw} {
-		if err := runSide(workers, 2*workers, s); err != nil {
+	for _, s := range []snapSide{lib, raw} {
+		if err := snapRunSide(workers, 2*workers, s); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -72,9 +72,9 @@ func pair(b *testing.B, workers int, lib, raw side) {
 		if r < b.N%rounds {
 			n++
 		}
-		timeIt := func(s side) time.Duration {
+		timeIt := func(s snapSide) time.Duration {
 			start := time.Now()
-			if err := runSide(workers, n, s); err != nil {
+			if err := snapRunSide(workers, n, s); err != nil {
 				b.Fatal(err)
 			}
 			return time.Since(start)
@@ -100,8 +100,8 @@ func pair(b *testing.B, workers int, lib, raw side) {
 	b.ReportMetric(median, "lib/raw")
 }
 
-// runSide performs n operations split over workers goroutines.
-func runSide(workers, n int, s side) error {
+// snapRunSide performs n operations split over workers goroutines.
+func snapRunSide(workers, n int, s snapSide) error {
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	errs := make(chan error, workers)
@@ -120,7 +120,7 @@ func runSide(workers, n int, s side) error {
 	return <-errs
 }
 
-func benchDialects(b *testing.B, fn func(b *testing.B, db *store.DB)) {
+func snapBenchDialects(b *testing.B, fn func(b *testing.B, db *store.DB)) {
 	for _, d := range testdb.Live() {
 		if d != store.SQLite && d != store.Postgres && d != store.MySQL {
 			continue
@@ -132,7 +132,7 @@ func benchDialects(b *testing.B, fn func(b *testing.B, db *store.DB)) {
 var benchSeqSnap atomic.Int64
 
 func BenchmarkSnapshotUpdate(b *testing.B) {
-	benchDialects(b, func(b *testing.B, db *store.DB) {
+	snapBenchDialects(b, func(b *testing.B, db *store.DB) {
 		ctx := context.Background()
 		snaps, err := store.NewSnapshots(db)
 		if err != nil {
@@ -140,19 +140,19 @@ func BenchmarkSnapshotUpdate(b *testing.B) {
 		}
 		// The statement the library runs, bound on the driver.
 		update := db.Dialect().Rebind(`UPDATE process_instances SET payload = ?, payload_codec = ?, version = ? WHERE id = ? AND COALESCE(version, 0) = ?`)
-		payload := make([]byte, benchPayload)
+		payload := make([]byte, snapBenchPayload)
 		_, _ = rand.Read(payload)
 		sqldb := db.SQL()
-		for _, workers := range benchWorkers {
+		for _, workers := range snapBenchWorkers {
 			b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
-				libIDs := benchInstances(b, snaps, fmt.Sprintf("lib-%d", benchSeqSnap.Add(1)), workers)
-				rawIDs := benchInstances(b, snaps, fmt.Sprintf("raw-%d", benchSeqSnap.Add(1)), workers)
+				libIDs := snapBenchInstances(b, snaps, fmt.Sprintf("lib-%d", benchSeqSnap.Add(1)), workers)
+				rawIDs := snapBenchInstances(b, snaps, fmt.Sprintf("raw-%d", benchSeqSnap.Add(1)), workers)
 				mine := make([]*store.Snapshot, workers)
 				for i, id := range libIDs {
 					mine[i] = &store.Snapshot{ID: id, ProcessID: "bench", Payload: payload}
 				}
 				versions := make([]int64, workers)
-				pair(b, workers, func(w int) error {
+				snapPair(b, workers, func(w int) error {
 					return snaps.Update(ctx, mine[w])
 				}, func(w int) error {
 					v := versions[w]
@@ -172,20 +172,20 @@ func BenchmarkSnapshotUpdate(b *testing.B) {
 }
 
 func BenchmarkSnapshotGet(b *testing.B) {
-	benchDialects(b, func(b *testing.B, db *store.DB) {
+	snapBenchDialects(b, func(b *testing.B, db *store.DB) {
 		ctx := context.Background()
 		snaps, err := store.NewSnapshots(db)
 		if err != nil {
 			b.Fatal(err)
 		}
 		get := db.Dialect().Rebind(`SELECT p.id, p.payload, p.process_id, p.version, p.process_version, p.payload_codec FROM process_instances p WHERE p.id = ?`)
-		ids := benchInstances(b, snaps, fmt.Sprintf("get-%d", benchSeqSnap.Add(1)), 16)
+		ids := snapBenchInstances(b, snaps, fmt.Sprintf("get-%d", benchSeqSnap.Add(1)), 16)
 		sqldb := db.SQL()
-		for _, workers := range benchWorkers {
+		for _, workers := range snapBenchWorkers {
 			b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
-				pair(b, workers, func(w int) error {
+				snapPair(b, workers, func(w int) error {
 					s, err := snaps.Get(ctx, ids[w])
-					if err == nil && len(s.Payload) != benchPayload {
+					if err == nil && len(s.Payload) != snapBenchPayload {
 						err = fmt.Errorf("payload of %d bytes", len(s.Payload))
 					}
 					return err
@@ -197,7 +197,7 @@ func BenchmarkSnapshotGet(b *testing.B) {
 						processVersion, codecName *string
 					)
 					err := sqldb.QueryRowContext(ctx, get, ids[w]).Scan(&gotID, &payload, &processID, &version, &processVersion, &codecName)
-					if err == nil && len(payload) != benchPayload {
+					if err == nil && len(payload) != snapBenchPayload {
 						err = fmt.Errorf("payload of %d bytes", len(payload))
 					}
 					return err

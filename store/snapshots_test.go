@@ -28,7 +28,7 @@ func newSnapshots(t testing.TB, db *store.DB, opts ...store.SnapshotOption) *sto
 	return s
 }
 
-func rawCount(t testing.TB, db *store.DB, query string, args ...any) int {
+func snapRawCount(t testing.TB, db *store.DB, query string, args ...any) int {
 	t.Helper()
 	var n int
 	require.NoError(t, db.SQL().QueryRowContext(context.Background(), db.Dialect().Rebind(query), args...).Scan(&n))
@@ -132,7 +132,7 @@ func TestSnapshotBadInputWritesNothing(t *testing.T) {
 		} {
 			require.ErrorIs(t, snaps.Create(ctx, c.s), c.want)
 		}
-		require.Zero(t, rawCount(t, db, `SELECT COUNT(*) FROM process_instances`))
+		require.Zero(t, snapRawCount(t, db, `SELECT COUNT(*) FROM process_instances`))
 		// A nil payload is stored as an empty one (the column is NOT NULL).
 		require.NoError(t, snaps.Create(ctx, &store.Snapshot{ID: "empty", ProcessID: "p"}))
 		got, err := snaps.Get(ctx, "empty")
@@ -163,7 +163,7 @@ func TestSnapshotNullProcessVersions(t *testing.T) {
 		for _, p := range []store.ProcessRef{unversioned, v1, v2, other, store.Versioned("flow", "3"), store.Unversioned("missing")} {
 			ids, err := snaps.IDs(ctx, p)
 			require.NoError(t, err)
-			require.Equal(t, want[p.String()], nilIfEmpty(ids), "ids of %s", p)
+			require.Equal(t, want[p.String()], snapNilIfEmpty(ids), "ids of %s", p)
 			n, err := snaps.Count(ctx, p)
 			require.NoError(t, err)
 			require.Equal(t, int64(len(want[p.String()])), n, "count of %s", p)
@@ -195,7 +195,7 @@ func TestSnapshotNullProcessVersions(t *testing.T) {
 	})
 }
 
-func nilIfEmpty(s []string) []string {
+func snapNilIfEmpty(s []string) []string {
 	if len(s) == 0 {
 		return nil
 	}
@@ -280,7 +280,7 @@ func TestSnapshotBusinessKeys(t *testing.T) {
 		ok, err := snaps.Exists(ctx, "order-2")
 		require.NoError(t, err)
 		require.False(t, ok, "instance and business key are written in one transaction")
-		require.Zero(t, rawCount(t, db, `SELECT COUNT(*) FROM event_types WHERE process_instance_id = ?`, "order-2"))
+		require.Zero(t, snapRawCount(t, db, `SELECT COUNT(*) FROM event_types WHERE process_instance_id = ?`, "order-2"))
 
 		info, err := snaps.Stat(ctx, "order-1")
 		require.NoError(t, err)
@@ -288,7 +288,7 @@ func TestSnapshotBusinessKeys(t *testing.T) {
 
 		// Deleting the instance deletes its key, which can then be reused.
 		require.NoError(t, snaps.Delete(ctx, "order-1"))
-		require.Zero(t, rawCount(t, db, `SELECT COUNT(*) FROM business_key_mapping`))
+		require.Zero(t, snapRawCount(t, db, `SELECT COUNT(*) FROM business_key_mapping`))
 		require.NoError(t, snaps.Create(ctx, &store.Snapshot{ID: "order-3", ProcessID: p.ID, ProcessVersion: p.Version, Payload: []byte("o3"), BusinessKey: "ORDER-1"}))
 		got, err = snaps.FindByBusinessKey(ctx, p, "ORDER-1")
 		require.NoError(t, err)
@@ -297,11 +297,11 @@ func TestSnapshotBusinessKeys(t *testing.T) {
 		// The schema cascades too, for rows deleted behind the store's back.
 		_, err = db.SQL().ExecContext(ctx, db.Dialect().Rebind(`DELETE FROM process_instances WHERE id = ?`), "order-3")
 		require.NoError(t, err)
-		require.Zero(t, rawCount(t, db, `SELECT COUNT(*) FROM business_key_mapping`))
+		require.Zero(t, snapRawCount(t, db, `SELECT COUNT(*) FROM business_key_mapping`))
 	})
 }
 
-func waiting(t *testing.T, snaps *store.Snapshots, p store.ProcessRef, eventType string) []string {
+func snapWaiting(t *testing.T, snaps *store.Snapshots, p store.ProcessRef, eventType string) []string {
 	t.Helper()
 	var ids []string
 	for s, err := range snaps.WaitingForEventType(context.Background(), p, eventType) {
@@ -325,9 +325,9 @@ func TestSnapshotEventTypes(t *testing.T) {
 			require.NoError(t, snaps.Create(ctx, &store.Snapshot{ID: fmt.Sprintf("ship-%d", i), ProcessID: p.ID, Payload: []byte("s"), EventTypes: events}))
 		}
 		require.NoError(t, snaps.Create(ctx, &store.Snapshot{ID: "elsewhere", ProcessID: "billing", Payload: []byte("b"), EventTypes: []string{"paid"}}))
-		require.Equal(t, []string{"ship-0", "ship-2", "ship-4"}, waiting(t, snaps, p, "paid"))
-		require.Equal(t, []string{"ship-1", "ship-3"}, waiting(t, snaps, p, "shipped"))
-		require.Nil(t, waiting(t, snaps, store.Versioned("shipping", "1"), "paid"))
+		require.Equal(t, []string{"ship-0", "ship-2", "ship-4"}, snapWaiting(t, snaps, p, "paid"))
+		require.Equal(t, []string{"ship-1", "ship-3"}, snapWaiting(t, snaps, p, "shipped"))
+		require.Nil(t, snapWaiting(t, snaps, store.Versioned("shipping", "1"), "paid"))
 
 		// Update replaces the set …
 		s, err := snaps.Get(ctx, "ship-0")
@@ -335,8 +335,8 @@ func TestSnapshotEventTypes(t *testing.T) {
 		require.Nil(t, s.EventTypes)
 		s.EventTypes = []string{"shipped"}
 		require.NoError(t, snaps.Update(ctx, s))
-		require.Equal(t, []string{"ship-2", "ship-4"}, waiting(t, snaps, p, "paid"))
-		require.Equal(t, []string{"ship-0", "ship-1", "ship-3"}, waiting(t, snaps, p, "shipped"))
+		require.Equal(t, []string{"ship-2", "ship-4"}, snapWaiting(t, snaps, p, "paid"))
+		require.Equal(t, []string{"ship-0", "ship-1", "ship-3"}, snapWaiting(t, snaps, p, "shipped"))
 		// … leaves it alone when nil …
 		s.EventTypes = nil
 		require.NoError(t, snaps.Update(ctx, s))
@@ -348,7 +348,7 @@ func TestSnapshotEventTypes(t *testing.T) {
 		stale.Version = 0
 		stale.EventTypes = []string{"refunded"}
 		require.ErrorIs(t, snaps.Update(ctx, &stale), store.ErrConflict)
-		require.Nil(t, waiting(t, snaps, p, "refunded"))
+		require.Nil(t, snapWaiting(t, snaps, p, "refunded"))
 		// An empty set clears it; the unchecked update replaces it too.
 		s.EventTypes = []string{}
 		require.NoError(t, snaps.Update(ctx, s))
@@ -360,7 +360,7 @@ func TestSnapshotEventTypes(t *testing.T) {
 		require.Equal(t, []string{"audited", "refunded"}, info.EventTypes)
 
 		require.NoError(t, snaps.Delete(ctx, "ship-0"))
-		require.Zero(t, rawCount(t, db, `SELECT COUNT(*) FROM event_types WHERE process_instance_id = ?`, "ship-0"))
+		require.Zero(t, snapRawCount(t, db, `SELECT COUNT(*) FROM event_types WHERE process_instance_id = ?`, "ship-0"))
 	})
 }
 
@@ -410,9 +410,9 @@ func TestSnapshotMigrateInstances(t *testing.T) {
 type rot13 struct{}
 
 func (rot13) Name() string                    { return "rot13" }
-func (rot13) Encode(p []byte) ([]byte, error) { return rot(p), nil }
-func (rot13) Decode(p []byte) ([]byte, error) { return rot(p), nil }
-func rot(p []byte) []byte {
+func (rot13) Encode(p []byte) ([]byte, error) { return rot13Bytes(p), nil }
+func (rot13) Decode(p []byte) ([]byte, error) { return rot13Bytes(p), nil }
+func rot13Bytes(p []byte) []byte {
 	out := bytes.Clone(p)
 	for i, c := range out {
 		switch {
@@ -443,8 +443,8 @@ func TestSnapshotPayloadCodec(t *testing.T) {
 		var stored []byte
 		require.NoError(t, db.SQL().QueryRowContext(ctx, db.Dialect().Rebind(`SELECT payload FROM process_instances WHERE id = ?`), "plain").Scan(&stored))
 		require.Equal(t, payload, stored)
-		require.Equal(t, 1, rawCount(t, db, `SELECT COUNT(*) FROM process_instances WHERE payload_codec IS NULL`))
-		require.Equal(t, 1, rawCount(t, db, `SELECT COUNT(*) FROM process_instances WHERE payload_codec = 'gzip'`))
+		require.Equal(t, 1, snapRawCount(t, db, `SELECT COUNT(*) FROM process_instances WHERE payload_codec IS NULL`))
+		require.Equal(t, 1, snapRawCount(t, db, `SELECT COUNT(*) FROM process_instances WHERE payload_codec = 'gzip'`))
 		info, err := gz.Stat(ctx, "zipped")
 		require.NoError(t, err)
 		require.Equal(t, "gzip", info.Codec)
@@ -490,18 +490,18 @@ func TestSnapshotPayloadCodec(t *testing.T) {
 		_, err = gz.Get(ctx, "zipped")
 		require.ErrorIs(t, err, store.ErrInvalid)
 
-		_, err = store.NewSnapshots(db, store.WithCodec(badName{}))
+		_, err = store.NewSnapshots(db, store.WithCodec(badCodecName{}))
 		require.ErrorIs(t, err, store.ErrInvalid)
 	})
 }
 
-// fakeRing stands in for package crypto's Ring: tokens name the key.
-type fakeRing struct {
+// fakeSnapRing stands in for package crypto's Ring: tokens name the key.
+type fakeSnapRing struct {
 	keys    map[string]byte
 	primary string
 }
 
-func (r fakeRing) Encrypt(p []byte) (string, error) {
+func (r fakeSnapRing) Encrypt(p []byte) (string, error) {
 	out := make([]byte, len(p))
 	for i, b := range p {
 		out[i] = b ^ r.keys[r.primary]
@@ -509,7 +509,7 @@ func (r fakeRing) Encrypt(p []byte) (string, error) {
 	return r.primary + "." + base64.RawURLEncoding.EncodeToString(out), nil
 }
 
-func (r fakeRing) Decrypt(token string) ([]byte, error) {
+func (r fakeSnapRing) Decrypt(token string) ([]byte, error) {
 	id, body, _ := strings.Cut(token, ".")
 	k, ok := r.keys[id]
 	if !ok {
@@ -531,14 +531,14 @@ func TestSnapshotEncryptedCodec(t *testing.T) {
 	t.Parallel()
 	db := testdb.Fresh(t, store.SQLite)
 	ctx := context.Background()
-	old := newSnapshots(t, db, store.WithCodec(store.EncryptedCodec("ring", fakeRing{keys: map[string]byte{"k1": 0x5a}, primary: "k1"})))
+	old := newSnapshots(t, db, store.WithCodec(store.EncryptedCodec("ring", fakeSnapRing{keys: map[string]byte{"k1": 0x5a}, primary: "k1"})))
 	require.NoError(t, old.Create(ctx, &store.Snapshot{ID: "secret", ProcessID: "p", Payload: []byte("card 4242")}))
 	var stored []byte
 	require.NoError(t, db.SQL().QueryRowContext(ctx, `SELECT payload FROM process_instances WHERE id = ?`, "secret").Scan(&stored))
 	require.NotContains(t, string(stored), "4242")
 	require.True(t, strings.HasPrefix(string(stored), "k1."))
 
-	rotated := newSnapshots(t, db, store.WithCodec(store.EncryptedCodec("ring", fakeRing{keys: map[string]byte{"k1": 0x5a, "k2": 0x33}, primary: "k2"})))
+	rotated := newSnapshots(t, db, store.WithCodec(store.EncryptedCodec("ring", fakeSnapRing{keys: map[string]byte{"k1": 0x5a, "k2": 0x33}, primary: "k2"})))
 	s, err := rotated.Get(ctx, "secret")
 	require.NoError(t, err)
 	require.Equal(t, "card 4242", string(s.Payload))
@@ -548,9 +548,9 @@ func TestSnapshotEncryptedCodec(t *testing.T) {
 	require.ErrorIs(t, err, store.ErrDecrypt, "the old ring lacks the new key")
 }
 
-type badName struct{ rot13 }
+type badCodecName struct{ rot13 }
 
-func (badName) Name() string { return "no spaces allowed" }
+func (badCodecName) Name() string { return "no spaces allowed" }
 
 // TestSnapshotLargePayloads stores, reads and updates a 16 MiB payload on
 // every dialect. On MySQL/MariaDB the driver sends a value this large with
@@ -613,9 +613,9 @@ func TestSnapshotSessionRollback(t *testing.T) {
 			return boom
 		})
 		require.ErrorIs(t, err, boom)
-		require.Zero(t, rawCount(t, db, `SELECT COUNT(*) FROM process_instances`))
-		require.Zero(t, rawCount(t, db, `SELECT COUNT(*) FROM event_types`))
-		require.Zero(t, rawCount(t, db, `SELECT COUNT(*) FROM business_key_mapping`))
+		require.Zero(t, snapRawCount(t, db, `SELECT COUNT(*) FROM process_instances`))
+		require.Zero(t, snapRawCount(t, db, `SELECT COUNT(*) FROM event_types`))
+		require.Zero(t, snapRawCount(t, db, `SELECT COUNT(*) FROM business_key_mapping`))
 	})
 }
 
@@ -647,8 +647,8 @@ func TestSnapshotDuplicateInSessionKeepsSession(t *testing.T) {
 	})
 }
 
-// markers reads the "w3.7;" markers writers append.
-func markers(payload []byte) []string {
+// snapMarkers reads the "w3.7;" markers writers append.
+func snapMarkers(payload []byte) []string {
 	parts := strings.Split(strings.TrimSuffix(string(payload), ";"), ";")
 	if len(parts) == 1 && parts[0] == "" {
 		return nil
@@ -677,7 +677,7 @@ func TestSnapshotCASSameInstanceGoroutines(t *testing.T) {
 			wg.Go(func() {
 				for i := range tries {
 					s, err := snaps.Get(ctx, "hot")
-					if !assertNoError(t, err) {
+					if !snapNoError(t, err) {
 						return
 					}
 					marker := fmt.Sprintf("w%d.%d", w, i)
@@ -700,14 +700,14 @@ func TestSnapshotCASSameInstanceGoroutines(t *testing.T) {
 		final, err := snaps.Get(ctx, "hot")
 		require.NoError(t, err)
 		require.Equal(t, int64(len(succeeded)), final.Version, "final version = successful updates")
-		got := markers(final.Payload)
+		got := snapMarkers(final.Payload)
 		require.ElementsMatch(t, succeeded, got, "every successful update is in the payload, no failed one is")
 		require.Equal(t, writers*tries, len(succeeded)+conflicts)
 		t.Logf("%s: %d successful updates, %d conflicts", db.Dialect(), len(succeeded), conflicts)
 	})
 }
 
-func assertNoError(t *testing.T, err error) bool {
+func snapNoError(t *testing.T, err error) bool {
 	t.Helper()
 	if err != nil {
 		t.Errorf("%v", err)
@@ -736,7 +736,7 @@ func TestSnapshotRetryAcrossProcesses(t *testing.T) {
 						s.Payload = append(s.Payload, marker+";"...)
 						return nil
 					})
-					assertNoError(t, err)
+					snapNoError(t, err)
 				}
 			})
 		}
@@ -750,7 +750,7 @@ func TestSnapshotRetryAcrossProcesses(t *testing.T) {
 		testdb.RunChildren(t, procs, "TestSnapshotRetryAcrossProcesses", map[string]string{"SNAP_DSN": testdb.DSN(t, db)})
 		final, err := snaps.Get(ctx, "shared")
 		require.NoError(t, err)
-		got := markers(final.Payload)
+		got := snapMarkers(final.Payload)
 		require.Len(t, got, procs*workers*each)
 		pids := map[string]bool{}
 		for _, m := range got {
@@ -791,7 +791,7 @@ func TestSnapshotCASAcrossProcesses(t *testing.T) {
 		testdb.RunChildren(t, procs, "TestSnapshotCASAcrossProcesses", map[string]string{"SNAP_DSN": testdb.DSN(t, db)})
 		final, err := snaps.Get(ctx, "contended")
 		require.NoError(t, err)
-		got := markers(final.Payload)
+		got := snapMarkers(final.Payload)
 		require.Equal(t, int64(len(got)), final.Version, "every counted version is a marker in the payload")
 		require.GreaterOrEqual(t, len(got), tries, "at least one process's worth of updates succeeded")
 		slices.Sort(got)
