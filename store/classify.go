@@ -46,7 +46,7 @@ func classifyKind(err error) error {
 	}
 	var myErr *mysql.MySQLError
 	if errors.As(err, &myErr) {
-		return mysqlKind(myErr.Number)
+		return mysqlKind(myErr.Number, myErr.Message)
 	}
 	var msErr mssql.Error
 	if errors.As(err, &msErr) {
@@ -99,12 +99,17 @@ func sqliteKind(code int, msg string) error {
 }
 
 // mysqlKind maps MySQL/MariaDB server error numbers.
-func mysqlKind(n uint16) error {
+func mysqlKind(n uint16, msg string) error {
 	switch n {
 	case 1062: // ER_DUP_ENTRY
 		return ErrDuplicate
-	case 1406: // ER_DATA_TOO_LONG
+	case 1406, 1153: // ER_DATA_TOO_LONG, ER_NET_PACKET_TOO_LARGE
 		return ErrTooLong
+	case 1105: // ER_UNKNOWN_ERROR, also "parameter … longer than 'max_allowed_packet'"
+		if strings.Contains(msg, "max_allowed_packet") {
+			return ErrTooLong
+		}
+		return nil
 	case 1213, 1205: // ER_LOCK_DEADLOCK, ER_LOCK_WAIT_TIMEOUT (InnoDB rolls back the statement)
 		return ErrRetryable
 	case 1451, 1452, 1048, 3819, 4025, 1292, 1366: // FK parent/child, NOT NULL, CHECK (MySQL, MariaDB), bad value

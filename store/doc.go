@@ -89,6 +89,30 @@
 //
 // They add no tables, columns or indexes to the reference schema.
 //
+// # Snapshots and correlations (Kogito)
+//
+// Snapshots keeps Kogito's process_instances: Create (version 0), Get,
+// Update — a compare-and-swap on the version column that fails with a
+// *ConflictError (errors.Is ErrConflict; expected and found version) when
+// another writer got there first — UpdateUnchecked (no check, still bumps
+// the version), Delete, Exists, Stat. Queries are scoped by process id and
+// version (ProcessRef; a nil version matches process_version IS NULL): IDs,
+// All (a keyset-paged stream), Count, FindByBusinessKey
+// (business_key_mapping), WaitingForEventType (event_types, replaced after
+// the version check in the same transaction when Snapshot.EventTypes is
+// non-nil) and MigrateInstances. Retry runs the load-apply-update loop,
+// reloading on conflicts. Correlations keeps correlation_instances with
+// Kogito's MD5 encoded ids (EncodeCorrelation).
+//
+// Extras of this part (migration 0040): process_instances.payload_codec, a
+// nullable column naming the Codec a payload was written with (NULL: stored
+// as given, which is what Kogito writes), so plain, gzip and encrypted rows
+// can live side by side; and an index on event_types(event_type,
+// process_instance_id). Payloads are bound on the driver, never inlined:
+// 16 MiB works on every dialect; on MySQL/MariaDB one value may be at most
+// the server's max_allowed_packet (MariaDB's default is exactly 16 MiB,
+// MySQL 8's 64 MiB) and a larger one is ErrTooLong.
+//
 // # Handles
 //
 // Stores in other packages run on a Handle: a DB, optionally bound to a

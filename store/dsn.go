@@ -199,6 +199,13 @@ func mysqlTarget(dsn string) (Target, error) {
 	// dialect, so a conditional update that sets a value it already had is
 	// not mistaken for "no such row" (MySQL counts changed rows by default).
 	q.Set("clientFoundRows", "true")
+	// Ask the server for its max_allowed_packet instead of assuming 64 MiB:
+	// the driver then sends a large value (a 16 MiB snapshot payload on
+	// MariaDB's default of 16 MiB) in chunks the server accepts, where
+	// otherwise the server drops the connection on one oversized packet.
+	if q.Get("maxAllowedPacket") == "" {
+		q.Set("maxAllowedPacket", "0")
+	}
 	return Target{Dialect: MySQL, Driver: "mysql", DriverDSN: user + "tcp(" + host + ")" + u.Path + "?" + q.Encode()}, nil
 }
 

@@ -701,6 +701,10 @@ CREATE INDEX "ix_Triggers_flowstore_scheduler" ON "Triggers" ("flowstore_schedul
 CREATE INDEX "ix_Scheduled_Triggers_next_run" ON "Scheduled_Triggers" ("next_run");
 CREATE INDEX "ix_Single_Triggers_next_run" ON "Single_Triggers" ("next_run");
 
+-- migration 0040_snapshot_payload_codec
+ALTER TABLE "process_instances" ADD "payload_codec" NVARCHAR(64) NULL;
+CREATE INDEX "idx_event_types_event_type" ON "event_types" ("event_type", "process_instance_id");
+
 -- migration 0060_pipeline
 ALTER TABLE "workflow" ADD "last_sequence" BIGINT NULL;
 UPDATE "workflow" SET "last_sequence" = (SELECT MAX(l."sequence") FROM "workflow_log" l WHERE l."from_workflow" = "workflow"."id");
@@ -717,4 +721,5 @@ CREATE INDEX "idx_workflow_var_log_workflow" ON "workflow_var_log" ("workflow");
 IF OBJECT_ID(N'flowstore_migrations', N'U') IS NULL CREATE TABLE "flowstore_migrations" ("version" int NOT NULL PRIMARY KEY, "name" nvarchar(200) NOT NULL, "applied_at" datetime2(6) NOT NULL);
 INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (1, 'reference_schema', SYSUTCDATETIME());
 INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (30, 'trigger_scheduler', SYSUTCDATETIME());
+INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (40, 'snapshot_payload_codec', SYSUTCDATETIME());
 INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (60, 'pipeline', SYSUTCDATETIME());
