@@ -1,4 +1,4 @@
--- flowstore schema for mysql, version 1
+-- flowstore schema for mysql, version 50
 
 -- migration 0001_reference_schema
 CREATE TABLE `Triggers` (
@@ -695,6 +695,22 @@ CREATE TABLE `engine_settings` (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
 INSERT INTO `engine_settings` (`global_lock`, `running_processes`) VALUES (0, 0);
 
+-- migration 0050_orchestrator_engine
+ALTER TABLE `process_steps` ADD COLUMN `seq` BIGINT NULL;
+CREATE UNIQUE INDEX `ux_process_steps_pid_seq` ON `process_steps` (`pid`, `seq`);
+ALTER TABLE `processes` ADD COLUMN `engine_instance_id` VARCHAR(64) NULL;
+CREATE INDEX `ix_processes_engine_instance_id` ON `processes` (`engine_instance_id`);
+CREATE TABLE `engine_instances` (
+    `instance_id` VARCHAR(64) NOT NULL,
+    `hostname` VARCHAR(255) NULL,
+    `os_pid` INT NULL,
+    `started_at` DATETIME(6) NOT NULL,
+    `heartbeat_at` DATETIME(6) NOT NULL,
+    `expires_at` DATETIME(6) NOT NULL,
+    PRIMARY KEY (`instance_id`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
+
 -- flowstore bookkeeping
 CREATE TABLE IF NOT EXISTS `flowstore_migrations` (`version` INT NOT NULL PRIMARY KEY, `name` VARCHAR(200) NOT NULL, `applied_at` DATETIME(6) NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
 INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (1, 'reference_schema', UTC_TIMESTAMP(6));
+INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (50, 'orchestrator_engine', UTC_TIMESTAMP(6));

@@ -1,4 +1,4 @@
--- flowstore schema for postgres, version 1
+-- flowstore schema for postgres, version 50
 
 -- migration 0001_reference_schema
 CREATE TABLE "Triggers" (
@@ -695,6 +695,22 @@ CREATE TABLE "engine_settings" (
 );
 INSERT INTO "engine_settings" ("global_lock", "running_processes") VALUES (false, 0);
 
+-- migration 0050_orchestrator_engine
+ALTER TABLE "process_steps" ADD COLUMN "seq" BIGINT NULL;
+CREATE UNIQUE INDEX "ux_process_steps_pid_seq" ON "process_steps" ("pid", "seq");
+ALTER TABLE "processes" ADD COLUMN "engine_instance_id" VARCHAR(64) NULL;
+CREATE INDEX "ix_processes_engine_instance_id" ON "processes" ("engine_instance_id");
+CREATE TABLE "engine_instances" (
+    "instance_id" VARCHAR(64) NOT NULL,
+    "hostname" VARCHAR(255) NULL,
+    "os_pid" INTEGER NULL,
+    "started_at" TIMESTAMPTZ NOT NULL,
+    "heartbeat_at" TIMESTAMPTZ NOT NULL,
+    "expires_at" TIMESTAMPTZ NOT NULL,
+    CONSTRAINT "engine_instances_pkey" PRIMARY KEY ("instance_id")
+);
+
 -- flowstore bookkeeping
 CREATE TABLE IF NOT EXISTS "flowstore_migrations" ("version" integer NOT NULL PRIMARY KEY, "name" varchar(200) NOT NULL, "applied_at" timestamptz NOT NULL);
 INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (1, 'reference_schema', now());
+INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (50, 'orchestrator_engine', now());

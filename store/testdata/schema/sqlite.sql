@@ -1,4 +1,4 @@
--- flowstore schema for sqlite, version 1
+-- flowstore schema for sqlite, version 50
 
 -- migration 0001_reference_schema
 CREATE TABLE "Triggers" (
@@ -677,6 +677,22 @@ CREATE TABLE "engine_settings" (
 );
 INSERT INTO "engine_settings" ("global_lock", "running_processes") VALUES (0, 0);
 
+-- migration 0050_orchestrator_engine
+ALTER TABLE "process_steps" ADD COLUMN "seq" INTEGER NULL;
+CREATE UNIQUE INDEX "ux_process_steps_pid_seq" ON "process_steps" ("pid", "seq");
+ALTER TABLE "processes" ADD COLUMN "engine_instance_id" TEXT NULL CONSTRAINT "processes_engine_instance_id_len" CHECK (length("engine_instance_id") <= 64);
+CREATE INDEX "ix_processes_engine_instance_id" ON "processes" ("engine_instance_id");
+CREATE TABLE "engine_instances" (
+    "instance_id" TEXT NOT NULL CONSTRAINT "engine_instances_instance_id_len" CHECK (length("instance_id") <= 64),
+    "hostname" TEXT NULL CONSTRAINT "engine_instances_hostname_len" CHECK (length("hostname") <= 255),
+    "os_pid" INTEGER NULL,
+    "started_at" DATETIME NOT NULL,
+    "heartbeat_at" DATETIME NOT NULL,
+    "expires_at" DATETIME NOT NULL,
+    CONSTRAINT "engine_instances_pkey" PRIMARY KEY ("instance_id")
+);
+
 -- flowstore bookkeeping
 CREATE TABLE IF NOT EXISTS "flowstore_migrations" ("version" INTEGER NOT NULL PRIMARY KEY, "name" TEXT NOT NULL, "applied_at" DATETIME NOT NULL);
 INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (1, 'reference_schema', strftime('%Y-%m-%d %H:%M:%f+00:00', 'now'));
+INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (50, 'orchestrator_engine', strftime('%Y-%m-%d %H:%M:%f+00:00', 'now'));

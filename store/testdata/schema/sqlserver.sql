@@ -1,4 +1,4 @@
--- flowstore schema for sqlserver, version 1
+-- flowstore schema for sqlserver, version 50
 
 -- migration 0001_reference_schema
 CREATE TABLE "Triggers" (
@@ -695,6 +695,22 @@ CREATE TABLE "engine_settings" (
 );
 INSERT INTO "engine_settings" ("global_lock", "running_processes") VALUES (0, 0);
 
+-- migration 0050_orchestrator_engine
+ALTER TABLE "process_steps" ADD "seq" BIGINT NULL;
+CREATE UNIQUE INDEX "ux_process_steps_pid_seq" ON "process_steps" ("pid", "seq") WHERE "seq" IS NOT NULL;
+ALTER TABLE "processes" ADD "engine_instance_id" NVARCHAR(64) NULL;
+CREATE INDEX "ix_processes_engine_instance_id" ON "processes" ("engine_instance_id");
+CREATE TABLE "engine_instances" (
+    "instance_id" NVARCHAR(64) NOT NULL,
+    "hostname" NVARCHAR(255) NULL,
+    "os_pid" INT NULL,
+    "started_at" DATETIME2(6) NOT NULL,
+    "heartbeat_at" DATETIME2(6) NOT NULL,
+    "expires_at" DATETIME2(6) NOT NULL,
+    CONSTRAINT "engine_instances_pkey" PRIMARY KEY ("instance_id")
+);
+
 -- flowstore bookkeeping
 IF OBJECT_ID(N'flowstore_migrations', N'U') IS NULL CREATE TABLE "flowstore_migrations" ("version" int NOT NULL PRIMARY KEY, "name" nvarchar(200) NOT NULL, "applied_at" datetime2(6) NOT NULL);
 INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (1, 'reference_schema', SYSUTCDATETIME());
+INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (50, 'orchestrator_engine', SYSUTCDATETIME());
