@@ -1,0 +1,75 @@
+package orchestrator
+
+import (
+	"strings"
+
+	"github.com/flowstore/flowstore/store"
+)
+
+// stmts is the engine's hot-path SQL for one dialect, with parameters bound
+// by the driver (placeholders rebound once, here). Chosen once per engine
+// from the dialect; identifiers are quoted by the dialect, values are bound.
+type stmts struct {
+	readLock     string
+	insertStep   string
+	foldStep     string
+	finishStep   string // update the process row after a step, fenced on owner and status
+	runningDelta string // running_processes += ?
+	claimNew     string // created|resumed -> running, owned by us
+	claimRunning string // adopt a running process from a dead (or no) owner
+	claimOrphan  string // adopt a running process that has no owner
+	release      string // give up ownership, status unchanged
+	maxSeq       string
+	recoverable  string
+	trueLit      string
+	falseLit     string
+}
+
+// newStmts renders the statements for d. Every query is written once with
+// '?' and quoted identifiers and passed through Rebind.
+func newStmts(d store.Dialect) stmts {
+	q := func(s string) string {
+		// Identifiers are written as "x" below; MySQL wants backticks.
+		if d == store.MySQL {
+			s = strings.ReplaceAll(s, `"`, "`")
+		}
+		return d.Rebind(s)
+	}
+	t, f := "TRUE", "FALSE"
+	if d == store.SQLServer || d == store.SQLite || d == store.MySQL {
+		t, f = "1", "0"
+	}
+	return stmts{
+		trueLit:    t,
+		falseLit:   f,
+		readLock:   q(`SELECT "global_lock" FROM "engine_settings"`),
+		insertStep: q(`INSERT INTO "process_steps" ("stepid", "pid", "name", "status", "state", "created_by", "executed_at", "seq") VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+		foldStep:   q(`UPDATE "process_steps" SET "state" = ?, "executed_at" = ? WHERE "stepid" = ?`),
+		finishStep: q(`UPDATE "processes" SET "last_step" = ?, "last_status" = ?, "assignee" = ?, "failed_reason" = ?, "traceback" = ?, "last_modified_at" = ?, "engine_instance_id" = ? ` +
+			`WHERE "pid" = ? AND "last_status" = 'running' AND "engine_instance_id" = ?`),
+		runningDelta: q(`UPDATE "engine_settings" SET "running_processes" = "running_processes" + ?`),
+		claimNew: q(`UPDATE "processes" SET "last_status" = 'running', "engine_instance_id" = ?, "last_modified_at" = ? ` +
+			`WHERE "pid" = ? AND "last_status" IN ('created', 'resumed')`),
+		claimRunning: q(`UPDATE "processes" SET "engine_instance_id" = ?, "last_modified_at" = ? ` +
+			`WHERE "pid" = ? AND "last_status" = 'running' AND "engine_instance_id" = ?`),
+		claimOrphan: q(`UPDATE "processes" SET "engine_instance_id" = ?, "last_modified_at" = ? ` +
+			`WHERE "pid" = ? AND "last_status" = 'running' AND "engine_instance_id" IS NULL`),
+		release: q(`UPDATE "processes" SET "engine_instance_id" = NULL WHERE "pid" = ? AND "engine_instance_id" = ?`),
+		maxSeq:  q(`SELECT COALESCE(MAX("seq"), 0) FROM "process_steps" WHERE "pid" = ?`),
+		// Processes some engine may take: new or resumed ones, and running
+		// ones whose owner is gone (no owner, an expired lease, or ourselves
+		// when we no longer execute them; the caller filters the last case).
+		recoverable: q(`SELECT p."pid", p."last_status", p."engine_instance_id" FROM "processes" p ` +
+			`WHERE p."last_status" IN ('created', 'resumed') OR (p."last_status" = 'running' AND (p."engine_instance_id" IS NULL OR p."engine_instance_id" = ? OR NOT EXISTS (` +
+			`SELECT 1 FROM "engine_instances" e WHERE e."instance_id" = p."engine_instance_id" AND e."expires_at" >= ?))) ` +
+			`ORDER BY p."started_at"`),
+	}
+}
+
+// quoteFor turns the "x" identifiers of a statement into the dialect's quotes.
+func quoteFor(d store.Dialect, s string) string {
+	if d == store.MySQL {
+		return strings.ReplaceAll(s, `"`, "`")
+	}
+	return s
+}
