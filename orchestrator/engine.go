@@ -53,6 +53,7 @@ type Engine struct {
 	db    *store.DB
 	st    *BunStore
 	q     stmts
+	ps    *prepared
 	id    string
 	lease time.Duration
 	poll  time.Duration
@@ -139,7 +140,13 @@ func NewEngine(ctx context.Context, db *store.DB, opts ...EngineOption) (*Engine
 		hostp = nil
 	}
 	inst := EngineInstance{InstanceID: e.id, Hostname: hostp, OSPID: &pid, StartedAt: now, HeartbeatAt: now, ExpiresAt: now.Add(e.lease)}
+	ps, err := prepare(ctx, db.SQL(), e.q)
+	if err != nil {
+		return nil, fmt.Errorf("orchestrator: prepare statements: %w", db.Handle().Classify(err))
+	}
+	e.ps = ps
 	if _, err := db.Bun().NewInsert().Model(&inst).Exec(ctx); err != nil {
+		ps.close()
 		return nil, fmt.Errorf("orchestrator: register engine instance %s: %w", e.id, db.Handle().Classify(err))
 	}
 	go e.heartbeatLoop()
@@ -165,6 +172,7 @@ func (e *Engine) Close(ctx context.Context) error {
 	e.mu.Unlock()
 	close(e.stop)
 	<-e.done
+	defer e.ps.close()
 	_, err := e.db.Bun().NewDelete().Model((*EngineInstance)(nil)).Where("instance_id = ?", e.id).Exec(ctx)
 	return e.db.Handle().Classify(err)
 }
@@ -313,7 +321,7 @@ func (e *Engine) addRunning(ctx context.Context, s *store.Session, delta int) er
 	if delta == 0 {
 		return nil
 	}
-	_, err := s.Raw().ExecContext(ctx, e.q.runningDelta, delta)
+	_, err := on(ctx, s, e.ps.runningDelta, e.q.runningDelta).ExecContext(ctx, delta)
 	return s.Handle().Classify(err)
 }
 
@@ -525,7 +533,7 @@ func (e *Engine) stepTx(ctx context.Context, r *run, step Step) (ProcessStatus, 
 	// The global lock is checked before every step, in the step's own
 	// transaction.
 	var locked bool
-	if err := s.Raw().QueryRowContext(ctx, e.q.readLock).Scan(&locked); err != nil {
+	if err := on(ctx, s, e.ps.readLock, e.q.readLock).QueryRowContext(ctx).Scan(&locked); err != nil {
 		return "", s.Handle().Classify(err)
 	}
 	if locked {
@@ -681,7 +689,7 @@ func (e *Engine) record(ctx context.Context, s *store.Session, r *run, step Step
 		if err != nil {
 			return "", nil, err
 		}
-		if _, err := s.Raw().ExecContext(ctx, e.q.foldStep, string(js), now, r.last.stepID); err != nil {
+		if _, err := on(ctx, s, e.ps.foldStep, e.q.foldStep).ExecContext(ctx, string(js), now, r.last.stepID); err != nil {
 			return "", nil, h.Classify(err)
 		}
 		l := *r.last
@@ -693,7 +701,7 @@ func (e *Engine) record(ctx context.Context, s *store.Session, r *run, step Step
 			return "", nil, fmt.Errorf("%w: step %s state is not JSON: %v", store.ErrInvalid, step.Name, err)
 		}
 		id := uuid.New()
-		if _, err := s.Raw().ExecContext(ctx, e.q.insertStep, id, r.pid, step.Name, string(res.Status), string(js), e.by, now, r.nextSeq); err != nil {
+		if _, err := on(ctx, s, e.ps.insertStep, e.q.insertStep).ExecContext(ctx, id, r.pid, step.Name, string(res.Status), string(js), e.by, now, r.nextSeq); err != nil {
 			err = h.Classify(err)
 			if errors.Is(err, store.ErrDuplicate) {
 				// Another engine wrote this step: we lost the process.
@@ -707,7 +715,7 @@ func (e *Engine) record(ctx context.Context, s *store.Session, r *run, step Step
 	if status == StatusRunning {
 		owner = &e.id
 	}
-	upd, err := s.Raw().ExecContext(ctx, e.q.finishStep, step.Name, string(status), assignee, failedReason, traceback, now, owner, r.pid, e.id)
+	upd, err := on(ctx, s, e.ps.finishStep, e.q.finishStep).ExecContext(ctx, step.Name, string(status), assignee, failedReason, traceback, now, owner, r.pid, e.id)
 	if err != nil {
 		return "", nil, h.Classify(err)
 	}
