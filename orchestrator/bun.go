@@ -158,6 +158,16 @@ func (b *BunStore) Process(ctx context.Context, pid uuid.UUID) (*Process, error)
 
 // Processes implements Store.
 func (b *BunStore) Processes(ctx context.Context, f ProcessFilter) ([]Process, error) {
+	q, err := b.processesQuery(f)
+	if err != nil {
+		return nil, err
+	}
+	var ps []Process
+	err = q.Scan(ctx, &ps)
+	return ps, b.h.Classify(err)
+}
+
+func (b *BunStore) processesQuery(f ProcessFilter) (*bun.SelectQuery, error) {
 	if f.Status != "" && !f.Status.Valid() {
 		return nil, fmt.Errorf("%w: unknown process status %q", store.ErrInvalid, f.Status)
 	}
@@ -175,9 +185,7 @@ func (b *BunStore) Processes(ctx context.Context, f ProcessFilter) ([]Process, e
 	if f.Limit > 0 {
 		q.Limit(int64(f.Limit))
 	}
-	var ps []Process
-	err := q.Scan(ctx, &ps)
-	return ps, b.h.Classify(err)
+	return q, nil
 }
 
 // Steps implements Store.
