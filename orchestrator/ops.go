@@ -30,13 +30,20 @@ func (e *Engine) Resume(ctx context.Context, pid uuid.UUID, input State) (*Proce
 // MarkResumed is Resume without running: the process is left resumed, for
 // Run or any engine's Serve to take.
 func (e *Engine) MarkResumed(ctx context.Context, pid uuid.UUID, input State) error {
+	return ResumeProcess(ctx, e.db, pid, input)
+}
+
+// ResumeProcess marks a process resumed with its user input, for an engine to
+// run (see Engine.Resume); it needs no engine, so tools such as flowctl can
+// resume processes that engines elsewhere execute.
+func ResumeProcess(ctx context.Context, db *store.DB, pid uuid.UUID, input State) error {
 	if input != nil {
 		if _, err := input.clone(); err != nil {
 			return err
 		}
 	}
-	return e.db.InTx(ctx, func(ctx context.Context, s *store.Session) error {
-		st := e.st.WithTx(s)
+	return db.InTx(ctx, func(ctx context.Context, s *store.Session) error {
+		st := New(db).WithTx(s)
 		set, err := st.Settings(ctx)
 		if err != nil {
 			return err
@@ -69,8 +76,19 @@ func (e *Engine) MarkResumed(ctx context.Context, pid uuid.UUID, input State) er
 // in one transaction. Aborting a running process makes its engine's current
 // step roll back (its commit is fenced on the status) and stop.
 func (e *Engine) Abort(ctx context.Context, pid uuid.UUID) error {
-	return e.db.InTx(ctx, func(ctx context.Context, s *store.Session) error {
-		p, err := e.st.WithTx(s).Process(ctx, pid)
+	return abort(ctx, e.db, pid, e.by)
+}
+
+// AbortProcess aborts a process without an engine (see Engine.Abort), for
+// tools such as flowctl.
+func AbortProcess(ctx context.Context, db *store.DB, pid uuid.UUID) error {
+	return abort(ctx, db, pid, nil)
+}
+
+func abort(ctx context.Context, db *store.DB, pid uuid.UUID, by *string) error {
+	q := newStmts(db.Dialect())
+	return db.InTx(ctx, func(ctx context.Context, s *store.Session) error {
+		p, err := New(db).WithTx(s).Process(ctx, pid)
 		if err != nil {
 			return err
 		}
@@ -89,17 +107,18 @@ func (e *Engine) Abort(ctx context.Context, pid uuid.UUID) error {
 			return fmt.Errorf("%w: process %s changed status while aborting", store.ErrConflict, pid)
 		}
 		var seq int64
-		if err := s.Raw().QueryRowContext(ctx, e.q.maxSeq, pid).Scan(&seq); err != nil {
+		if err := s.Raw().QueryRowContext(ctx, q.maxSeq, pid).Scan(&seq); err != nil {
 			return s.Handle().Classify(err)
 		}
 		seq++
 		row := ProcessStep{StepID: uuid.New(), PID: pid, Name: "User Aborted", Status: StepAbort,
-			State: json.RawMessage(`{}`), CreatedBy: e.by, ExecutedAt: now, Seq: &seq}
+			State: json.RawMessage(`{}`), CreatedBy: by, ExecutedAt: now, Seq: &seq}
 		if _, err := s.NewInsert().Model(&row).Exec(ctx); err != nil {
 			return s.Handle().Classify(err)
 		}
 		if p.LastStatus == StatusRunning {
-			return e.addRunning(ctx, s, -1)
+			_, err := s.Raw().ExecContext(ctx, q.runningDelta, -1)
+			return s.Handle().Classify(err)
 		}
 		return nil
 	})
