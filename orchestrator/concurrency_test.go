@@ -26,7 +26,7 @@ func TestEnginesShareWork(t *testing.T) {
 			}
 			engines = append(engines, e)
 		}
-		const n = 24
+		const n = 12
 		for range n {
 			start(t, engines[0], "shared")
 		}

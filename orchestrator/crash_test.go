@@ -15,8 +15,8 @@ import (
 )
 
 const (
-	crashProcesses = 30
-	crashRounds    = 12
+	crashProcesses = 24
+	crashRounds    = 10
 )
 
 var crashSteps = []string{"reserve", "configure", "enqueue", "activate", "notify"}

@@ -286,6 +286,12 @@ func (e *Engine) Start(ctx context.Context, workflow string, input State, opts .
 // created or resumed gives ErrConflict; one that is locked away gives
 // ErrLocked before anything is written.
 func (e *Engine) Run(ctx context.Context, pid uuid.UUID) (*Process, error) {
+	// Reserve first, so this engine's own Serve cannot take the process
+	// between the claim and the first step.
+	if !e.reserve(pid) {
+		return nil, fmt.Errorf("%w: process %s is already executing here", store.ErrConflict, pid)
+	}
+	defer e.unreserve(pid)
 	if err := e.claimNew(ctx, pid); err != nil {
 		return nil, err
 	}
@@ -293,6 +299,23 @@ func (e *Engine) Run(ctx context.Context, pid uuid.UUID) (*Process, error) {
 		return nil, err
 	}
 	return e.st.Process(ctx, pid)
+}
+
+// reserve marks pid as executing in this engine; false if it already is.
+func (e *Engine) reserve(pid uuid.UUID) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.active[pid] {
+		return false
+	}
+	e.active[pid] = true
+	return true
+}
+
+func (e *Engine) unreserve(pid uuid.UUID) {
+	e.mu.Lock()
+	delete(e.active, pid)
+	e.mu.Unlock()
 }
 
 func (e *Engine) claimNew(ctx context.Context, pid uuid.UUID) error {
@@ -356,20 +379,8 @@ var (
 	errLost   = errors.New("orchestrator: process no longer ours")
 )
 
-// execute runs the steps of a process this engine owns.
+// execute runs the steps of a process this engine owns and has reserved.
 func (e *Engine) execute(ctx context.Context, pid uuid.UUID) error {
-	e.mu.Lock()
-	if e.active[pid] {
-		e.mu.Unlock()
-		return fmt.Errorf("%w: process %s is already executing here", store.ErrConflict, pid)
-	}
-	e.active[pid] = true
-	e.mu.Unlock()
-	defer func() {
-		e.mu.Lock()
-		delete(e.active, pid)
-		e.mu.Unlock()
-	}()
 	r, err := e.load(ctx, pid)
 	if err != nil {
 		// Without its workflow we cannot run it; let an engine that has it.

@@ -311,19 +311,18 @@ func (e *Engine) pollOnce(ctx context.Context, wg *sync.WaitGroup, sem chan stru
 	}
 	started := 0
 	for _, c := range cands {
-		e.mu.Lock()
-		busy := e.active[c.pid]
-		e.mu.Unlock()
-		if busy {
-			continue
-		}
 		select {
 		case sem <- struct{}{}:
 		case <-ctx.Done():
 			return started, nil
 		}
+		if !e.reserve(c.pid) {
+			<-sem
+			continue
+		}
 		ok, err := e.claim(ctx, c)
 		if err != nil || !ok {
+			e.unreserve(c.pid)
 			<-sem
 			if err != nil && ctx.Err() == nil {
 				e.log.Warn("orchestrator: claim", "pid", c.pid, "err", err)
@@ -335,6 +334,7 @@ func (e *Engine) pollOnce(ctx context.Context, wg *sync.WaitGroup, sem chan stru
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
+			defer e.unreserve(c.pid)
 			if err := e.execute(ctx, c.pid); err != nil && ctx.Err() == nil {
 				e.log.Warn("orchestrator: run", "pid", c.pid, "err", err)
 			}
