@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -60,12 +61,11 @@ func TestCrashRecovery(t *testing.T) {
 		began := time.Now()
 		for round := range crashRounds {
 			kids := []*testdb.Child{testdb.StartChild(t, "TestCrashRecovery", env), testdb.StartChild(t, "TestCrashRecovery", env)}
-			// Wait for the first engine to serve; the second may still be
-			// starting (on SQLite it can wait for the write lock a while),
-			// and being killed then is a crash like any other.
-			if err := kids[0].WaitOutput("serving", time.Minute); err != nil && kids[0].Wait() != nil {
-				t.Fatal(err)
-			}
+			// Wait for one engine to serve; the other may still be starting
+			// (on SQLite a starting engine can wait long for the write lock
+			// while the other works), and being killed then is a crash like
+			// any other.
+			waitServing(t, kids)
 			time.Sleep(time.Duration(20+rand.IntN(130)) * time.Millisecond)
 			// Kill one, then (mostly) the other a moment later.
 			for i, k := range kids {
@@ -101,6 +101,15 @@ func TestCrashRecovery(t *testing.T) {
 		}
 		t.Logf("%d kills, %d rounds killed with work left", kills, interrupted)
 		checkCrashResult(t, db)
+		// The killed engines left their instance rows; with their processes
+		// recovered, pruning removes every one of them.
+		left, _ := db.Bun().NewSelect().Model((*orchestrator.EngineInstance)(nil)).Count(ctx)
+		if left == 0 {
+			t.Fatal("no engine_instances rows left by the killed engines")
+		}
+		if n, err := orchestrator.PruneInstances(ctx, db, 0); err != nil || int64(n) != left {
+			t.Errorf("PruneInstances removed %d of %d rows: %v", n, left, err)
+		}
 	})
 }
 
@@ -190,4 +199,20 @@ func completed(t *testing.T, db *store.DB) int {
 		t.Fatal(err)
 	}
 	return int(n)
+}
+
+// waitServing waits until one of the children prints "serving" (or has
+// finished all the work and exited cleanly).
+func waitServing(t *testing.T, kids []*testdb.Child) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for time.Now().Before(deadline) {
+		for _, k := range kids {
+			if strings.Contains(k.Output(), "serving") {
+				return
+			}
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	t.Fatalf("no engine started serving within a minute:\n%s", kids[0].Output())
 }

@@ -255,9 +255,16 @@ func (e *Engine) Serve(ctx context.Context) error {
 	sem := make(chan struct{}, e.maxC)
 	t := time.NewTicker(e.poll)
 	defer t.Stop()
+	lastPrune := time.Now()
 	for {
 		if _, err := e.pollOnce(ctx, &wg, sem); err != nil && ctx.Err() == nil {
 			e.log.Warn("orchestrator: serve", "instance", e.id, "err", err)
+		}
+		if time.Since(lastPrune) > 10*e.lease {
+			lastPrune = time.Now()
+			if _, err := PruneInstances(ctx, e.db, 10*e.lease); err != nil && ctx.Err() == nil {
+				e.log.Warn("orchestrator: prune engine instances", "err", err)
+			}
 		}
 		select {
 		case <-ctx.Done():
@@ -382,3 +389,19 @@ func bunIn(ss []ProcessStatus) any {
 }
 
 func bunList(s []string) any { return bun.In(s) }
+
+// PruneInstances deletes the engine_instances rows of engines whose lease
+// expired more than olderThan ago and that own no running process any more
+// (their processes were recovered). Serve calls it now and then; rows of
+// engines that crashed would otherwise stay forever.
+func PruneInstances(ctx context.Context, db *store.DB, olderThan time.Duration) (int, error) {
+	res, err := db.SQL().ExecContext(ctx, db.Dialect().Rebind(quoteFor(db.Dialect(),
+		`DELETE FROM "engine_instances" WHERE "expires_at" < ? AND NOT EXISTS (`+
+			`SELECT 1 FROM "processes" p WHERE p."engine_instance_id" = "engine_instances"."instance_id" AND p."last_status" = 'running')`)),
+		db.Now().Add(-olderThan))
+	if err != nil {
+		return 0, db.Handle().Classify(err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}
