@@ -59,6 +59,12 @@ func (b *BunStore) SaveWorkflow(ctx context.Context, w *WorkflowRow) (*WorkflowR
 		case err != nil:
 			return h.Classify(err)
 		}
+		if cur.Target == w.Target && sameText(cur.Description, w.Description) && cur.DeletedAt == nil {
+			// Unchanged: no write, so engines starting at once (each
+			// registering its workflows) do not queue for a write lock.
+			out = &cur
+			return nil
+		}
 		cur.Target, cur.Description, cur.DeletedAt = w.Target, w.Description, nil
 		if _, err := h.IDB().NewUpdate().Model(&cur).Column("target", "description", "deleted_at").WherePK().Exec(ctx); err != nil {
 			return h.Classify(err)
@@ -231,4 +237,11 @@ func (b *BunStore) Settings(ctx context.Context) (*EngineSettings, error) {
 func (b *BunStore) CountRunning(ctx context.Context) (int, error) {
 	n, err := b.h.IDB().NewSelect().Model((*Process)(nil)).Where("last_status = ?", StatusRunning).Count(ctx)
 	return int(n), b.h.Classify(err)
+}
+
+func sameText(a, b *string) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return *a == *b
 }
