@@ -17,11 +17,17 @@
 //
 //  1. begin; read engine_settings.global_lock — if locked, roll back and
 //     pause the process at this boundary (it stays running; its engine lets
-//     go of it);
+//     go of it). On PostgreSQL the previous step's final UPDATE already read
+//     it (RETURNING), just before that step committed, which spares a round
+//     trip and still reads the lock after one step and before the next, as
+//     WFO does;
 //  2. suppress commit (Session.Suppress) and run the StepFunc inside a
-//     savepoint (Session.Savepoint): a step calling Commit only logs a
-//     warning; an error or panic rolls back to the savepoint, so the step's
-//     writes vanish and the failure is recorded in the same transaction;
+//     savepoint of the session: a step calling Commit only logs a warning;
+//     an error or panic rolls back to the savepoint, so the step's writes
+//     vanish and the failure is recorded in the same transaction. (Unlike
+//     Session.Savepoint the engine does not RELEASE the savepoint after a
+//     successful step — the commit that follows ends it — which saves a
+//     round trip per step);
 //  3. insert the process_steps row — or, when a failed/waiting step fails
 //     again identically (same name, status, user, error and details), fold
 //     into the previous row: its state gets retries = n+1 and a completed_at

@@ -12,19 +12,22 @@ import (
 // by the driver (placeholders rebound once, here). Chosen once per engine
 // from the dialect; identifiers are quoted by the dialect, values are bound.
 type stmts struct {
-	readLock     string
-	insertStep   string
-	foldStep     string
-	finishStep   string // update the process row after a step, fenced on owner and status
-	runningDelta string // running_processes += ?
-	claimNew     string // created|resumed -> running, owned by us
-	claimRunning string // adopt a running process from a dead (or no) owner
-	claimOrphan  string // adopt a running process that has no owner
-	release      string // give up ownership, status unchanged
-	maxSeq       string
-	recoverable  string
-	trueLit      string
-	falseLit     string
+	readLock   string
+	insertStep string
+	foldStep   string
+	finishStep string // update the process row after a step, fenced on owner and status
+	// finishStepLock is finishStep returning the global lock, where the
+	// dialect can (PostgreSQL): it spares the next step its own lock read.
+	finishStepLock string
+	runningDelta   string // running_processes += ?
+	claimNew       string // created|resumed -> running, owned by us
+	claimRunning   string // adopt a running process from a dead (or no) owner
+	claimOrphan    string // adopt a running process that has no owner
+	release        string // give up ownership, status unchanged
+	maxSeq         string
+	recoverable    string
+	trueLit        string
+	falseLit       string
 }
 
 // newStmts renders the statements for d. Every query is written once with
@@ -49,6 +52,8 @@ func newStmts(d store.Dialect) stmts {
 		foldStep:   q(`UPDATE "process_steps" SET "state" = ?, "executed_at" = ? WHERE "stepid" = ?`),
 		finishStep: q(`UPDATE "processes" SET "last_step" = ?, "last_status" = ?, "assignee" = ?, "failed_reason" = ?, "traceback" = ?, "last_modified_at" = ?, "engine_instance_id" = ? ` +
 			`WHERE "pid" = ? AND "last_status" = 'running' AND "engine_instance_id" = ?`),
+		finishStepLock: finishLock(d, q(`UPDATE "processes" SET "last_step" = ?, "last_status" = ?, "assignee" = ?, "failed_reason" = ?, "traceback" = ?, "last_modified_at" = ?, "engine_instance_id" = ? `+
+			`WHERE "pid" = ? AND "last_status" = 'running' AND "engine_instance_id" = ? RETURNING (SELECT "global_lock" FROM "engine_settings")`)),
 		runningDelta: q(`UPDATE "engine_settings" SET "running_processes" = "running_processes" + ?`),
 		claimNew: q(`UPDATE "processes" SET "last_status" = 'running', "engine_instance_id" = ?, "last_modified_at" = ? ` +
 			`WHERE "pid" = ? AND "last_status" IN ('created', 'resumed')`),
@@ -68,6 +73,16 @@ func newStmts(d store.Dialect) stmts {
 	}
 }
 
+// finishLock keeps the RETURNING form of finishStep for PostgreSQL only:
+// MySQL has no UPDATE … RETURNING and SQL Server's OUTPUT takes no subquery;
+// SQLite could, but its lock read costs little.
+func finishLock(d store.Dialect, s string) string {
+	if d == store.Postgres {
+		return s
+	}
+	return ""
+}
+
 // quoteFor turns the "x" identifiers of a statement into the dialect's quotes.
 func quoteFor(d store.Dialect, s string) string {
 	if d == store.MySQL {
@@ -81,7 +96,7 @@ func quoteFor(d store.Dialect, s string) string {
 // parse per step (measured: the global-lock read alone cost SQLite's driver
 // more than the rest of the engine's overhead when parsed every time).
 type prepared struct {
-	readLock, insertStep, foldStep, finishStep, runningDelta *sql.Stmt
+	readLock, insertStep, foldStep, finishStep, finishStepLock, runningDelta *sql.Stmt
 }
 
 func prepare(ctx context.Context, db *sql.DB, q stmts) (*prepared, error) {
@@ -89,7 +104,10 @@ func prepare(ctx context.Context, db *sql.DB, q stmts) (*prepared, error) {
 	for _, x := range []struct {
 		dst  **sql.Stmt
 		text string
-	}{{&p.readLock, q.readLock}, {&p.insertStep, q.insertStep}, {&p.foldStep, q.foldStep}, {&p.finishStep, q.finishStep}, {&p.runningDelta, q.runningDelta}} {
+	}{{&p.readLock, q.readLock}, {&p.insertStep, q.insertStep}, {&p.foldStep, q.foldStep}, {&p.finishStep, q.finishStep}, {&p.finishStepLock, q.finishStepLock}, {&p.runningDelta, q.runningDelta}} {
+		if x.text == "" {
+			continue
+		}
 		st, err := db.PrepareContext(ctx, x.text)
 		if err != nil {
 			p.close()
@@ -101,7 +119,7 @@ func prepare(ctx context.Context, db *sql.DB, q stmts) (*prepared, error) {
 }
 
 func (p *prepared) close() {
-	for _, st := range []*sql.Stmt{p.readLock, p.insertStep, p.foldStep, p.finishStep, p.runningDelta} {
+	for _, st := range []*sql.Stmt{p.readLock, p.insertStep, p.foldStep, p.finishStep, p.finishStepLock, p.runningDelta} {
 		if st != nil {
 			_ = st.Close()
 		}

@@ -10,6 +10,9 @@ UPDATE "process_steps" SET "state" = $1, "executed_at" = $2 WHERE "stepid" = $3;
 -- finishStep
 UPDATE "processes" SET "last_step" = $1, "last_status" = $2, "assignee" = $3, "failed_reason" = $4, "traceback" = $5, "last_modified_at" = $6, "engine_instance_id" = $7 WHERE "pid" = $8 AND "last_status" = 'running' AND "engine_instance_id" = $9;
 
+-- finishStepLock
+UPDATE "processes" SET "last_step" = $1, "last_status" = $2, "assignee" = $3, "failed_reason" = $4, "traceback" = $5, "last_modified_at" = $6, "engine_instance_id" = $7 WHERE "pid" = $8 AND "last_status" = 'running' AND "engine_instance_id" = $9 RETURNING (SELECT "global_lock" FROM "engine_settings");
+
 -- runningDelta
 UPDATE "engine_settings" SET "running_processes" = "running_processes" + $1;
 

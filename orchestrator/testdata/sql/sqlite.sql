@@ -10,6 +10,9 @@ UPDATE "process_steps" SET "state" = ?, "executed_at" = ? WHERE "stepid" = ?;
 -- finishStep
 UPDATE "processes" SET "last_step" = ?, "last_status" = ?, "assignee" = ?, "failed_reason" = ?, "traceback" = ?, "last_modified_at" = ?, "engine_instance_id" = ? WHERE "pid" = ? AND "last_status" = 'running' AND "engine_instance_id" = ?;
 
+-- finishStepLock
+;
+
 -- runningDelta
 UPDATE "engine_settings" SET "running_processes" = "running_processes" + ?;
 

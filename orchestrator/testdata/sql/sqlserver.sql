@@ -10,6 +10,9 @@ UPDATE "process_steps" SET "state" = @p1, "executed_at" = @p2 WHERE "stepid" = @
 -- finishStep
 UPDATE "processes" SET "last_step" = @p1, "last_status" = @p2, "assignee" = @p3, "failed_reason" = @p4, "traceback" = @p5, "last_modified_at" = @p6, "engine_instance_id" = @p7 WHERE "pid" = @p8 AND "last_status" = 'running' AND "engine_instance_id" = @p9;
 
+-- finishStepLock
+;
+
 -- runningDelta
 UPDATE "engine_settings" SET "running_processes" = "running_processes" + @p1;
 
