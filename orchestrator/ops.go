@@ -153,9 +153,7 @@ func (e *Engine) Delete(ctx context.Context, pid uuid.UUID) error {
 // boundary (its engine releases it; its status stays running) and Resume is
 // refused. Locking a locked engine does nothing.
 func Lock(ctx context.Context, db *store.DB) error {
-	q := newStmts(db.Dialect())
-	_, err := db.SQL().ExecContext(ctx, db.Dialect().Rebind(
-		quoteFor(db.Dialect(), `UPDATE "engine_settings" SET "global_lock" = `+q.trueLit+` WHERE "global_lock" = `+q.falseLit)))
+	_, err := db.SQL().ExecContext(ctx, newStmts(db.Dialect()).lock)
 	return db.Handle().Classify(err)
 }
 
@@ -167,12 +165,10 @@ func Unlock(ctx context.Context, db *store.DB) (int, error) {
 	q := newStmts(db.Dialect())
 	var n int64
 	err := db.InTx(ctx, func(ctx context.Context, s *store.Session) error {
-		if _, err := s.Raw().ExecContext(ctx, quoteFor(db.Dialect(),
-			`UPDATE "engine_settings" SET "global_lock" = `+q.falseLit+` WHERE "global_lock" = `+q.trueLit)); err != nil {
+		if _, err := s.Raw().ExecContext(ctx, q.unlock); err != nil {
 			return s.Handle().Classify(err)
 		}
-		res, err := s.Raw().ExecContext(ctx, db.Dialect().Rebind(quoteFor(db.Dialect(),
-			`UPDATE "processes" SET "last_status" = 'resumed', "last_modified_at" = ? WHERE "last_status" = 'running' AND "engine_instance_id" IS NULL`)), s.Now())
+		res, err := s.Raw().ExecContext(ctx, q.unlockResume, s.Now())
 		if err != nil {
 			return s.Handle().Classify(err)
 		}
@@ -395,10 +391,7 @@ func bunList(s []string) any { return bun.In(s) }
 // (their processes were recovered). Serve calls it now and then; rows of
 // engines that crashed would otherwise stay forever.
 func PruneInstances(ctx context.Context, db *store.DB, olderThan time.Duration) (int, error) {
-	res, err := db.SQL().ExecContext(ctx, db.Dialect().Rebind(quoteFor(db.Dialect(),
-		`DELETE FROM "engine_instances" WHERE "expires_at" < ? AND NOT EXISTS (`+
-			`SELECT 1 FROM "processes" p WHERE p."engine_instance_id" = "engine_instances"."instance_id" AND p."last_status" = 'running')`)),
-		db.Now().Add(-olderThan))
+	res, err := db.SQL().ExecContext(ctx, newStmts(db.Dialect()).pruneEngines, db.Now().Add(-olderThan))
 	if err != nil {
 		return 0, db.Handle().Classify(err)
 	}

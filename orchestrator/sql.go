@@ -26,8 +26,10 @@ type stmts struct {
 	release        string // give up ownership, status unchanged
 	maxSeq         string
 	recoverable    string
-	trueLit        string
-	falseLit       string
+	lock           string
+	unlock         string
+	unlockResume   string // lock-paused (running, unowned) processes -> resumed
+	pruneEngines   string
 }
 
 // newStmts renders the statements for d. Every query is written once with
@@ -45,8 +47,6 @@ func newStmts(d store.Dialect) stmts {
 		t, f = "1", "0"
 	}
 	return stmts{
-		trueLit:    t,
-		falseLit:   f,
 		readLock:   q(`SELECT "global_lock" FROM "engine_settings"`),
 		insertStep: q(`INSERT INTO "process_steps" ("stepid", "pid", "name", "status", "state", "created_by", "executed_at", "seq") VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
 		foldStep:   q(`UPDATE "process_steps" SET "state" = ?, "executed_at" = ? WHERE "stepid" = ?`),
@@ -63,6 +63,12 @@ func newStmts(d store.Dialect) stmts {
 			`WHERE "pid" = ? AND "last_status" = 'running' AND "engine_instance_id" IS NULL`),
 		release: q(`UPDATE "processes" SET "engine_instance_id" = NULL WHERE "pid" = ? AND "engine_instance_id" = ?`),
 		maxSeq:  q(`SELECT COALESCE(MAX("seq"), 0) FROM "process_steps" WHERE "pid" = ?`),
+		lock:    q(`UPDATE "engine_settings" SET "global_lock" = ` + t + ` WHERE "global_lock" = ` + f),
+		unlock:  q(`UPDATE "engine_settings" SET "global_lock" = ` + f + ` WHERE "global_lock" = ` + t),
+		unlockResume: q(`UPDATE "processes" SET "last_status" = 'resumed', "last_modified_at" = ? ` +
+			`WHERE "last_status" = 'running' AND "engine_instance_id" IS NULL`),
+		pruneEngines: q(`DELETE FROM "engine_instances" WHERE "expires_at" < ? AND NOT EXISTS (` +
+			`SELECT 1 FROM "processes" p WHERE p."engine_instance_id" = "engine_instances"."instance_id" AND p."last_status" = 'running')`),
 		// Processes some engine may take: new or resumed ones, and running
 		// ones whose owner is gone (no owner, an expired lease, or ourselves
 		// when we no longer execute them; the caller filters the last case).
@@ -81,14 +87,6 @@ func finishLock(d store.Dialect, s string) string {
 		return s
 	}
 	return ""
-}
-
-// quoteFor turns the "x" identifiers of a statement into the dialect's quotes.
-func quoteFor(d store.Dialect, s string) string {
-	if d == store.MySQL {
-		return strings.ReplaceAll(s, `"`, "`")
-	}
-	return s
 }
 
 // prepared holds the hot-path statements prepared on the pool: database/sql
