@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/uuid"
@@ -381,4 +382,62 @@ func claimAndDie(t *testing.T, db *store.DB, e *orchestrator.Engine, pid uuid.UU
 	if err := e.Close(ctx); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestResumeAllTasks: failed and waiting tasks are resumed and retried by a
+// serving engine; workflows that are not tasks are left alone.
+func TestResumeAllTasks(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		e := newEngine(t, db)
+		var mu sync.Mutex
+		attempts := map[string]int{}
+		flaky := func(name string, wait bool) orchestrator.Step {
+			return orchestrator.Step{Name: name, Fn: func(ctx context.Context, s *store.Session, st orchestrator.State) (orchestrator.Result, error) {
+				pid := st["process_id"].(string)
+				mu.Lock()
+				attempts[pid]++
+				first := attempts[pid] == 1
+				mu.Unlock()
+				if first {
+					if wait {
+						return orchestrator.Wait(errors.New("backend busy")), nil
+					}
+					return orchestrator.Result{}, errors.New("backend down")
+				}
+				return orchestrator.Success(st), nil
+			}}
+		}
+		for _, wf := range []orchestrator.Workflow{
+			{Name: "task_wait", Target: orchestrator.TargetSystem, IsTask: true, Steps: []orchestrator.Step{flaky("w", true)}},
+			{Name: "task_fail", Target: orchestrator.TargetSystem, IsTask: true, Steps: []orchestrator.Step{flaky("f", false)}},
+			{Name: "not_a_task", Target: orchestrator.TargetModify, Steps: []orchestrator.Step{flaky("n", false)}},
+		} {
+			if err := e.Register(ctx, wf); err != nil {
+				t.Fatal(err)
+			}
+		}
+		pids := map[string]uuid.UUID{}
+		for _, name := range []string{"task_wait", "task_fail", "not_a_task"} {
+			pids[name] = start(t, e, name)
+			if _, err := e.Run(ctx, pids[name]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		n, err := orchestrator.ResumeAllTasks(ctx, db)
+		if err != nil || n != 2 {
+			t.Fatalf("ResumeAllTasks resumed %d, %v; want 2", n, err)
+		}
+		if n, err := e.RecoverOnce(ctx); err != nil || n != 2 {
+			t.Fatalf("RecoverOnce ran %d, %v", n, err)
+		}
+		want := map[string]orchestrator.ProcessStatus{"task_wait": orchestrator.StatusCompleted, "task_fail": orchestrator.StatusCompleted, "not_a_task": orchestrator.StatusFailed}
+		for name, st := range want {
+			p, _ := e.Store().Process(ctx, pids[name])
+			if p.LastStatus != st {
+				t.Errorf("%s is %s, want %s", name, p.LastStatus, st)
+			}
+		}
+		checkCounter(t, db)
+	})
 }

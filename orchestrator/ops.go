@@ -398,3 +398,34 @@ func PruneInstances(ctx context.Context, db *store.DB, olderThan time.Duration) 
 	n, _ := res.RowsAffected()
 	return int(n), nil
 }
+
+// retryable are the statuses ResumeAllTasks resumes, as WFO's "resume all"
+// task does.
+var retryable = []ProcessStatus{StatusFailed, StatusWaiting, StatusAPIUnavailable, StatusInconsistentData}
+
+// ResumeAllTasks marks resumed every task that failed or is waiting (also
+// api_unavailable and inconsistent_data), in one conditional UPDATE, so that
+// engines running Serve retry them — WFO's "resume all". Processes that are
+// running or already resumed are left alone; a concurrent call resumes each
+// at most once. While the engine is locked it refuses with ErrLocked.
+func ResumeAllTasks(ctx context.Context, db *store.DB) (int, error) {
+	var n int64
+	err := db.InTx(ctx, func(ctx context.Context, s *store.Session) error {
+		set, err := New(db).WithTx(s).Settings(ctx)
+		if err != nil {
+			return err
+		}
+		if set.GlobalLock {
+			return fmt.Errorf("%w: the engine is locked", store.ErrLocked)
+		}
+		res, err := s.NewUpdate().Model((*Process)(nil)).
+			Set("last_status = ?", StatusResumed).Set("engine_instance_id = NULL").Set("last_modified_at = ?", s.Now()).
+			Where("is_task = ?", true).Where("last_status IN (?)", bunIn(retryable)).Exec(ctx)
+		if err != nil {
+			return s.Handle().Classify(err)
+		}
+		n, _ = res.RowsAffected()
+		return nil
+	})
+	return int(n), err
+}
