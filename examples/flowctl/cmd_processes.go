@@ -14,7 +14,7 @@ import (
 )
 
 func init() {
-	register(&command{name: "processes", usage: "list [--status S] [--limit N] | show PID | resume PID [--input JSON] | abort PID: WFO processes", run: runProcesses})
+	register(&command{name: "processes", usage: "list [--status S] [--limit N] | show PID | resume PID [--input JSON] | resume-all | abort PID: WFO processes", run: runProcesses})
 	register(&command{name: "engine", usage: "lock | unlock | status: the WFO engine's global lock and counters", run: runEngine})
 }
 
@@ -127,6 +127,16 @@ func runProcesses(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		fmt.Fprintf(e.stdout, "process %s resumed; a serving engine will run it\n", id)
+		return nil
+	case "resume-all":
+		if len(pos) != 0 {
+			return usageError("resume-all takes no arguments")
+		}
+		n, err := orchestrator.ResumeAllTasks(ctx, db)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "%d failed or waiting tasks resumed; serving engines will retry them\n", n)
 		return nil
 	case "abort":
 		id, err := pid()

@@ -70,6 +70,10 @@ func TestProcessesAndEngine(t *testing.T) {
 	code, out, _ = flowctl(t, "", "--dsn", dsn, "engine", "status")
 	require.Contains(t, out, "RUNNING")
 
+	code, out, errOut = flowctl(t, "", "--dsn", dsn, "processes", "resume-all")
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, "0 failed or waiting tasks resumed")
+
 	code, _, errOut = flowctl(t, "", "--dsn", dsn, "processes", "show", "not-a-uuid")
 	require.Equal(t, 2, code)
 	require.Contains(t, errOut, "bad PID")
