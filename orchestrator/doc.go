@@ -9,6 +9,19 @@
 // …). Store/BunStore reads and writes them on any flowstore dialect; bind it
 // to a session with WithTx.
 //
+// # Running workflows
+//
+// NewEngine registers an engine instance; Register makes a Workflow (named
+// steps, each a StepFunc) runnable and saves its workflows row; Start
+// creates a process (status created plus its initial input_states row, one
+// transaction); Run executes it until it completes, suspends, waits, fails,
+// aborts or meets the global lock; Serve does the same for every process any
+// engine may take (new, resumed, or left by a dead engine). Resume (or
+// ResumeProcess, without an engine) gives a stopped process its user input;
+// Abort/AbortProcess ends it; Delete removes a task; ResumeAllTasks retries
+// failed and waiting tasks; Lock, Unlock and EngineStatus drive the global
+// lock. flowctl's "processes" and "engine" commands wrap them.
+//
 // # Steps are transactions
 //
 // WFO commits a step's own writes and then, in a second transaction, its
