@@ -705,6 +705,21 @@ CREATE INDEX "ix_Single_Triggers_next_run" ON "Single_Triggers" ("next_run");
 ALTER TABLE "process_instances" ADD "payload_codec" NVARCHAR(64) NULL;
 CREATE INDEX "idx_event_types_event_type" ON "event_types" ("event_type", "process_instance_id");
 
+-- migration 0050_orchestrator_engine
+ALTER TABLE "process_steps" ADD "seq" BIGINT NULL;
+CREATE UNIQUE INDEX "ux_process_steps_pid_seq" ON "process_steps" ("pid", "seq") WHERE "seq" IS NOT NULL;
+ALTER TABLE "processes" ADD "engine_instance_id" NVARCHAR(64) NULL;
+CREATE INDEX "ix_processes_engine_instance_id" ON "processes" ("engine_instance_id");
+CREATE TABLE "engine_instances" (
+    "instance_id" NVARCHAR(64) NOT NULL,
+    "hostname" NVARCHAR(255) NULL,
+    "os_pid" INT NULL,
+    "started_at" DATETIME2(6) NOT NULL,
+    "heartbeat_at" DATETIME2(6) NOT NULL,
+    "expires_at" DATETIME2(6) NOT NULL,
+    CONSTRAINT "engine_instances_pkey" PRIMARY KEY ("instance_id")
+);
+
 -- migration 0060_pipeline
 ALTER TABLE "workflow" ADD "last_sequence" BIGINT NULL;
 UPDATE "workflow" SET "last_sequence" = (SELECT MAX(l."sequence") FROM "workflow_log" l WHERE l."from_workflow" = "workflow"."id");
@@ -722,4 +737,5 @@ IF OBJECT_ID(N'flowstore_migrations', N'U') IS NULL CREATE TABLE "flowstore_migr
 INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (1, 'reference_schema', SYSUTCDATETIME());
 INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (30, 'trigger_scheduler', SYSUTCDATETIME());
 INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (40, 'snapshot_payload_codec', SYSUTCDATETIME());
+INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (50, 'orchestrator_engine', SYSUTCDATETIME());
 INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (60, 'pipeline', SYSUTCDATETIME());

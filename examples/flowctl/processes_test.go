@@ -1,0 +1,80 @@
+package main
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/flowstore/flowstore/orchestrator"
+	"github.com/flowstore/flowstore/store"
+)
+
+func TestProcessesAndEngine(t *testing.T) {
+	dsn := tempDSN(t)
+	code, _, errOut := flowctl(t, "", "--dsn", dsn, "migrate")
+	require.Equal(t, 0, code, errOut)
+	ctx := context.Background()
+	db, err := store.Open(ctx, dsn)
+	require.NoError(t, err)
+	defer db.Close()
+	e, err := orchestrator.NewEngine(ctx, db)
+	require.NoError(t, err)
+	defer e.Close(ctx)
+	require.NoError(t, e.Register(ctx, orchestrator.Workflow{Name: "ask", Target: orchestrator.TargetCreate,
+		Steps: []orchestrator.Step{orchestrator.InputStep("ask_input")}}))
+	pid, err := e.Start(ctx, "ask", nil)
+	require.NoError(t, err)
+	_, err = e.Run(ctx, pid)
+	require.NoError(t, err)
+
+	code, out, errOut := flowctl(t, "", "--dsn", dsn, "processes", "list", "--status", "suspended")
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, pid.String())
+	require.Contains(t, out, "ask_input")
+	code, out, _ = flowctl(t, "", "--dsn", dsn, "processes", "list", "--status", "completed")
+	require.Equal(t, 0, code)
+	require.NotContains(t, out, pid.String())
+	code, _, errOut = flowctl(t, "", "--dsn", dsn, "processes", "list", "--status", "bogus")
+	require.Equal(t, 2, code)
+	require.Contains(t, errOut, "unknown process status")
+
+	code, out, errOut = flowctl(t, "", "--dsn", dsn, "processes", "show", pid.String())
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, "suspended")
+	require.Contains(t, out, "1    ask_input  suspend")
+
+	code, out, errOut = flowctl(t, "", "--dsn", dsn, "processes", "resume", pid.String(), "--input", `{"answer": 42}`)
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, "resumed")
+	code, _, errOut = flowctl(t, "", "--dsn", dsn, "processes", "resume", pid.String())
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut, "cannot be resumed")
+
+	code, out, errOut = flowctl(t, "", "--dsn", dsn, "processes", "abort", pid.String())
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, "aborted")
+	p, err := e.Store().Process(ctx, pid)
+	require.NoError(t, err)
+	require.Equal(t, orchestrator.StatusAborted, p.LastStatus)
+
+	code, out, errOut = flowctl(t, "", "--dsn", dsn, "engine", "lock")
+	require.Equal(t, 0, code, errOut)
+	code, out, _ = flowctl(t, "", "--dsn", dsn, "engine", "status")
+	require.Equal(t, 0, code)
+	require.Contains(t, out, "PAUSED")
+	require.Contains(t, out, "live engines       1")
+	code, out, errOut = flowctl(t, "", "--dsn", dsn, "engine", "unlock")
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, "0 paused processes resumed")
+	code, out, _ = flowctl(t, "", "--dsn", dsn, "engine", "status")
+	require.Contains(t, out, "RUNNING")
+
+	code, out, errOut = flowctl(t, "", "--dsn", dsn, "processes", "resume-all")
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, "0 failed or waiting tasks resumed")
+
+	code, _, errOut = flowctl(t, "", "--dsn", dsn, "processes", "show", "not-a-uuid")
+	require.Equal(t, 2, code)
+	require.Contains(t, errOut, "bad PID")
+}

@@ -1,0 +1,189 @@
+// Command provisioning runs a WFO-style workflow that creates a subscription
+// over several steps, one of which suspends for user input; it resumes the
+// process with that input and prints the step log.
+//
+//	go run ./examples/provisioning                    # SQLite file in a temp directory
+//	go run ./examples/provisioning -dsn postgres://…  # any flowstore dialect
+//
+// Every step is one transaction: the subscription changes a step makes
+// through its session commit together with the step's process_steps row.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"text/tabwriter"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/flowstore/flowstore/orchestrator"
+	"github.com/flowstore/flowstore/orchestrator/subscription"
+	"github.com/flowstore/flowstore/store"
+)
+
+func main() {
+	dsn := flag.String("dsn", "", "database DSN (default: a new SQLite file in a temp directory)")
+	flag.Parse()
+	if err := run(context.Background(), *dsn, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "provisioning:", err)
+		os.Exit(1)
+	}
+}
+
+// catalogue is the product the workflow sells: Fiber, made of a Port block
+// with a vlan resource.
+type catalogue struct {
+	product subscription.Product
+	port    subscription.ProductBlock
+	vlan    subscription.ResourceType
+}
+
+func setup(ctx context.Context, subs *subscription.BunStore) (*catalogue, error) {
+	c := &catalogue{
+		product: subscription.Product{Name: "Fiber", Description: "Fiber internet access", ProductType: "Fiber", Tag: "FIB", Status: subscription.ProductActive},
+		port:    subscription.ProductBlock{Name: "Port", Description: "An access port"},
+		vlan:    subscription.ResourceType{ResourceType: "vlan", Description: ptr("802.1Q VLAN id")},
+	}
+	return c, errors.Join(
+		subs.CreateProduct(ctx, &c.product),
+		subs.CreateProductBlock(ctx, &c.port),
+		subs.CreateResourceType(ctx, &c.vlan),
+		subs.LinkBlock(ctx, c.product.ProductID, c.port.ProductBlockID),
+		subs.LinkResourceType(ctx, c.port.ProductBlockID, c.vlan.ResourceTypeID),
+	)
+}
+
+// createFiber builds the workflow. Each step loads the subscription tree
+// through the step's session, changes it and saves it there.
+func createFiber(c *catalogue, subs *subscription.BunStore) orchestrator.Workflow {
+	tree := func(ctx context.Context, s *store.Session, st orchestrator.State) (*subscription.Tree, error) {
+		id, err := uuid.Parse(fmt.Sprint(st["subscription_id"]))
+		if err != nil {
+			return nil, err
+		}
+		return subs.WithTx(s).Load(ctx, id)
+	}
+	return orchestrator.Workflow{Name: "create_fiber", Target: orchestrator.TargetCreate, Description: "Create a Fiber subscription",
+		Steps: []orchestrator.Step{
+			{Name: "Create subscription", Fn: func(ctx context.Context, s *store.Session, st orchestrator.State) (orchestrator.Result, error) {
+				t := &subscription.Tree{
+					Subscription: subscription.Subscription{Description: "Fiber for " + fmt.Sprint(st["customer"]), Status: subscription.Initial,
+						ProductID: c.product.ProductID, CustomerID: fmt.Sprint(st["customer"])},
+					Instances: []subscription.Instance{{ProductBlockID: c.port.ProductBlockID, Label: ptr("port")}},
+				}
+				if err := subs.WithTx(s).Save(ctx, t); err != nil {
+					return orchestrator.Result{}, err
+				}
+				pid, _ := uuid.Parse(fmt.Sprint(st["process_id"]))
+				if err := subs.WithTx(s).LinkProcess(ctx, pid, t.Subscription.SubscriptionID, "CREATE"); err != nil {
+					return orchestrator.Result{}, err
+				}
+				st["subscription_id"] = t.Subscription.SubscriptionID.String()
+				return orchestrator.Success(st), nil
+			}},
+			orchestrator.InputStep("Ask for the VLAN"),
+			{Name: "Provision port", Fn: func(ctx context.Context, s *store.Session, st orchestrator.State) (orchestrator.Result, error) {
+				t, err := tree(ctx, s, st)
+				if err != nil {
+					return orchestrator.Result{}, err
+				}
+				vlan, ok := st["vlan"].(float64)
+				if !ok || vlan < 1 || vlan > 4094 {
+					return orchestrator.Fail(fmt.Errorf("vlan %v is not in 1..4094", st["vlan"])), nil
+				}
+				t.Instances[0].Values = []subscription.Value{{ResourceTypeID: c.vlan.ResourceTypeID, Value: fmt.Sprint(vlan)}}
+				t.Subscription.Status = subscription.Provisioning
+				return orchestrator.Success(st), subs.WithTx(s).Save(ctx, t)
+			}},
+			{Name: "Activate subscription", Fn: func(ctx context.Context, s *store.Session, st orchestrator.State) (orchestrator.Result, error) {
+				t, err := tree(ctx, s, st)
+				if err != nil {
+					return orchestrator.Result{}, err
+				}
+				now := s.Now()
+				t.Subscription.Status, t.Subscription.Insync, t.Subscription.StartDate = subscription.Active, true, &now
+				return orchestrator.Success(st), subs.WithTx(s).Save(ctx, t)
+			}},
+		}}
+}
+
+func run(ctx context.Context, dsn string, out io.Writer) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	if dsn == "" {
+		dir, err := os.MkdirTemp("", "flowstore-provisioning-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		dsn = "sqlite:" + filepath.Join(dir, "provisioning.db")
+	}
+	db, err := store.Open(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		return err
+	}
+	subs := subscription.New(db)
+	c, err := setup(ctx, subs)
+	if err != nil {
+		return err
+	}
+	engine, err := orchestrator.NewEngine(ctx, db)
+	if err != nil {
+		return err
+	}
+	defer engine.Close(context.WithoutCancel(ctx))
+	if err := engine.Register(ctx, createFiber(c, subs)); err != nil {
+		return err
+	}
+
+	pid, err := engine.Start(ctx, "create_fiber", orchestrator.State{"customer": "ACME"}, orchestrator.StartedBy("example"))
+	if err != nil {
+		return err
+	}
+	p, err := engine.Run(ctx, pid)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "process %s is %s at %q\n", pid, p.LastStatus, *p.LastStep)
+	p, err = engine.Resume(ctx, pid, orchestrator.State{"vlan": 100})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "resumed with vlan 100: %s\n\nstep log:\n", p.LastStatus)
+	steps, err := engine.Store().Steps(ctx, pid)
+	if err != nil {
+		return err
+	}
+	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	for _, s := range steps {
+		fmt.Fprintf(w, "  %d\t%s\t%s\n", *s.Seq, s.Name, s.Status)
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	found, err := subs.Search(ctx, subscription.Filter{CustomerID: "ACME", Status: subscription.Active})
+	if err != nil {
+		return err
+	}
+	if len(found) != 1 {
+		return fmt.Errorf("expected one active subscription, found %d", len(found))
+	}
+	t, err := subs.Load(ctx, found[0].SubscriptionID)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "\nsubscription %q is %s, port vlan %s\n", t.Subscription.Description, t.Subscription.Status, t.Instances[0].Values[0].Value)
+	return nil
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -1,0 +1,264 @@
+package orchestrator
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/flowstore/flowstore/store"
+)
+
+// ProcessStatus is a process's last_status, stored exactly as WFO stores it
+// (lower case).
+type ProcessStatus string
+
+// The process statuses of WFO orchestrator-core.
+const (
+	StatusCreated          ProcessStatus = "created"
+	StatusRunning          ProcessStatus = "running"
+	StatusSuspended        ProcessStatus = "suspended"
+	StatusWaiting          ProcessStatus = "waiting"
+	StatusAwaitingCallback ProcessStatus = "awaiting_callback"
+	StatusAborted          ProcessStatus = "aborted"
+	StatusFailed           ProcessStatus = "failed"
+	StatusAPIUnavailable   ProcessStatus = "api_unavailable"
+	StatusInconsistentData ProcessStatus = "inconsistent_data"
+	StatusCompleted        ProcessStatus = "completed"
+	StatusResumed          ProcessStatus = "resumed"
+)
+
+var processStatuses = []ProcessStatus{StatusCreated, StatusRunning, StatusSuspended, StatusWaiting,
+	StatusAwaitingCallback, StatusAborted, StatusFailed, StatusAPIUnavailable, StatusInconsistentData,
+	StatusCompleted, StatusResumed}
+
+// resumable are the statuses Resume accepts. WFO also lists "resumed"; it is
+// left out here on purpose: a second Resume of a resumed process is the double
+// resume that status exists to prevent.
+var resumable = []ProcessStatus{StatusSuspended, StatusWaiting, StatusAwaitingCallback, StatusFailed,
+	StatusAPIUnavailable, StatusInconsistentData}
+
+// String returns the stored value.
+func (s ProcessStatus) String() string { return string(s) }
+
+// Valid reports whether s is one of WFO's process statuses.
+func (s ProcessStatus) Valid() bool {
+	for _, v := range processStatuses {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Resumable reports whether Resume accepts a process in status s.
+func (s ProcessStatus) Resumable() bool {
+	for _, v := range resumable {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// ParseProcessStatus validates a stored or user-given status.
+func ParseProcessStatus(s string) (ProcessStatus, error) {
+	if st := ProcessStatus(s); st.Valid() {
+		return st, nil
+	}
+	return "", fmt.Errorf("%w: unknown process status %q", store.ErrInvalid, s)
+}
+
+// StepStatus is a process_steps row's status, stored as WFO stores it.
+type StepStatus string
+
+// The step statuses of WFO orchestrator-core.
+const (
+	StepSuccess          StepStatus = "success"
+	StepSkipped          StepStatus = "skipped"
+	StepSuspend          StepStatus = "suspend"
+	StepWaiting          StepStatus = "waiting"
+	StepAwaitingCallback StepStatus = "awaiting_callback"
+	StepFailed           StepStatus = "failed"
+	StepAbort            StepStatus = "abort"
+	StepComplete         StepStatus = "complete"
+)
+
+// String returns the stored value.
+func (s StepStatus) String() string { return string(s) }
+
+// ProcessStatus maps a step's status onto the status its process gets, as WFO
+// does: success and skipped keep the process running, the others stop it.
+func (s StepStatus) ProcessStatus() ProcessStatus {
+	switch s {
+	case StepSuccess, StepSkipped:
+		return StatusRunning
+	case StepSuspend:
+		return StatusSuspended
+	case StepWaiting:
+		return StatusWaiting
+	case StepAwaitingCallback:
+		return StatusAwaitingCallback
+	case StepAbort:
+		return StatusAborted
+	case StepComplete:
+		return StatusCompleted
+	default:
+		return StatusFailed
+	}
+}
+
+// cleared reports whether a step row counts as done when a process is
+// resumed (WFO's _recoverwf): failed, suspend, waiting and awaiting_callback
+// rows are run again.
+func (s StepStatus) cleared() bool {
+	switch s {
+	case StepFailed, StepSuspend, StepWaiting, StepAwaitingCallback:
+		return false
+	}
+	return true
+}
+
+// Target is a workflow's target (WFO targets.py).
+type Target string
+
+// The workflow targets of WFO.
+const (
+	TargetCreate    Target = "CREATE"
+	TargetModify    Target = "MODIFY"
+	TargetTerminate Target = "TERMINATE"
+	TargetSystem    Target = "SYSTEM"
+	TargetValidate  Target = "VALIDATE"
+	TargetReconcile Target = "RECONCILE"
+)
+
+// Valid reports whether t is one of WFO's targets.
+func (t Target) Valid() bool {
+	switch t {
+	case TargetCreate, TargetModify, TargetTerminate, TargetSystem, TargetValidate, TargetReconcile:
+		return true
+	}
+	return false
+}
+
+// Assignees as WFO stores them (config/assignee.py).
+const (
+	AssigneeNOC          = "NOC"
+	AssigneeSystem       = "SYSTEM"
+	AssigneeChanges      = "CHANGES"
+	AssigneeKlantsupport = "KLANTSUPPORT"
+)
+
+// InputType is an input_states row's input_type.
+type InputType string
+
+// The two input types: the form given at start, and each resume's input.
+const (
+	InputInitial InputType = "initial_state"
+	InputUser    InputType = "user_input"
+)
+
+// State is a process's state: a JSON object.
+type State map[string]any
+
+// clone deep-copies a state through JSON, as WFO round-trips state before
+// saving it, so a step cannot mutate what the engine keeps and only plain
+// data is stored.
+func (s State) clone() (State, error) {
+	b, err := json.Marshal(s)
+	if err != nil {
+		return nil, fmt.Errorf("%w: state is not JSON: %v", store.ErrInvalid, err)
+	}
+	out := State{}
+	if err := json.Unmarshal(b, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// WorkflowRow is a row of "workflows". Workflows are soft-deleted: DeletedAt
+// set hides them from List and lookups by name.
+type WorkflowRow struct {
+	bun.BaseModel `bun:"table:workflows"`
+
+	WorkflowID  uuid.UUID  `bun:"workflow_id,pk,type:uuid"`
+	Name        string     `bun:"name,notnull"`
+	Target      Target     `bun:"target,notnull"`
+	Description *string    `bun:"description"`
+	CreatedAt   time.Time  `bun:"created_at,notnull"`
+	DeletedAt   *time.Time `bun:"deleted_at"`
+}
+
+// Process is a row of "processes".
+type Process struct {
+	bun.BaseModel `bun:"table:processes"`
+
+	PID            uuid.UUID     `bun:"pid,pk,type:uuid"`
+	WorkflowID     uuid.UUID     `bun:"workflow_id,notnull,type:uuid"`
+	Assignee       string        `bun:"assignee,notnull"`
+	LastStatus     ProcessStatus `bun:"last_status,notnull"`
+	LastStep       *string       `bun:"last_step"`
+	StartedAt      time.Time     `bun:"started_at,notnull"`
+	LastModifiedAt time.Time     `bun:"last_modified_at,notnull"`
+	FailedReason   *string       `bun:"failed_reason"`
+	Traceback      *string       `bun:"traceback"`
+	CreatedBy      *string       `bun:"created_by"`
+	IsTask         bool          `bun:"is_task,notnull"`
+	// EngineInstanceID is flowstore's column: the engine instance executing
+	// the process, NULL when none is.
+	EngineInstanceID *string `bun:"engine_instance_id"`
+
+	// WorkflowName is filled by Get and List (joined from workflows).
+	WorkflowName string `bun:"workflow_name,scanonly"`
+}
+
+// ProcessStep is a row of "process_steps". Seq is flowstore's column giving
+// the explicit order of a process's steps.
+type ProcessStep struct {
+	bun.BaseModel `bun:"table:process_steps"`
+
+	StepID     uuid.UUID       `bun:"stepid,pk,type:uuid"`
+	PID        uuid.UUID       `bun:"pid,notnull,type:uuid"`
+	Name       string          `bun:"name,notnull"`
+	Status     StepStatus      `bun:"status,notnull"`
+	State      json.RawMessage `bun:"state,notnull"`
+	CreatedBy  *string         `bun:"created_by"`
+	ExecutedAt time.Time       `bun:"executed_at,notnull"`
+	CommitHash *string         `bun:"commit_hash"`
+	Seq        *int64          `bun:"seq"`
+}
+
+// InputState is a row of "input_states": the input given at start and at each
+// resume.
+type InputState struct {
+	bun.BaseModel `bun:"table:input_states"`
+
+	InputStateID uuid.UUID       `bun:"input_state_id,pk,type:uuid"`
+	PID          uuid.UUID       `bun:"pid,notnull,type:uuid"`
+	State        json.RawMessage `bun:"input_state,notnull"`
+	InputTime    time.Time       `bun:"input_time,notnull"`
+	InputType    InputType       `bun:"input_type,notnull"`
+}
+
+// EngineSettings is the single row of "engine_settings".
+type EngineSettings struct {
+	bun.BaseModel `bun:"table:engine_settings"`
+
+	GlobalLock       bool `bun:"global_lock,pk"`
+	RunningProcesses int  `bun:"running_processes,notnull"`
+}
+
+// EngineInstance is a row of flowstore's "engine_instances": a live engine and
+// its lease. Processes whose engine's lease expired are recovered by others.
+type EngineInstance struct {
+	bun.BaseModel `bun:"table:engine_instances"`
+
+	InstanceID  string    `bun:"instance_id,pk"`
+	Hostname    *string   `bun:"hostname"`
+	OSPID       *int      `bun:"os_pid"`
+	StartedAt   time.Time `bun:"started_at,notnull"`
+	HeartbeatAt time.Time `bun:"heartbeat_at,notnull"`
+	ExpiresAt   time.Time `bun:"expires_at,notnull"`
+}

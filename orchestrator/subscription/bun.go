@@ -1,0 +1,442 @@
+package subscription
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/flowstore/flowstore/store"
+)
+
+// BunStore is the Store on bun, for every dialect.
+type BunStore struct {
+	h      store.Handle
+	search searcher
+}
+
+var _ Store = (*BunStore)(nil)
+
+// New returns the subscription store of db.
+func New(db *store.DB) *BunStore {
+	return &BunStore{h: db.Handle(), search: newSearcher(db.Dialect())}
+}
+
+// WithTx returns the same store bound to s: its writes commit with the
+// session (a workflow step's, for instance).
+func (b *BunStore) WithTx(s *store.Session) *BunStore {
+	return &BunStore{h: s.Handle(), search: b.search}
+}
+
+func (b *BunStore) idb() bun.IDB { return b.h.IDB() }
+
+func notFound(what string, id any, err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("%w: %s %v", store.ErrNotFound, what, id)
+	}
+	return err
+}
+
+func (b *BunStore) insert(ctx context.Context, model any) error {
+	_, err := b.idb().NewInsert().Model(model).Exec(ctx)
+	return b.h.Classify(err)
+}
+
+// CreateProduct implements Store.
+func (b *BunStore) CreateProduct(ctx context.Context, p *Product) error {
+	if p.Name == "" || !p.Status.Valid() {
+		return fmt.Errorf("%w: product needs a name and a valid status (got %q)", store.ErrInvalid, p.Status)
+	}
+	if len(p.Tag) > 20 || len(p.ProductType) > 255 {
+		return fmt.Errorf("%w: product tag (20) or type (255) too long", store.ErrTooLong)
+	}
+	if p.ProductID == uuid.Nil {
+		p.ProductID = uuid.New()
+	}
+	if p.CreatedAt.IsZero() {
+		p.CreatedAt = b.h.Now()
+	}
+	return b.insert(ctx, p)
+}
+
+// Product implements Store.
+func (b *BunStore) Product(ctx context.Context, id uuid.UUID) (*Product, error) {
+	var p Product
+	if err := b.idb().NewSelect().Model(&p).Where("product_id = ?", id).Scan(ctx); err != nil {
+		return nil, notFound("product", id, b.h.Classify(err))
+	}
+	return &p, nil
+}
+
+// ProductByName implements Store.
+func (b *BunStore) ProductByName(ctx context.Context, name string) (*Product, error) {
+	var p Product
+	err := b.idb().NewSelect().Model(&p).Where("name = ?", name).Scan(ctx)
+	if err != nil {
+		return nil, notFound("product", name, b.h.Classify(err))
+	}
+	return &p, nil
+}
+
+// DeleteProduct implements Store.
+func (b *BunStore) DeleteProduct(ctx context.Context, id uuid.UUID) error {
+	res, err := b.idb().NewDelete().Model((*Product)(nil)).Where("product_id = ?", id).Exec(ctx)
+	return affected(b.h, res, err, "product", id)
+}
+
+func affected(h store.Handle, res sql.Result, err error, what string, id any) error {
+	if err != nil {
+		return h.Classify(err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("%w: %s %v", store.ErrNotFound, what, id)
+	}
+	return nil
+}
+
+// CreateProductBlock implements Store.
+func (b *BunStore) CreateProductBlock(ctx context.Context, pb *ProductBlock) error {
+	if pb.Name == "" {
+		return fmt.Errorf("%w: product block needs a name", store.ErrInvalid)
+	}
+	if pb.Status != nil && !pb.Status.Valid() {
+		return fmt.Errorf("%w: product block status %q", store.ErrInvalid, *pb.Status)
+	}
+	if pb.ProductBlockID == uuid.Nil {
+		pb.ProductBlockID = uuid.New()
+	}
+	if pb.CreatedAt.IsZero() {
+		pb.CreatedAt = b.h.Now()
+	}
+	return b.insert(ctx, pb)
+}
+
+// DeleteProductBlock implements Store. Relations that depend on the block
+// are deleted in code first: on SQL Server that foreign key cannot cascade
+// (two cascade paths into one table).
+func (b *BunStore) DeleteProductBlock(ctx context.Context, id uuid.UUID) error {
+	return b.h.InTx(ctx, func(ctx context.Context, h store.Handle) error {
+		if _, err := h.IDB().NewDelete().Model((*ProductBlockRelation)(nil)).Where("depends_on_id = ? OR in_use_by_id = ?", id, id).Exec(ctx); err != nil {
+			return h.Classify(err)
+		}
+		res, err := h.IDB().NewDelete().Model((*ProductBlock)(nil)).Where("product_block_id = ?", id).Exec(ctx)
+		return affected(h, res, err, "product block", id)
+	})
+}
+
+// CreateResourceType implements Store.
+func (b *BunStore) CreateResourceType(ctx context.Context, r *ResourceType) error {
+	if r.ResourceType == "" || len(r.ResourceType) > 510 {
+		return fmt.Errorf("%w: resource type needs 1 to 510 characters", store.ErrInvalid)
+	}
+	if r.ResourceTypeID == uuid.Nil {
+		r.ResourceTypeID = uuid.New()
+	}
+	return b.insert(ctx, r)
+}
+
+// AddFixedInput implements Store.
+func (b *BunStore) AddFixedInput(ctx context.Context, f *FixedInput) error {
+	if f.Name == "" {
+		return fmt.Errorf("%w: fixed input needs a name", store.ErrInvalid)
+	}
+	if f.FixedInputID == uuid.Nil {
+		f.FixedInputID = uuid.New()
+	}
+	if f.CreatedAt.IsZero() {
+		f.CreatedAt = b.h.Now()
+	}
+	return b.insert(ctx, f)
+}
+
+// FixedInputs implements Store.
+func (b *BunStore) FixedInputs(ctx context.Context, productID uuid.UUID) ([]FixedInput, error) {
+	var fs []FixedInput
+	err := b.idb().NewSelect().Model(&fs).Where("product_id = ?", productID).Order("name").Scan(ctx)
+	return fs, b.h.Classify(err)
+}
+
+// LinkBlock implements Store.
+func (b *BunStore) LinkBlock(ctx context.Context, productID, blockID uuid.UUID) error {
+	return b.insert(ctx, &ProductProductBlock{ProductID: productID, ProductBlockID: blockID})
+}
+
+// LinkResourceType implements Store.
+func (b *BunStore) LinkResourceType(ctx context.Context, blockID, resourceTypeID uuid.UUID) error {
+	return b.insert(ctx, &ProductBlockResourceType{ProductBlockID: blockID, ResourceTypeID: resourceTypeID})
+}
+
+// RelateBlocks implements Store.
+func (b *BunStore) RelateBlocks(ctx context.Context, r ProductBlockRelation) error {
+	if r.Min != nil && r.Max != nil && *r.Min > *r.Max {
+		return fmt.Errorf("%w: relation min %d > max %d", store.ErrInvalid, *r.Min, *r.Max)
+	}
+	return b.insert(ctx, &r)
+}
+
+// ProductBlocks implements Store.
+func (b *BunStore) ProductBlocks(ctx context.Context, productID uuid.UUID) ([]ProductBlock, error) {
+	var bs []ProductBlock
+	err := b.idb().NewSelect().Model(&bs).
+		Where("product_block_id IN (SELECT product_block_id FROM product_product_blocks WHERE product_id = ?)", productID).
+		Order("name").Scan(ctx)
+	return bs, b.h.Classify(err)
+}
+
+// BlockRelations implements Store.
+func (b *BunStore) BlockRelations(ctx context.Context, blockID uuid.UUID) ([]ProductBlockRelation, error) {
+	var rs []ProductBlockRelation
+	err := b.idb().NewSelect().Model(&rs).Where("in_use_by_id = ?", blockID).Order("depends_on_id").Scan(ctx)
+	return rs, b.h.Classify(err)
+}
+
+// chunk is the most rows one multi-row INSERT carries: SQL Server refuses
+// more than 1000 rows in a VALUES list.
+const chunk = 500
+
+func insertAll[T any](ctx context.Context, h store.Handle, rows []T) error {
+	for i := 0; i < len(rows); i += chunk {
+		part := rows[i:min(i+chunk, len(rows))]
+		if _, err := h.IDB().NewInsert().Model(&part).Exec(ctx); err != nil {
+			return h.Classify(err)
+		}
+	}
+	return nil
+}
+
+// Save implements Store.
+func (b *BunStore) Save(ctx context.Context, t *Tree) error {
+	sub := &t.Subscription
+	if !sub.Status.Valid() {
+		return fmt.Errorf("%w: subscription status %q", store.ErrInvalid, sub.Status)
+	}
+	if sub.ProductID == uuid.Nil || sub.CustomerID == "" {
+		return fmt.Errorf("%w: subscription needs a product and a customer", store.ErrInvalid)
+	}
+	if len(sub.Status) > 255 {
+		return fmt.Errorf("%w: subscription status", store.ErrTooLong)
+	}
+	if sub.SubscriptionID == uuid.Nil {
+		sub.SubscriptionID = uuid.New()
+	}
+	id := sub.SubscriptionID
+	known := map[uuid.UUID]bool{}
+	for i := range t.Instances {
+		in := &t.Instances[i]
+		if in.InstanceID == uuid.Nil {
+			in.InstanceID = uuid.New()
+		}
+		if in.ProductBlockID == uuid.Nil {
+			return fmt.Errorf("%w: instance %d has no product block", store.ErrInvalid, i)
+		}
+		in.SubscriptionID = id
+		known[in.InstanceID] = true
+		for j := range in.Values {
+			v := &in.Values[j]
+			if v.ValueID == uuid.Nil {
+				v.ValueID = uuid.New()
+			}
+			v.InstanceID = in.InstanceID
+		}
+	}
+	for _, r := range t.Relations {
+		if !known[r.InUseByID] || !known[r.DependsOnID] {
+			return fmt.Errorf("%w: relation %s -> %s names an instance outside the tree", store.ErrInvalid, r.InUseByID, r.DependsOnID)
+		}
+	}
+	now := b.h.Now()
+	for i := range t.Descriptions {
+		d := &t.Descriptions[i]
+		if d.ID == uuid.Nil {
+			d.ID = uuid.New()
+		}
+		if d.CreatedAt.IsZero() {
+			d.CreatedAt = now
+		}
+		d.SubscriptionID = id
+	}
+	return b.h.InTx(ctx, func(ctx context.Context, h store.Handle) error {
+		db := h.IDB()
+		n, err := db.NewSelect().Model((*Subscription)(nil)).Where("subscription_id = ?", id).Count(ctx)
+		if err != nil {
+			return h.Classify(err)
+		}
+		if n == 0 {
+			if _, err := db.NewInsert().Model(sub).Exec(ctx); err != nil {
+				return h.Classify(err)
+			}
+		} else {
+			if _, err := db.NewUpdate().Model(sub).WherePK().Exec(ctx); err != nil {
+				return h.Classify(err)
+			}
+			if err := b.deleteChildren(ctx, h, id); err != nil {
+				return err
+			}
+		}
+		if len(t.Instances) > 0 {
+			if err := insertAll(ctx, h, t.Instances); err != nil {
+				return err
+			}
+		}
+		var values []Value
+		for _, in := range t.Instances {
+			values = append(values, in.Values...)
+		}
+		if len(values) > 0 {
+			if err := insertAll(ctx, h, values); err != nil {
+				return err
+			}
+		}
+		if len(t.Relations) > 0 {
+			if err := insertAll(ctx, h, t.Relations); err != nil {
+				return err
+			}
+		}
+		if len(t.Descriptions) > 0 {
+			if err := insertAll(ctx, h, t.Descriptions); err != nil {
+				return err
+			}
+		}
+		if t.Metadata != nil {
+			if _, err := db.NewInsert().Model(&Metadata{SubscriptionID: id, Metadata: t.Metadata}).Exec(ctx); err != nil {
+				return h.Classify(err)
+			}
+		}
+		return h.Classify(b.search.write(ctx, db, id, document(t)))
+	})
+}
+
+// deleteChildren removes everything below a subscription row, children
+// first: relations whose depends_on_id cannot cascade on SQL Server, and
+// subscriptions_search, which cascades nowhere.
+func (b *BunStore) deleteChildren(ctx context.Context, h store.Handle, id uuid.UUID) error {
+	db := h.IDB()
+	instances := db.NewSelect().Model((*Instance)(nil)).Column("subscription_instance_id").Where("subscription_id = ?", id)
+	for _, q := range []*bun.DeleteQuery{
+		db.NewDelete().Model((*Relation)(nil)).Where("depends_on_id IN (?) OR in_use_by_id IN (?)", instances, instances),
+		db.NewDelete().Model((*Value)(nil)).Where("subscription_instance_id IN (?)", instances),
+		db.NewDelete().Model((*Instance)(nil)).Where("subscription_id = ?", id),
+		db.NewDelete().Model((*CustomerDescription)(nil)).Where("subscription_id = ?", id),
+		db.NewDelete().Model((*Metadata)(nil)).Where("subscription_id = ?", id),
+		db.NewDelete().TableExpr("subscriptions_search").Where("subscription_id = ?", id),
+	} {
+		if _, err := q.Exec(ctx); err != nil {
+			return h.Classify(err)
+		}
+	}
+	return nil
+}
+
+// Load implements Store.
+func (b *BunStore) Load(ctx context.Context, id uuid.UUID) (*Tree, error) {
+	t := &Tree{}
+	err := b.h.InTx(ctx, func(ctx context.Context, h store.Handle) error {
+		db := h.IDB()
+		if err := db.NewSelect().Model(&t.Subscription).Where("subscription_id = ?", id).Scan(ctx); err != nil {
+			return notFound("subscription", id, h.Classify(err))
+		}
+		if err := db.NewSelect().Model(&t.Instances).Where("subscription_id = ?", id).Order("subscription_instance_id").Scan(ctx); err != nil {
+			return h.Classify(err)
+		}
+		instances := db.NewSelect().Model((*Instance)(nil)).Column("subscription_instance_id").Where("subscription_id = ?", id)
+		var values []Value
+		if err := db.NewSelect().Model(&values).Where("subscription_instance_id IN (?)", instances).
+			Order("subscription_instance_id", "resource_type_id", "subscription_instance_value_id").Scan(ctx); err != nil {
+			return h.Classify(err)
+		}
+		byInstance := map[uuid.UUID][]Value{}
+		for _, v := range values {
+			byInstance[v.InstanceID] = append(byInstance[v.InstanceID], v)
+		}
+		for i := range t.Instances {
+			t.Instances[i].Values = byInstance[t.Instances[i].InstanceID]
+		}
+		if err := db.NewSelect().Model(&t.Relations).Where("in_use_by_id IN (?)", instances).
+			Order("in_use_by_id", "order_id", "depends_on_id").Scan(ctx); err != nil {
+			return h.Classify(err)
+		}
+		if err := db.NewSelect().Model(&t.Descriptions).Where("subscription_id = ?", id).Order("created_at", "id").Scan(ctx); err != nil {
+			return h.Classify(err)
+		}
+		var md []Metadata
+		if err := db.NewSelect().Model(&md).Where("subscription_id = ?", id).Scan(ctx); err != nil {
+			return h.Classify(err)
+		}
+		if len(md) == 1 {
+			t.Metadata = md[0].Metadata
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// Delete implements Store.
+func (b *BunStore) Delete(ctx context.Context, id uuid.UUID) error {
+	return b.h.InTx(ctx, func(ctx context.Context, h store.Handle) error {
+		if err := b.deleteChildren(ctx, h, id); err != nil {
+			return err
+		}
+		if _, err := h.IDB().NewDelete().Model((*ProcessSubscription)(nil)).Where("subscription_id = ?", id).Exec(ctx); err != nil {
+			return h.Classify(err)
+		}
+		res, err := h.IDB().NewDelete().Model((*Subscription)(nil)).Where("subscription_id = ?", id).Exec(ctx)
+		return affected(h, res, err, "subscription", id)
+	})
+}
+
+// Search implements Store.
+func (b *BunStore) Search(ctx context.Context, f Filter) ([]Subscription, error) {
+	q, err := b.searchQuery(f)
+	if err != nil {
+		return nil, err
+	}
+	var out []Subscription
+	err = q.Scan(ctx, &out)
+	return out, b.h.Classify(err)
+}
+
+func (b *BunStore) searchQuery(f Filter) (*bun.SelectQuery, error) {
+	if f.Status != "" && !f.Status.Valid() {
+		return nil, fmt.Errorf("%w: subscription status %q", store.ErrInvalid, f.Status)
+	}
+	q := b.idb().NewSelect().ColumnExpr("s.*").TableExpr("subscriptions AS s")
+	if f.CustomerID != "" {
+		q = q.Where("s.customer_id = ?", f.CustomerID)
+	}
+	if f.Status != "" {
+		q = q.Where("s.status = ?", f.Status)
+	}
+	if words := strings.Fields(f.Text); len(words) > 0 {
+		q = b.search.match(q, words)
+	}
+	q = q.OrderExpr("s.description, s.subscription_id")
+	if f.Limit > 0 {
+		q = q.Limit(int64(f.Limit))
+	}
+	return q, nil
+}
+
+// LinkProcess implements Store.
+func (b *BunStore) LinkProcess(ctx context.Context, pid, subscriptionID uuid.UUID, target string) error {
+	if target == "" {
+		target = "CREATE"
+	}
+	if len(target) > 255 {
+		return fmt.Errorf("%w: workflow target", store.ErrTooLong)
+	}
+	return b.insert(ctx, &ProcessSubscription{ID: uuid.New(), PID: pid, SubscriptionID: subscriptionID, CreatedAt: b.h.Now(), WorkflowTarget: target})
+}
+
+// ProcessLinks implements Store.
+func (b *BunStore) ProcessLinks(ctx context.Context, subscriptionID uuid.UUID) ([]ProcessSubscription, error) {
+	var out []ProcessSubscription
+	err := b.idb().NewSelect().Model(&out).Where("subscription_id = ?", subscriptionID).Order("created_at", "id").Scan(ctx)
+	return out, b.h.Classify(err)
+}
