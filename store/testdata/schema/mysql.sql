@@ -1,4 +1,4 @@
--- flowstore schema for mysql, version 1
+-- flowstore schema for mysql, version 20
 
 -- migration 0001_reference_schema
 CREATE TABLE `Triggers` (
@@ -695,6 +695,11 @@ CREATE TABLE `engine_settings` (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
 INSERT INTO `engine_settings` (`global_lock`, `running_processes`) VALUES (0, 0);
 
+-- migration 0020_queue_claim_index
+CREATE INDEX `ix_Queues_queue_name_status_created_date_id` ON `Queues` (`queue_name`, `status`, `created_date`, `id`);
+DROP INDEX `ix_Queues_queue_name_status_created_date` ON `Queues`;
+
 -- flowstore bookkeeping
 CREATE TABLE IF NOT EXISTS `flowstore_migrations` (`version` INT NOT NULL PRIMARY KEY, `name` VARCHAR(200) NOT NULL, `applied_at` DATETIME(6) NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
 INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (1, 'reference_schema', UTC_TIMESTAMP(6));
+INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (20, 'queue_claim_index', UTC_TIMESTAMP(6));

@@ -1,4 +1,4 @@
--- flowstore schema for sqlite, version 1
+-- flowstore schema for sqlite, version 20
 
 -- migration 0001_reference_schema
 CREATE TABLE "Triggers" (
@@ -677,6 +677,11 @@ CREATE TABLE "engine_settings" (
 );
 INSERT INTO "engine_settings" ("global_lock", "running_processes") VALUES (0, 0);
 
+-- migration 0020_queue_claim_index
+CREATE INDEX "ix_Queues_queue_name_status_created_date_id" ON "Queues" ("queue_name", "status", "created_date", "id");
+DROP INDEX "ix_Queues_queue_name_status_created_date";
+
 -- flowstore bookkeeping
 CREATE TABLE IF NOT EXISTS "flowstore_migrations" ("version" INTEGER NOT NULL PRIMARY KEY, "name" TEXT NOT NULL, "applied_at" DATETIME NOT NULL);
 INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (1, 'reference_schema', strftime('%Y-%m-%d %H:%M:%f+00:00', 'now'));
+INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (20, 'queue_claim_index', strftime('%Y-%m-%d %H:%M:%f+00:00', 'now'));

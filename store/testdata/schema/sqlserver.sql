@@ -1,4 +1,4 @@
--- flowstore schema for sqlserver, version 1
+-- flowstore schema for sqlserver, version 20
 
 -- migration 0001_reference_schema
 CREATE TABLE "Triggers" (
@@ -695,6 +695,11 @@ CREATE TABLE "engine_settings" (
 );
 INSERT INTO "engine_settings" ("global_lock", "running_processes") VALUES (0, 0);
 
+-- migration 0020_queue_claim_index
+CREATE INDEX "ix_Queues_queue_name_status_created_date_id" ON "Queues" ("queue_name", "status", "created_date", "id");
+DROP INDEX "ix_Queues_queue_name_status_created_date" ON "Queues";
+
 -- flowstore bookkeeping
 IF OBJECT_ID(N'flowstore_migrations', N'U') IS NULL CREATE TABLE "flowstore_migrations" ("version" int NOT NULL PRIMARY KEY, "name" nvarchar(200) NOT NULL, "applied_at" datetime2(6) NOT NULL);
 INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (1, 'reference_schema', SYSUTCDATETIME());
+INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (20, 'queue_claim_index', SYSUTCDATETIME());
