@@ -1,6 +1,7 @@
 package queue
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -273,12 +274,14 @@ func (s *bunStore) claim(ctx context.Context, queue, reference string, byRef boo
 		return nil, s.fail(fmt.Sprintf("claim from %q", queue), err)
 	}
 	// UPDATE … RETURNING returns rows in no particular order.
-	slices.SortFunc(els, func(a, b Element) int {
-		if c := a.CreatedDate.Compare(b.CreatedDate); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ID.String(), b.ID.String())
-	})
+	if len(els) > 1 {
+		slices.SortFunc(els, func(a, b Element) int {
+			if c := a.CreatedDate.Compare(b.CreatedDate); c != 0 {
+				return c
+			}
+			return bytes.Compare(a.ID[:], b.ID[:])
+		})
+	}
 	return els, nil
 }
 
