@@ -25,7 +25,7 @@ import (
 // by exactly one worker, and every worker's finish (conditional on
 // IN_PROGRESS) must succeed.
 const (
-	claimElements  = 600
+	claimElements  = 400
 	claimGoroutine = 16
 	claimChildren  = 4
 	childWorkers   = 4

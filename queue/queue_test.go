@@ -149,7 +149,7 @@ func TestBatches(t *testing.T) {
 		_, err = q.EnqueueBatch(ctx, "b", []string{"a"}, []string{"x", "y"}, "")
 		require.ErrorIs(t, err, store.ErrInvalid)
 
-		const n = 2500 // more than one statement on SQL Server
+		const n = 1200 // more than one statement on SQL Server (1000 rows each)
 		refs, data := make([]string, n), make([]string, n)
 		for i := range refs {
 			refs[i], data[i] = fmt.Sprintf("ref-%04d", i), fmt.Sprintf("data %d", i)
