@@ -27,7 +27,7 @@ import (
 // BenchmarkClaimFinishBatch one element worked in batches; of
 // BenchmarkEnqueueBatch one element inserted in batches of 1000.
 //
-// Both sides run in the same benchmark, in ten alternating rounds (raw
+// Both sides run in the same benchmark, in twenty alternating rounds (raw
 // first in even rounds, the library first in odd ones), because on a
 // shared two-core machine the load of other processes changes from second
 // to second: rounds spread it over both sides. The metrics are lib-ns/op,
@@ -182,7 +182,7 @@ type side func(b *testing.B, n int) time.Duration
 // a burst of load from elsewhere spoils one round, not the figure.
 func compare(b *testing.B, raw, lib side) {
 	b.StopTimer()
-	const rounds = 10
+	const rounds = 20
 	per := max(1, b.N/rounds)
 	var tr, tl time.Duration
 	ratios := make([]float64, rounds)
@@ -199,6 +199,7 @@ func compare(b *testing.B, raw, lib side) {
 		tl += dl
 		ratios[r] = dr.Seconds() / dl.Seconds()
 	}
+	b.Logf("per-round lib/raw: %.2f", ratios)
 	slices.Sort(ratios)
 	n := float64(per * rounds)
 	b.ReportMetric(float64(tl.Nanoseconds())/n, "lib-ns/op")
