@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -23,6 +24,9 @@ type bunStore struct {
 	h     store.Handle
 	sql   *dialectSQL
 	lease time.Duration
+	// turn, on SQLite only, lets one of this process's writers at a time
+	// at the database (see writeTurn).
+	turn chan struct{}
 }
 
 var _ Store = (*bunStore)(nil)
@@ -33,7 +37,38 @@ func New(db *store.DB, opts ...Option) Store {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	return &bunStore{h: db.Handle(), sql: newDialectSQL(db.Dialect()), lease: o.lease}
+	s := &bunStore{h: db.Handle(), sql: newDialectSQL(db.Dialect()), lease: o.lease}
+	if db.Dialect() == store.SQLite {
+		t, _ := writeTurns.LoadOrStore(db, make(chan struct{}, 1))
+		s.turn = t.(chan struct{})
+	}
+	return s
+}
+
+// writeTurns holds one write turn per SQLite *store.DB, shared by every
+// queue store of that database.
+var writeTurns sync.Map
+
+// writeTurn waits until this process's other queue writers on the same
+// SQLite database are done, and returns the function that ends the turn.
+//
+// SQLite admits one writer at a time. A writer that finds the database
+// locked sleeps in SQLite's busy handler — 1 ms, then 2, 5, 10 … — even
+// when the lock is free again after a few microseconds, so goroutines
+// competing for it spend most of their time asleep. Queued on a channel
+// they wake the moment it is their turn. Writers of other processes still
+// meet in the busy handler, as before. A store bound to a session needs no
+// turn: its transaction already holds the write lock.
+func (s *bunStore) writeTurn(ctx context.Context) (func(), error) {
+	if s.turn == nil || s.h.Session() != nil {
+		return func() {}, nil
+	}
+	select {
+	case s.turn <- struct{}{}:
+		return func() { <-s.turn }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // WithTx returns the same store bound to the session s.
@@ -112,6 +147,17 @@ func null(v string) any {
 	return v
 }
 
+// exec runs a write statement on the handle, in this process's SQLite write
+// turn.
+func (s *bunStore) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	done, err := s.writeTurn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	return s.h.Raw().ExecContext(ctx, query, args...)
+}
+
 func (s *bunStore) fail(op string, err error) error {
 	return fmt.Errorf("queue: %s: %w", op, s.h.Classify(err))
 }
@@ -127,7 +173,7 @@ func (s *bunStore) Enqueue(ctx context.Context, queue string, e NewElement) (Ele
 		return Element{}, fmt.Errorf("queue: enqueue: %w", err)
 	}
 	now := s.h.Now()
-	if _, err := s.h.Raw().ExecContext(ctx, s.sql.insert1, id, queue, null(e.Data), null(e.Reference), now, null(e.CreatedBy)); err != nil {
+	if _, err := s.exec(ctx, s.sql.insert1, id, queue, null(e.Data), null(e.Reference), now, null(e.CreatedBy)); err != nil {
 		return Element{}, s.fail("enqueue", err)
 	}
 	return Element{ID: id, QueueName: queue, Status: StatusNew, Data: e.Data, Reference: e.Reference, CreatedDate: now, CreatedBy: e.CreatedBy}, nil
@@ -165,7 +211,11 @@ func (s *bunStore) EnqueueBatch(ctx context.Context, queue string, references, d
 		}
 		return nil
 	}
-	var err error
+	done, err := s.writeTurn(ctx)
+	if err != nil {
+		return nil, s.fail("enqueue batch", err)
+	}
+	defer done()
 	if len(ids) <= per {
 		err = insert(ctx, s.h) // one statement is atomic by itself
 	} else {
@@ -251,7 +301,11 @@ func (s *bunStore) claim(ctx context.Context, queue, reference string, byRef boo
 	var err error
 	switch s.sql.style {
 	case claimReturning:
-		els, err = queryElements(ctx, s.h.Raw(), st.SQL, args)
+		var done func()
+		if done, err = s.writeTurn(ctx); err == nil {
+			els, err = queryElements(ctx, s.h.Raw(), st.SQL, args)
+			done()
+		}
 	case claimLockThenUpdate:
 		err = s.h.InTx(ctx, func(ctx context.Context, h store.Handle) error {
 			els, err = queryElements(ctx, h.Raw(), st.SQL, args)
@@ -295,9 +349,9 @@ func (s *bunStore) Finish(ctx context.Context, id uuid.UUID, r Result) error {
 	now := s.h.Now()
 	var res sql.Result
 	if msg == "" {
-		res, err = s.h.Raw().ExecContext(ctx, s.sql.finish1, string(r.Status), now, id)
+		res, err = s.exec(ctx, s.sql.finish1, string(r.Status), now, id)
 	} else {
-		res, err = s.h.Raw().ExecContext(ctx, s.sql.finish1Msg, string(r.Status), now, msg, id)
+		res, err = s.exec(ctx, s.sql.finish1Msg, string(r.Status), now, msg, id)
 	}
 	if err != nil {
 		return s.fail("finish "+id.String(), err)
@@ -359,6 +413,11 @@ func (s *bunStore) FinishBatch(ctx context.Context, ids []uuid.UUID, r Result) (
 		}
 		return nil
 	}
+	done, err := s.writeTurn(ctx)
+	if err != nil {
+		return 0, s.fail("finish batch", err)
+	}
+	defer done()
 	if len(ids) <= finishChunk {
 		err = run(ctx, s.h)
 	} else {
@@ -407,7 +466,7 @@ func (s *bunStore) ForceStatus(ctx context.Context, id uuid.UUID, status Status,
 		args = append(args, message)
 	}
 	args = append(args, id)
-	res, err := s.h.Raw().ExecContext(ctx, s.sql.force(dateColumn, message != ""), args...)
+	res, err := s.exec(ctx, s.sql.force(dateColumn, message != ""), args...)
 	if err != nil {
 		return s.fail("force status of "+id.String(), err)
 	}
@@ -428,7 +487,7 @@ func (s *bunStore) RequeueStale(ctx context.Context, queue string, olderThan tim
 	if err := s.checkStale(queue, olderThan); err != nil {
 		return 0, fmt.Errorf("queue: requeue stale: %w", err)
 	}
-	res, err := s.h.Raw().ExecContext(ctx, s.sql.requeueStale(), queue, s.h.Now().Add(-olderThan))
+	res, err := s.exec(ctx, s.sql.requeueStale(), queue, s.h.Now().Add(-olderThan))
 	return s.affected("requeue stale", res, err)
 }
 
@@ -442,7 +501,7 @@ func (s *bunStore) FailStale(ctx context.Context, queue string, olderThan time.D
 		args = append(args, message)
 	}
 	args = append(args, queue, now.Add(-olderThan))
-	res, err := s.h.Raw().ExecContext(ctx, s.sql.failStale(message != ""), args...)
+	res, err := s.exec(ctx, s.sql.failStale(message != ""), args...)
 	return s.affected("fail stale", res, err)
 }
 
@@ -586,7 +645,7 @@ func (s *bunStore) Counts(ctx context.Context) (Counts, error) {
 }
 
 func (s *bunStore) Delete(ctx context.Context, id uuid.UUID) error {
-	res, err := s.h.Raw().ExecContext(ctx, s.sql.dialect.Rebind("DELETE FROM "+s.sql.table()+" WHERE "+s.sql.q("id")+" = ?"), id)
+	res, err := s.exec(ctx, s.sql.dialect.Rebind("DELETE FROM "+s.sql.table()+" WHERE "+s.sql.q("id")+" = ?"), id)
 	n, err := s.affected("delete "+id.String(), res, err)
 	if err != nil {
 		return err
@@ -609,6 +668,6 @@ func (s *bunStore) Prune(ctx context.Context, queue string, before time.Time) (i
 		q += " AND " + s.sql.q("queue_name") + " = ?"
 		args = append(args, queue)
 	}
-	res, err := s.h.Raw().ExecContext(ctx, s.sql.dialect.Rebind(q), args...)
+	res, err := s.exec(ctx, s.sql.dialect.Rebind(q), args...)
 	return s.affected("prune", res, err)
 }
