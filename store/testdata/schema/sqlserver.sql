@@ -695,6 +695,10 @@ CREATE TABLE "engine_settings" (
 );
 INSERT INTO "engine_settings" ("global_lock", "running_processes") VALUES (0, 0);
 
+-- migration 0020_queue_claim_index
+CREATE INDEX "ix_Queues_queue_name_status_created_date_id" ON "Queues" ("queue_name", "status", "created_date", "id");
+DROP INDEX "ix_Queues_queue_name_status_created_date" ON "Queues";
+
 -- migration 0030_trigger_scheduler
 ALTER TABLE "Triggers" ADD "flowstore_scheduler" NVARCHAR(100) NULL;
 CREATE INDEX "ix_Triggers_flowstore_scheduler" ON "Triggers" ("flowstore_scheduler");
@@ -735,6 +739,7 @@ CREATE INDEX "idx_workflow_var_log_workflow" ON "workflow_var_log" ("workflow");
 -- flowstore bookkeeping
 IF OBJECT_ID(N'flowstore_migrations', N'U') IS NULL CREATE TABLE "flowstore_migrations" ("version" int NOT NULL PRIMARY KEY, "name" nvarchar(200) NOT NULL, "applied_at" datetime2(6) NOT NULL);
 INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (1, 'reference_schema', SYSUTCDATETIME());
+INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (20, 'queue_claim_index', SYSUTCDATETIME());
 INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (30, 'trigger_scheduler', SYSUTCDATETIME());
 INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (40, 'snapshot_payload_codec', SYSUTCDATETIME());
 INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (50, 'orchestrator_engine', SYSUTCDATETIME());

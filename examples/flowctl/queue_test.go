@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/flowstore/flowstore/queue"
+	"github.com/flowstore/flowstore/store"
+)
+
+func TestQueueCommands(t *testing.T) {
+	dsn := tempDSN(t)
+	code, _, errOut := flowctl(t, "", "--dsn", dsn, "migrate")
+	require.Equal(t, 0, code, errOut)
+
+	code, out, _ := flowctl(t, "", "--dsn", dsn, "queue", "stats")
+	require.Equal(t, 0, code)
+	require.Contains(t, out, "no queues")
+
+	code, out, errOut = flowctl(t, "", "--dsn", dsn, "queue", "push", "invoices", "--reference", "INV-1", "--data", `{"amount":12}`)
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, "enqueued ")
+	code, _, errOut = flowctl(t, "", "--dsn", dsn, "queue", "push", "--reference", "INV-2", "invoices")
+	require.Equal(t, 0, code, errOut)
+
+	// A worker takes one; it goes stale later.
+	clockNow := time.Now().Add(-2 * time.Hour)
+	db, err := store.Open(context.Background(), dsn, store.WithClock(func() time.Time { return clockNow }))
+	require.NoError(t, err)
+	defer db.Close()
+	claimed, err := queue.New(db).Claim(context.Background(), "invoices")
+	require.NoError(t, err)
+	require.Equal(t, "INV-1", claimed.Reference)
+
+	code, out, _ = flowctl(t, "", "--dsn", dsn, "queue", "stats")
+	require.Equal(t, 0, code)
+	require.Regexp(t, `invoices\s+1\s+1\s+0\s+0\s+0\s+2`, out)
+
+	code, out, _ = flowctl(t, "", "--dsn", dsn, "queue", "list", "invoices", "--status", "in progress")
+	require.Equal(t, 0, code)
+	require.Contains(t, out, "INV-1")
+	require.NotContains(t, out, "INV-2")
+	require.Contains(t, out, "1 of 1 elements")
+
+	code, out, _ = flowctl(t, "", "--dsn", dsn, "queue", "requeue-stale", "invoices", "--older-than", "3h")
+	require.Equal(t, 0, code)
+	require.Contains(t, out, "requeued 0 elements")
+	code, out, _ = flowctl(t, "", "--dsn", dsn, "queue", "requeue-stale", "invoices", "--older-than", "1h")
+	require.Equal(t, 0, code)
+	require.Contains(t, out, "requeued 1 elements")
+	code, out, _ = flowctl(t, "", "--dsn", dsn, "queue", "list", "invoices")
+	require.Equal(t, 0, code)
+	require.Contains(t, out, "2 of 2 elements")
+	require.NotContains(t, out, "IN_PROGRESS")
+
+	for _, bad := range [][]string{
+		{"queue"},
+		{"queue", "frobnicate"},
+		{"queue", "list"},
+		{"queue", "list", "invoices", "--status", "SLEEPING"},
+		{"queue", "requeue-stale", "invoices"},
+	} {
+		code, _, errOut := flowctl(t, "", append([]string{"--dsn", dsn}, bad...)...)
+		require.Equal(t, 2, code, "%v: %s", bad, errOut)
+		require.Contains(t, errOut, "usage: flowctl queue")
+	}
+	code, _, errOut = flowctl(t, "", "--dsn", dsn, "queue", "push", "q", "--reference", string(make([]byte, 101)))
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut, "too long")
+}

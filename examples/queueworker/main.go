@@ -1,0 +1,243 @@
+// Command queueworker drains a flowstore work queue with a pool of workers
+// and reports how fast it went: a progress line each second and a summary.
+//
+//	queueworker -dsn postgres://… -queue demo -workers 4 -batch 100 -n 100000
+//
+// With -n it first enqueues n elements (in batches of 10,000). With -batch 1
+// each worker claims and finishes one element at a time; with -batch k it
+// claims up to k at once and finishes them in one statement. It stops when
+// the queue has no NEW element left.
+//
+// With -compare it then does the same work again with the raw driver — the
+// same claim and finish SQL, hand-written here, with bound parameters on the
+// same database — and prints the library's speed as a ratio of the raw
+// driver's, for enqueueing and for working (PostgreSQL and SQLite only).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/flowstore/flowstore/queue"
+	"github.com/flowstore/flowstore/store"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+type config struct {
+	dsn, queue     string
+	workers, batch int
+	n              int
+	compare        bool
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("queueworker", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c config
+	fs.StringVar(&c.dsn, "dsn", "sqlite:queueworker.db", "database DSN")
+	fs.StringVar(&c.queue, "queue", "queueworker", "queue name")
+	fs.IntVar(&c.workers, "workers", 4, "concurrent workers")
+	fs.IntVar(&c.batch, "batch", 1, "elements claimed and finished per statement")
+	fs.IntVar(&c.n, "n", 0, "enqueue this many elements first")
+	fs.BoolVar(&c.compare, "compare", false, "also run the same work with the raw driver and print the ratio")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if c.workers < 1 || c.batch < 1 || c.n < 0 {
+		fmt.Fprintln(stderr, "queueworker: -workers and -batch must be at least 1, -n not negative")
+		return 2
+	}
+	if err := work(ctx, c, stdout); err != nil {
+		fmt.Fprintf(stderr, "queueworker: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// side is one way of doing the work (the library, or the raw driver) and
+// what it has measured.
+type side struct {
+	name             string
+	enqueue          func(ctx context.Context) error
+	worker           workFunc
+	enqN, workN      int
+	enqSecs, workSec float64
+}
+
+func (s *side) rates() (enq, work float64) {
+	return float64(s.enqN) / s.enqSecs, float64(s.workN) / s.workSec
+}
+
+func work(ctx context.Context, c config, out io.Writer) error {
+	db, err := store.Open(ctx, c.dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		return err
+	}
+	db.SQL().SetMaxOpenConns(max(c.workers+1, 2))
+	db.SQL().SetMaxIdleConns(max(c.workers+1, 2))
+	q := queue.New(db)
+	lib := &side{name: "flowstore", enqueue: func(ctx context.Context) error { return enqueueLib(ctx, q, c) }, worker: libWorker(q, c)}
+	order := []*side{lib}
+	var rs *side
+	if c.compare {
+		r, err := newRaw(db)
+		if err != nil {
+			return err
+		}
+		rs = &side{name: "raw driver", enqueue: func(ctx context.Context) error { return r.enqueue(ctx, c) }, worker: r.worker(c)}
+		// raw, lib, lib, raw: neither side always runs first, on the
+		// colder database.
+		order = []*side{rs, lib, lib, rs}
+	}
+	for _, s := range order {
+		if c.n > 0 {
+			start := time.Now()
+			if err := s.enqueue(ctx); err != nil {
+				return err
+			}
+			secs := time.Since(start).Seconds()
+			s.enqN += c.n
+			s.enqSecs += secs
+			fmt.Fprintf(out, "%s: enqueued %d elements in %.2fs: %.0f elements/s\n", s.name, c.n, secs, float64(c.n)/secs)
+		}
+		n, secs, err := drain(ctx, c, out, s.name, s.worker)
+		if err != nil {
+			return err
+		}
+		s.workN += n
+		s.workSec += secs
+	}
+	if rs == nil {
+		return nil
+	}
+	libEnq, libWork := lib.rates()
+	rawEnq, rawWork := rs.rates()
+	fmt.Fprintf(out, "summary (%s, %d workers, batch %d): flowstore %.0f elements/s, raw driver %.0f elements/s, ratio %.2f",
+		db.Dialect(), c.workers, c.batch, libWork, rawWork, libWork/rawWork)
+	if c.n > 0 {
+		fmt.Fprintf(out, "; enqueue flowstore %.0f/s, raw %.0f/s, ratio %.2f", libEnq, rawEnq, libEnq/rawEnq)
+	}
+	fmt.Fprintln(out)
+	return nil
+}
+
+func enqueueLib(ctx context.Context, q queue.Store, c config) error {
+	for lo := 0; lo < c.n; lo += 10000 {
+		refs, data := payload(lo, min(10000, c.n-lo))
+		if _, err := q.EnqueueBatch(ctx, c.queue, refs, data, "queueworker"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func payload(lo, k int) (refs, data []string) {
+	refs, data = make([]string, k), make([]string, k)
+	for i := range k {
+		refs[i] = "item-" + strconv.Itoa(lo+i)
+		data[i] = `{"item":` + strconv.Itoa(lo+i) + `}`
+	}
+	return refs, data
+}
+
+// workFunc works one claim's worth of elements and returns how many; 0
+// means the queue is empty.
+type workFunc func(ctx context.Context) (int, error)
+
+func libWorker(q queue.Store, c config) workFunc {
+	if c.batch == 1 {
+		return func(ctx context.Context) (int, error) {
+			e, err := q.Claim(ctx, c.queue)
+			if errors.Is(err, queue.ErrEmpty) {
+				return 0, nil
+			}
+			if err != nil {
+				return 0, err
+			}
+			return 1, q.Finish(ctx, e.ID, queue.Done(""))
+		}
+	}
+	return func(ctx context.Context) (int, error) {
+		els, err := q.ClaimBatch(ctx, c.queue, c.batch)
+		if err != nil || len(els) == 0 {
+			return 0, err
+		}
+		ids := make([]uuid.UUID, len(els))
+		for i, e := range els {
+			ids[i] = e.ID
+		}
+		return q.FinishBatch(ctx, ids, queue.Done(""))
+	}
+}
+
+// drain runs the workers until the queue is empty, printing progress each
+// second, and returns how many elements were done and the seconds it took.
+func drain(ctx context.Context, c config, out io.Writer, who string, w workFunc) (int, float64, error) {
+	var done atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, c.workers)
+	start := time.Now()
+	finished := make(chan struct{})
+	for range c.workers {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				k, err := w(ctx)
+				if err != nil {
+					errs <- err
+					return
+				}
+				if k == 0 {
+					return
+				}
+				done.Add(int64(k))
+			}
+		})
+	}
+	go func() { wg.Wait(); close(finished) }()
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	last := int64(0)
+	for {
+		select {
+		case <-tick.C:
+			d := done.Load()
+			fmt.Fprintf(out, "%s: %6.1fs %10d done %10d/s\n", who, time.Since(start).Seconds(), d, d-last)
+			last = d
+			continue
+		case <-finished:
+		}
+		break
+	}
+	elapsed := time.Since(start)
+	close(errs)
+	if err := <-errs; err != nil {
+		return 0, 0, err
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, 0, err
+	}
+	n := int(done.Load())
+	fmt.Fprintf(out, "%s: %d elements done in %.2fs: %.0f elements/s (%d workers, batch %d)\n", who, n, elapsed.Seconds(), float64(n)/elapsed.Seconds(), c.workers, c.batch)
+	return n, elapsed.Seconds(), nil
+}

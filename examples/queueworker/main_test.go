@@ -1,0 +1,39 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/flowstore/flowstore/queue"
+	"github.com/flowstore/flowstore/store"
+)
+
+func TestQueueworkerDrainsAndCompares(t *testing.T) {
+	dsn := "sqlite:" + filepath.Join(t.TempDir(), "qw.db")
+	for _, batch := range []string{"1", "7"} {
+		var out, errOut bytes.Buffer
+		code := run(context.Background(), []string{"-dsn", dsn, "-queue", "q" + batch, "-n", "150", "-workers", "3", "-batch", batch, "-compare"}, &out, &errOut)
+		require.Equal(t, 0, code, errOut.String())
+		require.Contains(t, out.String(), "flowstore: 150 elements done in")
+		require.Contains(t, out.String(), "raw driver: 150 elements done in")
+		require.Contains(t, out.String(), "summary (sqlite, 3 workers, batch "+batch+")")
+	}
+	db, err := store.Open(context.Background(), dsn)
+	require.NoError(t, err)
+	defer db.Close()
+	c, err := queue.New(db).Counts(context.Background())
+	require.NoError(t, err)
+	// Four rounds of 150 each (raw, lib, lib, raw), all done.
+	require.Equal(t, queue.Counts{"q1": {queue.StatusDone: 600}, "q7": {queue.StatusDone: 600}}, c)
+}
+
+func TestQueueworkerRefusesBadFlags(t *testing.T) {
+	var out, errOut bytes.Buffer
+	require.Equal(t, 2, run(context.Background(), []string{"-workers", "0"}, &out, &errOut))
+	require.True(t, strings.Contains(errOut.String(), "at least 1"))
+}

@@ -1,0 +1,198 @@
+package queue_test
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+
+	"github.com/flowstore/flowstore/internal/testdb"
+	"github.com/flowstore/flowstore/queue"
+	"github.com/flowstore/flowstore/store"
+)
+
+// The exactly-once claim test: 16 goroutines in this process and 4 child
+// processes with 4 goroutines each drain one queue at the same time, half of
+// them one element at a time, half in batches. Every element must be claimed
+// by exactly one worker, and every worker's finish (conditional on
+// IN_PROGRESS) must succeed.
+const (
+	claimElements  = 400
+	claimGoroutine = 16
+	claimChildren  = 4
+	childWorkers   = 4
+)
+
+func TestClaimExactlyOnce(t *testing.T) {
+	if testdb.IsChild() {
+		claimChild(t)
+		return
+	}
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		q := queue.New(db)
+		refs, data := make([]string, claimElements), make([]string, claimElements)
+		for i := range refs {
+			refs[i] = strconv.Itoa(i)
+		}
+		ids, err := q.EnqueueBatch(ctx, "once", refs, data, "")
+		require.NoError(t, err)
+		// A second queue the workers must not touch.
+		_, err = q.Enqueue(ctx, "bystander", queue.NewElement{})
+		require.NoError(t, err)
+
+		dir := t.TempDir()
+		var children sync.WaitGroup
+		children.Go(func() {
+			testdb.RunChildren(t, claimChildren, "TestClaimExactlyOnce", map[string]string{"CLAIM_DSN": testdb.DSN(t, db), "CLAIM_DIR": dir})
+		})
+		// Start together with the children: wait until they are all ready.
+		waitFiles(t, dir, "ready-", claimChildren)
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "start"), nil, 0o644))
+		mine := drain(t, db, "parent", claimGoroutine)
+		children.Wait()
+
+		seen := map[uuid.UUID]string{}
+		record := func(who string, got []uuid.UUID) {
+			for _, id := range got {
+				if prev, dup := seen[id]; dup {
+					t.Errorf("element %s claimed twice: by %s and by %s", id, prev, who)
+				}
+				seen[id] = who
+			}
+		}
+		record("parent", mine)
+		for i := range claimChildren {
+			b, err := os.ReadFile(filepath.Join(dir, fmt.Sprintf("claimed-%d", i)))
+			require.NoError(t, err)
+			var got []uuid.UUID
+			for _, line := range strings.Fields(string(b)) {
+				got = append(got, uuid.MustParse(line))
+			}
+			require.NotEmpty(t, got, "child %d claimed nothing: no real concurrency", i)
+			record(fmt.Sprintf("child %d", i), got)
+		}
+		require.NotEmpty(t, mine, "the parent claimed nothing")
+		require.Len(t, seen, claimElements)
+		for _, id := range ids {
+			require.Contains(t, seen, id)
+		}
+		c, err := q.Counts(ctx)
+		require.NoError(t, err)
+		require.Equal(t, queue.Counts{"once": {queue.StatusDone: claimElements}, "bystander": {queue.StatusNew: 1}}, c)
+	})
+}
+
+// claimChild is the child side: announce readiness, wait for the start
+// signal, drain, and write the claimed ids to a file.
+func claimChild(t *testing.T) {
+	dir := os.Getenv("CLAIM_DIR")
+	db, err := store.Open(t.Context(), os.Getenv("CLAIM_DSN"))
+	require.NoError(t, err)
+	defer db.Close()
+	me := claimSlot(t, dir)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, fmt.Sprintf("ready-%d", me)), nil, 0o644))
+	waitFiles(t, dir, "start", 1)
+	got := drain(t, db, fmt.Sprintf("child %d", me), childWorkers)
+	var b strings.Builder
+	for _, id := range got {
+		b.WriteString(id.String() + "\n")
+	}
+	require.NoError(t, os.WriteFile(filepath.Join(dir, fmt.Sprintf("claimed-%d", me)), []byte(b.String()), 0o644))
+}
+
+// claimSlot gives each child a distinct number by creating slot files
+// exclusively.
+func claimSlot(t *testing.T, dir string) int {
+	for i := 0; ; i++ {
+		f, err := os.OpenFile(filepath.Join(dir, fmt.Sprintf("slot-%d", i)), os.O_CREATE|os.O_EXCL, 0o644)
+		if err == nil {
+			f.Close()
+			return i
+		}
+		require.ErrorIs(t, err, os.ErrExist)
+	}
+}
+
+// waitFiles waits until dir holds n files whose names start with prefix.
+func waitFiles(t *testing.T, dir, prefix string, n int) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		m, err := filepath.Glob(filepath.Join(dir, prefix+"*"))
+		require.NoError(t, err)
+		if len(m) >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("waited a minute for %d %s* files, have %d", n, prefix, len(m))
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// drain runs workers goroutines that claim and finish until the queue is
+// empty; even-numbered ones claim one element at a time, odd ones three.
+// It returns every id claimed.
+func drain(t *testing.T, db *store.DB, who string, workers int) []uuid.UUID {
+	q := queue.New(db)
+	ctx := t.Context()
+	var mu sync.Mutex
+	var all []uuid.UUID
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for {
+				var els []queue.Element
+				if w%2 == 0 {
+					e, err := q.Claim(ctx, "once")
+					if errors.Is(err, queue.ErrEmpty) {
+						return
+					}
+					if err != nil {
+						t.Errorf("%s worker %d: claim: %v", who, w, err)
+						return
+					}
+					els = []queue.Element{e}
+				} else {
+					var err error
+					els, err = q.ClaimBatch(ctx, "once", 3)
+					if err != nil {
+						t.Errorf("%s worker %d: claim batch: %v", who, w, err)
+						return
+					}
+					if len(els) == 0 {
+						return
+					}
+				}
+				ids := make([]uuid.UUID, len(els))
+				for i, e := range els {
+					if e.Status != queue.StatusInProgress || e.QueueName != "once" {
+						t.Errorf("%s worker %d: claimed %+v", who, w, e)
+					}
+					ids[i] = e.ID
+				}
+				mu.Lock()
+				all = append(all, ids...)
+				mu.Unlock()
+				if len(ids) == 1 {
+					if err := q.Finish(ctx, ids[0], queue.Done(who)); err != nil {
+						t.Errorf("%s worker %d: finish: %v", who, w, err)
+					}
+				} else if n, err := q.FinishBatch(ctx, ids, queue.Done(who)); err != nil || n != len(ids) {
+					t.Errorf("%s worker %d: finish batch: %d of %d, %v", who, w, n, len(ids), err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return all
+}

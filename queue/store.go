@@ -1,0 +1,106 @@
+package queue
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/flowstore/flowstore/store"
+)
+
+// ErrEmpty is returned by Claim and ClaimReference when the queue has no
+// element to hand out. It wraps store.ErrNotFound.
+var ErrEmpty = fmt.Errorf("%w: no NEW element in the queue", store.ErrNotFound)
+
+// Store is the work-queue API over OpenOrchestrator's Queues table.
+//
+// Every method runs on the store's handle: the pool of a *store.DB, or the
+// transaction of a *store.Session after WithTx, so that an enqueue (or a
+// finish) commits together with the caller's own writes.
+type Store interface {
+	// WithTx returns the same store bound to s.
+	WithTx(s *store.Session) Store
+
+	// Enqueue adds one NEW element to a queue and returns it.
+	Enqueue(ctx context.Context, queue string, e NewElement) (Element, error)
+	// EnqueueBatch adds one NEW element per reference, with the data of the
+	// same index, all created by createdBy, in as few INSERT statements as
+	// the dialect allows, atomically. The slices must have equal, non-zero
+	// length. It returns the new ids in input order.
+	EnqueueBatch(ctx context.Context, queue string, references, data []string, createdBy string) ([]uuid.UUID, error)
+
+	// Claim hands out the oldest NEW element of a queue, now IN_PROGRESS with
+	// start_date set, in one atomic statement: two workers never receive
+	// the same element. It returns ErrEmpty when there is none.
+	Claim(ctx context.Context, queue string) (Element, error)
+	// ClaimReference is Claim restricted to elements with exactly this
+	// reference.
+	ClaimReference(ctx context.Context, queue, reference string) (Element, error)
+	// ClaimBatch claims up to n of the oldest NEW elements at once, oldest
+	// first; an empty queue gives an empty slice.
+	ClaimBatch(ctx context.Context, queue string, n int) ([]Element, error)
+
+	// Finish sets an IN_PROGRESS element to the result's final status and
+	// stamps end_date. An element in another status is left alone and the
+	// error wraps store.ErrConflict; a missing one, store.ErrNotFound.
+	Finish(ctx context.Context, id uuid.UUID, r Result) error
+	// FinishBatch finishes many IN_PROGRESS elements with one result in one
+	// statement (per 1000 ids) and returns how many it changed. If some ids
+	// were not IN_PROGRESS (or do not exist) the others are still finished
+	// and the error wraps store.ErrConflict.
+	FinishBatch(ctx context.Context, ids []uuid.UUID, r Result) (int, error)
+	// ForceStatus sets any status on an element whatever its current one,
+	// as OpenOrchestrator's set_queue_element_status does: IN_PROGRESS
+	// stamps start_date, a final status stamps end_date, NEW changes no
+	// date; a non-empty message replaces the stored one. For
+	// administrators and for robots that rely on any-to-any changes;
+	// workers use Finish.
+	ForceStatus(ctx context.Context, id uuid.UUID, status Status, message string) error
+
+	// RequeueStale sets the queue's elements that have been IN_PROGRESS for
+	// longer than olderThan back to NEW (clearing start_date), in one
+	// statement, and returns how many.
+	RequeueStale(ctx context.Context, queue string, olderThan time.Duration) (int, error)
+	// FailStale marks them FAILED instead, with the message (if not empty),
+	// and returns how many.
+	FailStale(ctx context.Context, queue string, olderThan time.Duration, message string) (int, error)
+
+	// Get returns one element, or an error wrapping store.ErrNotFound.
+	Get(ctx context.Context, id uuid.UUID) (Element, error)
+	// List returns a page of the elements a filter selects.
+	List(ctx context.Context, f Filter) (Page, error)
+	// Counts returns the number of elements per queue and status.
+	Counts(ctx context.Context) (Counts, error)
+	// Delete removes one element; a missing one is store.ErrNotFound.
+	Delete(ctx context.Context, id uuid.UUID) error
+	// Prune deletes the finished (DONE, FAILED, ABANDONED) elements of a
+	// queue ("" for every queue) whose end_date is before the given time,
+	// and returns how many.
+	Prune(ctx context.Context, queue string, before time.Time) (int, error)
+}
+
+// Option configures New.
+type Option func(*options)
+
+type options struct {
+	lease time.Duration
+}
+
+// WithLease makes Claim and ClaimBatch also hand out elements that have been
+// IN_PROGRESS for longer than d: the worker that claimed them is taken to be
+// dead, and another may take over. It needs no extra column (the lease runs
+// from start_date, which a claim sets), so OpenOrchestrator keeps reading the
+// table as before. Choose d well above the longest time a healthy worker
+// needs: a worker slower than its lease shares the element with the next
+// one. Claims with a lease cannot walk the index in order and sort the
+// queue's NEW and IN_PROGRESS elements instead, so they are slower on long
+// queues; RequeueStale from a periodic job is the cheaper alternative.
+func WithLease(d time.Duration) Option {
+	return func(o *options) {
+		if d > 0 {
+			o.lease = d
+		}
+	}
+}
