@@ -12,6 +12,7 @@ import (
 
 	"github.com/flowstore/flowstore/internal/testdb"
 	"github.com/flowstore/flowstore/orchestrator"
+	"github.com/flowstore/flowstore/queue"
 	"github.com/flowstore/flowstore/store"
 )
 
@@ -28,8 +29,7 @@ type logRow struct {
 	LogMessage    string    `bun:"log_message"`
 }
 
-// queueRow is a queue element a step enqueues, written through the session
-// with bun directly (the queue package's store will replace it).
+// queueRow is a queue element a step enqueued, as the tests count them.
 type queueRow struct {
 	bun.BaseModel `bun:"table:Queues"`
 	ID            uuid.UUID `bun:"id,pk,type:uuid"`
@@ -55,12 +55,11 @@ func writeStep(name string) orchestrator.Step {
 
 func domainWrite(ctx context.Context, s *store.Session, st orchestrator.State, name string) error {
 	pid, _ := st["process_id"].(string)
-	ref := pid + "/" + name
-	now := s.Now()
-	if _, err := s.NewInsert().Model(&logRow{ID: uuid.New(), LogTime: now, LogLevel: "INFO", ProcessName: pid, LogMessage: name}).Exec(ctx); err != nil {
+	entry := store.LogEntry{ID: uuid.New(), Time: s.Now(), Level: store.LogInfo, ProcessName: pid, Message: name}
+	if err := store.NewLogs(s.DB()).WithTx(s).Write(ctx, entry); err != nil {
 		return err
 	}
-	_, err := s.NewInsert().Model(&queueRow{ID: uuid.New(), QueueName: "orchestrator-test", Status: "NEW", Reference: &ref, CreatedDate: now}).Exec(ctx)
+	_, err := queue.New(s.DB()).WithTx(s).Enqueue(ctx, "orchestrator-test", queue.NewElement{Reference: pid + "/" + name})
 	return err
 }
 
