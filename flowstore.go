@@ -69,6 +69,7 @@ type config struct {
 	storeOpts []store.Option
 	ring      *crypto.Ring
 	noMigrate bool
+	adopt     bool
 }
 
 // WithKeyRing sets the key ring that encrypts credentials (and that snapshot
@@ -95,6 +96,11 @@ func WithStoreOptions(opts ...store.Option) Option {
 // WithoutMigrate skips Migrate on Open, for databases whose schema a DBA
 // applies (see store.SchemaSQL and flowctl schema).
 func WithoutMigrate() Option { return func(c *config) { c.noMigrate = true } }
+
+// WithAdopt migrates with store.DB.Adopt instead of Migrate: for a database
+// in which OpenOrchestrator, Kogito or WFO already created their tables,
+// which are kept with their rows.
+func WithAdopt() Option { return func(c *config) { c.adopt = true } }
 
 // Open opens the database a DSN names (see store.ParseDSN: sqlite:,
 // postgres://, sqlserver://, mysql:// and the SQLAlchemy forms), migrates it
@@ -128,7 +134,13 @@ func New(ctx context.Context, sdb *store.DB, opts ...Option) (*DB, error) {
 }
 
 func newDB(ctx context.Context, sdb *store.DB, c config) (*DB, error) {
-	if !c.noMigrate {
+	switch {
+	case c.noMigrate:
+	case c.adopt:
+		if err := sdb.Adopt(ctx); err != nil {
+			return nil, err
+		}
+	default:
 		if err := sdb.Migrate(ctx); err != nil {
 			return nil, err
 		}

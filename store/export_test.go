@@ -9,7 +9,7 @@ func (db *DB) MigrateWith(ctx context.Context, ms []TestMigration) error {
 	for _, m := range ms {
 		list = append(list, migration{Version: m.Version, Name: m.Name, Statements: m.Statements})
 	}
-	return db.migrate(ctx, list)
+	return db.migrate(ctx, list, false)
 }
 
 // TestMigration mirrors the unexported migration type for tests.
@@ -34,5 +34,6 @@ func Migrations(d Dialect) ([]TestMigration, error) {
 func MigrationStatements(d Dialect) string {
 	md := migrationDialects[d]
 	return "-- bookkeeping\n" + md.bookkeeping + "\n-- table exists\n" + md.tableExists +
+		"\n-- count tables\n" + md.countTable + "\n-- count indexes\n" + md.countIndex +
 		"\n-- lock\n" + md.lock + "\n-- unlock\n" + md.unlock + "\n"
 }

@@ -127,8 +127,11 @@ func LatestSchemaVersion() int {
 type migrationDialect struct {
 	bookkeeping string // creates flowstore_migrations if it does not exist
 	tableExists string // one row, one column: 1 if flowstore_migrations exists
-	lock        string // one row, one column: 1 once the lock is held ("" = no session lock)
-	unlock      string
+	// countTable and countIndex count the tables / indexes of a name (one
+	// '?' parameter), for Adopt.
+	countTable, countIndex string
+	lock                   string // one row, one column: 1 once the lock is held ("" = no session lock)
+	unlock                 string
 	// transactionalDDL: each migration runs in one transaction, so a failure
 	// leaves the database as it was. MySQL commits DDL implicitly.
 	transactionalDDL bool
@@ -173,6 +176,8 @@ var migrationDialects = map[Dialect]migrationDialect{
 	SQLite: {
 		bookkeeping: `CREATE TABLE IF NOT EXISTS "flowstore_migrations" ("version" INTEGER NOT NULL PRIMARY KEY, "name" TEXT NOT NULL, "applied_at" DATETIME NOT NULL)`,
 		tableExists: `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'flowstore_migrations'`,
+		countTable:  `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?`,
+		countIndex:  `SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = ?`,
 		// SQLite has one writer at a time: BEGIN IMMEDIATE per migration is the lock.
 		transactionalDDL: true,
 		begin:            beginImmediate,
@@ -180,6 +185,8 @@ var migrationDialects = map[Dialect]migrationDialect{
 	Postgres: {
 		bookkeeping:      `CREATE TABLE IF NOT EXISTS "flowstore_migrations" ("version" integer NOT NULL PRIMARY KEY, "name" varchar(200) NOT NULL, "applied_at" timestamptz NOT NULL)`,
 		tableExists:      `SELECT CASE WHEN to_regclass('flowstore_migrations') IS NULL THEN 0 ELSE 1 END`,
+		countTable:       `SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = ?`,
+		countIndex:       `SELECT COUNT(*) FROM pg_indexes WHERE schemaname = current_schema() AND indexname = ?`,
 		lock:             `SELECT 1 FROM pg_advisory_lock(hashtext('` + lockName + `'))`,
 		unlock:           `SELECT pg_advisory_unlock(hashtext('` + lockName + `'))`,
 		transactionalDDL: true,
@@ -188,6 +195,8 @@ var migrationDialects = map[Dialect]migrationDialect{
 	SQLServer: {
 		bookkeeping:      `IF OBJECT_ID(N'flowstore_migrations', N'U') IS NULL CREATE TABLE "flowstore_migrations" ("version" int NOT NULL PRIMARY KEY, "name" nvarchar(200) NOT NULL, "applied_at" datetime2(6) NOT NULL)`,
 		tableExists:      `SELECT CASE WHEN OBJECT_ID(N'flowstore_migrations', N'U') IS NULL THEN 0 ELSE 1 END`,
+		countTable:       `SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = SCHEMA_NAME() AND table_name = ?`,
+		countIndex:       `SELECT COUNT(*) FROM sys.indexes WHERE name = ?`,
 		lock:             `DECLARE @rc int; EXEC @rc = sp_getapplock @Resource = N'` + lockName + `', @LockMode = 'Exclusive', @LockOwner = 'Session', @LockTimeout = 300000; SELECT CASE WHEN @rc >= 0 THEN 1 ELSE 0 END`,
 		unlock:           `EXEC sp_releaseapplock @Resource = N'` + lockName + `', @LockOwner = 'Session'`,
 		transactionalDDL: true,
@@ -196,6 +205,8 @@ var migrationDialects = map[Dialect]migrationDialect{
 	MySQL: {
 		bookkeeping:      "CREATE TABLE IF NOT EXISTS `flowstore_migrations` (`version` INT NOT NULL PRIMARY KEY, `name` VARCHAR(200) NOT NULL, `applied_at` DATETIME(6) NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4",
 		tableExists:      `SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'flowstore_migrations'`,
+		countTable:       `SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?`,
+		countIndex:       `SELECT COUNT(DISTINCT index_name) FROM information_schema.statistics WHERE table_schema = DATABASE() AND index_name = ?`,
 		lock:             `SELECT COALESCE(GET_LOCK('` + lockName + `', 300), 0)`,
 		unlock:           `SELECT RELEASE_LOCK('` + lockName + `')`,
 		transactionalDDL: false,
@@ -236,10 +247,30 @@ func (db *DB) Migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return db.migrate(ctx, ms)
+	return db.migrate(ctx, ms, false)
 }
 
-func (db *DB) migrate(ctx context.Context, ms []migration) (err error) {
+// Adopt migrates a database in which the reference systems already created
+// their tables — an OpenOrchestrator, Kogito or WFO database, say. It is
+// Migrate, except that the reference schema (migration 0001) keeps every
+// table that already exists, with its rows, instead of creating it: the
+// table's seed rows are not inserted again, and an index is created only if
+// no index of its name exists. Tables that do not exist yet are created, and
+// later migrations (flowstore's extra columns, indexes and tables, listed in
+// each package's documentation) run as usual on the existing tables. On a
+// database flowstore already migrated, Adopt is Migrate.
+//
+// An adopted table must have the reference columns (see SchemaSQL); Adopt
+// does not rewrite tables whose shape differs.
+func (db *DB) Adopt(ctx context.Context) error {
+	ms, err := migrations(db.dialect)
+	if err != nil {
+		return err
+	}
+	return db.migrate(ctx, ms, true)
+}
+
+func (db *DB) migrate(ctx context.Context, ms []migration, adopt bool) (err error) {
 	md := migrationDialects[db.dialect]
 	conn, err := db.bun.DB.Conn(ctx)
 	if err != nil {
@@ -268,14 +299,14 @@ func (db *DB) migrate(ctx context.Context, ms []migration) (err error) {
 		return fmt.Errorf("flowstore: migrate: create flowstore_migrations: %w", Classify(db.dialect, err))
 	}
 	for _, m := range ms {
-		if err := db.applyMigration(ctx, conn, md, m); err != nil {
+		if err := db.applyMigration(ctx, conn, md, m, adopt && m.Version == 1); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (db *DB) applyMigration(ctx context.Context, conn *sql.Conn, md migrationDialect, m migration) (err error) {
+func (db *DB) applyMigration(ctx context.Context, conn *sql.Conn, md migrationDialect, m migration, adopt bool) (err error) {
 	var q Querier = conn
 	if md.transactionalDDL {
 		var end func(commit bool) error
@@ -304,8 +335,18 @@ func (db *DB) applyMigration(ctx context.Context, conn *sql.Conn, md migrationDi
 	if applied > 0 {
 		return nil
 	}
-	var created []string // MySQL only: tables to drop again if a later statement fails
+	var created []string          // MySQL only: tables to drop again if a later statement fails
+	existing := map[string]bool{} // Adopt: reference tables that were there before
 	for i, stmt := range m.Statements {
+		if adopt {
+			skip, err := db.adoptSkips(ctx, q, md, stmt, existing)
+			if err != nil {
+				return fmt.Errorf("flowstore: adopt, statement %d: %w", i+1, Classify(db.dialect, err))
+			}
+			if skip {
+				continue
+			}
+		}
 		if _, err := q.ExecContext(ctx, stmt); err != nil {
 			err = fmt.Errorf("flowstore: migration %04d_%s, statement %d: %w\n%s", m.Version, m.Name, i+1, Classify(db.dialect, err), firstLine(stmt))
 			if !md.transactionalDDL {
@@ -324,7 +365,34 @@ func (db *DB) applyMigration(ctx context.Context, conn *sql.Conn, md migrationDi
 	return nil
 }
 
-var createTableRE = regexp.MustCompile("(?i)^CREATE TABLE [`\"]?([A-Za-z0-9_]+)")
+var (
+	createTableRE = regexp.MustCompile("(?i)^CREATE TABLE [`\"]?([A-Za-z0-9_]+)")
+	createIndexRE = regexp.MustCompile("(?i)^CREATE (?:UNIQUE )?INDEX [`\"]?([A-Za-z0-9_]+)")
+	insertIntoRE  = regexp.MustCompile("(?i)^INSERT INTO [`\"]?([A-Za-z0-9_]+)")
+)
+
+// adoptSkips decides, for Adopt, whether a statement of the reference schema
+// is left out: a CREATE TABLE of a table that exists (which is remembered),
+// an INSERT into such a table, a CREATE INDEX whose name exists.
+func (db *DB) adoptSkips(ctx context.Context, q Querier, md migrationDialect, stmt string, existing map[string]bool) (bool, error) {
+	count := func(query, name string) (bool, error) {
+		var n int
+		err := q.QueryRowContext(ctx, db.dialect.Rebind(query), name).Scan(&n)
+		return n > 0, err
+	}
+	if m := createTableRE.FindStringSubmatch(stmt); m != nil {
+		found, err := count(md.countTable, m[1])
+		existing[m[1]] = found
+		return found, err
+	}
+	if m := insertIntoRE.FindStringSubmatch(stmt); m != nil {
+		return existing[m[1]], nil
+	}
+	if m := createIndexRE.FindStringSubmatch(stmt); m != nil {
+		return count(md.countIndex, m[1])
+	}
+	return false, nil
+}
 
 func createdTable(stmt string) string {
 	if m := createTableRE.FindStringSubmatch(stmt); m != nil {

@@ -8,13 +8,14 @@ import (
 )
 
 func init() {
-	register(&command{name: "migrate", usage: "apply pending migrations", run: runMigrate})
+	register(&command{name: "migrate", usage: "[--adopt]: apply pending migrations; --adopt keeps reference tables another system already created", run: runMigrate})
 	register(&command{name: "schema", usage: "--dialect D: print the full DDL of a dialect (sqlite, postgres, sqlserver, mysql)", run: runSchema})
 	register(&command{name: "version", usage: "print the database's schema version and the library's", run: runVersion})
 }
 
 func runMigrate(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("migrate")
+	adopt := fs.Bool("adopt", false, "keep the reference tables that already exist (an OpenOrchestrator, Kogito or WFO database) and add the rest")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -26,7 +27,11 @@ func runMigrate(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := db.Migrate(ctx); err != nil {
+	migrate := db.Migrate
+	if *adopt {
+		migrate = db.Adopt
+	}
+	if err := migrate(ctx); err != nil {
 		return err
 	}
 	after, err := db.SchemaVersion(ctx)

@@ -78,3 +78,24 @@ func TestDSNFromEnvironment(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, store.LatestSchemaVersion(), v)
 }
+
+func TestMigrateAdopt(t *testing.T) {
+	dsn := tempDSN(t)
+	db, err := store.Open(context.Background(), dsn)
+	require.NoError(t, err)
+	_, err = db.SQL().Exec(`CREATE TABLE "Constants" ("name" TEXT NOT NULL PRIMARY KEY, "value" TEXT NOT NULL, "changed_at" DATETIME NOT NULL)`)
+	require.NoError(t, err)
+	_, err = db.SQL().Exec(`INSERT INTO "Constants" VALUES ('kept', 'from OpenOrchestrator', '2026-01-01 00:00:00+00:00')`)
+	require.NoError(t, err)
+	require.NoError(t, db.Close())
+
+	code, _, errOut := flowctl(t, "", "--dsn", dsn, "migrate")
+	require.Equal(t, 1, code, "plain migrate refuses existing tables")
+	require.Contains(t, errOut, "Constants")
+	code, out, errOut := flowctl(t, "", "--dsn", dsn, "migrate", "--adopt")
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, "from version 0 to")
+	code, out, _ = flowctl(t, "", "--dsn", dsn, "constants", "get", "kept")
+	require.Equal(t, 0, code)
+	require.Contains(t, out, "from OpenOrchestrator")
+}

@@ -1,0 +1,77 @@
+package store_test
+
+import (
+	"context"
+	"regexp"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/flowstore/flowstore/internal/testdb"
+	"github.com/flowstore/flowstore/store"
+)
+
+// kogitoDDL is Kogito's own PostgreSQL DDL for process_instances, as its
+// documentation prints it.
+const kogitoDDL = `CREATE TABLE process_instances
+(
+    id              character(36)     NOT NULL,
+    payload         bytea             NOT NULL,
+    process_id      character varying NOT NULL,
+    version         bigint,
+    process_version character varying,
+    CONSTRAINT process_instances_pkey PRIMARY KEY (id)
+)`
+
+// TestAdoptExistingDatabase: a database in which another system already
+// created its tables (and wrote rows) is adopted, not overwritten: the rows
+// stay readable through flowstore, the missing tables are created, and the
+// result is a complete schema at the latest version.
+func TestAdoptExistingDatabase(t *testing.T) {
+	for _, d := range testdb.Live() {
+		t.Run(string(d), func(t *testing.T) {
+			ctx := context.Background()
+			db, err := store.Open(ctx, testdb.FreshDSN(t, d))
+			require.NoError(t, err)
+			defer db.Close()
+
+			// The other system's tables: Kogito's process_instances (its
+			// own DDL on PostgreSQL) and OpenOrchestrator's Queues.
+			ms, err := store.Migrations(d)
+			require.NoError(t, err)
+			theirs := regexp.MustCompile("(?i)^CREATE (TABLE|INDEX [^ ]+ ON) [`\"]?(process_instances|Queues)[`\"]? ")
+			for _, stmt := range ms[0].Statements {
+				if !theirs.MatchString(stmt) {
+					continue
+				}
+				if d == store.Postgres && regexp.MustCompile(`^CREATE TABLE "process_instances"`).MatchString(stmt) {
+					stmt = kogitoDDL
+				}
+				_, err := db.SQL().ExecContext(ctx, stmt)
+				require.NoError(t, err, stmt)
+			}
+			_, err = db.SQL().ExecContext(ctx, d.Rebind(`INSERT INTO process_instances (id, payload, process_id, version) VALUES (?, ?, ?, ?)`),
+				"7f1c5a0e-0000-4000-8000-000000000001", []byte("kogito bytes"), "orders", 3)
+			require.NoError(t, err)
+
+			require.Error(t, db.Migrate(ctx), "Migrate refuses: the tables exist")
+			require.NoError(t, db.Adopt(ctx))
+			require.NoError(t, db.Adopt(ctx), "adopting twice is a no-op")
+			v, err := db.SchemaVersion(ctx)
+			require.NoError(t, err)
+			require.Equal(t, store.LatestSchemaVersion(), v)
+			assertCatalogMatchesReference(t, db)
+
+			snaps, err := store.NewSnapshots(db)
+			require.NoError(t, err)
+			got, err := snaps.Get(ctx, "7f1c5a0e-0000-4000-8000-000000000001")
+			require.NoError(t, err)
+			require.Equal(t, "kogito bytes", string(got.Payload))
+			require.EqualValues(t, 3, got.Version)
+
+			var settings int
+			require.NoError(t, db.SQL().QueryRowContext(ctx, `SELECT COUNT(*) FROM engine_settings`).Scan(&settings))
+			require.Equal(t, 1, settings, "a table flowstore created gets its seed row")
+		})
+	}
+}
