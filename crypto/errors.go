@@ -26,6 +26,7 @@ type DecryptError struct {
 	Reason string
 }
 
+// Error describes the failure.
 func (e *DecryptError) Error() string {
 	if len(e.Tried) == 0 {
 		return "crypto: decryption failed: " + e.Reason

@@ -53,6 +53,7 @@ type ConflictError struct {
 	Actual   int64
 }
 
+// Error describes the failure.
 func (e *ConflictError) Error() string {
 	if e.Actual < 0 {
 		return fmt.Sprintf("flowstore: conflict: %s %s: expected version %d, row no longer exists", e.Table, e.ID, e.Expected)
@@ -71,6 +72,7 @@ type DBError struct {
 	Err     error // the driver's error
 }
 
+// Error describes the failure.
 func (e *DBError) Error() string { return e.Kind.Error() + ": " + e.Err.Error() }
 
 // Unwrap exposes the sentinel and the driver error to errors.Is and errors.As.

@@ -29,6 +29,7 @@ type InstanceLimitError struct {
 	Current  int64 // its current_instance when the start was refused
 }
 
+// Error describes the failure.
 func (e *InstanceLimitError) Error() string {
 	return fmt.Sprintf("pipeline: workflow %d runs %d of %d allowed instances: %s",
 		e.Workflow, e.Current, e.Limit, ReasonNoRoomForRunInstance)
@@ -46,6 +47,7 @@ type TransitionError struct {
 	To    RunState
 }
 
+// Error describes the failure.
 func (e *TransitionError) Error() string {
 	return fmt.Sprintf("pipeline: %s %d: cannot change run_state from %s to %s", e.Level, e.ID, e.From, e.To)
 }
