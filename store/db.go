@@ -84,7 +84,7 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	sqldb, err := sql.Open(target.Driver, target.DriverDSN)
+	sqldb, err := openPool(target)
 	if err != nil {
 		return nil, fmt.Errorf("flowstore: open %s: %w", target.Dialect, err)
 	}
@@ -125,7 +125,12 @@ func ping(ctx context.Context, sqldb *sql.DB, d Dialect) error {
 // New adopts a bun handle the host application already has. The dialect is
 // taken from it. Close does not close the adopted pool. For SQL Server and
 // MySQL the host's bun dialect writes times as it likes; flowstore normalises
-// every time it writes to UTC first, so that is harmless.
+// every time it writes to UTC first, so that is harmless. flowstore's
+// statements are written for READ COMMITTED, the default of PostgreSQL and
+// SQL Server; Open sets it on MySQL/MariaDB, whose default is REPEATABLE READ,
+// and a host pool adopted here should do the same (for go-sql-driver/mysql,
+// the DSN parameter transaction_isolation='READ-COMMITTED', tx_isolation on
+// MariaDB before 11.1).
 func New(b *bun.DB, opts ...Option) (*DB, error) {
 	if b == nil {
 		return nil, fmt.Errorf("%w: nil *bun.DB", ErrInvalid)

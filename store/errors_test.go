@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"strings"
 	"sync"
@@ -201,4 +202,54 @@ func TestLiteralsGolden(t *testing.T) {
 		b.WriteString(string(d) + ": " + q.String() + "\n")
 	}
 	golden.Assert(t, "testdata/literals.sql", b.String())
+}
+
+// TestMySQLIsolation: Open makes every MySQL/MariaDB connection run at READ
+// COMMITTED (InnoDB defaults to REPEATABLE READ), unless the DSN chose a
+// level itself. The other dialects run at READ COMMITTED by default.
+func TestMySQLIsolation(t *testing.T) {
+	ctx := context.Background()
+	dsn := testdb.FreshDSN(t, store.MySQL)
+	level := func(t *testing.T, db *store.DB) string {
+		// Several connections, so a level set on only the first would show.
+		conns := make([]*sql.Conn, 3)
+		var levels []string
+		for i := range conns {
+			c, err := db.SQL().Conn(ctx)
+			require.NoError(t, err)
+			conns[i] = c
+			var l string
+			// MariaDB before 11.1 names the variable tx_isolation, MySQL 8
+			// transaction_isolation.
+			if err := c.QueryRowContext(ctx, "SELECT @@SESSION.tx_isolation").Scan(&l); err != nil {
+				require.NoError(t, c.QueryRowContext(ctx, "SELECT @@SESSION.transaction_isolation").Scan(&l))
+			}
+			levels = append(levels, l)
+		}
+		for _, c := range conns {
+			require.NoError(t, c.Close())
+		}
+		for _, l := range levels[1:] {
+			require.Equal(t, levels[0], l)
+		}
+		return levels[0]
+	}
+
+	db, err := store.Open(ctx, dsn)
+	require.NoError(t, err)
+	defer db.Close()
+	require.Equal(t, "READ-COMMITTED", level(t, db))
+
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	own, err := store.Open(ctx, dsn+sep+"tx_isolation=%27SERIALIZABLE%27")
+	if err != nil {
+		// MySQL 8 knows the variable only as transaction_isolation.
+		own, err = store.Open(ctx, dsn+sep+"transaction_isolation=%27SERIALIZABLE%27")
+	}
+	require.NoError(t, err)
+	defer own.Close()
+	require.Equal(t, "SERIALIZABLE", level(t, own))
 }

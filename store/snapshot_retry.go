@@ -21,10 +21,9 @@ const DefaultRetryAttempts = 10
 // ErrNotFound. On success it returns the snapshot as stored, with its new
 // version.
 //
-// Run it on a store bound to the database, not to a session: inside a
-// transaction every attempt would see the same rows (on MySQL, the same
-// repeatable-read snapshot), and a conflict can only be resolved by a new
-// transaction.
+// Run it on a store bound to the database rather than to a session: each
+// attempt is then a short transaction of its own, where inside a session the
+// session's other locks would be held through every backoff pause.
 func Retry(ctx context.Context, snaps SnapshotStore, id string, attempts int, apply func(ctx context.Context, snap *Snapshot) error) (*Snapshot, error) {
 	if attempts <= 0 {
 		attempts = DefaultRetryAttempts

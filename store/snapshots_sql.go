@@ -11,8 +11,10 @@ type snapshotDialect struct {
 	// byteLen is the function giving a binary value's length in bytes.
 	byteLen string
 	// currentRead is appended to the SELECT that reports the version after a
-	// failed compare-and-swap: MySQL's repeatable-read snapshot inside a
-	// transaction would otherwise report the version the caller already had.
+	// failed compare-and-swap. Open runs MySQL at READ COMMITTED, but a host
+	// pool adopted with New may run at InnoDB's REPEATABLE READ, whose
+	// snapshot inside a transaction would report the version the caller
+	// already had; a locking read sees the latest commit at either level.
 	currentRead string
 	// page renders "the first n rows of this SELECT": LIMIT on most
 	// dialects, TOP on SQL Server.

@@ -67,10 +67,9 @@
 // already ended the same occurrence has moved next_run past now (or drained
 // the queue), so the late Begin finds nothing to do and rolls back
 // (ErrNotStarted). next_run moves to the cron time after now, so missed runs
-// are not replayed (OpenOrchestrator 1.2.0's rule). On MySQL/MariaDB
-// (REPEATABLE READ) the checks see fresh data because they are the
-// transaction's first plain reads; a Begin on a store bound with WithTx to
-// a session that has already read may see that session's older snapshot.
+// are not replayed (OpenOrchestrator 1.2.0's rule). The checks see the
+// competitor's commit because every dialect runs at READ COMMITTED (store.Open
+// sets it on MySQL/MariaDB, whose default is REPEATABLE READ).
 //
 // # Scheduler
 //

@@ -206,19 +206,10 @@ func (s *BunStore) CreateWorkflow(ctx context.Context, spec WorkflowSpec) (*Defi
 }
 
 // lockVersions makes concurrent CreateWorkflow calls for one name read the
-// highest version code one after another: the dialect's name lock (see
-// versionLock), then the row locks of every version (deleted ones included)
-// by a no-op UPDATE.
+// highest version code one after another, by the dialect's name lock (see
+// versionLock), held until the transaction ends.
 func lockVersions(ctx context.Context, h store.Handle, lock versionLock, namespace, repository, name string) error {
-	if err := lock.take(ctx, h, namespace, repository, name); err != nil {
-		return err
-	}
-	_, err := h.IDB().NewUpdate().Model((*Workflow)(nil)).WhereAllWithDeleted().
-		Set("? = ?", ident("version_code"), ident("version_code")).
-		Where("? = ?", ident("namespace"), namespace).
-		Where("? = ?", ident("repository"), repository).
-		Where("? = ?", ident("workflow"), name).Exec(ctx)
-	return dbErr(h, "lock workflow versions", err)
+	return lock.take(ctx, h, namespace, repository, name)
 }
 
 func insertVars(ctx context.Context, h store.Handle, workflow int64, vars []WorkflowVar) ([]WorkflowVar, error) {

@@ -20,8 +20,8 @@
 // plus one, new versions disabled until SetState enables them; "latest
 // runnable" is the highest id in state 1. Concurrent creators of one name
 // are serialised (a transaction-scoped advisory lock on PostgreSQL, an
-// applock on SQL Server, next-key locks on MySQL, the immediate transaction
-// on SQLite), so version codes never repeat.
+// applock on SQL Server, a locked flowstore_locks row on MySQL, the
+// immediate transaction on SQLite), so version codes never repeat.
 //
 // StartRun copies a version into the run tables — workflow_log, stage_log,
 // action_log, workflow_var_log — as pilotage's GenerateNewLog did: from_*
@@ -64,8 +64,7 @@
 // while requires is not empty. Authorize and SetRunVar read the row with a
 // locking read (FOR UPDATE; UPDLOCK on SQL Server) and write it back in one
 // transaction, naming the text they read, so racing writers never drop each
-// other's entries — also inside a caller's session on MySQL, whose
-// REPEATABLE READ snapshot would otherwise hide a newer value.
+// other's entries.
 //
 // Events (event) record received callbacks with headers, payload and
 // authorization against the run's log ids. Outcomes (outcome) record action

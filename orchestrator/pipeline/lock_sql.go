@@ -17,8 +17,8 @@ import (
 // lock for it. Chosen once per call from the handle's dialect.
 type versionLock struct {
 	// sql takes the lock; it receives the lock key (int64 on PostgreSQL, a
-	// resource name on SQL Server). Empty: the row-lock UPDATE alone is
-	// enough on this dialect.
+	// resource name on SQL Server or MySQL). Empty: the dialect needs no
+	// lock of its own.
 	sql string
 	key func(namespace, repository, name string) any
 }
@@ -37,10 +37,21 @@ func versionLockFor(d store.Dialect) versionLock {
 				return "flowstore.pipeline.version." + strconv.FormatInt(lockKey(ns, repo, name), 10)
 			},
 		}
+	case store.MySQL:
+		// MySQL has no transaction-scoped named lock (GET_LOCK belongs to
+		// the connection and outlives a rollback), so a row of
+		// flowstore_locks serves as one: INSERT … ON DUPLICATE KEY UPDATE
+		// leaves the row exclusively locked until COMMIT/ROLLBACK, whether
+		// it inserted it or found it — also for the first version of a
+		// name, which no workflow row could lock yet.
+		return versionLock{
+			sql: "INSERT INTO `flowstore_locks` (`name`) VALUES (?) ON DUPLICATE KEY UPDATE `name` = VALUES(`name`)",
+			key: func(ns, repo, name string) any {
+				return "flowstore.pipeline.version." + strconv.FormatInt(lockKey(ns, repo, name), 10)
+			},
+		}
 	default:
 		// SQLite: the immediate transaction already excludes other writers.
-		// MySQL/MariaDB: under REPEATABLE READ the row-lock UPDATE's
-		// next-key locks also block the insert of a first version.
 		return versionLock{}
 	}
 }
@@ -65,10 +76,9 @@ func lockKey(namespace, repository, name string) int64 {
 
 // rowLock turns a SELECT of one row into a locking read, so a
 // read-modify-write of a JSON column (requires/auth_list, change_log) holds
-// the row until its transaction ends. It matters inside a caller's session
-// on MySQL/MariaDB, whose REPEATABLE READ snapshot would otherwise keep
-// showing the value from before another writer's commit. The UPDATE still
-// names the value it read, as a second guard.
+// the row until its transaction ends, so a concurrent writer waits instead of
+// having its entry overwritten. The UPDATE still names the value it read, as
+// a second guard.
 type rowLock func(q *bun.SelectQuery, table, alias string) *bun.SelectQuery
 
 func rowLockFor(d store.Dialect) rowLock {

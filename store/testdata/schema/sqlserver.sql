@@ -1,4 +1,4 @@
--- flowstore schema for sqlserver, version 60
+-- flowstore schema for sqlserver, version 61
 
 -- migration 0001_reference_schema
 CREATE TABLE "Triggers" (
@@ -736,6 +736,8 @@ CREATE INDEX "idx_outcome_workflow" ON "outcome" ("workflow");
 CREATE INDEX "idx_event_workflow" ON "event" ("workflow");
 CREATE INDEX "idx_workflow_var_log_workflow" ON "workflow_var_log" ("workflow");
 
+-- migration 0061_named_locks
+
 -- flowstore bookkeeping
 IF OBJECT_ID(N'flowstore_migrations', N'U') IS NULL CREATE TABLE "flowstore_migrations" ("version" int NOT NULL PRIMARY KEY, "name" nvarchar(200) NOT NULL, "applied_at" datetime2(6) NOT NULL);
 INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (1, 'reference_schema', SYSUTCDATETIME());
@@ -744,3 +746,4 @@ INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (30, 'trigge
 INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (40, 'snapshot_payload_codec', SYSUTCDATETIME());
 INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (50, 'orchestrator_engine', SYSUTCDATETIME());
 INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (60, 'pipeline', SYSUTCDATETIME());
+INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (61, 'named_locks', SYSUTCDATETIME());

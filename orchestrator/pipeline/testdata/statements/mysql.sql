@@ -14,7 +14,7 @@ SELECT `wl`.`from_workflow` FROM `workflow_log` AS `wl` WHERE (`id` = 7) AND `wl
 UPDATE `timer` AS `t` SET `next_run` = '2026-03-01 10:10:00.123456', `updated_at` = '2026-03-01 10:05:00.123456' WHERE (`id` = 3) AND (`available` = TRUE) AND (`next_run` <= '2026-03-01 10:05:00.123456') AND `t`.`deleted_at` IS NULL;
 
 -- lock versions
-UPDATE `workflow` AS `w` SET `version_code` = `version_code` WHERE (`namespace` = 'acme') AND (`repository` = 'shop') AND (`workflow` = 'deploy');
+INSERT INTO `flowstore_locks` (`name`) VALUES ('flowstore.pipeline.version.-1901564270250833688') ON DUPLICATE KEY UPDATE `name` = VALUES(`name`);
 
 -- soft delete
 UPDATE `stage` AS `s` SET `deleted_at` = '2026-03-01 10:05:00.123456' WHERE (`id` = 9) AND `s`.`deleted_at` IS NULL;

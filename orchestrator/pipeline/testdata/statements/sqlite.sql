@@ -14,7 +14,6 @@ SELECT "wl"."from_workflow" FROM "workflow_log" AS "wl" WHERE ("id" = 7) AND "wl
 UPDATE "timer" AS "t" SET "next_run" = '2026-03-01 10:10:00.123456+00:00', "updated_at" = '2026-03-01 10:05:00.123456+00:00' WHERE ("id" = 3) AND ("available" = TRUE) AND ("next_run" <= '2026-03-01 10:05:00.123456+00:00') AND "t"."deleted_at" IS NULL;
 
 -- lock versions
-UPDATE "workflow" AS "w" SET "version_code" = "version_code" WHERE ("namespace" = 'acme') AND ("repository" = 'shop') AND ("workflow" = 'deploy');
 
 -- soft delete
 UPDATE "stage" AS "s" SET "deleted_at" = '2026-03-01 10:05:00.123456+00:00' WHERE ("id" = 9) AND "s"."deleted_at" IS NULL;

@@ -1,0 +1,4 @@
+-- flowstore_locks exists on MySQL/MariaDB only, which has no transaction-scoped
+-- named lock of its own; this dialect has one (pg_advisory_xact_lock,
+-- sp_getapplock, SQLite's single writer). The version is kept in step with the
+-- other dialects.
