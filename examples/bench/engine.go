@@ -82,7 +82,7 @@ var engineBench struct {
 	seq    int64
 }
 
-func prepareEngineBench(ctx context.Context, db *store.DB) error {
+func prepareEngineBench(ctx context.Context, db *store.DB, _ int) error {
 	engineBench.once.Do(func() {
 		e, err := orchestrator.NewEngine(ctx, db)
 		if err != nil {

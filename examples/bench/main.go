@@ -32,14 +32,14 @@ import (
 
 // benchCase is one hot path, measured through flowstore and through the raw
 // driver. Both sides do ops operations in total, split over workers
-// goroutines; prepare readies a fresh state for a side (a filled queue, say)
-// and is not timed.
+// goroutines; prepare readies a fresh state for a side (a queue filled with
+// n elements, say) and is not timed.
 type benchCase struct {
 	name    string
 	order   int // position in the table
 	workers int
 	ops     int
-	prepare func(ctx context.Context, db *store.DB) error
+	prepare func(ctx context.Context, db *store.DB, n int) error
 	library op
 	raw     op
 }
@@ -115,7 +115,7 @@ func run(ctx context.Context, dsn, runRE string, rounds int, scale float64, json
 		if err != nil {
 			return fmt.Errorf("%s: %w", c.name, err)
 		}
-		fmt.Fprintf(progress, "%-44s library %10.0f ops/s   raw %10.0f ops/s   ratio %.2f\n", c.name, res.LibraryOps, res.RawOps, res.Ratio)
+		fmt.Fprintf(progress, "%-48s library %10.0f ops/s   raw %10.0f ops/s   ratio %.2f\n", c.name, res.LibraryOps, res.RawOps, res.Ratio)
 		rep.Results = append(rep.Results, res)
 	}
 	printTable(stdout, rep)
@@ -137,7 +137,7 @@ func measure(ctx context.Context, db *store.DB, c *benchCase, n, rounds int) (re
 		}
 		for _, s := range sides {
 			if c.prepare != nil {
-				if err := c.prepare(ctx, db); err != nil {
+				if err := c.prepare(ctx, db, n); err != nil {
 					return result{}, fmt.Errorf("prepare: %w", err)
 				}
 			}
@@ -195,10 +195,10 @@ func timeSide(ctx context.Context, db *store.DB, fn op, workers, n int) (float64
 
 func printTable(w io.Writer, rep report) {
 	fmt.Fprintf(w, "\nflowstore bench on %s — %s — %s\n\n", rep.Dialect, rep.Machine, rep.Date)
-	fmt.Fprintf(w, "| %-44s | %12s | %12s | %5s |\n", "case", "library/s", "raw/s", "ratio")
-	fmt.Fprintf(w, "|%s|%s|%s|%s|\n", strings.Repeat("-", 46), strings.Repeat("-", 14), strings.Repeat("-", 14), strings.Repeat("-", 7))
+	fmt.Fprintf(w, "| %-48s | %12s | %12s | %5s |\n", "case", "library/s", "raw/s", "ratio")
+	fmt.Fprintf(w, "|%s|%s|%s|%s|\n", strings.Repeat("-", 50), strings.Repeat("-", 14), strings.Repeat("-", 14), strings.Repeat("-", 7))
 	for _, r := range rep.Results {
-		fmt.Fprintf(w, "| %-44s | %12.0f | %12.0f | %5.2f |\n", r.Case, r.LibraryOps, r.RawOps, r.Ratio)
+		fmt.Fprintf(w, "| %-48s | %12.0f | %12.0f | %5.2f |\n", r.Case, r.LibraryOps, r.RawOps, r.Ratio)
 	}
 }
 

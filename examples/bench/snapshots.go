@@ -71,7 +71,7 @@ type snapshotBench struct {
 	mine        []*store.Snapshot
 }
 
-func (b *snapshotBench) prepare(ctx context.Context, db *store.DB) error {
+func (b *snapshotBench) prepare(ctx context.Context, db *store.DB, _ int) error {
 	var err error
 	if b.snaps == nil {
 		if b.snaps, err = store.NewSnapshots(db); err != nil {

@@ -1,101 +1,413 @@
-// Command quickstart is the first thing to run: it creates an embedded SQLite
-// database (no setup needed), migrates it to the full flowstore schema and
-// tells you what is inside.
+// Command quickstart is the first thing to run: a tour of flowstore on an
+// embedded SQLite database (no setup needed). It migrates the schema, then
+// uses each part of the library once and says what happened:
 //
-//	go run ./examples/quickstart            # SQLite file in a temp directory
-//	go run ./examples/quickstart -dsn postgres://…   # the same on another database
+//  1. the schema: the tables of four workflow systems, with their own names;
+//  2. an encrypted credential and a constant (OpenOrchestrator);
+//  3. a work queue: a batch enqueued, claimed atomically, finished;
+//  4. a scheduled trigger fired by a Scheduler, exactly once;
+//  5. a workflow whose step writes and enqueues, fails once, and is retried —
+//     the failed attempt leaves nothing behind (WFO orchestrator-core);
+//  6. a process-instance snapshot updated by two writers: one conflict (Kogito);
+//  7. a pipeline run with its run number and history copies (ContainerOps V1).
+//
+// The database file is kept, and its path printed, so you can look inside.
+//
+//	go run ./examples/quickstart                     # SQLite file in a temp directory
+//	go run ./examples/quickstart -dsn postgres://…   # the same tour on another database
 package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
-	"github.com/uptrace/bun"
+	"github.com/google/uuid"
 
+	"github.com/flowstore/flowstore"
+	"github.com/flowstore/flowstore/crypto"
 	"github.com/flowstore/flowstore/internal/refschema"
+	"github.com/flowstore/flowstore/orchestrator"
+	"github.com/flowstore/flowstore/orchestrator/pipeline"
+	"github.com/flowstore/flowstore/queue"
 	"github.com/flowstore/flowstore/store"
+	"github.com/flowstore/flowstore/trigger"
 )
 
 func main() {
 	dsn := flag.String("dsn", "", "database DSN (default: a new SQLite file in a temp directory)")
 	flag.Parse()
-	if err := run(context.Background(), *dsn); err != nil {
+	if err := run(context.Background(), *dsn, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "quickstart:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, dsn string) error {
+// tour is what every section shares: the handle, where to print, and a
+// suffix that keeps names unique when the tour runs twice on one database.
+type tour struct {
+	fs  *flowstore.DB
+	out io.Writer
+	tag string
+}
+
+func (t *tour) say(format string, args ...any) { fmt.Fprintf(t.out, "   "+format+"\n", args...) }
+
+func (t *tour) section(n int, title string) { fmt.Fprintf(t.out, "\n%d. %s\n", n, title) }
+
+func run(ctx context.Context, dsn string, out io.Writer) error {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	where := dsn
+	file := ""
 	if dsn == "" {
 		dir, err := os.MkdirTemp("", "flowstore-quickstart-")
 		if err != nil {
 			return err
 		}
-		where = filepath.Join(dir, "flowstore.db")
-		dsn = "sqlite:" + where
+		file = filepath.Join(dir, "flowstore.db")
+		dsn = "sqlite:" + file
 	}
-	db, err := store.Open(ctx, dsn)
+
+	// An OpenOrchestrator-style Fernet key: credentials written with it stay
+	// readable by OpenOrchestrator. Real programs load theirs with
+	// crypto.ParseRing(os.Getenv("OpenOrchestratorKey")).
+	key, err := crypto.GenerateKey(crypto.Fernet)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-
-	fmt.Printf("flowstore quickstart on %s\n\n", db.Dialect())
+	ring, err := crypto.NewRing(key)
+	if err != nil {
+		return err
+	}
 	start := time.Now()
-	if err := db.Migrate(ctx); err != nil {
-		return err
-	}
-	v, err := db.SchemaVersion(ctx)
+	fs, err := flowstore.Open(ctx, dsn, flowstore.WithKeyRing(ring)) // migrates
 	if err != nil {
 		return err
 	}
-	fmt.Printf("1. migrated the schema to version %d in %s\n", v, time.Since(start).Round(time.Millisecond))
+	defer fs.Close()
+	t := &tour{fs: fs, out: out, tag: uuid.NewString()[:8]}
 
-	perSystem := map[string][]string{}
-	var systems []string
-	for _, t := range refschema.Tables {
-		if perSystem[t.System] == nil {
-			systems = append(systems, t.System)
+	fmt.Fprintf(out, "flowstore quickstart on %s\n", fs.Dialect())
+	steps := []func(context.Context) error{
+		func(ctx context.Context) error { return t.schema(ctx, time.Since(start)) },
+		t.records, t.queue, t.trigger, t.workflow, t.snapshot, t.pipeline,
+	}
+	for _, step := range steps {
+		if err := step(ctx); err != nil {
+			return err
 		}
-		perSystem[t.System] = append(perSystem[t.System], t.Name)
-	}
-	fmt.Println("2. the database now holds the tables of four workflow systems, with their own names:")
-	for _, s := range systems {
-		fmt.Printf("   %-17s %2d tables: %s\n", s, len(perSystem[s]), summarize(perSystem[s], 6))
 	}
 
-	fmt.Println("3. a transaction through a Session, the unit every store shares:")
-	err = db.InTx(ctx, func(ctx context.Context, s *store.Session) error {
-		// bun.Ident quotes the table name the way each dialect wants it.
-		_, err := s.NewRaw("INSERT INTO ? (name, value, changed_at) VALUES (?, ?, ?)",
-			bun.Ident("Constants"), "greeting", "hello from flowstore", s.Now()).Exec(ctx)
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	var value string
-	if err := db.Bun().NewSelect().Table("Constants").Column("value").Where("name = ?", "greeting").Scan(ctx, &value); err != nil {
-		return err
-	}
-	fmt.Printf("   wrote and read back Constants[greeting] = %q\n\n", value)
-	fmt.Printf("database: %s\n", where)
-	if db.Dialect() == store.SQLite {
-		fmt.Printf("look inside with: sqlite3 %s '.tables'\n", where)
+	if file != "" {
+		fmt.Fprintf(out, "\ndatabase: %s\nlook inside with: sqlite3 %s '.tables'\n", file, file)
+	} else {
+		fmt.Fprintf(out, "\nthe tour's rows carry the tag %q\n", t.tag)
 	}
 	return nil
 }
 
+// 1. The schema.
+func (t *tour) schema(ctx context.Context, took time.Duration) error {
+	v, err := t.fs.Store().SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	t.section(1, fmt.Sprintf("migrated the schema to version %d in %s; it holds the tables of four systems, with their own names:", v, took.Round(time.Millisecond)))
+	perSystem := map[string][]string{}
+	var systems []string
+	for _, tb := range refschema.Tables {
+		if perSystem[tb.System] == nil {
+			systems = append(systems, tb.System)
+		}
+		perSystem[tb.System] = append(perSystem[tb.System], tb.Name)
+	}
+	for _, s := range systems {
+		t.say("%-17s %2d tables: %s", s, len(perSystem[s]), summarize(perSystem[s], 5))
+	}
+	return nil
+}
+
+// 2. Credentials and constants.
+func (t *tour) records(ctx context.Context) error {
+	t.section(2, "a credential, encrypted with an OpenOrchestrator-compatible Fernet key, and a constant:")
+	name := "smtp-" + t.tag
+	if err := t.fs.Credentials.Set(ctx, name, "robot@example.com", "s3cret!"); err != nil {
+		return err
+	}
+	stored, err := t.fs.Credentials.GetEncrypted(ctx, name)
+	if err != nil {
+		return err
+	}
+	secret, err := t.fs.Credentials.Get(ctx, name)
+	if err != nil {
+		return err
+	}
+	t.say("Credentials[%s] stores %s… (%d characters); Get decrypts it to %q", name, stored.Password[:12], len(stored.Password), secret.Password)
+	other, err := crypto.GenerateKey(crypto.Fernet)
+	if err != nil {
+		return err
+	}
+	wrongRing, err := crypto.NewRing(other)
+	if err != nil {
+		return err
+	}
+	wrong := store.NewCredentials(t.fs.Store(), wrongRing)
+	if _, err := wrong.Get(ctx, name); errors.Is(err, store.ErrDecrypt) {
+		t.say("another key cannot read it: errors.Is(err, store.ErrDecrypt)")
+	} else {
+		return fmt.Errorf("a wrong key read the credential: %v", err)
+	}
+	if err := t.fs.Constants.Set(ctx, "greeting-"+t.tag, "hello from flowstore"); err != nil {
+		return err
+	}
+	c, err := t.fs.Constants.Get(ctx, "greeting-"+t.tag)
+	if err != nil {
+		return err
+	}
+	t.say("Constants[%s] = %q, changed at %s", c.Name, c.Value, c.ChangedAt.Format(time.RFC3339))
+	return nil
+}
+
+// 3. A work queue.
+func (t *tour) queue(ctx context.Context) error {
+	t.section(3, "a work queue: enqueue a batch, claim atomically, finish:")
+	name := "invoices-" + t.tag
+	refs := []string{"INV-1", "INV-2", "INV-3"}
+	data := []string{`{"amount": 10}`, `{"amount": 20}`, `{"amount": -5}`}
+	if _, err := t.fs.Queue.EnqueueBatch(ctx, name, refs, data, "quickstart"); err != nil {
+		return err
+	}
+	t.say("enqueued %d elements in one statement", len(refs))
+	claimed, err := t.fs.Queue.ClaimBatch(ctx, name, 10)
+	if err != nil {
+		return err
+	}
+	t.say("claimed %d elements, oldest first, in one atomic statement (no element goes to two workers)", len(claimed))
+	for _, e := range claimed {
+		r := queue.Done("paid")
+		if strings.Contains(e.Data, "-") {
+			r = queue.Failed("negative amount")
+		}
+		if err := t.fs.Queue.Finish(ctx, e.ID, r); err != nil {
+			return err
+		}
+	}
+	counts, err := t.fs.Queue.Counts(ctx)
+	if err != nil {
+		return err
+	}
+	t.say("finished them: %v", counts[name])
+	if _, err := t.fs.Queue.Claim(ctx, name); errors.Is(err, queue.ErrEmpty) {
+		t.say("the next claim finds nothing: errors.Is(err, queue.ErrEmpty)")
+	} else {
+		return fmt.Errorf("claim on a drained queue: %v", err)
+	}
+	return nil
+}
+
+// 4. A scheduled trigger and a Scheduler.
+func (t *tour) trigger(ctx context.Context) error {
+	t.section(4, "a scheduled trigger, started by a Scheduler:")
+	tr, err := t.fs.Triggers.Create(ctx, trigger.Spec{Type: trigger.Scheduled, Name: "nightly report " + t.tag,
+		ProcessName: "report", ProcessPath: "robots/report.py", CronExpr: "0 2 * * *", NextRun: t.fs.Store().Now()})
+	if err != nil {
+		return err
+	}
+	t.say("created %q with cron %q, due now", tr.Name, tr.CronExpr)
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	var settled trigger.Trigger
+	var status trigger.Status
+	s, err := t.fs.NewScheduler(trigger.SchedulerConfig{
+		Name:         "quickstart-" + t.tag,
+		PollInterval: 50 * time.Millisecond,
+		Handler: func(ctx context.Context, started trigger.Trigger) error {
+			if started.ID != tr.ID {
+				return nil
+			}
+			t.say("the scheduler started it (status %s): the handler runs the robot", started.Status)
+			return nil
+		},
+		OnSettled: func(started trigger.Trigger, st trigger.Status, err error) {
+			if started.ID == tr.ID {
+				settled, status = started, st
+				stop()
+			}
+		},
+	})
+	if err != nil {
+		return err
+	}
+	if err := s.Run(runCtx); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	if status == "" {
+		return fmt.Errorf("the trigger did not run")
+	}
+	t.say("the run ended; the trigger is %s again, next run %s (missed runs are not replayed)", status, settled.NextRun.Format(time.RFC3339))
+	return nil
+}
+
+// 5. A workflow run by the engine.
+func (t *tour) workflow(ctx context.Context) error {
+	t.section(5, "a workflow: each step's writes and its step record commit together:")
+	engine, err := t.fs.NewEngine(ctx)
+	if err != nil {
+		return err
+	}
+	defer engine.Close(context.WithoutCancel(ctx))
+	invoices := "billing-" + t.tag
+	attempts := 0
+	wf := orchestrator.Workflow{Name: "bill_customer_" + t.tag, Target: orchestrator.TargetSystem, Description: "Bill a customer",
+		Steps: []orchestrator.Step{
+			{Name: "Bill customer", Fn: func(ctx context.Context, s *store.Session, st orchestrator.State) (orchestrator.Result, error) {
+				attempts++
+				stores := t.fs.Bind(s) // every store, inside the step's transaction
+				if err := stores.Constants.Set(ctx, "last_bill-"+t.tag, fmt.Sprint(st["customer"])); err != nil {
+					return orchestrator.Result{}, err
+				}
+				if _, err := stores.Queue.Enqueue(ctx, invoices, queue.NewElement{Reference: fmt.Sprint(st["customer"])}); err != nil {
+					return orchestrator.Result{}, err
+				}
+				if attempts == 1 {
+					// A returned error fails the step and rolls back its
+					// writes; orchestrator.Fail would fail it and keep them.
+					return orchestrator.Result{}, errors.New("payment gateway timed out")
+				}
+				st["billed"] = true
+				return orchestrator.Success(st), nil
+			}},
+			{Name: "Send receipt", Fn: func(ctx context.Context, s *store.Session, st orchestrator.State) (orchestrator.Result, error) {
+				return orchestrator.Success(st), nil
+			}},
+		}}
+	if err := engine.Register(ctx, wf); err != nil {
+		return err
+	}
+	pid, err := engine.Start(ctx, wf.Name, orchestrator.State{"customer": "ACME"})
+	if err != nil {
+		return err
+	}
+	p, err := engine.Run(ctx, pid)
+	if err != nil {
+		return err
+	}
+	reason := ""
+	if p.FailedReason != nil {
+		reason = *p.FailedReason
+	}
+	pending, err := t.fs.Queue.List(ctx, queue.Filter{Queue: invoices})
+	if err != nil {
+		return err
+	}
+	t.say("first attempt wrote a constant, enqueued an invoice, then failed: process %s (%s)", p.LastStatus, reason)
+	t.say("the failed step was rolled back: %s queued", plural(len(pending.Elements), "invoice"))
+	if p, err = engine.Resume(ctx, pid, nil); err != nil {
+		return err
+	}
+	if pending, err = t.fs.Queue.List(ctx, queue.Filter{Queue: invoices}); err != nil {
+		return err
+	}
+	t.say("retried: process %s, %s queued", p.LastStatus, plural(len(pending.Elements), "invoice"))
+	steps, err := t.fs.Processes.Steps(ctx, pid)
+	if err != nil {
+		return err
+	}
+	var log []string
+	for _, s := range steps {
+		log = append(log, fmt.Sprintf("%s=%s", s.Name, s.Status))
+	}
+	t.say("step log: %s", strings.Join(log, ", "))
+	return nil
+}
+
+// 6. A snapshot with optimistic locking.
+func (t *tour) snapshot(ctx context.Context) error {
+	t.section(6, "a process-instance snapshot with optimistic locking:")
+	id := uuid.NewString()
+	if err := t.fs.Snapshots.Create(ctx, &store.Snapshot{ID: id, ProcessID: "orders", Payload: []byte("state: new")}); err != nil {
+		return err
+	}
+	alice, err := t.fs.Snapshots.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	bob, err := t.fs.Snapshots.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	t.say("two writers read version %d", alice.Version)
+	alice.Payload = []byte("state: paid")
+	if err := t.fs.Snapshots.Update(ctx, alice); err != nil {
+		return err
+	}
+	t.say("the first update wins: version %d", alice.Version)
+	bob.Payload = []byte("state: cancelled")
+	err = t.fs.Snapshots.Update(ctx, bob)
+	var conflict *store.ConflictError
+	if !errors.As(err, &conflict) {
+		return fmt.Errorf("a stale update was not refused: %v", err)
+	}
+	t.say("the second is refused, nothing written: %v", err)
+	got, err := store.Retry(ctx, t.fs.Snapshots, id, 0, func(ctx context.Context, s *store.Snapshot) error {
+		s.Payload = append(s.Payload, []byte(", shipped")...)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	t.say("store.Retry reloads and reapplies: version %d, payload %q", got.Version, got.Payload)
+	return nil
+}
+
+// 7. A pipeline run.
+func (t *tour) pipeline(ctx context.Context) error {
+	t.section(7, "a ContainerOps pipeline: a definition and two runs:")
+	def, err := t.fs.Pipelines.CreateWorkflow(ctx, pipeline.WorkflowSpec{
+		Workflow: pipeline.Workflow{Namespace: "acme", Repository: "shop", Name: "release-" + t.tag, Version: "v1", State: pipeline.StateRunnable},
+		Stages: []pipeline.StageSpec{
+			{Stage: pipeline.Stage{Name: "start", Title: "Start", Type: pipeline.StageStart}},
+			{Stage: pipeline.Stage{Name: "build", Title: "Build", Type: pipeline.StageRun}, Actions: []pipeline.Action{
+				{Name: "compile", Title: "Compile", ImageName: "golang", ImageTag: "1.26"},
+			}},
+			{Stage: pipeline.Stage{Name: "end", Title: "End", Type: pipeline.StageEnd}},
+		},
+	})
+	if err != nil {
+		return err
+	}
+	t.say("defined %s/%s/%s version %s with %d stages", def.Workflow.Namespace, def.Workflow.Repository, def.Workflow.Name, def.Workflow.Version, len(def.Stages))
+	for range 2 {
+		r, err := t.fs.Pipelines.StartRun(ctx, def.Workflow.ID, pipeline.StartOptions{})
+		if err != nil {
+			return err
+		}
+		t.say("run %d: copied into workflow_log %d, %d stage_log rows, state %s", r.Workflow.Sequence, r.Workflow.ID, len(r.Stages), r.Workflow.RunState)
+	}
+	runs, err := t.fs.Pipelines.ListRuns(ctx, pipeline.RunFilter{Namespace: "acme", Repository: "shop", Workflow: def.Workflow.Name})
+	if err != nil {
+		return err
+	}
+	t.say("history lists %d runs, newest first: run %d", len(runs), runs[0].Sequence)
+	return nil
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
 func summarize(names []string, n int) string {
 	if len(names) <= n {
-		return fmt.Sprint(names)
+		return strings.Join(names, ", ")
 	}
-	return fmt.Sprintf("%v … and %d more", names[:n], len(names)-n)
+	return fmt.Sprintf("%s … and %d more", strings.Join(names[:n], ", "), len(names)-n)
 }

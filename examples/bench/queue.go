@@ -1,0 +1,274 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/flowstore/flowstore/queue"
+	"github.com/flowstore/flowstore/store"
+)
+
+// Queue hot paths against the raw driver running the same claim and finish
+// SQL with bound parameters: one element claimed and finished at a time,
+// batches of queueBatch claimed and finished at once, and bulk enqueue in
+// batches of enqueueBatch. The claim cases work a queue that prepare fills
+// with exactly the elements the side will work.
+const (
+	queueBatch   = 100
+	enqueueBatch = 1000
+)
+
+func init() {
+	for i, workers := range []int{1, 4, 16} {
+		register(&benchCase{
+			name:    fmt.Sprintf("queue: claim + finish, %d workers", workers),
+			order:   100 + i,
+			workers: workers,
+			ops:     2000,
+			prepare: fillQueue,
+			library: func(ctx context.Context, db *store.DB, _, _ int) (int, error) {
+				q := queueStore(db)
+				e, err := q.Claim(ctx, benchQueue)
+				if errors.Is(err, queue.ErrEmpty) {
+					return 0, nil
+				}
+				if err != nil {
+					return 0, err
+				}
+				return 1, q.Finish(ctx, e.ID, queue.Done(""))
+			},
+			raw: func(ctx context.Context, db *store.DB, _, _ int) (int, error) {
+				return rawClaimFinish(ctx, db, 1)
+			},
+		})
+	}
+	for i, workers := range []int{1, 4, 16} {
+		register(&benchCase{
+			name:    fmt.Sprintf("queue: batch claim + finish (%d), %d workers", queueBatch, workers),
+			order:   110 + i,
+			workers: workers,
+			ops:     20000,
+			prepare: fillQueue,
+			library: func(ctx context.Context, db *store.DB, _, _ int) (int, error) {
+				q := queueStore(db)
+				els, err := q.ClaimBatch(ctx, benchQueue, queueBatch)
+				if err != nil || len(els) == 0 {
+					return 0, err
+				}
+				ids := make([]uuid.UUID, len(els))
+				for i, e := range els {
+					ids[i] = e.ID
+				}
+				_, err = q.FinishBatch(ctx, ids, queue.Done(""))
+				return len(els), err
+			},
+			raw: func(ctx context.Context, db *store.DB, _, _ int) (int, error) {
+				return rawClaimFinish(ctx, db, queueBatch)
+			},
+		})
+	}
+	register(&benchCase{
+		name:    fmt.Sprintf("queue: bulk enqueue, batch %d", enqueueBatch),
+		order:   120,
+		workers: 1,
+		ops:     20000,
+		prepare: func(ctx context.Context, db *store.DB, _ int) error { return emptyQueue(ctx, db) },
+		library: func(ctx context.Context, db *store.DB, _, max int) (int, error) {
+			refs, data := enqueueRows(min(max, enqueueBatch))
+			_, err := queueStore(db).EnqueueBatch(ctx, benchQueue, refs, data, "bench")
+			return len(refs), err
+		},
+		raw: func(ctx context.Context, db *store.DB, _, max int) (int, error) {
+			refs, data := enqueueRows(min(max, enqueueBatch))
+			now := db.Now()
+			args := make([]any, 0, 6*len(refs))
+			for i := range refs {
+				args = append(args, uuid.Must(uuid.NewV7()), benchQueue, data[i], refs[i], now, "bench")
+			}
+			_, err := db.SQL().ExecContext(ctx, rawSQLFor(db).insert(len(refs)), args...)
+			return len(refs), err
+		},
+	})
+}
+
+const benchQueue = "bench"
+
+var queueStores = map[*store.DB]queue.Store{}
+
+// queueStore returns the one queue.Store of a database, built on first use
+// (in prepare, before any worker runs).
+func queueStore(db *store.DB) queue.Store {
+	q, ok := queueStores[db]
+	if !ok {
+		q = queue.New(db)
+		queueStores[db] = q
+	}
+	return q
+}
+
+func emptyQueue(ctx context.Context, db *store.DB) error {
+	_ = queueStore(db)
+	_, err := db.SQL().ExecContext(ctx, "DELETE FROM "+db.Dialect().Quote("Queues"))
+	return err
+}
+
+// fillQueue empties the table and enqueues n NEW elements.
+func fillQueue(ctx context.Context, db *store.DB, n int) error {
+	if err := emptyQueue(ctx, db); err != nil {
+		return err
+	}
+	for lo := 0; lo < n; lo += enqueueBatch {
+		refs, data := enqueueRows(min(enqueueBatch, n-lo))
+		if _, err := queueStore(db).EnqueueBatch(ctx, benchQueue, refs, data, "bench"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func enqueueRows(n int) (refs, data []string) {
+	refs, data = make([]string, n), make([]string, n)
+	for i := range refs {
+		refs[i], data[i] = "ref-"+strconv.Itoa(i), `{"invoice":12345,"amount":"99.50"}`
+	}
+	return refs, data
+}
+
+// rawQueueSQL is the queue package's claim, finish and insert SQL written
+// out by hand for one dialect, with bound parameters.
+type rawQueueSQL struct {
+	d store.Dialect
+	// claim picks and marks up to n NEW elements and returns them; on
+	// MySQL it is the locking SELECT, and claimed marks the rows it locked.
+	claim   string
+	claimed func(n int) string
+}
+
+var rawQueue = map[store.Dialect]*rawQueueSQL{}
+
+func rawSQLFor(db *store.DB) *rawQueueSQL {
+	if r, ok := rawQueue[db.Dialect()]; ok {
+		return r
+	}
+	d := db.Dialect()
+	q := d.Quote
+	cols := strings.Join([]string{q("id"), q("queue_name"), q("status"), q("data"), q("reference"), q("created_date"), q("start_date"), q("end_date"), q("message"), q("created_by")}, ", ")
+	inserted := "INSERTED." + strings.ReplaceAll(cols, ", ", ", INSERTED.")
+	t, where, order := q("Queues"), q("queue_name")+" = ? AND "+q("status")+" = 'NEW'", q("created_date")+", "+q("id")
+	set := q("status") + " = 'IN_PROGRESS', " + q("start_date") + " = ?"
+	r := &rawQueueSQL{d: d}
+	switch d {
+	case store.Postgres:
+		r.claim = "UPDATE " + t + " SET " + set + " WHERE " + q("id") + " IN (SELECT " + q("id") + " FROM " + t + " WHERE " + where + " ORDER BY " + order + " LIMIT ? FOR UPDATE SKIP LOCKED) RETURNING " + cols
+	case store.SQLite:
+		r.claim = "UPDATE " + t + " SET " + set + " WHERE " + q("id") + " IN (SELECT " + q("id") + " FROM " + t + " WHERE " + where + " ORDER BY " + order + " LIMIT ?) RETURNING " + cols
+	case store.SQLServer:
+		// Arguments in the order TOP, queue, now: rawClaimFinish binds them so.
+		r.claim = "WITH next AS (SELECT TOP (?) * FROM " + t + " WITH (UPDLOCK, READPAST, ROWLOCK) WHERE " + where + " ORDER BY " + order + ") UPDATE next SET " + set + " OUTPUT " + inserted
+	case store.MySQL:
+		r.claim = "SELECT " + cols + " FROM " + t + " WHERE " + where + " ORDER BY " + order + " LIMIT ? FOR UPDATE SKIP LOCKED"
+		r.claimed = func(n int) string {
+			return "UPDATE " + t + " SET " + set + " WHERE " + q("id") + " IN (" + marks(n) + ")"
+		}
+	}
+	r.claim = d.Rebind(r.claim)
+	rawQueue[d] = r
+	return r
+}
+
+func (r *rawQueueSQL) finish(n int) string {
+	q := r.d.Quote
+	where := q("id") + " = ?"
+	if n > 1 {
+		where = q("id") + " IN (" + marks(n) + ")"
+	}
+	return r.d.Rebind("UPDATE " + q("Queues") + " SET " + q("status") + " = ?, " + q("end_date") + " = ? WHERE " + where + " AND " + q("status") + " = 'IN_PROGRESS'")
+}
+
+func (r *rawQueueSQL) insert(n int) string {
+	q := r.d.Quote
+	var b strings.Builder
+	b.WriteString("INSERT INTO " + q("Queues") + " (" + q("id") + ", " + q("queue_name") + ", " + q("status") + ", " + q("data") + ", " + q("reference") + ", " + q("created_date") + ", " + q("created_by") + ") VALUES")
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(" (?, ?, 'NEW', ?, ?, ?, ?)")
+	}
+	return r.d.Rebind(b.String())
+}
+
+func marks(n int) string { return strings.Repeat("?, ", n-1) + "?" }
+
+// rawClaimFinish claims up to n elements and finishes them DONE, as the
+// library's Claim/ClaimBatch and Finish/FinishBatch do, and says how many.
+func rawClaimFinish(ctx context.Context, db *store.DB, n int) (int, error) {
+	r := rawSQLFor(db)
+	var ids []any
+	var err error
+	if r.claimed != nil {
+		ids, err = rawClaimLocked(ctx, db, r, n)
+	} else {
+		args := []any{db.Now(), benchQueue, n}
+		if r.d == store.SQLServer {
+			args = []any{n, benchQueue, db.Now()}
+		}
+		ids, err = scanClaimed(db.SQL().QueryContext(ctx, r.claim, args...))
+	}
+	if err != nil || len(ids) == 0 {
+		return 0, err
+	}
+	res, err := db.SQL().ExecContext(ctx, r.finish(len(ids)), append([]any{"DONE", db.Now()}, ids...)...)
+	if err != nil {
+		return 0, err
+	}
+	if done, err := res.RowsAffected(); err != nil || int(done) != len(ids) {
+		return 0, fmt.Errorf("raw finish: %d of %d rows, %v", done, len(ids), err)
+	}
+	return len(ids), nil
+}
+
+// rawClaimLocked is MySQL's claim: the locking SELECT and the UPDATE of the
+// ids it returned, in one transaction.
+func rawClaimLocked(ctx context.Context, db *store.DB, r *rawQueueSQL, n int) ([]any, error) {
+	tx, err := db.SQL().BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	ids, err := scanClaimed(tx.QueryContext(ctx, r.claim, benchQueue, n))
+	if err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	if _, err := tx.ExecContext(ctx, r.claimed(len(ids)), append([]any{db.Now()}, ids...)...); err != nil {
+		return nil, err
+	}
+	return ids, tx.Commit()
+}
+
+// scanClaimed reads every column of the claimed rows, as the library does,
+// and returns their ids.
+func scanClaimed(rows *sql.Rows, err error) ([]any, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []any
+	for rows.Next() {
+		var id uuid.UUID
+		var name, status string
+		var data, ref, msg, by sql.NullString
+		var created, started, ended any
+		if err := rows.Scan(&id, &name, &status, &data, &ref, &created, &started, &ended, &msg, &by); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
