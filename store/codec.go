@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+
+	"github.com/flowstore/flowstore/crypto"
 )
 
 // Codec transforms snapshot payloads on their way into and out of the
@@ -97,11 +99,26 @@ type TokenCipher interface {
 	Decrypt(token string) ([]byte, error)
 }
 
+// crypto.Ring is the TokenCipher EncryptedCodec is written for; store may
+// import crypto (crypto imports nothing of ours), so the compiler checks
+// that the two keep matching.
+var _ TokenCipher = (*crypto.Ring)(nil)
+
 // EncryptedCodec returns a Codec that stores each payload as a token of the
-// ring (about 4/3 of the payload's size, as tokens are base64). Keep name
-// stable across key rotations — tokens name their key, so a ring holding the
-// old keys reads old rows — and change it only for a different scheme. A
-// token that does not open is ErrDecrypt.
+// ring. Keep name stable across key rotations — tokens name their key, so a
+// ring holding the old keys reads old rows — and change it only for a
+// different scheme. A token that does not open is ErrDecrypt.
+//
+// A token is about 4/3 of the payload's size, as tokens are base64 (exactly
+// crypto.Ring.TokenLen of it), and the limits of the payload column apply to
+// the token: Snapshots check its size before anything is written, and one
+// that does not fit is ErrTooLong naming both sizes and the limit. On
+// PostgreSQL, SQLite and SQL Server that limit is a gigabyte or more; on
+// MySQL/MariaDB it is the server's max_allowed_packet, so MariaDB's default
+// of 16 MiB holds encrypted payloads up to about 12 MiB
+// (crypto.Ring.MaxPlaintext(16 << 20)), and a 16 MiB payload that is stored
+// plain is ErrTooLong encrypted: raise max_allowed_packet, or use a Codec
+// of your own that compresses before it encrypts.
 func EncryptedCodec(name string, ring TokenCipher) Codec {
 	return encryptedCodec{name: name, ring: ring}
 }

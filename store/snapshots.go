@@ -8,7 +8,7 @@ import (
 	"iter"
 	"slices"
 	"strings"
-	"unicode/utf8"
+	"sync/atomic"
 
 	"github.com/uptrace/bun"
 )
@@ -26,9 +26,17 @@ type Snapshot struct {
 	// ID is the process instance id (Kogito: a UUID; at most 36 characters).
 	ID string `bun:"id,pk"`
 	// Payload is the serialised instance (Kogito: protobuf), any size the
-	// dialect holds.
+	// dialect holds as stored, after the codec: about 1 GB on PostgreSQL
+	// and SQLite, 2 GiB on SQL Server, the server's max_allowed_packet on
+	// MySQL/MariaDB (16 MiB by default on MariaDB, 64 MiB on MySQL 8). A
+	// larger one is ErrTooLong before anything is written.
 	Payload []byte `bun:"payload,notnull"`
-	// ProcessID is the process definition's id.
+	// ProcessID is the process definition's id. It and ProcessVersion may
+	// each be at most 450 characters on MySQL/MariaDB and SQL Server (their
+	// columns are VARCHAR(450), NVARCHAR(450)) and 1300 bytes of UTF-8 on
+	// PostgreSQL (the column is unbounded, but the index on process_id, id,
+	// process_version takes entries of at most 2704 bytes); SQLite has no
+	// limit. A longer one is ErrTooLong before anything is written.
 	ProcessID string `bun:"process_id,notnull"`
 	// Version counts the updates: 0 after Create, +1 on every Update. Update
 	// succeeds only if the row still has this version. A NULL in the
@@ -155,6 +163,13 @@ type Snapshots struct {
 	codec  Codec            // used for writes; nil: store payloads as given
 	codecs map[string]Codec // used for reads, by name
 	page   int
+	// owned: the pool was opened by Open, which configures the MySQL
+	// driver to chunk large values to the server's packet size.
+	owned bool
+	// serverMax caches the server's payload limit where the server sets it
+	// (MySQL's max_allowed_packet): 0 until first needed, then shared by
+	// every WithTx copy.
+	serverMax *atomic.Int64
 }
 
 var _ SnapshotStore = (*Snapshots)(nil)
@@ -209,7 +224,7 @@ func NewSnapshots(db *DB, opts ...SnapshotOption) (*Snapshots, error) {
 	if db == nil {
 		return nil, fmt.Errorf("%w: nil *store.DB", ErrInvalid)
 	}
-	s := &Snapshots{h: db.Handle(), codecs: map[string]Codec{"gzip": Gzip{}}, page: 32}
+	s := &Snapshots{h: db.Handle(), codecs: map[string]Codec{"gzip": Gzip{}}, page: 32, owned: db.owned, serverMax: new(atomic.Int64)}
 	for _, o := range opts {
 		if err := o(s); err != nil {
 			return nil, err
@@ -230,17 +245,29 @@ func (s *Snapshots) WithTx(sess *Session) *Snapshots {
 // Create inserts s with version 0 (s.Version is set to 0), plus its event
 // types and business key, in one transaction.
 func (s *Snapshots) Create(ctx context.Context, snap *Snapshot) error {
-	if err := snapCheck(snap); err != nil {
+	if err := s.checkKey(snap); err != nil {
 		return err
 	}
-	if err := snapCheckLen("business key", snap.BusinessKey, 255); err != nil {
+	sd := s.q.sd
+	if snap.ProcessID == "" {
+		return fmt.Errorf("%w: snapshot %s without a process id", ErrInvalid, snap.ID)
+	}
+	if err := sd.checkProcessRef("process_instances.process_id", snap.ProcessID); err != nil {
 		return err
 	}
-	events, err := snapEventSet(snap.EventTypes)
+	if snap.ProcessVersion != nil {
+		if err := sd.checkProcessRef("process_instances.process_version", *snap.ProcessVersion); err != nil {
+			return err
+		}
+	}
+	if err := sd.checkLen("business_key_mapping.business_key", snap.BusinessKey, 255); err != nil {
+		return err
+	}
+	events, err := s.eventSet(snap.EventTypes)
 	if err != nil {
 		return err
 	}
-	stored, codec, err := s.encode(snap.ID, snap.Payload)
+	stored, codec, err := s.encode(ctx, snap.ID, snap.Payload)
 	if err != nil {
 		return err
 	}
@@ -294,11 +321,22 @@ func (s *Snapshots) Get(ctx context.Context, id string) (*Snapshot, error) {
 // (errors.Is(err, ErrConflict)) with the expected and the current version
 // (-1 when the row no longer exists). A non-nil snap.EventTypes replaces the
 // stored set in the same transaction, after the version check.
+// ProcessID and ProcessVersion are not written: MigrateInstances moves
+// instances between definitions. Bad input — no id, a payload or event type
+// too long for the dialect — is ErrInvalid or ErrTooLong, never a conflict,
+// and nothing is written.
 func (s *Snapshots) Update(ctx context.Context, snap *Snapshot) error {
-	if snap == nil {
-		return fmt.Errorf("%w: nil snapshot", ErrInvalid)
+	if err := s.checkKey(snap); err != nil {
+		return err
 	}
-	stored, codec, err := s.encode(snap.ID, snap.Payload)
+	var events []string
+	if snap.EventTypes != nil {
+		var err error
+		if events, err = s.eventSet(snap.EventTypes); err != nil {
+			return err
+		}
+	}
+	stored, codec, err := s.encode(ctx, snap.ID, snap.Payload)
 	if err != nil {
 		return err
 	}
@@ -307,10 +345,6 @@ func (s *Snapshots) Update(ctx context.Context, snap *Snapshot) error {
 			return err
 		}
 	} else {
-		events, err := snapEventSet(snap.EventTypes)
-		if err != nil {
-			return err
-		}
 		err = s.h.InTx(ctx, func(ctx context.Context, h Handle) error {
 			if err := s.cas(ctx, h, snap, stored, codec); err != nil {
 				return err
@@ -349,20 +383,21 @@ func (s *Snapshots) cas(ctx context.Context, h Handle, snap *Snapshot, stored []
 // writer wins, as in Kogito with optimistic locking off — but still bumps the
 // version, so locking writers notice. snap.Version is set to the new
 // version. A non-nil snap.EventTypes replaces the stored set. ErrNotFound if
-// the row does not exist.
+// the row does not exist. Input is checked as by Update.
 func (s *Snapshots) UpdateUnchecked(ctx context.Context, snap *Snapshot) error {
-	if snap == nil {
-		return fmt.Errorf("%w: nil snapshot", ErrInvalid)
-	}
-	stored, codec, err := s.encode(snap.ID, snap.Payload)
-	if err != nil {
+	if err := s.checkKey(snap); err != nil {
 		return err
 	}
 	var events []string
 	if snap.EventTypes != nil {
-		if events, err = snapEventSet(snap.EventTypes); err != nil {
+		var err error
+		if events, err = s.eventSet(snap.EventTypes); err != nil {
 			return err
 		}
+	}
+	stored, codec, err := s.encode(ctx, snap.ID, snap.Payload)
+	if err != nil {
+		return err
 	}
 	var version int64
 	err = s.h.InTx(ctx, func(ctx context.Context, h Handle) error {
@@ -371,7 +406,7 @@ func (s *Snapshots) UpdateUnchecked(ctx context.Context, snap *Snapshot) error {
 			return fmt.Errorf("flowstore: update snapshot %s: %w", snap.ID, h.Classify(err))
 		}
 		if n, err := res.RowsAffected(); err != nil {
-			return h.Classify(err)
+			return fmt.Errorf("flowstore: update snapshot %s: %w", snap.ID, h.Classify(err))
 		} else if n == 0 {
 			return fmt.Errorf("flowstore: update snapshot %s: %w", snap.ID, ErrNotFound)
 		}
@@ -410,7 +445,7 @@ func (s *Snapshots) Delete(ctx context.Context, id string) error {
 			return fmt.Errorf("flowstore: delete snapshot %s: %w", id, h.Classify(err))
 		}
 		if n, err := res.RowsAffected(); err != nil {
-			return h.Classify(err)
+			return fmt.Errorf("flowstore: delete snapshot %s: %w", id, h.Classify(err))
 		} else if n == 0 {
 			return fmt.Errorf("flowstore: delete snapshot %s: %w", id, ErrNotFound)
 		}
@@ -468,7 +503,7 @@ func (s *Snapshots) Stat(ctx context.Context, id string) (*SnapshotInfo, error) 
 	for rows.Next() {
 		var et string
 		if err := rows.Scan(&et); err != nil {
-			return nil, s.h.Classify(err)
+			return nil, fmt.Errorf("flowstore: stat snapshot %s: event types: %w", id, s.h.Classify(err))
 		}
 		info.EventTypes = append(info.EventTypes, et)
 	}
@@ -502,7 +537,7 @@ func (s *Snapshots) IDs(ctx context.Context, p ProcessRef) ([]string, error) {
 			var id string
 			if err := rows.Scan(&id); err != nil {
 				rows.Close()
-				return nil, s.h.Classify(err)
+				return nil, fmt.Errorf("flowstore: list snapshots of %s: %w", p, s.h.Classify(err))
 			}
 			ids = append(ids, snapTrimID(id))
 			after = id
@@ -603,6 +638,17 @@ func (s *Snapshots) MigrateInstances(ctx context.Context, from, to ProcessRef, i
 	if to.ID == "" {
 		return 0, fmt.Errorf("%w: migrate snapshots: empty target process id", ErrInvalid)
 	}
+	// The target is written into every moved row: refuse one that does not
+	// fit before the UPDATE, which would fail (or, on a MySQL server not in
+	// strict mode, truncate) only once it ran.
+	if err := s.q.sd.checkProcessRef("migrate snapshots: target process_id", to.ID); err != nil {
+		return 0, err
+	}
+	if to.Version != nil {
+		if err := s.q.sd.checkProcessRef("migrate snapshots: target process_version", *to.Version); err != nil {
+			return 0, err
+		}
+	}
 	setArgs := []any{to.ID, snapNullString(to.Version)}
 	if len(ids) == 0 {
 		res, err := s.h.Raw().ExecContext(ctx, s.h.Dialect().Rebind(s.q.migrateAll[from.scope()]), append(setArgs, from.args()...)...)
@@ -610,7 +656,10 @@ func (s *Snapshots) MigrateInstances(ctx context.Context, from, to ProcessRef, i
 			return 0, fmt.Errorf("flowstore: migrate snapshots of %s to %s: %w", from, to, s.h.Classify(err))
 		}
 		n, err := res.RowsAffected()
-		return n, s.h.Classify(err)
+		if err != nil {
+			return 0, fmt.Errorf("flowstore: migrate snapshots of %s to %s: %w", from, to, s.h.Classify(err))
+		}
+		return n, nil
 	}
 	var total int64
 	err := s.h.InTx(ctx, func(ctx context.Context, h Handle) error {
@@ -624,7 +673,7 @@ func (s *Snapshots) MigrateInstances(ctx context.Context, from, to ProcessRef, i
 			}
 			n, err := res.RowsAffected()
 			if err != nil {
-				return h.Classify(err)
+				return fmt.Errorf("flowstore: migrate snapshots of %s to %s: %w", from, to, h.Classify(err))
 			}
 			total += n
 		}
@@ -665,19 +714,53 @@ func (s *Snapshots) scan(row interface{ Scan(...any) error }) (*Snapshot, error)
 	return &snap, nil
 }
 
-// encode applies the store's codec; codec is the value for payload_codec.
-func (s *Snapshots) encode(id string, payload []byte) (stored []byte, codec any, err error) {
+// encode applies the store's codec and checks that the result fits the
+// dialect; codec is the value for payload_codec.
+func (s *Snapshots) encode(ctx context.Context, id string, payload []byte) (stored []byte, codec any, err error) {
 	if payload == nil {
 		payload = []byte{} // NOT NULL column; an empty payload is still a payload
 	}
-	if s.codec == nil {
-		return payload, nil, nil
+	stored = payload
+	if s.codec != nil {
+		if stored, err = s.codec.Encode(payload); err != nil {
+			return nil, nil, fmt.Errorf("flowstore: snapshot %s: encode payload (%s): %w", id, s.codec.Name(), err)
+		}
+		codec = s.codec.Name()
 	}
-	stored, err = s.codec.Encode(payload)
-	if err != nil {
-		return nil, nil, fmt.Errorf("flowstore: snapshot %s: encode payload (%s): %w", id, s.codec.Name(), err)
+	if err := s.checkPayload(ctx, id, len(payload), len(stored)); err != nil {
+		return nil, nil, err
 	}
-	return stored, s.codec.Name(), nil
+	return stored, codec, nil
+}
+
+// checkPayload refuses a stored payload the database would not take, before
+// anything is sent: a codec can make it larger than the caller's payload
+// (an encrypted token is about 4/3 of it), and on MySQL/MariaDB a value over
+// max_allowed_packet sent in one packet makes the server drop the
+// connection rather than report an error.
+func (s *Snapshots) checkPayload(ctx context.Context, id string, plain, stored int) error {
+	sd := s.q.sd
+	var server int64
+	if sd.payloadMaxQuery != "" {
+		if stored <= snapPayloadLookupFloor {
+			return nil
+		}
+		if server = s.serverMax.Load(); server == 0 {
+			if err := s.h.Raw().QueryRowContext(ctx, sd.payloadMaxQuery).Scan(&server); err != nil {
+				return fmt.Errorf("flowstore: snapshot %s: read the server's payload limit: %w", id, s.h.Classify(err))
+			}
+			s.serverMax.Store(server)
+		}
+	}
+	limit, what := sd.payloadLimit(server, s.owned)
+	if int64(stored) <= limit {
+		return nil
+	}
+	size := fmt.Sprintf("%d bytes", stored)
+	if s.codec != nil {
+		size += fmt.Sprintf(" as stored by codec %q (%d before)", s.codec.Name(), plain)
+	}
+	return fmt.Errorf("%w: snapshot %s: the payload is %s; at most %d bytes fit (%s)", ErrTooLong, id, size, limit, what)
 }
 
 func (s *Snapshots) insertEventTypes(ctx context.Context, h Handle, id string, events []string) error {
@@ -706,39 +789,29 @@ func (s *Snapshots) replaceEventTypes(ctx context.Context, h Handle, id string, 
 	return s.insertEventTypes(ctx, h, id, events)
 }
 
-func snapCheck(snap *Snapshot) error {
+// checkKey refuses a snapshot that names no row a write could address: nil,
+// no id, or an id longer than the CHAR(36) column (such a row cannot exist,
+// so Update would otherwise report it as a conflict).
+func (s *Snapshots) checkKey(snap *Snapshot) error {
 	if snap == nil {
 		return fmt.Errorf("%w: nil snapshot", ErrInvalid)
 	}
 	if snap.ID == "" {
 		return fmt.Errorf("%w: snapshot without an id", ErrInvalid)
 	}
-	if err := snapCheckLen("snapshot id", snap.ID, 36); err != nil {
-		return err
-	}
-	if snap.ProcessID == "" {
-		return fmt.Errorf("%w: snapshot %s without a process id", ErrInvalid, snap.ID)
-	}
-	return nil
+	return s.q.sd.checkLen("process_instances.id", snap.ID, 36)
 }
 
-func snapCheckLen(what, v string, n int) error {
-	if utf8.RuneCountInString(v) > n {
-		return fmt.Errorf("%w: %s %.40q… is %d characters, at most %d fit", ErrTooLong, what, v, utf8.RuneCountInString(v), n)
-	}
-	return nil
-}
-
-// snapEventSet validates event types and removes duplicates (the table's key is
+// eventSet validates event types and removes duplicates (the table's key is
 // instance + type), keeping the caller's order.
-func snapEventSet(types []string) ([]string, error) {
+func (s *Snapshots) eventSet(types []string) ([]string, error) {
 	out := make([]string, 0, len(types))
 	seen := make(map[string]bool, len(types))
 	for _, et := range types {
 		if et == "" {
 			return nil, fmt.Errorf("%w: empty event type", ErrInvalid)
 		}
-		if err := snapCheckLen("event type", et, 256); err != nil {
+		if err := s.q.sd.checkLen("event_types.event_type", et, 256); err != nil {
 			return nil, err
 		}
 		if !seen[et] {

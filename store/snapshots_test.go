@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -14,8 +15,12 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/go-sql-driver/mysql"
 	"github.com/stretchr/testify/require"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/mysqldialect"
 
+	"github.com/flowstore/flowstore/crypto"
 	"github.com/flowstore/flowstore/internal/golden"
 	"github.com/flowstore/flowstore/internal/testdb"
 	"github.com/flowstore/flowstore/store"
@@ -139,7 +144,137 @@ func TestSnapshotBadInputWritesNothing(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, []byte{}, got.Payload)
 		require.Equal(t, "empty", got.ID, "CHAR(36) padding is trimmed")
+
+		// Update addresses a row by id: without one it is bad input, not a
+		// conflict; an id longer than the column names no row either.
+		for _, c := range []struct {
+			s    *store.Snapshot
+			want error
+		}{
+			{nil, store.ErrInvalid},
+			{&store.Snapshot{Payload: []byte("x")}, store.ErrInvalid},
+			{&store.Snapshot{ID: strings.Repeat("x", 37), Payload: []byte("x")}, store.ErrTooLong},
+			{&store.Snapshot{ID: "empty", EventTypes: []string{""}}, store.ErrInvalid},
+			{&store.Snapshot{ID: "empty", EventTypes: []string{strings.Repeat("e", 257)}}, store.ErrTooLong},
+		} {
+			err := snaps.Update(ctx, c.s)
+			require.ErrorIs(t, err, c.want)
+			require.NotErrorIs(t, err, store.ErrConflict)
+			require.ErrorIs(t, snaps.UpdateUnchecked(ctx, c.s), c.want)
+		}
+		got, err = snaps.Get(ctx, "empty")
+		require.NoError(t, err)
+		require.Equal(t, int64(0), got.Version, "no refused update was written")
+		require.Zero(t, snapRawCount(t, db, `SELECT COUNT(*) FROM event_types`))
 	})
+}
+
+// snapRefLimits are the process_id / process_version limits of each dialect's
+// schema (store/migrations/*/0001_reference_schema.sql), stated here again so
+// the test does not take them from the code it checks. fits returns the
+// longest value that fits, too one that does not.
+var snapRefLimits = map[store.Dialect]struct {
+	fits, tooLong func() string
+	detail        string
+}{
+	// VARCHAR(450), utf8mb4: characters, so 450 two-byte ones fit.
+	store.MySQL: {func() string { return strings.Repeat("é", 450) }, func() string { return strings.Repeat("é", 451) }, "VARCHAR(450)"},
+	// NVARCHAR(450): UTF-16 code units; a character above U+FFFF is two.
+	store.SQLServer: {func() string { return strings.Repeat("😀", 225) }, func() string { return strings.Repeat("😀", 225) + "x" }, "NVARCHAR(450)"},
+	// Unbounded VARCHAR, but both values share one btree index entry of at
+	// most 2704 bytes; incompressible text of 1300 bytes each must fit.
+	store.Postgres: {func() string { return snapRandomText(1300) }, func() string { return snapRandomText(1301) }, "2704 bytes"},
+}
+
+// snapRandomText returns n bytes of random two-byte UTF-8 characters (and one
+// ASCII letter when n is odd): text PostgreSQL cannot compress.
+func snapRandomText(n int) string {
+	var b strings.Builder
+	raw := make([]byte, n)
+	_, _ = rand.Read(raw)
+	for i := 0; i+1 < n; i += 2 {
+		b.WriteRune(rune(0x80 + (int(raw[i])<<8|int(raw[i+1]))%(0x800-0x80))) // U+0080–U+07FF
+	}
+	if n%2 == 1 {
+		b.WriteByte('x')
+	}
+	return b.String()
+}
+
+// TestSnapshotProcessRefLimits: a process id or version longer than the
+// dialect stores is ErrTooLong naming the column and the limit before
+// anything is written — in Create and as MigrateInstances' target — and the
+// longest value that fits is stored. SQLite has no limit.
+func TestSnapshotProcessRefLimits(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		snaps := newSnapshots(t, db)
+		lim, ok := snapRefLimits[db.Dialect()]
+		if !ok {
+			long := strings.Repeat("p", 10000)
+			require.NoError(t, snaps.Create(ctx, &store.Snapshot{ID: "long", ProcessID: long, ProcessVersion: &long, Payload: []byte("x")}))
+			return
+		}
+		fits, fitsToo, tooLong := lim.fits(), lim.fits(), lim.tooLong()
+		require.NoError(t, snaps.Create(ctx, &store.Snapshot{ID: "at-limit", ProcessID: fits, ProcessVersion: &fitsToo, Payload: []byte("x")}))
+		got, err := snaps.Get(ctx, "at-limit")
+		require.NoError(t, err)
+		require.Equal(t, fits, got.ProcessID)
+		require.Equal(t, fitsToo, *got.ProcessVersion)
+
+		err = snaps.Create(ctx, &store.Snapshot{ID: "id-over", ProcessID: tooLong, Payload: []byte("x"), EventTypes: []string{"e"}})
+		require.ErrorIs(t, err, store.ErrTooLong)
+		require.Contains(t, err.Error(), "process_instances.process_id")
+		require.Contains(t, err.Error(), lim.detail)
+		err = snaps.Create(ctx, &store.Snapshot{ID: "version-over", ProcessID: "p", ProcessVersion: &tooLong, Payload: []byte("x")})
+		require.ErrorIs(t, err, store.ErrTooLong)
+		require.Contains(t, err.Error(), "process_instances.process_version")
+		require.Equal(t, 1, snapRawCount(t, db, `SELECT COUNT(*) FROM process_instances`))
+		require.Zero(t, snapRawCount(t, db, `SELECT COUNT(*) FROM event_types`))
+
+		from := store.ProcessRef{ID: fits, Version: &fitsToo}
+		for _, to := range []store.ProcessRef{{ID: tooLong}, {ID: "p", Version: &tooLong}} {
+			for _, ids := range [][]string{nil, {"at-limit"}} {
+				n, err := snaps.MigrateInstances(ctx, from, to, ids...)
+				require.ErrorIs(t, err, store.ErrTooLong)
+				require.Contains(t, err.Error(), "target process_")
+				require.Zero(t, n)
+			}
+		}
+		ids, err := snaps.IDs(ctx, from)
+		require.NoError(t, err)
+		require.Equal(t, []string{"at-limit"}, ids, "a refused migration moves nothing")
+		n, err := snaps.MigrateInstances(ctx, from, store.ProcessRef{ID: fitsToo, Version: &fits})
+		require.NoError(t, err)
+		require.Equal(t, int64(1), n, "a target at the limit moves")
+	})
+}
+
+// SQL Server cannot run here, but its limits are checked before any
+// statement: an offline handle shows which inputs are refused.
+func TestSnapshotLimitsSQLServerOffline(t *testing.T) {
+	ctx := context.Background()
+	snaps := newSnapshots(t, testdb.Offline(store.SQLServer))
+	lim := snapRefLimits[store.SQLServer]
+	tooLong, fits := lim.tooLong(), lim.fits()
+	for _, s := range []*store.Snapshot{
+		{ID: "a", ProcessID: tooLong},
+		{ID: "a", ProcessID: "p", ProcessVersion: &tooLong},
+		{ID: strings.Repeat("😀", 18) + "x", ProcessID: "p"}, // NCHAR(36): 37 code units
+		{ID: "a", ProcessID: "p", BusinessKey: strings.Repeat("😀", 128)},
+		{ID: "a", ProcessID: "p", EventTypes: []string{strings.Repeat("😀", 128) + "x"}},
+	} {
+		err := snaps.Create(ctx, s)
+		require.ErrorIs(t, err, store.ErrTooLong)
+		require.Contains(t, err.Error(), "UTF-16 code units")
+	}
+	_, err := snaps.MigrateInstances(ctx, store.Unversioned("p"), store.ProcessRef{ID: tooLong})
+	require.ErrorIs(t, err, store.ErrTooLong)
+	// At the limit the checks pass and the offline handle fails to run it.
+	err = snaps.Create(ctx, &store.Snapshot{ID: strings.Repeat("😀", 18), ProcessID: fits, ProcessVersion: &fits, BusinessKey: strings.Repeat("😀", 127) + "x"})
+	require.Error(t, err)
+	require.NotErrorIs(t, err, store.ErrTooLong)
 }
 
 func TestSnapshotNullProcessVersions(t *testing.T) {
@@ -598,6 +733,110 @@ func TestSnapshotLargePayloads(t *testing.T) {
 	})
 }
 
+// TestSnapshotEncryptedLargePayload: a payload just under 16 MiB encrypted
+// with a real key ring becomes a token of about 21 MiB. PostgreSQL and SQLite
+// store it; MariaDB's default max_allowed_packet (16 MiB) does not hold it,
+// and that is a clear ErrTooLong naming both sizes before anything is
+// written — also on a pool the host opened with the driver's defaults, where
+// sending it would make the server drop the connection — and the connection
+// stays usable.
+func TestSnapshotEncryptedLargePayload(t *testing.T) {
+	t.Parallel()
+	key, err := crypto.GenerateKey(crypto.AESGCM)
+	require.NoError(t, err)
+	ring, err := crypto.NewRing(key)
+	require.NoError(t, err)
+	payload := make([]byte, 16<<20-1024)
+	_, _ = rand.Read(payload)
+	tokenLen := ring.TokenLen(len(payload))
+	require.Greater(t, tokenLen, len(payload)*4/3)
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		enc := store.WithCodec(store.EncryptedCodec("ring", ring))
+		snaps := newSnapshots(t, db, enc)
+		require.NoError(t, snaps.Create(ctx, &store.Snapshot{ID: "small", ProcessID: "p", Payload: []byte("s")}))
+		if db.Dialect() != store.MySQL {
+			require.NoError(t, snaps.Create(ctx, &store.Snapshot{ID: "enc", ProcessID: "p", Payload: payload}))
+			info, err := snaps.Stat(ctx, "enc")
+			require.NoError(t, err)
+			require.Equal(t, int64(tokenLen), info.StoredSize)
+			got, err := snaps.Get(ctx, "enc")
+			require.NoError(t, err)
+			require.True(t, bytes.Equal(payload, got.Payload))
+			return
+		}
+		var packet int
+		require.NoError(t, db.SQL().QueryRowContext(ctx, `SELECT @@max_allowed_packet`).Scan(&packet))
+		if tokenLen <= packet {
+			t.Skipf("max_allowed_packet %d holds the %d-byte token", packet, tokenLen)
+		}
+		adopted := snapAdoptedMySQL(t, db)
+		for name, db := range map[string]*store.DB{"open": db, "adopted": adopted} {
+			snaps := newSnapshots(t, db, enc)
+			err := snaps.Create(ctx, &store.Snapshot{ID: "enc-" + name, ProcessID: "p", Payload: payload, EventTypes: []string{"e"}, BusinessKey: "K-" + name})
+			require.ErrorIs(t, err, store.ErrTooLong, name)
+			require.Contains(t, err.Error(), fmt.Sprintf("%d bytes as stored by codec \"ring\" (%d before)", tokenLen, len(payload)), name)
+			require.Contains(t, err.Error(), "max_allowed_packet", name)
+			ok, err := snaps.Exists(ctx, "enc-"+name)
+			require.NoError(t, err, "%s: the connection is still usable", name)
+			require.False(t, ok, name)
+
+			s, err := snaps.Get(ctx, "small")
+			require.NoError(t, err, name)
+			s.Payload, s.EventTypes = payload, []string{"e"}
+			require.ErrorIs(t, snaps.Update(ctx, s), store.ErrTooLong, name)
+			require.ErrorIs(t, snaps.UpdateUnchecked(ctx, s), store.ErrTooLong, name)
+			s, err = snaps.Get(ctx, "small")
+			require.NoError(t, err, name)
+			require.Equal(t, int64(0), s.Version, "%s: nothing written", name)
+		}
+		require.Zero(t, snapRawCount(t, db, `SELECT COUNT(*) FROM event_types`))
+		require.Zero(t, snapRawCount(t, db, `SELECT COUNT(*) FROM business_key_mapping`))
+
+		// On the adopted pool the driver sends a value this large in one
+		// COM_STMT_SEND_LONG_DATA packet, 7 bytes more than the value: a
+		// plain payload 4 bytes under max_allowed_packet, which a pool from
+		// Open stores, would make the server drop the connection (error
+		// 1153, 08S01). It is refused up front.
+		plain := newSnapshots(t, adopted)
+		err = plain.Create(ctx, &store.Snapshot{ID: "near", ProcessID: "p", Payload: make([]byte, packet-4)})
+		require.ErrorIs(t, err, store.ErrTooLong)
+		require.Contains(t, err.Error(), "not opened by store.Open")
+		ok, err := plain.Exists(ctx, "near")
+		require.NoError(t, err)
+		require.False(t, ok)
+	})
+}
+
+// snapAdoptedMySQL opens db's database the way a host application would —
+// go-sql-driver/mysql with its default maxAllowedPacket (64 MiB), set up as
+// store.New asks (READ COMMITTED, clientFoundRows), adopted with store.New —
+// closed when the test ends.
+func snapAdoptedMySQL(t *testing.T, db *store.DB) *store.DB {
+	t.Helper()
+	target, err := store.ParseDSN(testdb.DSN(t, db))
+	require.NoError(t, err)
+	cfg, err := mysql.ParseDSN(target.DriverDSN)
+	require.NoError(t, err)
+	cfg.MaxAllowedPacket = mysql.NewConfig().MaxAllowedPacket
+	require.Greater(t, cfg.MaxAllowedPacket, 16<<20)
+	var version string
+	require.NoError(t, db.SQL().QueryRowContext(t.Context(), `SELECT @@version`).Scan(&version))
+	isolation := "transaction_isolation" // MySQL 8; MariaDB before 11.1 knows only tx_isolation
+	if strings.Contains(version, "MariaDB") {
+		isolation = "tx_isolation"
+	}
+	cfg.Params = map[string]string{isolation: "'READ-COMMITTED'"}
+	cfg.ClientFoundRows = true
+	connector, err := mysql.NewConnector(cfg)
+	require.NoError(t, err)
+	sqldb := sql.OpenDB(connector)
+	t.Cleanup(func() { _ = sqldb.Close() })
+	adopted, err := store.New(bun.NewDB(sqldb, mysqldialect.New()))
+	require.NoError(t, err)
+	return adopted
+}
+
 func TestSnapshotSessionRollback(t *testing.T) {
 	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
@@ -703,6 +942,16 @@ func TestSnapshotCASSameInstanceGoroutines(t *testing.T) {
 		got := snapMarkers(final.Payload)
 		require.ElementsMatch(t, succeeded, got, "every successful update is in the payload, no failed one is")
 		require.Equal(t, writers*tries, len(succeeded)+conflicts)
+		// An attempt fails only if another writer's update committed between
+		// its load and its update. Charge each failure to the success that
+		// moved the version past the one it loaded: the failures charged to
+		// one success are in-flight attempts of the other writers-1 writers,
+		// at most one each (a writer's next load sees the newer version). So
+		// conflicts <= (writers-1)·successes, and with successes + conflicts
+		// = writers·tries, successes >= writers·tries/writers = tries. An
+		// Update that always conflicted would have none.
+		require.GreaterOrEqual(t, len(succeeded), writers*tries/writers, "each success fails at most %d other attempts", writers-1)
+		require.LessOrEqual(t, conflicts, (writers-1)*len(succeeded))
 		t.Logf("%s: %d successful updates, %d conflicts", db.Dialect(), len(succeeded), conflicts)
 	})
 }
@@ -764,8 +1013,11 @@ func TestSnapshotRetryAcrossProcesses(t *testing.T) {
 }
 
 // TestSnapshotCASAcrossProcesses: plain compare-and-swap (no retry) from
-// child processes on distinct and shared instances: final version equals
-// the successes each child reports through the payload.
+// child processes on distinct and shared instances. Each child also owns an
+// instance no one else writes, updated between its shared updates: there
+// every update must succeed, and its final version equals the child's
+// successes. On the shared instance the final version equals the
+// successful updates the children left as markers in the payload.
 func TestSnapshotCASAcrossProcesses(t *testing.T) {
 	const procs, tries = 4, 10
 	if testdb.IsChild() {
@@ -774,6 +1026,9 @@ func TestSnapshotCASAcrossProcesses(t *testing.T) {
 		require.NoError(t, err)
 		defer db.Close()
 		snaps := newSnapshots(t, db)
+		own := fmt.Sprintf("own-%d", os.Getpid())
+		require.NoError(t, snaps.Create(ctx, &store.Snapshot{ID: own, ProcessID: "own", Payload: []byte{}}))
+		ownSuccesses := 0
 		for i := range tries {
 			s, err := snaps.Get(ctx, "contended")
 			require.NoError(t, err)
@@ -781,7 +1036,17 @@ func TestSnapshotCASAcrossProcesses(t *testing.T) {
 			if err := snaps.Update(ctx, s); err != nil && !errors.Is(err, store.ErrConflict) {
 				t.Fatal(err)
 			}
+
+			mine, err := snaps.Get(ctx, own)
+			require.NoError(t, err)
+			mine.Payload = append(mine.Payload, fmt.Sprintf("o%d;", i)...)
+			require.NoError(t, snaps.Update(ctx, mine), "no other writer touches %s", own)
+			ownSuccesses++
 		}
+		final, err := snaps.Get(ctx, own)
+		require.NoError(t, err)
+		require.Equal(t, int64(ownSuccesses), final.Version, "final version = this child's successes")
+		require.Len(t, snapMarkers(final.Payload), ownSuccesses)
 		return
 	}
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
@@ -796,6 +1061,16 @@ func TestSnapshotCASAcrossProcesses(t *testing.T) {
 		require.GreaterOrEqual(t, len(got), tries, "at least one process's worth of updates succeeded")
 		slices.Sort(got)
 		require.Equal(t, len(got), len(slices.Compact(slices.Clone(got))))
+
+		// The distinct instances, one per child, each updated tries times.
+		n := 0
+		for s, err := range snaps.All(ctx, store.Unversioned("own")) {
+			require.NoError(t, err)
+			require.Equal(t, int64(tries), s.Version, s.ID)
+			require.Len(t, snapMarkers(s.Payload), tries, s.ID)
+			n++
+		}
+		require.Equal(t, procs, n, "every child had its own instance")
 	})
 }
 
@@ -844,8 +1119,9 @@ func TestRetry(t *testing.T) {
 		after, _ := snaps.Get(ctx, "r")
 		require.Equal(t, before.Version, after.Version)
 
-		// Context-aware: a cancelled context stops before loading, or in the
-		// wait after a conflict.
+		// Context-aware: a cancelled context stops before loading; one
+		// cancelled during apply fails the update itself (the wait after a
+		// conflict is TestRetryStopsInBackoff's).
 		cctx, cancel := context.WithCancel(ctx)
 		cancel()
 		_, err = store.Retry(cctx, snaps, "r", 3, func(context.Context, *store.Snapshot) error { return nil })
@@ -863,6 +1139,45 @@ func TestRetry(t *testing.T) {
 		_, err = store.Retry(ctx, snaps, "r", 3, func(context.Context, *store.Snapshot) error { return nil })
 		require.ErrorIs(t, err, store.ErrNotFound)
 	})
+}
+
+// conflictingSnaps is a SnapshotStore whose Update always loses, and
+// cancels the caller's context as it does — as if the caller gave up while
+// a rival was writing. Only Get and Update are implemented.
+type conflictingSnaps struct {
+	store.SnapshotStore
+	cancel        context.CancelFunc
+	gets, updates int
+}
+
+func (f *conflictingSnaps) Get(_ context.Context, id string) (*store.Snapshot, error) {
+	f.gets++
+	return &store.Snapshot{ID: id, ProcessID: "p", Version: 3, Payload: []byte("x")}, nil
+}
+
+func (f *conflictingSnaps) Update(_ context.Context, s *store.Snapshot) error {
+	f.updates++
+	f.cancel()
+	return &store.ConflictError{Table: "process_instances", ID: s.ID, Expected: s.Version, Actual: s.Version + 1}
+}
+
+// TestRetryStopsInBackoff: a context cancelled while the update conflicts is
+// seen by the wait before the next attempt — Retry neither reloads nor
+// applies again, and says which conflict it was waiting on.
+func TestRetryStopsInBackoff(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	fake := &conflictingSnaps{cancel: cancel}
+	applied := 0
+	_, err := store.Retry(ctx, fake, "r", 5, func(context.Context, *store.Snapshot) error {
+		applied++
+		return nil
+	})
+	require.ErrorIs(t, err, context.Canceled)
+	require.Contains(t, err.Error(), "expected version 3, found 4", "the error names the conflict it was waiting on")
+	require.Equal(t, 1, fake.gets, "no reload after the cancel")
+	require.Equal(t, 1, fake.updates)
+	require.Equal(t, 1, applied)
 }
 
 func TestSnapshotStatementsGolden(t *testing.T) {

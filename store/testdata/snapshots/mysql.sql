@@ -54,6 +54,10 @@ SELECT p.id, p.payload, p.process_id, p.version, p.process_version, p.payload_co
 UPDATE process_instances SET process_id = ?, process_version = ? WHERE process_id = ? AND process_version IS NULL;
 -- migrate 2 ids, version IS NULL
 UPDATE process_instances SET process_id = ?, process_version = ? WHERE process_id = ? AND process_version IS NULL AND id IN (?, ?);
+-- payload limit (asked once, for payloads over 1 MiB)
+SELECT @@max_allowed_packet;
+-- limit: process_id, process_version: at most 450 characters each (VARCHAR(450))
+-- limit: stored payload: the server's max_allowed_packet (on a pool not opened by Open: 65536 bytes less)
 -- correlation insert
 INSERT INTO correlation_instances (id, encoded_correlation_id, correlated_id, correlation) VALUES (?, ?, ?, ?);
 -- correlation by encoded id

@@ -54,6 +54,8 @@ SELECT p.id, p.payload, p.process_id, p.version, p.process_version, p.payload_co
 UPDATE process_instances SET process_id = $1, process_version = $2 WHERE process_id = $3 AND process_version IS NULL;
 -- migrate 2 ids, version IS NULL
 UPDATE process_instances SET process_id = $1, process_version = $2 WHERE process_id = $3 AND process_version IS NULL AND id IN ($4, $5);
+-- limit: process_id, process_version: at most 1300 bytes of UTF-8 each (an entry of index idx_process_instances_process_id holds at most 2704 bytes)
+-- limit: stored payload: at most 1073741819 bytes (process_instances.payload on this dialect)
 -- correlation insert
 INSERT INTO correlation_instances (id, encoded_correlation_id, correlated_id, correlation) VALUES ($1, $2, $3, $4);
 -- correlation by encoded id

@@ -54,6 +54,8 @@ SELECT p.id, p.payload, p.process_id, p.version, p.process_version, p.payload_co
 UPDATE process_instances SET process_id = ?, process_version = ? WHERE process_id = ? AND process_version IS NULL;
 -- migrate 2 ids, version IS NULL
 UPDATE process_instances SET process_id = ?, process_version = ? WHERE process_id = ? AND process_version IS NULL AND id IN (?, ?);
+-- limit: process_id, process_version: no limit
+-- limit: stored payload: at most 999934464 bytes (process_instances.payload on this dialect)
 -- correlation insert
 INSERT INTO correlation_instances (id, encoded_correlation_id, correlated_id, correlation) VALUES (?, ?, ?, ?);
 -- correlation by encoded id

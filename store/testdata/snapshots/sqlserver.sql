@@ -54,6 +54,8 @@ SELECT TOP (32) p.id, p.payload, p.process_id, p.version, p.process_version, p.p
 UPDATE process_instances SET process_id = @p1, process_version = @p2 WHERE process_id = @p3 AND process_version IS NULL;
 -- migrate 2 ids, version IS NULL
 UPDATE process_instances SET process_id = @p1, process_version = @p2 WHERE process_id = @p3 AND process_version IS NULL AND id IN (@p4, @p5);
+-- limit: process_id, process_version: at most 450 UTF-16 code units each (NVARCHAR(450))
+-- limit: stored payload: at most 2147483647 bytes (process_instances.payload on this dialect)
 -- correlation insert
 INSERT INTO correlation_instances (id, encoded_correlation_id, correlated_id, correlation) VALUES (@p1, @p2, @p3, @p4);
 -- correlation by encoded id
