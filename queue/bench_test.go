@@ -125,7 +125,7 @@ func BenchmarkClaimFinish(b *testing.B) {
 			b.Run(fmt.Sprintf("%s/workers=%d", d, workers), func(b *testing.B) {
 				db := benchDB(b, d)
 				ds := newDialectSQL(d)
-				claimSQL := ds.claims[claimKind{}].SQL
+				claim := ds.claims[claimKind{}]
 				lib := func(b *testing.B, n int) time.Duration {
 					refill(b, db, n)
 					s := New(db)
@@ -149,7 +149,7 @@ func BenchmarkClaimFinish(b *testing.B) {
 					raw := db.SQL()
 					return timeIt(func() {
 						parallel(b, workers, n, 1, func(ctx context.Context, _ int) bool {
-							els, err := rawClaim(ctx, raw, claimSQL, db.Now(), "bench", 1)
+							els, err := rawClaim(ctx, raw, claim.SQL, claim.bind(claimValues{now: db.Now(), queue: "bench", limit: 1})...)
 							if err != nil || len(els) != 1 {
 								b.Error(len(els), err)
 								return false
@@ -229,7 +229,7 @@ func BenchmarkClaimFinishBatch(b *testing.B) {
 			b.Run(fmt.Sprintf("%s/workers=%d/batch=%d", d, workers, benchBatch), func(b *testing.B) {
 				db := benchDB(b, d)
 				ds := newDialectSQL(d)
-				claimSQL := ds.claims[claimKind{}].SQL
+				claim := ds.claims[claimKind{}]
 				lib := func(b *testing.B, n int) time.Duration {
 					refill(b, db, n)
 					s := New(db)
@@ -257,7 +257,7 @@ func BenchmarkClaimFinishBatch(b *testing.B) {
 					raw := db.SQL()
 					return timeIt(func() {
 						parallel(b, workers, n, benchBatch, func(ctx context.Context, k int) bool {
-							els, err := rawClaim(ctx, raw, claimSQL, db.Now(), "bench", k)
+							els, err := rawClaim(ctx, raw, claim.SQL, claim.bind(claimValues{now: db.Now(), queue: "bench", limit: k})...)
 							if err != nil || len(els) != k {
 								b.Error(len(els), k, err)
 								return false
@@ -314,7 +314,7 @@ func BenchmarkEnqueueBatch(b *testing.B) {
 						now := db.Now()
 						args := make([]any, 0, k*insertRowParams)
 						for i := range k {
-							args = append(args, uuid.Must(uuid.NewV7()), "bench", data[i], refs[i], now, "bench")
+							args = append(args, uuid.Must(uuid.NewV7()), "bench", data[i], refs[i], batchCreated(now, i), "bench")
 						}
 						if _, err := raw.ExecContext(ctx, ds.insertMany(k), args...); err != nil {
 							b.Fatal(err)

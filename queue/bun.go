@@ -1,7 +1,6 @@
 package queue
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -17,9 +16,9 @@ import (
 	"github.com/flowstore/flowstore/store"
 )
 
-// bunStore is the Store on a store.Handle. Claims, finishes and enqueues —
-// the hot paths — bind parameters on the handle's database/sql executor
-// (Handle.Raw) with the statements of sql.go; reads use bun.
+// bunStore is the Store on a store.Handle. Every write binds parameters on
+// the handle's database/sql executor (Handle.Raw) with the statements of
+// sql.go; reads use bun, except Counts.
 type bunStore struct {
 	h     store.Handle
 	sql   *dialectSQL
@@ -38,15 +37,15 @@ func New(db *store.DB, opts ...Option) Store {
 		opt(&o)
 	}
 	s := &bunStore{h: db.Handle(), sql: newDialectSQL(db.Dialect()), lease: o.lease}
-	if db.Dialect() == store.SQLite {
+	if s.sql.serialWrites {
 		t, _ := writeTurns.LoadOrStore(db, make(chan struct{}, 1))
 		s.turn = t.(chan struct{})
 	}
 	return s
 }
 
-// writeTurns holds one write turn per SQLite *store.DB, shared by every
-// queue store of that database.
+// writeTurns holds one write turn per *store.DB whose writes take turns
+// (SQLite), shared by every queue store of that database.
 var writeTurns sync.Map
 
 // writeTurn waits until this process's other queue writers on the same
@@ -114,21 +113,9 @@ func (s *bunStore) fitMessage(msg string, truncate bool) (string, error) {
 		if !truncate {
 			return "", err
 		}
-		msg = cut(msg, MaxMessage, s.sql.length)
+		msg = cut(msg, MaxMessage, s.sql.utf16)
 	}
 	return msg, nil
-}
-
-// cut shortens s to at most max units of length, on a character boundary.
-func cut(s string, max int, length func(string) int) string {
-	runes := []rune(s)
-	if len(runes) > max {
-		runes = runes[:max]
-	}
-	for length(string(runes)) > max {
-		runes = runes[:len(runes)-1]
-	}
-	return string(runes)
 }
 
 func (s *bunStore) checkNew(e NewElement) error {
@@ -194,18 +181,43 @@ func (s *bunStore) EnqueueBatch(ctx context.Context, queue string, references, d
 	}
 	ids := make([]uuid.UUID, len(references))
 	for i := range ids {
-		id, err := uuid.NewV7() // time-ordered: claims take a batch in input order
+		id, err := uuid.NewV7()
 		if err != nil {
 			return nil, fmt.Errorf("queue: enqueue batch: %w", err)
 		}
 		ids[i] = id
 	}
-	now := s.h.Now()
+	if err := s.insertBatch(ctx, queue, ids, references, data, createdBy, s.h.Now()); err != nil {
+		return nil, s.fail("enqueue batch", err)
+	}
+	return ids, nil
+}
+
+// batchCreated is the created_date of the i-th element of a batch that
+// starts at start: i microseconds later (the columns' precision).
+//
+// Claims order by (created_date, id). With one created_date for the whole
+// batch its order would rest on the ids, and while UUIDv7s sort by time
+// byte-wise (PostgreSQL, MySQL, SQLite), SQL Server compares a
+// uniqueidentifier's random last six bytes first. Distinct, increasing
+// created_dates make a batch come out in input order on every dialect, and
+// keep created_date what OpenOrchestrator means by it — when the element
+// was created, by the client's clock — to within the batch's length in
+// microseconds.
+func batchCreated(start time.Time, i int) time.Time {
+	return start.Add(time.Duration(i) * time.Microsecond)
+}
+
+// insertBatch writes a batch of NEW elements, its i-th stamped
+// batchCreated(start, i), in as few INSERTs as the dialect allows and
+// atomically: several INSERTs run in one transaction (a savepoint in a
+// session), so a failing one leaves nothing behind.
+func (s *bunStore) insertBatch(ctx context.Context, queue string, ids []uuid.UUID, refs, data []string, createdBy string, start time.Time) error {
 	per := s.sql.batchRows()
 	insert := func(ctx context.Context, h store.Handle) error {
 		for lo := 0; lo < len(ids); lo += per {
 			hi := min(lo+per, len(ids))
-			if err := s.insertChunk(ctx, h, queue, ids[lo:hi], references[lo:hi], data[lo:hi], createdBy, now); err != nil {
+			if err := s.insertChunk(ctx, h, queue, ids[lo:hi], refs[lo:hi], data[lo:hi], createdBy, start, lo); err != nil {
 				return err
 			}
 		}
@@ -213,33 +225,38 @@ func (s *bunStore) EnqueueBatch(ctx context.Context, queue string, references, d
 	}
 	done, err := s.writeTurn(ctx)
 	if err != nil {
-		return nil, s.fail("enqueue batch", err)
+		return err
 	}
 	defer done()
 	if len(ids) <= per {
-		err = insert(ctx, s.h) // one statement is atomic by itself
-	} else {
-		err = s.h.InTx(ctx, insert)
+		return insert(ctx, s.h) // one statement is atomic by itself
 	}
-	if err != nil {
-		return nil, s.fail("enqueue batch", err)
-	}
-	return ids, nil
+	return s.h.InTx(ctx, insert)
 }
 
-func (s *bunStore) insertChunk(ctx context.Context, h store.Handle, queue string, ids []uuid.UUID, refs, data []string, createdBy string, now time.Time) error {
+// newRows are the NEW elements of one INSERT of a batch, for bun to
+// insert; first is the batch index of the first.
+func newRows(queue string, ids []uuid.UUID, refs, data []string, createdBy string, start time.Time, first int) []Element {
+	rows := make([]Element, len(ids))
+	for i := range ids {
+		rows[i] = Element{ID: ids[i], QueueName: queue, Status: StatusNew, Data: data[i], Reference: refs[i],
+			CreatedDate: batchCreated(start, first+i), CreatedBy: createdBy}
+	}
+	return rows
+}
+
+// insertChunk writes one INSERT of a batch; first is the batch index of its
+// first row.
+func (s *bunStore) insertChunk(ctx context.Context, h store.Handle, queue string, ids []uuid.UUID, refs, data []string, createdBy string, start time.Time, first int) error {
 	if s.sql.inlineBatch {
-		rows := make([]Element, len(ids))
-		for i := range ids {
-			rows[i] = Element{ID: ids[i], QueueName: queue, Status: StatusNew, Data: data[i], Reference: refs[i], CreatedDate: now, CreatedBy: createdBy}
-		}
+		rows := newRows(queue, ids, refs, data, createdBy, start, first)
 		_, err := h.IDB().NewInsert().Model(&rows).Exec(ctx)
 		return err
 	}
 	args := make([]any, 0, len(ids)*insertRowParams)
 	cb := null(createdBy)
 	for i := range ids {
-		args = append(args, ids[i], queue, null(data[i]), null(refs[i]), now, cb)
+		args = append(args, ids[i], queue, null(data[i]), null(refs[i]), batchCreated(start, first+i), cb)
 	}
 	_, err := h.Raw().ExecContext(ctx, s.sql.insertMany(len(ids)), args...)
 	return err
@@ -252,6 +269,10 @@ func (s *bunStore) Claim(ctx context.Context, queue string) (Element, error) {
 }
 
 func (s *bunStore) ClaimReference(ctx context.Context, queue, reference string) (Element, error) {
+	if reference == "" {
+		// "" is stored as NULL, which no reference = ? matches.
+		return Element{}, fmt.Errorf("queue: claim: %w: empty reference (use Claim for any element)", store.ErrInvalid)
+	}
 	if err := s.checkLen("reference", reference, MaxReference); err != nil {
 		return Element{}, fmt.Errorf("queue: claim: %w", err)
 	}
@@ -270,8 +291,8 @@ func (s *bunStore) claimOne(ctx context.Context, queue, reference string, byRef 
 }
 
 func (s *bunStore) ClaimBatch(ctx context.Context, queue string, n int) ([]Element, error) {
-	if n <= 0 {
-		return nil, fmt.Errorf("queue: claim batch: %w: n = %d", store.ErrInvalid, n)
+	if n <= 0 || n > MaxClaimBatch {
+		return nil, fmt.Errorf("queue: claim batch: %w: n = %d (want 1 to %d)", store.ErrInvalid, n, MaxClaimBatch)
 	}
 	return s.claim(ctx, queue, "", false, n)
 }
@@ -282,21 +303,7 @@ func (s *bunStore) claim(ctx context.Context, queue, reference string, byRef boo
 	}
 	now := s.h.Now()
 	st := s.sql.claims[claimKind{byReference: byRef, lease: s.lease > 0}]
-	args := make([]any, len(st.Args))
-	for i, a := range st.Args {
-		switch a {
-		case argNow:
-			args[i] = now
-		case argQueue:
-			args[i] = queue
-		case argReference:
-			args[i] = reference
-		case argCutoff:
-			args[i] = now.Add(-s.lease)
-		case argLimit:
-			args[i] = n
-		}
-	}
+	args := st.bind(claimValues{now: now, cutoff: now.Add(-s.lease), queue: queue, reference: reference, limit: n})
 	var els []Element
 	var err error
 	switch s.sql.style {
@@ -327,14 +334,10 @@ func (s *bunStore) claim(ctx context.Context, queue, reference string, byRef boo
 	if err != nil {
 		return nil, s.fail(fmt.Sprintf("claim from %q", queue), err)
 	}
-	// UPDATE … RETURNING returns rows in no particular order.
+	// UPDATE … RETURNING returns rows in no particular order: put them
+	// back into the order the claim picked them in.
 	if len(els) > 1 {
-		slices.SortFunc(els, func(a, b Element) int {
-			if c := a.CreatedDate.Compare(b.CreatedDate); c != 0 {
-				return c
-			}
-			return bytes.Compare(a.ID[:], b.ID[:])
-		})
+		slices.SortFunc(els, s.sql.claimOrder)
 	}
 	return els, nil
 }
@@ -362,6 +365,40 @@ func (s *bunStore) Finish(ctx context.Context, id uuid.UUID, r Result) error {
 		return nil
 	}
 	return s.whyNot(ctx, id, "finish")
+}
+
+func (s *bunStore) FinishClaimed(ctx context.Context, e Element, r Result) error {
+	msg, err := s.message(r)
+	if err != nil {
+		return fmt.Errorf("queue: finish claimed %s: %w", e.ID, err)
+	}
+	if e.StartDate.IsZero() {
+		return fmt.Errorf("queue: finish claimed %s: %w: the element has no start_date (pass the Element a claim returned)", e.ID, store.ErrInvalid)
+	}
+	now, started := s.h.Now(), store.UTC(e.StartDate)
+	var res sql.Result
+	if msg == "" {
+		res, err = s.exec(ctx, s.sql.finishClaimed1, string(r.Status), now, e.ID, started)
+	} else {
+		res, err = s.exec(ctx, s.sql.finishClaimed1Msg, string(r.Status), now, msg, e.ID, started)
+	}
+	if err != nil {
+		return s.fail("finish claimed "+e.ID.String(), err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return s.fail("finish claimed "+e.ID.String(), err)
+	} else if n == 1 {
+		return nil
+	}
+	cur, err := s.Get(ctx, e.ID)
+	if err != nil {
+		return fmt.Errorf("queue: finish claimed %s: %w", e.ID, err)
+	}
+	if cur.Status == StatusInProgress {
+		return fmt.Errorf("queue: finish claimed %s: %w: taken over by a claim at %s (this claim started at %s; its lease ran out)",
+			e.ID, store.ErrConflict, cur.StartDate.Format(time.RFC3339Nano), started.Format(time.RFC3339Nano))
+	}
+	return fmt.Errorf("queue: finish claimed %s: %w: element is %s, not IN_PROGRESS", e.ID, store.ErrConflict, cur.Status)
 }
 
 // whyNot explains a conditional update that changed nothing: the element
@@ -549,9 +586,35 @@ func init() {
 var likeEscaper = strings.NewReplacer("!", "!!", "%", "!%", "_", "!_", "[", "![")
 
 func (s *bunStore) List(ctx context.Context, f Filter) (Page, error) {
+	page := Page{Total: -1}
+	count, list, err := listQueries(s.h.IDB(), f, &page.Elements)
+	if err != nil {
+		return Page{}, fmt.Errorf("queue: list: %w", err)
+	}
+	if f.Count {
+		n, err := count.Count(ctx)
+		if err != nil {
+			return Page{}, s.fail("list", err)
+		}
+		page.Total = int(n)
+	}
+	if err := list.Scan(ctx); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return Page{}, s.fail("list", err)
+	}
+	for i := range page.Elements {
+		normalise(&page.Elements[i])
+	}
+	return page, nil
+}
+
+// listQueries checks a filter and builds List's two queries on idb: count
+// (for Filter.Count) and the page, which scans into dst. bun builds them,
+// so they are the same on every dialect but for its own rendering (paging,
+// quoting, literals); the golden test pins them.
+func listQueries(idb bun.IDB, f Filter, dst *[]Element) (count, page *bun.SelectQuery, err error) {
 	if f.Status != "" {
 		if err := f.Status.Validate(); err != nil {
-			return Page{}, fmt.Errorf("queue: list: %w", err)
+			return nil, nil, err
 		}
 	}
 	orderBy := f.OrderBy
@@ -559,10 +622,10 @@ func (s *bunStore) List(ctx context.Context, f Filter) (Page, error) {
 		orderBy = "created_date"
 	}
 	if !orderable[orderBy] {
-		return Page{}, fmt.Errorf("queue: list: %w: cannot order by %q (want a column of Queues)", store.ErrInvalid, f.OrderBy)
+		return nil, nil, fmt.Errorf("%w: cannot order by %q (want a column of Queues)", store.ErrInvalid, f.OrderBy)
 	}
 	if f.Offset < 0 || f.Limit < 0 {
-		return Page{}, fmt.Errorf("queue: list: %w: negative offset or limit", store.ErrInvalid)
+		return nil, nil, fmt.Errorf("%w: negative offset or limit", store.ErrInvalid)
 	}
 	limit := f.Limit
 	if limit == 0 {
@@ -594,34 +657,20 @@ func (s *bunStore) List(ctx context.Context, f Filter) (Page, error) {
 		}
 		return q
 	}
-	page := Page{Total: -1}
-	if f.Count {
-		n, err := filter(s.h.IDB().NewSelect().Model((*Element)(nil))).Count(ctx)
-		if err != nil {
-			return Page{}, s.fail("list", err)
-		}
-		page.Total = int(n)
-	}
 	dir := "ASC"
 	if f.Desc {
 		dir = "DESC"
 	}
-	q := filter(s.h.IDB().NewSelect().Model(&page.Elements)).
+	count = filter(idb.NewSelect().Model((*Element)(nil)))
+	page = filter(idb.NewSelect().Model(dst)).
 		OrderExpr("? "+dir, bun.Ident(orderBy)).
 		OrderExpr("? "+dir, bun.Ident("id")).
 		Offset(int64(f.Offset)).Limit(int64(limit))
-	if err := q.Scan(ctx); err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return Page{}, s.fail("list", err)
-	}
-	for i := range page.Elements {
-		normalise(&page.Elements[i])
-	}
-	return page, nil
+	return count, page, nil
 }
 
 func (s *bunStore) Counts(ctx context.Context) (Counts, error) {
-	t, qn, st := s.sql.table(), s.sql.q("queue_name"), s.sql.q("status")
-	rows, err := s.h.Raw().QueryContext(ctx, "SELECT "+qn+", "+st+", COUNT(*) FROM "+t+" GROUP BY "+qn+", "+st)
+	rows, err := s.h.Raw().QueryContext(ctx, s.sql.counts)
 	if err != nil {
 		return nil, s.fail("counts", err)
 	}
@@ -645,7 +694,7 @@ func (s *bunStore) Counts(ctx context.Context) (Counts, error) {
 }
 
 func (s *bunStore) Delete(ctx context.Context, id uuid.UUID) error {
-	res, err := s.exec(ctx, s.sql.dialect.Rebind("DELETE FROM "+s.sql.table()+" WHERE "+s.sql.q("id")+" = ?"), id)
+	res, err := s.exec(ctx, s.sql.delete1, id)
 	n, err := s.affected("delete "+id.String(), res, err)
 	if err != nil {
 		return err
@@ -662,12 +711,10 @@ func (s *bunStore) Prune(ctx context.Context, queue string, before time.Time) (i
 			return 0, fmt.Errorf("queue: prune: %w", err)
 		}
 	}
-	q := "DELETE FROM " + s.sql.table() + " WHERE " + s.sql.q("status") + " IN ('DONE', 'FAILED', 'ABANDONED') AND " + s.sql.q("end_date") + " < ?"
 	args := []any{store.UTC(before)}
 	if queue != "" {
-		q += " AND " + s.sql.q("queue_name") + " = ?"
 		args = append(args, queue)
 	}
-	res, err := s.exec(ctx, s.sql.dialect.Rebind(q), args...)
+	res, err := s.exec(ctx, s.sql.prune(queue != ""), args...)
 	return s.affected("prune", res, err)
 }

@@ -1,26 +1,39 @@
 package queue
 
 import (
+	"context"
 	"fmt"
 	"testing"
+	"time"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
 	"github.com/flowstore/flowstore/internal/testdb"
 	"github.com/flowstore/flowstore/store"
 )
 
-// TestEnqueueBatchChunks makes the statement limit small, so that a batch
-// needs several INSERTs in one transaction, as a large batch does on SQL
-// Server or past the other dialects' parameter limits.
+// smallChunks returns db's queue store with statements of at most 10 rows,
+// so that a batch needs several INSERTs in one transaction, as a large
+// batch does on SQL Server or past the other dialects' parameter limits.
+// Both limits are lowered: the bound-parameter one (the row count on
+// PostgreSQL, SQLite and MySQL) and the VALUES-list one (the row count on
+// SQL Server, which inlines the values).
+func smallChunks(t *testing.T, db *store.DB) *bunStore {
+	t.Helper()
+	s := New(db).(*bunStore)
+	small := *s.sql
+	small.maxParams = 10 * insertRowParams
+	small.maxValuesRows = 10
+	s.sql = &small
+	require.Equal(t, 10, s.sql.batchRows())
+	return s
+}
+
 func TestEnqueueBatchChunks(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
-		s := New(db).(*bunStore)
-		small := *s.sql
-		small.maxParams = 10 * insertRowParams // 10 rows per INSERT
-		s.sql = &small
-		require.Equal(t, 10, s.sql.batchRows())
+		s := smallChunks(t, db)
 		refs, data := make([]string, 25), make([]string, 25)
 		for i := range refs {
 			refs[i] = fmt.Sprint(i)
@@ -34,6 +47,50 @@ func TestEnqueueBatchChunks(t *testing.T) {
 			require.Equal(t, ids[i], e.ID)
 			require.Equal(t, refs[i], e.Reference)
 			require.Empty(t, e.Data, "empty data is stored as NULL and read as empty")
+			if i > 0 {
+				require.Equal(t, time.Microsecond, e.CreatedDate.Sub(els[i-1].CreatedDate),
+					"each element of a batch is stamped 1 µs after the one before, across chunks too")
+			}
 		}
+	})
+}
+
+// TestEnqueueBatchChunksAtomic makes the second of three INSERTs fail (its
+// row 15 repeats the id of row 3, written by the first): the whole batch
+// must roll back, on the pool and inside a session alike.
+func TestEnqueueBatchChunksAtomic(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		s := smallChunks(t, db)
+		const n = 25
+		batch := func() ([]uuid.UUID, []string) {
+			ids, refs := make([]uuid.UUID, n), make([]string, n)
+			for i := range ids {
+				ids[i], refs[i] = uuid.Must(uuid.NewV7()), fmt.Sprint(i)
+			}
+			ids[15] = ids[3]
+			return ids, refs
+		}
+
+		ids, refs := batch()
+		err := s.insertBatch(ctx, "atomic", ids, refs, make([]string, n), "", db.Now())
+		require.ErrorIs(t, s.h.Classify(err), store.ErrDuplicate, "the second INSERT fails")
+		c, err := s.Counts(ctx)
+		require.NoError(t, err)
+		require.Empty(t, c, "nothing of the batch is left, not even the first INSERT's rows")
+
+		err = db.InTx(ctx, func(ctx context.Context, sess *store.Session) error {
+			inTx := s.WithTx(sess).(*bunStore)
+			_, err := inTx.Enqueue(ctx, "atomic", NewElement{Reference: "kept"})
+			require.NoError(t, err)
+			ids, refs := batch()
+			err = inTx.insertBatch(ctx, "atomic", ids, refs, make([]string, n), "", db.Now())
+			require.ErrorIs(t, inTx.h.Classify(err), store.ErrDuplicate)
+			return nil // commit what the session did besides the batch
+		})
+		require.NoError(t, err)
+		c, err = s.Counts(ctx)
+		require.NoError(t, err)
+		require.Equal(t, Counts{"atomic": {StatusNew: 1}}, c, "in a session the batch rolls back to its savepoint; the session's own write stays")
 	})
 }

@@ -1,6 +1,7 @@
 package queue_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -195,4 +196,58 @@ func drain(t *testing.T, db *store.DB, who string, workers int) []uuid.UUID {
 	}
 	wg.Wait()
 	return all
+}
+
+// TestClaimNeverExceedsLimit forces, on PostgreSQL, the plan in which a
+// claim of the form UPDATE … WHERE id IN (SELECT … LIMIT n FOR UPDATE SKIP
+// LOCKED) takes far more than n elements: statistics from an empty table
+// and the planner's other join methods switched off make it run the
+// subquery once per row of a nested loop, each run skipping the rows
+// already changed and locking the next n. The claim's MATERIALIZED CTE runs
+// once whatever the plan. (The other dialects have no such plan: SQLite
+// evaluates an IN list once, MySQL claims with a plain SELECT and SQL
+// Server updates its TOP (n) CTE.)
+func TestClaimNeverExceedsLimit(t *testing.T) {
+	db := testdb.Fresh(t, store.Postgres)
+	ctx := t.Context()
+	q := queue.New(db)
+	_, err := db.SQL().ExecContext(ctx, `ANALYZE "Queues"`) // while it is empty
+	require.NoError(t, err)
+	refs := make([]string, 50)
+	_, err = q.EnqueueBatch(ctx, "limit", refs, refs, "")
+	require.NoError(t, err)
+	for _, n := range []int{1, 2, 7} {
+		err = db.InTx(ctx, func(ctx context.Context, s *store.Session) error {
+			for _, off := range []string{"enable_hashjoin", "enable_mergejoin", "enable_hashagg", "enable_sort", "enable_material"} {
+				if _, err := s.Raw().ExecContext(ctx, "SET LOCAL "+off+" = off"); err != nil {
+					return err
+				}
+			}
+			var els []queue.Element
+			var err error
+			if n == 1 {
+				var e queue.Element
+				if e, err = q.WithTx(s).Claim(ctx, "limit"); err == nil {
+					els = []queue.Element{e}
+				}
+			} else {
+				els, err = q.WithTx(s).ClaimBatch(ctx, "limit", n)
+			}
+			if err != nil {
+				return err
+			}
+			require.Equal(t, n, len(els), "claimed elements returned")
+			// Claim returns one element: count what the statement changed.
+			c, err := q.WithTx(s).Counts(ctx)
+			if err != nil {
+				return err
+			}
+			require.Equal(t, n, c["limit"][queue.StatusInProgress], "elements the claim set IN_PROGRESS")
+			return errors.New("roll back") // leave the queue as it was
+		})
+		require.EqualError(t, err, "roll back")
+		c, err := q.Counts(ctx)
+		require.NoError(t, err)
+		require.Equal(t, queue.Counts{"limit": {queue.StatusNew: 50}}, c)
+	}
 }

@@ -17,9 +17,12 @@
 // same element. Claim, ClaimReference and ClaimBatch pick, change and return
 // elements atomically, in the way each dialect allows:
 //
-//   - PostgreSQL: one UPDATE … WHERE id IN (SELECT … ORDER BY … LIMIT n FOR
-//     UPDATE SKIP LOCKED) RETURNING …; concurrent claimers skip each other's
-//     rows instead of waiting.
+//   - PostgreSQL: one WITH claimable AS MATERIALIZED (SELECT id … ORDER BY
+//     … LIMIT n FOR UPDATE SKIP LOCKED) UPDATE … WHERE id =
+//     ANY(ARRAY(SELECT id FROM claimable)) RETURNING …; concurrent claimers
+//     skip each other's rows instead of waiting. (Not WHERE id IN (SELECT …
+//     LIMIT n …): PostgreSQL may run such a subquery once per row of a
+//     nested loop and claim far more than n.)
 //   - SQL Server: one UPDATE of a CTE that selects TOP (n) … WITH (UPDLOCK,
 //     READPAST, ROWLOCK) ORDER BY …, with OUTPUT INSERTED.… (UPDATE TOP (n)
 //     cannot be ordered). READPAST needs the READ COMMITTED (with or without
@@ -32,19 +35,27 @@
 //   - SQLite: one UPDATE … RETURNING; SQLite has one writer at a time and a
 //     writing statement holds the write lock from its start.
 //
-// Elements come out oldest first by (created_date, id). Ids are UUIDv7, so
-// the elements of one EnqueueBatch, which share a created_date, come out in
-// input order.
+// Elements come out oldest first by (created_date, id), and ClaimBatch
+// returns them in that order. EnqueueBatch stamps its i-th element
+// created_date = start + i µs, so the elements of one batch come out in
+// input order on every dialect — an order that cannot rest on the ids,
+// which SQL Server sorts by their random last bytes. A batch of n elements
+// thus spans n µs of created_date; batches enqueued at the same moment may
+// interleave. ClaimBatch takes at most MaxClaimBatch (1000) elements.
 //
 // # Finishing, forcing, stale work
 //
 // Finish and FinishBatch change only IN_PROGRESS elements (a conditional
-// UPDATE; anything else is store.ErrConflict). ForceStatus is
+// UPDATE; anything else is store.ErrConflict). FinishClaimed also requires
+// the element's start_date to be the one its claim set, so a worker whose
+// lease ran out cannot finish an element another worker has taken over.
+// ForceStatus is
 // OpenOrchestrator's any-to-any set_queue_element_status, kept as a separate,
 // explicitly named operation for administrators. RequeueStale and FailStale
 // recover elements whose worker died, in one statement each; WithLease makes
 // claims take such elements over by themselves, using start_date as the
-// lease's start, so the table keeps its shape.
+// lease's start, so the table keeps its shape (finish those with
+// FinishClaimed).
 //
 // # Sessions
 //
@@ -68,13 +79,14 @@
 //
 // # Speed
 //
-// Claims, finishes and enqueues bind parameters on the database/sql
-// executor (store.Handle.Raw) instead of letting bun inline every value;
-// reads use bun. On SQLite the queue stores of one *store.DB take turns
-// for writes on a channel instead of in SQLite's busy handler, which sleeps
-// in millisecond steps while the write lock is taken (see writeTurn): with
-// 16 workers that doubles throughput. EnqueueBatch writes as many rows per INSERT as the dialect's
-// parameter limit allows (on SQL Server bun inlines the values, 1000 rows
-// per statement, the VALUES list's limit). See bench_test.go and
-// examples/queueworker for measurements against the raw driver.
+// Every write binds parameters on the database/sql executor
+// (store.Handle.Raw) instead of letting bun inline every value; reads use
+// bun, except Counts. On SQLite the queue stores of one *store.DB take
+// turns for writes on a channel instead of in SQLite's busy handler, which
+// sleeps in millisecond steps while the write lock is taken (see
+// writeTurn): with 16 workers that doubles throughput. EnqueueBatch writes
+// as many rows per INSERT as the dialect's parameter limit allows (on SQL
+// Server bun inlines the values, 1000 rows per statement, the VALUES
+// list's limit). See bench_test.go and examples/queueworker for
+// measurements against the raw driver.
 package queue

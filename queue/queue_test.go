@@ -76,6 +76,8 @@ func TestEnqueueClaimFinish(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, c1, got, "the claim returns the stored row")
 
+		_, err = q.ClaimReference(ctx, "invoices", "")
+		require.ErrorIs(t, err, store.ErrInvalid, "an empty reference is stored as NULL: nothing could match")
 		c2, err := q.ClaimReference(ctx, "invoices", "r2")
 		require.NoError(t, err)
 		require.Equal(t, e2.ID, c2.ID)
@@ -175,9 +177,19 @@ func TestBatches(t *testing.T) {
 		require.ErrorIs(t, err, store.ErrConflict)
 		require.Equal(t, 1, k, "the IN_PROGRESS one is still finished")
 
-		rest, err := q.ClaimBatch(ctx, "b", n)
-		require.NoError(t, err)
+		_, err = q.ClaimBatch(ctx, "b", n)
+		require.ErrorIs(t, err, store.ErrInvalid, "more than MaxClaimBatch at once")
+		_, err = q.ClaimBatch(ctx, "b", 0)
+		require.ErrorIs(t, err, store.ErrInvalid)
+		var rest []queue.Element
+		for len(rest) < n-10 {
+			els, err := q.ClaimBatch(ctx, "b", queue.MaxClaimBatch)
+			require.NoError(t, err)
+			require.NotEmpty(t, els)
+			rest = append(rest, els...)
+		}
 		require.Len(t, rest, n-10)
+		require.Equal(t, ids[10:], idsOf(rest), "the rest, in input order too")
 		all := make([]uuid.UUID, len(rest))
 		for i, e := range rest {
 			all[i] = e.ID
@@ -191,6 +203,115 @@ func TestBatches(t *testing.T) {
 		empty, err := q.ClaimBatch(ctx, "b", 5)
 		require.NoError(t, err)
 		require.Empty(t, empty)
+	})
+}
+
+func idsOf(els []queue.Element) []uuid.UUID {
+	ids := make([]uuid.UUID, len(els))
+	for i, e := range els {
+		ids[i] = e.ID
+	}
+	return ids
+}
+
+// TestBatchOrder: a batch comes out in input order because its elements
+// have distinct created_dates (start + i µs), and ClaimBatch's order is the
+// database's ORDER BY created_date, id — also where two batches, enqueued
+// at the same instant of a frozen clock, tie element by element and only
+// the dialect's id order decides.
+func TestBatchOrder(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		db, clk := withClock(t, db)
+		q := queue.New(db)
+		const n = 50
+		refs := make([]string, n)
+		for i := range refs {
+			refs[i] = fmt.Sprint(i)
+		}
+		a, err := q.EnqueueBatch(ctx, "order", refs, make([]string, n), "a")
+		require.NoError(t, err)
+		b, err := q.EnqueueBatch(ctx, "order", refs, make([]string, n), "b")
+		require.NoError(t, err)
+		for i, id := range a {
+			e, err := q.Get(ctx, id)
+			require.NoError(t, err)
+			require.True(t, clk.now().Add(time.Duration(i)*time.Microsecond).Equal(e.CreatedDate), "element %d: created_date = start + %d µs, got %s", i, i, e.CreatedDate)
+		}
+
+		// The database's order of the same rows, from List.
+		p, err := q.List(ctx, queue.Filter{Queue: "order", Limit: 2 * n})
+		require.NoError(t, err)
+		dbOrder := idsOf(p.Elements)
+
+		claimed, err := q.ClaimBatch(ctx, "order", 2*n)
+		require.NoError(t, err)
+		require.Equal(t, dbOrder, idsOf(claimed), "ClaimBatch returns the rows in the database's order")
+		var gotA, gotB []uuid.UUID
+		for i, e := range claimed {
+			if e.CreatedBy == "a" {
+				gotA = append(gotA, e.ID)
+			} else {
+				gotB = append(gotB, e.ID)
+			}
+			require.Equal(t, fmt.Sprint(i/2), e.Reference, "the batches interleave element by element")
+		}
+		require.Equal(t, a, gotA, "batch a in input order")
+		require.Equal(t, b, gotB, "batch b in input order")
+	})
+}
+
+func TestFinishClaimed(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		db, clk := withClock(t, db)
+		q := queue.New(db, queue.WithLease(time.Minute))
+		e, err := q.Enqueue(ctx, "fence", queue.NewElement{Reference: "slow"})
+		require.NoError(t, err)
+
+		slow, err := q.Claim(ctx, "fence")
+		require.NoError(t, err)
+		clk.advance(61 * time.Second) // the slow worker's lease runs out
+		fast, err := q.Claim(ctx, "fence")
+		require.NoError(t, err)
+		require.Equal(t, e.ID, fast.ID, "taken over")
+		require.False(t, fast.StartDate.Equal(slow.StartDate))
+
+		clk.advance(time.Second)
+		err = q.FinishClaimed(ctx, slow, queue.Failed("too late"))
+		require.ErrorIs(t, err, store.ErrConflict, "the slow worker cannot finish over the new claim")
+		require.Contains(t, err.Error(), "taken over")
+		got, err := q.Get(ctx, e.ID)
+		require.NoError(t, err)
+		require.Equal(t, queue.StatusInProgress, got.Status)
+		require.True(t, fast.StartDate.Equal(got.StartDate), "the new claim stands")
+		require.Empty(t, got.Message)
+
+		require.NoError(t, q.FinishClaimed(ctx, fast, queue.Done("fast")))
+		got, err = q.Get(ctx, e.ID)
+		require.NoError(t, err)
+		require.Equal(t, queue.StatusDone, got.Status)
+		require.Equal(t, "fast", got.Message)
+		require.True(t, clk.now().Equal(got.EndDate))
+
+		require.ErrorIs(t, q.FinishClaimed(ctx, fast, queue.Done("")), store.ErrConflict, "finished already")
+		require.ErrorIs(t, q.FinishClaimed(ctx, queue.Element{ID: uuid.New(), StartDate: clk.now()}, queue.Done("")), store.ErrNotFound)
+		require.ErrorIs(t, q.FinishClaimed(ctx, queue.Element{ID: e.ID}, queue.Done("")), store.ErrInvalid, "an element no claim returned")
+		require.ErrorIs(t, q.FinishClaimed(ctx, fast, queue.Result{Status: queue.StatusNew}), store.ErrInvalid)
+
+		// Plain Finish is not fenced: it finishes whoever's claim it is —
+		// what FinishClaimed exists to prevent.
+		e2, err := q.Enqueue(ctx, "fence", queue.NewElement{})
+		require.NoError(t, err)
+		slow, err = q.Claim(ctx, "fence")
+		require.NoError(t, err)
+		require.Equal(t, e2.ID, slow.ID)
+		clk.advance(61 * time.Second)
+		fast, err = q.Claim(ctx, "fence")
+		require.NoError(t, err)
+		require.Equal(t, e2.ID, fast.ID)
+		require.NoError(t, q.Finish(ctx, slow.ID, queue.Done("slow")))
+		require.ErrorIs(t, q.FinishClaimed(ctx, fast, queue.Done("fast")), store.ErrConflict)
 	})
 }
 
@@ -213,6 +334,12 @@ func TestTooLong(t *testing.T) {
 		require.ErrorIs(t, err, store.ErrTooLong)
 		_, err = q.EnqueueBatch(ctx, "q", []string{"ok", long(queue.MaxReference + 1)}, []string{"", ""}, "")
 		require.ErrorIs(t, err, store.ErrTooLong)
+		_, err = q.EnqueueBatch(ctx, "q", []string{"ok", "ok"}, []string{"", long(queue.MaxData + 1)}, "")
+		require.ErrorIs(t, err, store.ErrTooLong, "batch data")
+		_, err = q.EnqueueBatch(ctx, "q", []string{"ok"}, []string{""}, long(queue.MaxCreatedBy+1))
+		require.ErrorIs(t, err, store.ErrTooLong, "batch created_by")
+		_, err = q.ClaimReference(ctx, "q", long(queue.MaxReference+1))
+		require.ErrorIs(t, err, store.ErrTooLong)
 		_, err = q.Enqueue(ctx, "", queue.NewElement{})
 		require.ErrorIs(t, err, store.ErrInvalid)
 		c, err := q.Counts(ctx)
@@ -231,6 +358,29 @@ func TestTooLong(t *testing.T) {
 		got, err = q.Get(ctx, e.ID)
 		require.NoError(t, err)
 		require.Equal(t, long(queue.MaxMessage), got.Message, "cut only when asked")
+
+		// The other writers of a message refuse a long one, and write nothing.
+		e2, err := q.Enqueue(ctx, "q2", queue.NewElement{})
+		require.NoError(t, err)
+		c2, err := q.Claim(ctx, "q2")
+		require.NoError(t, err)
+		require.Equal(t, e2.ID, c2.ID)
+		k, err := q.FinishBatch(ctx, []uuid.UUID{c2.ID}, queue.Failed(long(queue.MaxMessage+1)))
+		require.ErrorIs(t, err, store.ErrTooLong, "FinishBatch")
+		require.Zero(t, k)
+		require.ErrorIs(t, q.FinishClaimed(ctx, c2, queue.Failed(long(queue.MaxMessage+1))), store.ErrTooLong, "FinishClaimed")
+		require.ErrorIs(t, q.ForceStatus(ctx, c2.ID, queue.StatusAbandoned, long(queue.MaxMessage+1)), store.ErrTooLong, "ForceStatus")
+		n, err := q.FailStale(ctx, "q2", 0, long(queue.MaxMessage+1))
+		require.ErrorIs(t, err, store.ErrTooLong, "FailStale")
+		require.Zero(t, n)
+		got, err = q.Get(ctx, c2.ID)
+		require.NoError(t, err)
+		require.Equal(t, c2, got, "nothing written by the refused calls")
+		// At the limit they write.
+		require.NoError(t, q.ForceStatus(ctx, c2.ID, queue.StatusInProgress, long(queue.MaxMessage)))
+		k, err = q.FinishBatch(ctx, []uuid.UUID{c2.ID}, queue.Failed(long(queue.MaxMessage)))
+		require.NoError(t, err)
+		require.Equal(t, 1, k)
 	})
 }
 

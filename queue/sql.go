@@ -1,17 +1,23 @@
 package queue
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
+
+	"github.com/google/uuid"
 
 	"github.com/flowstore/flowstore/store"
 )
 
-// This file holds the dialect-specific SQL of the package: the claim
-// statements, and the few numbers (how many rows one INSERT may carry) that
-// differ per dialect. A dialectSQL is built once per store from the dialect;
-// the methods of bun.go never branch on the dialect themselves.
+// This file holds the SQL of the package that bun does not build — every
+// statement with bound parameters — and everything else that differs per
+// dialect: how many rows one INSERT may carry, how values are counted
+// against column lengths, how ids sort, whether writes take turns. A
+// dialectSQL is built once per store from the dialect; the methods of bun.go
+// never branch on the dialect themselves.
 //
 // Statements are written with '?' placeholders and rebound to the dialect's
 // form ($1, @p1) when built. Each records the order of its arguments, so the
@@ -34,6 +40,33 @@ const (
 type stmt struct {
 	SQL  string
 	Args []arg
+}
+
+// claimValues are the values a claim statement may bind.
+type claimValues struct {
+	now, cutoff      time.Time
+	queue, reference string
+	limit            int
+}
+
+// bind returns the statement's arguments in the order it binds them.
+func (st stmt) bind(v claimValues) []any {
+	args := make([]any, len(st.Args))
+	for i, a := range st.Args {
+		switch a {
+		case argNow:
+			args[i] = v.now
+		case argQueue:
+			args[i] = v.queue
+		case argReference:
+			args[i] = v.reference
+		case argCutoff:
+			args[i] = v.cutoff
+		case argLimit:
+			args[i] = v.limit
+		}
+	}
+	return args
 }
 
 // claimKind selects one of the claim statement variants.
@@ -73,12 +106,19 @@ type dialectSQL struct {
 	// binding them: on SQL Server binding would allow only 2100/6 rows per
 	// statement, inlining the full 1000 the VALUES list allows.
 	inlineBatch bool
-	// length counts a value the way the dialect's varchar(n) counts: in
-	// characters, or on SQL Server in UTF-16 code units (NVARCHAR).
-	length func(string) int
+	// utf16 makes values count against column lengths in UTF-16 code
+	// units, as SQL Server's NVARCHAR(n) counts them, instead of in
+	// characters.
+	utf16 bool
+	// serialWrites makes the stores of one database take turns for writes
+	// in the process (see writeTurn): SQLite admits one writer at a time.
+	serialWrites bool
+	// compareIDs orders ids as the dialect's ORDER BY "id" does.
+	compareIDs func(a, b uuid.UUID) int
 
 	// Statements built once.
-	insert1, finish1, finish1Msg string
+	insert1, finish1, finish1Msg, finishClaimed1, finishClaimed1Msg string
+	counts, delete1                                                 string
 }
 
 // columns is the Queues table's column list in the order every statement
@@ -86,12 +126,13 @@ type dialectSQL struct {
 var columns = []string{"id", "queue_name", "status", "data", "reference", "created_date", "start_date", "end_date", "message", "created_by"}
 
 func newDialectSQL(d store.Dialect) *dialectSQL {
-	ds := &dialectSQL{dialect: d, claims: map[claimKind]stmt{}, length: utf8.RuneCountInString}
+	ds := &dialectSQL{dialect: d, claims: map[claimKind]stmt{}, compareIDs: compareBytes}
 	switch d {
 	case store.Postgres:
 		ds.maxParams = 65535
 	case store.SQLite:
 		ds.maxParams = 32766 // SQLITE_MAX_VARIABLE_NUMBER since 3.32
+		ds.serialWrites = true
 	case store.MySQL:
 		ds.maxParams = 65535
 		ds.style = claimLockThenUpdate
@@ -99,7 +140,8 @@ func newDialectSQL(d store.Dialect) *dialectSQL {
 		ds.maxParams = 2100
 		ds.maxValuesRows = 1000
 		ds.inlineBatch = true
-		ds.length = utf16Len
+		ds.utf16 = true
+		ds.compareIDs = compareSQLServerGUIDs
 	default:
 		panic(fmt.Sprintf("queue: unknown dialect %q", d))
 	}
@@ -112,6 +154,10 @@ func newDialectSQL(d store.Dialect) *dialectSQL {
 	ds.insert1 = ds.insertOne()
 	ds.finish1 = ds.finish(1, false)
 	ds.finish1Msg = ds.finish(1, true)
+	ds.finishClaimed1 = ds.finishClaimed(false)
+	ds.finishClaimed1Msg = ds.finishClaimed(true)
+	ds.counts = ds.countsByQueueAndStatus()
+	ds.delete1 = ds.deleteOne()
 	return ds
 }
 
@@ -152,8 +198,22 @@ func (ds *dialectSQL) claimable(k claimKind) (string, []arg) {
 	return w, args
 }
 
+// order is the claims' ORDER BY, served by the index
+// ix_Queues_queue_name_status_created_date_id. The elements of one
+// EnqueueBatch have distinct created_dates (see batchCreated); the id only
+// breaks ties between elements enqueued apart in the same microsecond.
 func (ds *dialectSQL) order() string {
 	return ds.q("created_date") + ", " + ds.q("id")
+}
+
+// claimOrder compares two claimed elements as order() does on the
+// dialect, for putting the rows of an UPDATE … RETURNING (which come in no
+// particular order) back into the order the claim picked them in.
+func (ds *dialectSQL) claimOrder(a, b Element) int {
+	if c := a.CreatedDate.Compare(b.CreatedDate); c != 0 {
+		return c
+	}
+	return ds.compareIDs(a.ID, b.ID)
 }
 
 func (ds *dialectSQL) buildClaim(k claimKind) stmt {
@@ -164,13 +224,27 @@ func (ds *dialectSQL) buildClaim(k claimKind) stmt {
 	var args []arg
 	switch ds.dialect {
 	case store.Postgres:
-		// The subquery locks the rows it picks and skips rows other
-		// claimers hold; PostgreSQL re-checks a picked row's predicate
-		// against its latest committed version, so a row claimed and
-		// committed meanwhile is passed over, not taken twice.
-		sql = "UPDATE " + t + " SET " + set + " WHERE " + ds.q("id") + " IN (SELECT " + ds.q("id") + " FROM " + t +
-			" WHERE " + where + " ORDER BY " + ds.order() + " LIMIT ? FOR UPDATE SKIP LOCKED) RETURNING " + ds.cols("")
-		args = append(append([]arg{argNow}, wargs...), argLimit)
+		// The CTE locks the rows it picks and skips rows other claimers
+		// hold; PostgreSQL re-checks a picked row's predicate against its
+		// latest committed version, so a row claimed and committed
+		// meanwhile is passed over, not taken twice.
+		//
+		// The pick is a MATERIALIZED CTE, not "WHERE id IN (SELECT … LIMIT
+		// n FOR UPDATE SKIP LOCKED)": PostgreSQL plans an IN subquery as a
+		// join and may run it again for every row of the outer scan (a
+		// nested loop), and each run skips the rows the UPDATE has just
+		// changed and locks the next n — one claim then takes far more
+		// than n elements (PostgreSQL bug report #15715, answered as
+		// intended behaviour). Only a WITH query is guaranteed to run
+		// once; MATERIALIZED keeps the planner from folding it back in.
+		// TestClaimNeverExceedsLimit forces that plan. The UPDATE takes
+		// the picked ids as an array (an InitPlan over the CTE), so it
+		// always fetches them through the primary key, where a join with
+		// the CTE may scan the whole table when statistics say it is small.
+		sql = "WITH claimable AS MATERIALIZED (SELECT " + ds.q("id") + " FROM " + t + " WHERE " + where +
+			" ORDER BY " + ds.order() + " LIMIT ? FOR UPDATE SKIP LOCKED) UPDATE " + t + " SET " + set +
+			" WHERE " + ds.q("id") + " = ANY(ARRAY(SELECT " + ds.q("id") + " FROM claimable)) RETURNING " + ds.cols("")
+		args = append(append(wargs, argLimit), argNow)
 	case store.SQLite:
 		// One writer at a time: the statement runs under the database's
 		// write lock from its first step, so picking and changing the rows
@@ -183,9 +257,10 @@ func (ds *dialectSQL) buildClaim(k claimKind) stmt {
 		// a CTE and the UPDATE targets the CTE. UPDLOCK holds the picked
 		// rows until the statement's transaction ends, READPAST skips rows
 		// another claimer holds instead of waiting, ROWLOCK keeps the locks
-		// on rows (not pages) so READPAST skips only what is taken.
-		sql = "WITH next AS (SELECT TOP (?) * FROM " + t + " WITH (UPDLOCK, READPAST, ROWLOCK) WHERE " + where +
-			" ORDER BY " + ds.order() + ") UPDATE next SET " + set + " OUTPUT " + ds.cols("INSERTED.")
+		// on rows (not pages) so READPAST skips only what is taken. (The
+		// CTE is not called "next": NEXT is a keyword of T-SQL.)
+		sql = "WITH claimable AS (SELECT TOP (?) * FROM " + t + " WITH (UPDLOCK, READPAST, ROWLOCK) WHERE " + where +
+			" ORDER BY " + ds.order() + ") UPDATE claimable SET " + set + " OUTPUT " + ds.cols("INSERTED.")
 		args = append(append([]arg{argLimit}, wargs...), argNow)
 	case store.MySQL:
 		// The locking SELECT; the UPDATE by ids follows in the same
@@ -198,6 +273,8 @@ func (ds *dialectSQL) buildClaim(k claimKind) stmt {
 }
 
 // updateClaimed is MySQL's second claim statement: mark the locked rows.
+// It binds one parameter per row, one reason ClaimBatch takes at most
+// MaxClaimBatch elements.
 func (ds *dialectSQL) updateClaimed(n int) string {
 	return ds.dialect.Rebind("UPDATE " + ds.table() + " SET " + ds.q("status") + " = 'IN_PROGRESS', " + ds.q("start_date") +
 		" = ? WHERE " + ds.q("id") + " IN (" + placeholders(n) + ")")
@@ -256,6 +333,18 @@ func (ds *dialectSQL) finish(n int, withMessage bool) string {
 	return ds.dialect.Rebind("UPDATE " + ds.table() + " SET " + set + " WHERE " + where + " AND " + ds.q("status") + " = 'IN_PROGRESS'")
 }
 
+// finishClaimed is finish fenced by the claim: it also names the
+// start_date the claim set, so it changes nothing once another claim has
+// taken the element over (a new start_date) — see FinishClaimed.
+func (ds *dialectSQL) finishClaimed(withMessage bool) string {
+	set := ds.q("status") + " = ?, " + ds.q("end_date") + " = ?"
+	if withMessage {
+		set += ", " + ds.q("message") + " = ?"
+	}
+	return ds.dialect.Rebind("UPDATE " + ds.table() + " SET " + set + " WHERE " + ds.q("id") + " = ? AND " +
+		ds.q("status") + " = 'IN_PROGRESS' AND " + ds.q("start_date") + " = ?")
+}
+
 // force sets any status on one element; the date it stamps depends on the
 // status (see ForceStatus).
 func (ds *dialectSQL) force(dateColumn string, withMessage bool) string {
@@ -285,6 +374,27 @@ func (ds *dialectSQL) failStale(withMessage bool) string {
 		ds.q("queue_name") + " = ? AND " + ds.q("status") + " = 'IN_PROGRESS' AND " + ds.q("start_date") + " < ?")
 }
 
+// countsByQueueAndStatus counts the elements per queue and status.
+func (ds *dialectSQL) countsByQueueAndStatus() string {
+	qn, st := ds.q("queue_name"), ds.q("status")
+	return "SELECT " + qn + ", " + st + ", COUNT(*) FROM " + ds.table() + " GROUP BY " + qn + ", " + st
+}
+
+// deleteOne removes one element by id.
+func (ds *dialectSQL) deleteOne() string {
+	return ds.dialect.Rebind("DELETE FROM " + ds.table() + " WHERE " + ds.q("id") + " = ?")
+}
+
+// prune deletes finished elements that ended before a time, in one queue
+// (withQueue) or in all.
+func (ds *dialectSQL) prune(withQueue bool) string {
+	q := "DELETE FROM " + ds.table() + " WHERE " + ds.q("status") + " IN ('DONE', 'FAILED', 'ABANDONED') AND " + ds.q("end_date") + " < ?"
+	if withQueue {
+		q += " AND " + ds.q("queue_name") + " = ?"
+	}
+	return ds.dialect.Rebind(q)
+}
+
 // placeholders returns "?, ?, …" with n marks.
 func placeholders(n int) string {
 	if n <= 0 {
@@ -293,15 +403,76 @@ func placeholders(n int) string {
 	return strings.Repeat("?, ", n-1) + "?"
 }
 
+// length counts a value the way the dialect's varchar(n) counts: in
+// characters, or on SQL Server in UTF-16 code units (NVARCHAR).
+func (ds *dialectSQL) length(s string) int {
+	if ds.utf16 {
+		return utf16Len(s)
+	}
+	return utf8.RuneCountInString(s)
+}
+
 // utf16Len counts UTF-16 code units: characters outside the Basic
 // Multilingual Plane take two of an NVARCHAR's n.
 func utf16Len(s string) int {
 	n := 0
 	for _, r := range s {
-		n++
-		if r > 0xFFFF {
-			n++
-		}
+		n += utf16Units(r)
 	}
 	return n
+}
+
+// utf16Units is how many UTF-16 code units r takes: two (a surrogate pair)
+// outside the Basic Multilingual Plane.
+func utf16Units(r rune) int {
+	if r > 0xFFFF {
+		return 2
+	}
+	return 1
+}
+
+// cut shortens s to the longest prefix of at most max units of length —
+// characters, or UTF-16 code units when utf16 is set — ending on a
+// character boundary, so a surrogate pair is never split.
+func cut(s string, max int, utf16 bool) string {
+	n := 0
+	for i, r := range s {
+		if utf16 {
+			n += utf16Units(r)
+		} else {
+			n++
+		}
+		if n > max {
+			return s[:i]
+		}
+	}
+	return s
+}
+
+// compareBytes orders ids by their 16 bytes, as PostgreSQL orders uuid and
+// SQLite and MySQL order the 36-character lower-case text.
+func compareBytes(a, b uuid.UUID) int { return bytes.Compare(a[:], b[:]) }
+
+// sqlServerGUIDOrder lists the byte positions of a uuid.UUID (RFC 9562
+// order, as the text reads) from the most to the least significant in
+// SQL Server's comparison of uniqueidentifier: the last six bytes first,
+// then bytes 8–9, then the first three groups each read backwards. It is
+// System.Data.SqlTypes.SqlGuid's order {10…15, 8, 9, 6, 7, 4, 5, 0…3},
+// which indexes .NET's mixed-endian byte layout, translated to RFC
+// positions. A UUIDv7's time is in its first bytes, its randomness in the
+// last: SQL Server sorts UUIDv7s randomly.
+var sqlServerGUIDOrder = [16]int{10, 11, 12, 13, 14, 15, 8, 9, 7, 6, 5, 4, 3, 2, 1, 0}
+
+// compareSQLServerGUIDs orders ids as SQL Server's ORDER BY on a
+// uniqueidentifier does.
+func compareSQLServerGUIDs(a, b uuid.UUID) int {
+	for _, i := range sqlServerGUIDOrder {
+		if a[i] != b[i] {
+			if a[i] < b[i] {
+				return -1
+			}
+			return 1
+		}
+	}
+	return 0
 }

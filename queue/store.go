@@ -28,7 +28,9 @@ type Store interface {
 	// EnqueueBatch adds one NEW element per reference, with the data of the
 	// same index, all created by createdBy, in as few INSERT statements as
 	// the dialect allows, atomically. The slices must have equal, non-zero
-	// length. It returns the new ids in input order.
+	// length. It returns the new ids in input order. The i-th element's
+	// created_date is the store clock's time plus i microseconds, so that
+	// claims hand the batch out in input order on every dialect.
 	EnqueueBatch(ctx context.Context, queue string, references, data []string, createdBy string) ([]uuid.UUID, error)
 
 	// Claim hands out the oldest NEW element of a queue, now IN_PROGRESS with
@@ -39,13 +41,22 @@ type Store interface {
 	// reference.
 	ClaimReference(ctx context.Context, queue, reference string) (Element, error)
 	// ClaimBatch claims up to n of the oldest NEW elements at once, oldest
-	// first; an empty queue gives an empty slice.
+	// first; an empty queue gives an empty slice. n must be between 1 and
+	// MaxClaimBatch (else store.ErrInvalid).
 	ClaimBatch(ctx context.Context, queue string, n int) ([]Element, error)
 
 	// Finish sets an IN_PROGRESS element to the result's final status and
 	// stamps end_date. An element in another status is left alone and the
 	// error wraps store.ErrConflict; a missing one, store.ErrNotFound.
 	Finish(ctx context.Context, id uuid.UUID, r Result) error
+	// FinishClaimed is Finish fenced by the claim: e is the Element a claim
+	// returned, and the element is finished only if it is still
+	// IN_PROGRESS under that claim (its start_date is still e.StartDate).
+	// If another claim has taken it over since — with WithLease, once e's
+	// lease ran out — or it is no longer IN_PROGRESS, nothing changes and
+	// the error wraps store.ErrConflict; a missing element is
+	// store.ErrNotFound. Workers on a store with a lease finish with this.
+	FinishClaimed(ctx context.Context, e Element, r Result) error
 	// FinishBatch finishes many IN_PROGRESS elements with one result in one
 	// statement (per 1000 ids) and returns how many it changed. If some ids
 	// were not IN_PROGRESS (or do not exist) the others are still finished
@@ -81,6 +92,14 @@ type Store interface {
 	Prune(ctx context.Context, queue string, before time.Time) (int, error)
 }
 
+// MaxClaimBatch is the most elements one ClaimBatch may take, on every
+// dialect. It keeps a claim one statement that every dialect runs well:
+// MySQL's second claim statement binds one parameter per element, SQL
+// Server escalates a statement's row locks to a table lock (which would
+// stall every other claimer) from about 5,000 locks, and FinishBatch
+// finishes up to 1000 ids in one statement.
+const MaxClaimBatch = 1000
+
 // Option configures New.
 type Option func(*options)
 
@@ -94,9 +113,13 @@ type options struct {
 // from start_date, which a claim sets), so OpenOrchestrator keeps reading the
 // table as before. Choose d well above the longest time a healthy worker
 // needs: a worker slower than its lease shares the element with the next
-// one. Claims with a lease cannot walk the index in order and sort the
-// queue's NEW and IN_PROGRESS elements instead, so they are slower on long
-// queues; RequeueStale from a periodic job is the cheaper alternative.
+// one. Such a worker must then not finish the element over the new
+// claim: finish with FinishClaimed, which refuses (store.ErrConflict) once
+// another claim has taken the element over, not with Finish or
+// FinishBatch, which finish any IN_PROGRESS element. Claims with a lease
+// cannot walk the index in order and sort the queue's NEW and IN_PROGRESS
+// elements instead, so they are slower on long queues; RequeueStale from a
+// periodic job is the cheaper alternative.
 func WithLease(d time.Duration) Option {
 	return func(o *options) {
 		if d > 0 {

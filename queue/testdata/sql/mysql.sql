@@ -31,6 +31,12 @@ UPDATE `Queues` SET `status` = ?, `end_date` = ?, `message` = ? WHERE `id` = ? A
 -- finish batch (3 here)
 UPDATE `Queues` SET `status` = ?, `end_date` = ?, `message` = ? WHERE `id` IN (?, ?, ?) AND `status` = 'IN_PROGRESS';
 
+-- finish claimed (fenced by start_date)
+UPDATE `Queues` SET `status` = ?, `end_date` = ? WHERE `id` = ? AND `status` = 'IN_PROGRESS' AND `start_date` = ?;
+
+-- finish claimed with message
+UPDATE `Queues` SET `status` = ?, `end_date` = ?, `message` = ? WHERE `id` = ? AND `status` = 'IN_PROGRESS' AND `start_date` = ?;
+
 -- force status IN_PROGRESS with message
 UPDATE `Queues` SET `status` = ?, `start_date` = ?, `message` = ? WHERE `id` = ?;
 
@@ -42,4 +48,25 @@ UPDATE `Queues` SET `status` = 'NEW', `start_date` = NULL WHERE `queue_name` = ?
 
 -- fail stale with message
 UPDATE `Queues` SET `status` = 'FAILED', `end_date` = ?, `message` = ? WHERE `queue_name` = ? AND `status` = 'IN_PROGRESS' AND `start_date` < ?;
+
+-- counts
+SELECT `queue_name`, `status`, COUNT(*) FROM `Queues` GROUP BY `queue_name`, `status`;
+
+-- delete
+DELETE FROM `Queues` WHERE `id` = ?;
+
+-- prune one queue
+DELETE FROM `Queues` WHERE `status` IN ('DONE', 'FAILED', 'ABANDONED') AND `end_date` < ? AND `queue_name` = ?;
+
+-- prune every queue
+DELETE FROM `Queues` WHERE `status` IN ('DONE', 'FAILED', 'ABANDONED') AND `end_date` < ?;
+
+-- list, zero filter: page
+SELECT `element`.`id`, `element`.`queue_name`, `element`.`status`, `element`.`data`, `element`.`reference`, `element`.`created_date`, `element`.`start_date`, `element`.`end_date`, `element`.`message`, `element`.`created_by` FROM `Queues` AS `element` ORDER BY `created_date` ASC, `id` ASC LIMIT 100;
+
+-- list, every filter (queue q, FAILED, reference r1, 1 March 2026 to 2 March, search "50%_off!", by end_date descending, offset 20, limit 10): count
+SELECT count(*) FROM `Queues` AS `element` WHERE (`queue_name` = 'q') AND (`status` = 'FAILED') AND (`reference` = 'r1') AND (`created_date` >= '2026-03-01 00:00:00') AND (`created_date` <= '2026-03-02 00:00:00') AND ((`reference` LIKE '50!%!_off!!%' ESCAPE '!') OR (`data` LIKE '%50!%!_off!!%' ESCAPE '!') OR (`message` LIKE '%50!%!_off!!%' ESCAPE '!'));
+
+-- list, every filter (queue q, FAILED, reference r1, 1 March 2026 to 2 March, search "50%_off!", by end_date descending, offset 20, limit 10): page
+SELECT `element`.`id`, `element`.`queue_name`, `element`.`status`, `element`.`data`, `element`.`reference`, `element`.`created_date`, `element`.`start_date`, `element`.`end_date`, `element`.`message`, `element`.`created_by` FROM `Queues` AS `element` WHERE (`queue_name` = 'q') AND (`status` = 'FAILED') AND (`reference` = 'r1') AND (`created_date` >= '2026-03-01 00:00:00') AND (`created_date` <= '2026-03-02 00:00:00') AND ((`reference` LIKE '50!%!_off!!%' ESCAPE '!') OR (`data` LIKE '%50!%!_off!!%' ESCAPE '!') OR (`message` LIKE '%50!%!_off!!%' ESCAPE '!')) ORDER BY `end_date` DESC, `id` DESC LIMIT 10 OFFSET 20;
 

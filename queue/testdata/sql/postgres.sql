@@ -1,16 +1,16 @@
 -- claim style: one statement
 
--- claim (by reference: false, lease: false) args [[now queue limit]]
-UPDATE "Queues" SET "status" = 'IN_PROGRESS', "start_date" = $1 WHERE "id" IN (SELECT "id" FROM "Queues" WHERE "queue_name" = $2 AND "status" = 'NEW' ORDER BY "created_date", "id" LIMIT $3 FOR UPDATE SKIP LOCKED) RETURNING "id", "queue_name", "status", "data", "reference", "created_date", "start_date", "end_date", "message", "created_by";
+-- claim (by reference: false, lease: false) args [[queue limit now]]
+WITH claimable AS MATERIALIZED (SELECT "id" FROM "Queues" WHERE "queue_name" = $1 AND "status" = 'NEW' ORDER BY "created_date", "id" LIMIT $2 FOR UPDATE SKIP LOCKED) UPDATE "Queues" SET "status" = 'IN_PROGRESS', "start_date" = $3 WHERE "id" = ANY(ARRAY(SELECT "id" FROM claimable)) RETURNING "id", "queue_name", "status", "data", "reference", "created_date", "start_date", "end_date", "message", "created_by";
 
--- claim (by reference: true, lease: false) args [[now queue reference limit]]
-UPDATE "Queues" SET "status" = 'IN_PROGRESS', "start_date" = $1 WHERE "id" IN (SELECT "id" FROM "Queues" WHERE "queue_name" = $2 AND "status" = 'NEW' AND "reference" = $3 ORDER BY "created_date", "id" LIMIT $4 FOR UPDATE SKIP LOCKED) RETURNING "id", "queue_name", "status", "data", "reference", "created_date", "start_date", "end_date", "message", "created_by";
+-- claim (by reference: true, lease: false) args [[queue reference limit now]]
+WITH claimable AS MATERIALIZED (SELECT "id" FROM "Queues" WHERE "queue_name" = $1 AND "status" = 'NEW' AND "reference" = $2 ORDER BY "created_date", "id" LIMIT $3 FOR UPDATE SKIP LOCKED) UPDATE "Queues" SET "status" = 'IN_PROGRESS', "start_date" = $4 WHERE "id" = ANY(ARRAY(SELECT "id" FROM claimable)) RETURNING "id", "queue_name", "status", "data", "reference", "created_date", "start_date", "end_date", "message", "created_by";
 
--- claim (by reference: false, lease: true) args [[now queue lease cutoff limit]]
-UPDATE "Queues" SET "status" = 'IN_PROGRESS', "start_date" = $1 WHERE "id" IN (SELECT "id" FROM "Queues" WHERE "queue_name" = $2 AND "status" IN ('NEW', 'IN_PROGRESS') AND ("status" = 'NEW' OR "start_date" < $3) ORDER BY "created_date", "id" LIMIT $4 FOR UPDATE SKIP LOCKED) RETURNING "id", "queue_name", "status", "data", "reference", "created_date", "start_date", "end_date", "message", "created_by";
+-- claim (by reference: false, lease: true) args [[queue lease cutoff limit now]]
+WITH claimable AS MATERIALIZED (SELECT "id" FROM "Queues" WHERE "queue_name" = $1 AND "status" IN ('NEW', 'IN_PROGRESS') AND ("status" = 'NEW' OR "start_date" < $2) ORDER BY "created_date", "id" LIMIT $3 FOR UPDATE SKIP LOCKED) UPDATE "Queues" SET "status" = 'IN_PROGRESS', "start_date" = $4 WHERE "id" = ANY(ARRAY(SELECT "id" FROM claimable)) RETURNING "id", "queue_name", "status", "data", "reference", "created_date", "start_date", "end_date", "message", "created_by";
 
--- claim (by reference: true, lease: true) args [[now queue lease cutoff reference limit]]
-UPDATE "Queues" SET "status" = 'IN_PROGRESS', "start_date" = $1 WHERE "id" IN (SELECT "id" FROM "Queues" WHERE "queue_name" = $2 AND "status" IN ('NEW', 'IN_PROGRESS') AND ("status" = 'NEW' OR "start_date" < $3) AND "reference" = $4 ORDER BY "created_date", "id" LIMIT $5 FOR UPDATE SKIP LOCKED) RETURNING "id", "queue_name", "status", "data", "reference", "created_date", "start_date", "end_date", "message", "created_by";
+-- claim (by reference: true, lease: true) args [[queue lease cutoff reference limit now]]
+WITH claimable AS MATERIALIZED (SELECT "id" FROM "Queues" WHERE "queue_name" = $1 AND "status" IN ('NEW', 'IN_PROGRESS') AND ("status" = 'NEW' OR "start_date" < $2) AND "reference" = $3 ORDER BY "created_date", "id" LIMIT $4 FOR UPDATE SKIP LOCKED) UPDATE "Queues" SET "status" = 'IN_PROGRESS', "start_date" = $5 WHERE "id" = ANY(ARRAY(SELECT "id" FROM claimable)) RETURNING "id", "queue_name", "status", "data", "reference", "created_date", "start_date", "end_date", "message", "created_by";
 
 -- enqueue
 INSERT INTO "Queues" ("id", "queue_name", "status", "data", "reference", "created_date", "created_by") VALUES ($1, $2, 'NEW', $3, $4, $5, $6);
@@ -28,6 +28,12 @@ UPDATE "Queues" SET "status" = $1, "end_date" = $2, "message" = $3 WHERE "id" = 
 -- finish batch (3 here)
 UPDATE "Queues" SET "status" = $1, "end_date" = $2, "message" = $3 WHERE "id" IN ($4, $5, $6) AND "status" = 'IN_PROGRESS';
 
+-- finish claimed (fenced by start_date)
+UPDATE "Queues" SET "status" = $1, "end_date" = $2 WHERE "id" = $3 AND "status" = 'IN_PROGRESS' AND "start_date" = $4;
+
+-- finish claimed with message
+UPDATE "Queues" SET "status" = $1, "end_date" = $2, "message" = $3 WHERE "id" = $4 AND "status" = 'IN_PROGRESS' AND "start_date" = $5;
+
 -- force status IN_PROGRESS with message
 UPDATE "Queues" SET "status" = $1, "start_date" = $2, "message" = $3 WHERE "id" = $4;
 
@@ -39,4 +45,25 @@ UPDATE "Queues" SET "status" = 'NEW', "start_date" = NULL WHERE "queue_name" = $
 
 -- fail stale with message
 UPDATE "Queues" SET "status" = 'FAILED', "end_date" = $1, "message" = $2 WHERE "queue_name" = $3 AND "status" = 'IN_PROGRESS' AND "start_date" < $4;
+
+-- counts
+SELECT "queue_name", "status", COUNT(*) FROM "Queues" GROUP BY "queue_name", "status";
+
+-- delete
+DELETE FROM "Queues" WHERE "id" = $1;
+
+-- prune one queue
+DELETE FROM "Queues" WHERE "status" IN ('DONE', 'FAILED', 'ABANDONED') AND "end_date" < $1 AND "queue_name" = $2;
+
+-- prune every queue
+DELETE FROM "Queues" WHERE "status" IN ('DONE', 'FAILED', 'ABANDONED') AND "end_date" < $1;
+
+-- list, zero filter: page
+SELECT "element"."id", "element"."queue_name", "element"."status", "element"."data", "element"."reference", "element"."created_date", "element"."start_date", "element"."end_date", "element"."message", "element"."created_by" FROM "Queues" AS "element" ORDER BY "created_date" ASC, "id" ASC LIMIT 100;
+
+-- list, every filter (queue q, FAILED, reference r1, 1 March 2026 to 2 March, search "50%_off!", by end_date descending, offset 20, limit 10): count
+SELECT count(*) FROM "Queues" AS "element" WHERE ("queue_name" = 'q') AND ("status" = 'FAILED') AND ("reference" = 'r1') AND ("created_date" >= '2026-03-01 00:00:00+00:00') AND ("created_date" <= '2026-03-02 00:00:00+00:00') AND (("reference" LIKE '50!%!_off!!%' ESCAPE '!') OR ("data" LIKE '%50!%!_off!!%' ESCAPE '!') OR ("message" LIKE '%50!%!_off!!%' ESCAPE '!'));
+
+-- list, every filter (queue q, FAILED, reference r1, 1 March 2026 to 2 March, search "50%_off!", by end_date descending, offset 20, limit 10): page
+SELECT "element"."id", "element"."queue_name", "element"."status", "element"."data", "element"."reference", "element"."created_date", "element"."start_date", "element"."end_date", "element"."message", "element"."created_by" FROM "Queues" AS "element" WHERE ("queue_name" = 'q') AND ("status" = 'FAILED') AND ("reference" = 'r1') AND ("created_date" >= '2026-03-01 00:00:00+00:00') AND ("created_date" <= '2026-03-02 00:00:00+00:00') AND (("reference" LIKE '50!%!_off!!%' ESCAPE '!') OR ("data" LIKE '%50!%!_off!!%' ESCAPE '!') OR ("message" LIKE '%50!%!_off!!%' ESCAPE '!')) ORDER BY "end_date" DESC, "id" DESC LIMIT 10 OFFSET 20;
 

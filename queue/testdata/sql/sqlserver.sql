@@ -1,23 +1,23 @@
 -- claim style: one statement
 
 -- claim (by reference: false, lease: false) args [[limit queue now]]
-WITH next AS (SELECT TOP (@p1) * FROM "Queues" WITH (UPDLOCK, READPAST, ROWLOCK) WHERE "queue_name" = @p2 AND "status" = 'NEW' ORDER BY "created_date", "id") UPDATE next SET "status" = 'IN_PROGRESS', "start_date" = @p3 OUTPUT INSERTED."id", INSERTED."queue_name", INSERTED."status", INSERTED."data", INSERTED."reference", INSERTED."created_date", INSERTED."start_date", INSERTED."end_date", INSERTED."message", INSERTED."created_by";
+WITH claimable AS (SELECT TOP (@p1) * FROM "Queues" WITH (UPDLOCK, READPAST, ROWLOCK) WHERE "queue_name" = @p2 AND "status" = 'NEW' ORDER BY "created_date", "id") UPDATE claimable SET "status" = 'IN_PROGRESS', "start_date" = @p3 OUTPUT INSERTED."id", INSERTED."queue_name", INSERTED."status", INSERTED."data", INSERTED."reference", INSERTED."created_date", INSERTED."start_date", INSERTED."end_date", INSERTED."message", INSERTED."created_by";
 
 -- claim (by reference: true, lease: false) args [[limit queue reference now]]
-WITH next AS (SELECT TOP (@p1) * FROM "Queues" WITH (UPDLOCK, READPAST, ROWLOCK) WHERE "queue_name" = @p2 AND "status" = 'NEW' AND "reference" = @p3 ORDER BY "created_date", "id") UPDATE next SET "status" = 'IN_PROGRESS', "start_date" = @p4 OUTPUT INSERTED."id", INSERTED."queue_name", INSERTED."status", INSERTED."data", INSERTED."reference", INSERTED."created_date", INSERTED."start_date", INSERTED."end_date", INSERTED."message", INSERTED."created_by";
+WITH claimable AS (SELECT TOP (@p1) * FROM "Queues" WITH (UPDLOCK, READPAST, ROWLOCK) WHERE "queue_name" = @p2 AND "status" = 'NEW' AND "reference" = @p3 ORDER BY "created_date", "id") UPDATE claimable SET "status" = 'IN_PROGRESS', "start_date" = @p4 OUTPUT INSERTED."id", INSERTED."queue_name", INSERTED."status", INSERTED."data", INSERTED."reference", INSERTED."created_date", INSERTED."start_date", INSERTED."end_date", INSERTED."message", INSERTED."created_by";
 
 -- claim (by reference: false, lease: true) args [[limit queue lease cutoff now]]
-WITH next AS (SELECT TOP (@p1) * FROM "Queues" WITH (UPDLOCK, READPAST, ROWLOCK) WHERE "queue_name" = @p2 AND "status" IN ('NEW', 'IN_PROGRESS') AND ("status" = 'NEW' OR "start_date" < @p3) ORDER BY "created_date", "id") UPDATE next SET "status" = 'IN_PROGRESS', "start_date" = @p4 OUTPUT INSERTED."id", INSERTED."queue_name", INSERTED."status", INSERTED."data", INSERTED."reference", INSERTED."created_date", INSERTED."start_date", INSERTED."end_date", INSERTED."message", INSERTED."created_by";
+WITH claimable AS (SELECT TOP (@p1) * FROM "Queues" WITH (UPDLOCK, READPAST, ROWLOCK) WHERE "queue_name" = @p2 AND "status" IN ('NEW', 'IN_PROGRESS') AND ("status" = 'NEW' OR "start_date" < @p3) ORDER BY "created_date", "id") UPDATE claimable SET "status" = 'IN_PROGRESS', "start_date" = @p4 OUTPUT INSERTED."id", INSERTED."queue_name", INSERTED."status", INSERTED."data", INSERTED."reference", INSERTED."created_date", INSERTED."start_date", INSERTED."end_date", INSERTED."message", INSERTED."created_by";
 
 -- claim (by reference: true, lease: true) args [[limit queue lease cutoff reference now]]
-WITH next AS (SELECT TOP (@p1) * FROM "Queues" WITH (UPDLOCK, READPAST, ROWLOCK) WHERE "queue_name" = @p2 AND "status" IN ('NEW', 'IN_PROGRESS') AND ("status" = 'NEW' OR "start_date" < @p3) AND "reference" = @p4 ORDER BY "created_date", "id") UPDATE next SET "status" = 'IN_PROGRESS', "start_date" = @p5 OUTPUT INSERTED."id", INSERTED."queue_name", INSERTED."status", INSERTED."data", INSERTED."reference", INSERTED."created_date", INSERTED."start_date", INSERTED."end_date", INSERTED."message", INSERTED."created_by";
+WITH claimable AS (SELECT TOP (@p1) * FROM "Queues" WITH (UPDLOCK, READPAST, ROWLOCK) WHERE "queue_name" = @p2 AND "status" IN ('NEW', 'IN_PROGRESS') AND ("status" = 'NEW' OR "start_date" < @p3) AND "reference" = @p4 ORDER BY "created_date", "id") UPDATE claimable SET "status" = 'IN_PROGRESS', "start_date" = @p5 OUTPUT INSERTED."id", INSERTED."queue_name", INSERTED."status", INSERTED."data", INSERTED."reference", INSERTED."created_date", INSERTED."start_date", INSERTED."end_date", INSERTED."message", INSERTED."created_by";
 
 -- enqueue
 INSERT INTO "Queues" ("id", "queue_name", "status", "data", "reference", "created_date", "created_by") VALUES (@p1, @p2, 'NEW', @p3, @p4, @p5, @p6);
 
 -- enqueue batch: 1000 rows per statement
--- enqueue batch (bun inlines the values; 2 rows here)
-INSERT INTO "Queues" ("id", "queue_name", "status", "data", "reference", "created_date", "start_date", "end_date", "message", "created_by") VALUES (N'0191e8b2-1c2d-7e3f-8a4b-5c6d7e8f9a0b', N'q', N'NEW', N'd1', N'r1', '2026-03-01 12:00:00.123456', DEFAULT, DEFAULT, DEFAULT, N'me'), (N'0191e8b2-1c2d-7e3f-8a4b-5c6d7e8f9a0c', N'q', N'NEW', DEFAULT, N'r2', '2026-03-01 12:00:00.123456', DEFAULT, DEFAULT, DEFAULT, N'me');
+-- enqueue batch (bun inlines the values; rows 1000 and 1001 here, created start + 1000 µs and + 1001 µs)
+INSERT INTO "Queues" ("id", "queue_name", "status", "data", "reference", "created_date", "start_date", "end_date", "message", "created_by") VALUES (N'0191e8b2-1c2d-7e3f-8a4b-5c6d7e8f9a0b', N'q', N'NEW', N'd1', N'r1', '2026-03-01 12:00:00.124456', DEFAULT, DEFAULT, DEFAULT, N'me'), (N'0191e8b2-1c2d-7e3f-8a4b-5c6d7e8f9a0c', N'q', N'NEW', DEFAULT, N'r2', '2026-03-01 12:00:00.124457', DEFAULT, DEFAULT, DEFAULT, N'me');
 
 -- finish
 UPDATE "Queues" SET "status" = @p1, "end_date" = @p2 WHERE "id" = @p3 AND "status" = 'IN_PROGRESS';
@@ -27,6 +27,12 @@ UPDATE "Queues" SET "status" = @p1, "end_date" = @p2, "message" = @p3 WHERE "id"
 
 -- finish batch (3 here)
 UPDATE "Queues" SET "status" = @p1, "end_date" = @p2, "message" = @p3 WHERE "id" IN (@p4, @p5, @p6) AND "status" = 'IN_PROGRESS';
+
+-- finish claimed (fenced by start_date)
+UPDATE "Queues" SET "status" = @p1, "end_date" = @p2 WHERE "id" = @p3 AND "status" = 'IN_PROGRESS' AND "start_date" = @p4;
+
+-- finish claimed with message
+UPDATE "Queues" SET "status" = @p1, "end_date" = @p2, "message" = @p3 WHERE "id" = @p4 AND "status" = 'IN_PROGRESS' AND "start_date" = @p5;
 
 -- force status IN_PROGRESS with message
 UPDATE "Queues" SET "status" = @p1, "start_date" = @p2, "message" = @p3 WHERE "id" = @p4;
@@ -39,4 +45,25 @@ UPDATE "Queues" SET "status" = 'NEW', "start_date" = NULL WHERE "queue_name" = @
 
 -- fail stale with message
 UPDATE "Queues" SET "status" = 'FAILED', "end_date" = @p1, "message" = @p2 WHERE "queue_name" = @p3 AND "status" = 'IN_PROGRESS' AND "start_date" < @p4;
+
+-- counts
+SELECT "queue_name", "status", COUNT(*) FROM "Queues" GROUP BY "queue_name", "status";
+
+-- delete
+DELETE FROM "Queues" WHERE "id" = @p1;
+
+-- prune one queue
+DELETE FROM "Queues" WHERE "status" IN ('DONE', 'FAILED', 'ABANDONED') AND "end_date" < @p1 AND "queue_name" = @p2;
+
+-- prune every queue
+DELETE FROM "Queues" WHERE "status" IN ('DONE', 'FAILED', 'ABANDONED') AND "end_date" < @p1;
+
+-- list, zero filter: page
+SELECT "element"."id", "element"."queue_name", "element"."status", "element"."data", "element"."reference", "element"."created_date", "element"."start_date", "element"."end_date", "element"."message", "element"."created_by" FROM "Queues" AS "element" ORDER BY "created_date" ASC, "id" ASC OFFSET 0 ROWS FETCH NEXT 100 ROWS ONLY;
+
+-- list, every filter (queue q, FAILED, reference r1, 1 March 2026 to 2 March, search "50%_off!", by end_date descending, offset 20, limit 10): count
+SELECT count(*) FROM "Queues" AS "element" WHERE ("queue_name" = N'q') AND ("status" = N'FAILED') AND ("reference" = N'r1') AND ("created_date" >= '2026-03-01 00:00:00') AND ("created_date" <= '2026-03-02 00:00:00') AND (("reference" LIKE N'50!%!_off!!%' ESCAPE '!') OR ("data" LIKE N'%50!%!_off!!%' ESCAPE '!') OR ("message" LIKE N'%50!%!_off!!%' ESCAPE '!'));
+
+-- list, every filter (queue q, FAILED, reference r1, 1 March 2026 to 2 March, search "50%_off!", by end_date descending, offset 20, limit 10): page
+SELECT "element"."id", "element"."queue_name", "element"."status", "element"."data", "element"."reference", "element"."created_date", "element"."start_date", "element"."end_date", "element"."message", "element"."created_by" FROM "Queues" AS "element" WHERE ("queue_name" = N'q') AND ("status" = N'FAILED') AND ("reference" = N'r1') AND ("created_date" >= '2026-03-01 00:00:00') AND ("created_date" <= '2026-03-02 00:00:00') AND (("reference" LIKE N'50!%!_off!!%' ESCAPE '!') OR ("data" LIKE N'%50!%!_off!!%' ESCAPE '!') OR ("message" LIKE N'%50!%!_off!!%' ESCAPE '!')) ORDER BY "end_date" DESC, "id" DESC OFFSET 20 ROWS FETCH NEXT 10 ROWS ONLY;
 
