@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -89,7 +91,9 @@ func init() {
 			now := db.Now()
 			args := make([]any, 0, 6*len(refs))
 			for i := range refs {
-				args = append(args, uuid.Must(uuid.NewV7()), benchQueue, data[i], refs[i], now, "bench")
+				// As EnqueueBatch stamps them: the i-th element i µs after the first.
+				created := now.Add(time.Duration(i) * time.Microsecond)
+				args = append(args, uuid.Must(uuid.NewV7()), benchQueue, data[i], refs[i], created, "bench")
 			}
 			_, err := db.SQL().ExecContext(ctx, rawSQLFor(db).insert(len(refs)), args...)
 			return len(refs), err
@@ -99,21 +103,35 @@ func init() {
 
 const benchQueue = "bench"
 
-var queueStores = map[*store.DB]queue.Store{}
-
-// queueStore returns the one queue.Store of a database, built on first use
-// (in prepare, before any worker runs).
-func queueStore(db *store.DB) queue.Store {
-	q, ok := queueStores[db]
-	if !ok {
-		q = queue.New(db)
-		queueStores[db] = q
-	}
-	return q
+// queueSides is what the two sides of the queue cases use on one
+// database: the library's one queue.Store and the raw side's SQL.
+type queueSides struct {
+	lib queue.Store
+	raw *rawQueueSQL
 }
 
+// queueSidesOf maps each *store.DB to its *queueSides. Every prepare builds
+// the entry (emptyQueue), untimed and before any worker starts; the workers
+// of both sides then only read it, concurrently — a sync.Map, so that even
+// a first use from a worker would be safe.
+var queueSidesOf sync.Map
+
+func sidesFor(db *store.DB) *queueSides {
+	if v, ok := queueSidesOf.Load(db); ok {
+		return v.(*queueSides)
+	}
+	v, _ := queueSidesOf.LoadOrStore(db, &queueSides{lib: queue.New(db), raw: newRawQueueSQL(db.Dialect())})
+	return v.(*queueSides)
+}
+
+// queueStore returns the one queue.Store of a database.
+func queueStore(db *store.DB) queue.Store { return sidesFor(db).lib }
+
+// rawSQLFor returns the raw side's SQL for a database's dialect.
+func rawSQLFor(db *store.DB) *rawQueueSQL { return sidesFor(db).raw }
+
 func emptyQueue(ctx context.Context, db *store.DB) error {
-	_ = queueStore(db)
+	_ = sidesFor(db) // built here, not in the timed workers
 	_, err := db.SQL().ExecContext(ctx, "DELETE FROM "+db.Dialect().Quote("Queues"))
 	return err
 }
@@ -141,22 +159,19 @@ func enqueueRows(n int) (refs, data []string) {
 }
 
 // rawQueueSQL is the queue package's claim, finish and insert SQL written
-// out by hand for one dialect, with bound parameters.
+// out by hand for one dialect, with bound parameters: the same text
+// queue/sql.go builds (see queue/testdata/sql/<dialect>.sql).
 type rawQueueSQL struct {
 	d store.Dialect
 	// claim picks and marks up to n NEW elements and returns them; on
 	// MySQL it is the locking SELECT, and claimed marks the rows it locked.
 	claim   string
 	claimed func(n int) string
+	// claimArgs are claim's arguments in the order its text binds them.
+	claimArgs func(now time.Time, n int) []any
 }
 
-var rawQueue = map[store.Dialect]*rawQueueSQL{}
-
-func rawSQLFor(db *store.DB) *rawQueueSQL {
-	if r, ok := rawQueue[db.Dialect()]; ok {
-		return r
-	}
-	d := db.Dialect()
+func newRawQueueSQL(d store.Dialect) *rawQueueSQL {
 	q := d.Quote
 	cols := strings.Join([]string{q("id"), q("queue_name"), q("status"), q("data"), q("reference"), q("created_date"), q("start_date"), q("end_date"), q("message"), q("created_by")}, ", ")
 	inserted := "INSERTED." + strings.ReplaceAll(cols, ", ", ", INSERTED.")
@@ -165,20 +180,22 @@ func rawSQLFor(db *store.DB) *rawQueueSQL {
 	r := &rawQueueSQL{d: d}
 	switch d {
 	case store.Postgres:
-		r.claim = "UPDATE " + t + " SET " + set + " WHERE " + q("id") + " IN (SELECT " + q("id") + " FROM " + t + " WHERE " + where + " ORDER BY " + order + " LIMIT ? FOR UPDATE SKIP LOCKED) RETURNING " + cols
+		r.claim = "WITH claimable AS MATERIALIZED (SELECT " + q("id") + " FROM " + t + " WHERE " + where + " ORDER BY " + order + " LIMIT ? FOR UPDATE SKIP LOCKED) UPDATE " + t + " SET " + set + " WHERE " + q("id") + " = ANY(ARRAY(SELECT " + q("id") + " FROM claimable)) RETURNING " + cols
+		r.claimArgs = func(now time.Time, n int) []any { return []any{benchQueue, n, now} }
 	case store.SQLite:
 		r.claim = "UPDATE " + t + " SET " + set + " WHERE " + q("id") + " IN (SELECT " + q("id") + " FROM " + t + " WHERE " + where + " ORDER BY " + order + " LIMIT ?) RETURNING " + cols
+		r.claimArgs = func(now time.Time, n int) []any { return []any{now, benchQueue, n} }
 	case store.SQLServer:
-		// Arguments in the order TOP, queue, now: rawClaimFinish binds them so.
-		r.claim = "WITH next AS (SELECT TOP (?) * FROM " + t + " WITH (UPDLOCK, READPAST, ROWLOCK) WHERE " + where + " ORDER BY " + order + ") UPDATE next SET " + set + " OUTPUT " + inserted
+		r.claim = "WITH claimable AS (SELECT TOP (?) * FROM " + t + " WITH (UPDLOCK, READPAST, ROWLOCK) WHERE " + where + " ORDER BY " + order + ") UPDATE claimable SET " + set + " OUTPUT " + inserted
+		r.claimArgs = func(now time.Time, n int) []any { return []any{n, benchQueue, now} }
 	case store.MySQL:
 		r.claim = "SELECT " + cols + " FROM " + t + " WHERE " + where + " ORDER BY " + order + " LIMIT ? FOR UPDATE SKIP LOCKED"
+		r.claimArgs = func(_ time.Time, n int) []any { return []any{benchQueue, n} }
 		r.claimed = func(n int) string {
 			return "UPDATE " + t + " SET " + set + " WHERE " + q("id") + " IN (" + marks(n) + ")"
 		}
 	}
 	r.claim = d.Rebind(r.claim)
-	rawQueue[d] = r
 	return r
 }
 
@@ -215,11 +232,7 @@ func rawClaimFinish(ctx context.Context, db *store.DB, n int) (int, error) {
 	if r.claimed != nil {
 		ids, err = rawClaimLocked(ctx, db, r, n)
 	} else {
-		args := []any{db.Now(), benchQueue, n}
-		if r.d == store.SQLServer {
-			args = []any{n, benchQueue, db.Now()}
-		}
-		ids, err = scanClaimed(db.SQL().QueryContext(ctx, r.claim, args...))
+		ids, err = scanClaimed(db.SQL().QueryContext(ctx, r.claim, r.claimArgs(db.Now(), n)...))
 	}
 	if err != nil || len(ids) == 0 {
 		return 0, err
@@ -242,11 +255,12 @@ func rawClaimLocked(ctx context.Context, db *store.DB, r *rawQueueSQL, n int) ([
 		return nil, err
 	}
 	defer tx.Rollback()
-	ids, err := scanClaimed(tx.QueryContext(ctx, r.claim, benchQueue, n))
+	now := db.Now()
+	ids, err := scanClaimed(tx.QueryContext(ctx, r.claim, r.claimArgs(now, n)...))
 	if err != nil || len(ids) == 0 {
 		return nil, err
 	}
-	if _, err := tx.ExecContext(ctx, r.claimed(len(ids)), append([]any{db.Now()}, ids...)...); err != nil {
+	if _, err := tx.ExecContext(ctx, r.claimed(len(ids)), append([]any{now}, ids...)...); err != nil {
 		return nil, err
 	}
 	return ids, tx.Commit()

@@ -54,14 +54,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&c.dsn, "dsn", "sqlite:queueworker.db", "database DSN")
 	fs.StringVar(&c.queue, "queue", "queueworker", "queue name")
 	fs.IntVar(&c.workers, "workers", 4, "concurrent workers")
-	fs.IntVar(&c.batch, "batch", 1, "elements claimed and finished per statement")
+	fs.IntVar(&c.batch, "batch", 1, fmt.Sprintf("elements claimed and finished per statement (at most %d)", queue.MaxClaimBatch))
 	fs.IntVar(&c.n, "n", 0, "enqueue this many elements first")
 	fs.BoolVar(&c.compare, "compare", false, "also run the same work with the raw driver and print the ratio")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	if c.workers < 1 || c.batch < 1 || c.n < 0 {
-		fmt.Fprintln(stderr, "queueworker: -workers and -batch must be at least 1, -n not negative")
+	if c.workers < 1 || c.batch < 1 || c.batch > queue.MaxClaimBatch || c.n < 0 {
+		fmt.Fprintf(stderr, "queueworker: -workers must be at least 1, -batch from 1 to %d, -n not negative\n", queue.MaxClaimBatch)
 		return 2
 	}
 	if err := work(ctx, c, stdout); err != nil {

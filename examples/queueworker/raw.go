@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -12,11 +13,14 @@ import (
 )
 
 // raw is the comparison: the statements the queue package runs, written
-// out by hand, executed with bound parameters on the same *sql.DB.
+// out by hand (the same text as queue/testdata/sql/<dialect>.sql; see
+// TestRawSQLIsTheLibrarys), executed with bound parameters on the same
+// *sql.DB.
 type raw struct {
-	db      *store.DB
-	claim   string // args: now, queue, limit
-	finish1 string // args: status, now, id
+	db        *store.DB
+	claim     string
+	claimArgs func(now time.Time, queue string, limit int) []any // in claim's order
+	finish1   string                                             // args: status, now, id
 }
 
 const rawColumns = `"id", "queue_name", "status", "data", "reference", "created_date", "start_date", "end_date", "message", "created_by"`
@@ -25,9 +29,12 @@ func newRaw(db *store.DB) (*raw, error) {
 	r := &raw{db: db}
 	switch db.Dialect() {
 	case store.Postgres:
-		r.claim = `UPDATE "Queues" SET "status" = 'IN_PROGRESS', "start_date" = $1 WHERE "id" IN (SELECT "id" FROM "Queues" WHERE "queue_name" = $2 AND "status" = 'NEW' ORDER BY "created_date", "id" LIMIT $3 FOR UPDATE SKIP LOCKED) RETURNING ` + rawColumns
+		r.claim = `WITH claimable AS MATERIALIZED (SELECT "id" FROM "Queues" WHERE "queue_name" = $1 AND "status" = 'NEW' ORDER BY "created_date", "id" LIMIT $2 FOR UPDATE SKIP LOCKED) ` +
+			`UPDATE "Queues" SET "status" = 'IN_PROGRESS', "start_date" = $3 WHERE "id" = ANY(ARRAY(SELECT "id" FROM claimable)) RETURNING ` + rawColumns
+		r.claimArgs = func(now time.Time, queue string, limit int) []any { return []any{queue, limit, now} }
 	case store.SQLite:
 		r.claim = `UPDATE "Queues" SET "status" = 'IN_PROGRESS', "start_date" = ? WHERE "id" IN (SELECT "id" FROM "Queues" WHERE "queue_name" = ? AND "status" = 'NEW' ORDER BY "created_date", "id" LIMIT ?) RETURNING ` + rawColumns
+		r.claimArgs = func(now time.Time, queue string, limit int) []any { return []any{now, queue, limit} }
 	default:
 		return nil, fmt.Errorf("-compare supports postgres and sqlite, not %s", db.Dialect())
 	}
@@ -57,7 +64,9 @@ func (r *raw) enqueue(ctx context.Context, c config) error {
 				b.WriteByte(',')
 			}
 			b.WriteString(" (?, ?, 'NEW', ?, ?, ?, ?)")
-			args = append(args, uuid.Must(uuid.NewV7()), c.queue, data[i], refs[i], now, "queueworker")
+			// As EnqueueBatch stamps them: the i-th element i µs after the first.
+			created := now.Add(time.Duration(i) * time.Microsecond)
+			args = append(args, uuid.Must(uuid.NewV7()), c.queue, data[i], refs[i], created, "queueworker")
 		}
 		if _, err := r.db.SQL().ExecContext(ctx, r.db.Dialect().Rebind(b.String()), args...); err != nil {
 			return err
@@ -68,7 +77,7 @@ func (r *raw) enqueue(ctx context.Context, c config) error {
 
 func (r *raw) worker(c config) workFunc {
 	return func(ctx context.Context) (int, error) {
-		rows, err := r.db.SQL().QueryContext(ctx, r.claim, r.db.Now(), c.queue, c.batch)
+		rows, err := r.db.SQL().QueryContext(ctx, r.claim, r.claimArgs(r.db.Now(), c.queue, c.batch)...)
 		if err != nil {
 			return 0, err
 		}
