@@ -209,6 +209,13 @@ func insertAll[T any](ctx context.Context, h store.Handle, rows []T) error {
 }
 
 // Save implements Store.
+//
+// Instances are written in place, by id, not deleted and inserted again:
+// other subscriptions' relations may depend on them (WFO lets a block use
+// another subscription's block), and deleting a used instance would take
+// their relations with it, by cascade or, on SQL Server, by the code that
+// stands in for it. For the same reason only the relations this tree owns —
+// those its instances are in use by — are replaced.
 func (b *BunStore) Save(ctx context.Context, t *Tree) error {
 	sub := &t.Subscription
 	if !sub.Status.Valid() {
@@ -233,6 +240,9 @@ func (b *BunStore) Save(ctx context.Context, t *Tree) error {
 		if in.ProductBlockID == uuid.Nil {
 			return fmt.Errorf("%w: instance %d has no product block", store.ErrInvalid, i)
 		}
+		if known[in.InstanceID] {
+			return fmt.Errorf("%w: instance %s appears twice in the tree", store.ErrInvalid, in.InstanceID)
+		}
 		in.SubscriptionID = id
 		known[in.InstanceID] = true
 		for j := range in.Values {
@@ -243,9 +253,15 @@ func (b *BunStore) Save(ctx context.Context, t *Tree) error {
 			v.InstanceID = in.InstanceID
 		}
 	}
+	// A relation belongs to the tree of the instance that uses it; what it
+	// depends on may be another subscription's instance.
+	outside := map[uuid.UUID]bool{}
 	for _, r := range t.Relations {
-		if !known[r.InUseByID] || !known[r.DependsOnID] {
-			return fmt.Errorf("%w: relation %s -> %s names an instance outside the tree", store.ErrInvalid, r.InUseByID, r.DependsOnID)
+		if !known[r.InUseByID] {
+			return fmt.Errorf("%w: relation %s -> %s: its in_use_by instance is not in the tree (a tree holds the relations its own instances use)", store.ErrInvalid, r.InUseByID, r.DependsOnID)
+		}
+		if !known[r.DependsOnID] {
+			outside[r.DependsOnID] = true
 		}
 	}
 	now := b.h.Now()
@@ -261,10 +277,14 @@ func (b *BunStore) Save(ctx context.Context, t *Tree) error {
 	}
 	return b.h.InTx(ctx, func(ctx context.Context, h store.Handle) error {
 		db := h.IDB()
+		if err := checkOutside(ctx, h, id, outside); err != nil {
+			return err
+		}
 		n, err := db.NewSelect().Model((*Subscription)(nil)).Where("subscription_id = ?", id).Count(ctx)
 		if err != nil {
 			return h.Classify(err)
 		}
+		existing := map[uuid.UUID]Instance{}
 		if n == 0 {
 			if _, err := db.NewInsert().Model(sub).Exec(ctx); err != nil {
 				return h.Classify(err)
@@ -273,12 +293,31 @@ func (b *BunStore) Save(ctx context.Context, t *Tree) error {
 			if _, err := db.NewUpdate().Model(sub).WherePK().Exec(ctx); err != nil {
 				return h.Classify(err)
 			}
-			if err := b.deleteChildren(ctx, h, id); err != nil {
+			var cur []Instance
+			if err := db.NewSelect().Model(&cur).Where("subscription_id = ?", id).Scan(ctx); err != nil {
+				return h.Classify(err)
+			}
+			for _, in := range cur {
+				existing[in.InstanceID] = in
+			}
+			if err := b.clearOwned(ctx, h, id, existing, known); err != nil {
 				return err
 			}
 		}
-		if len(t.Instances) > 0 {
-			if err := insertAll(ctx, h, t.Instances); err != nil {
+		var added []Instance
+		for _, in := range t.Instances {
+			old, ok := existing[in.InstanceID]
+			switch {
+			case !ok:
+				added = append(added, in)
+			case old.ProductBlockID != in.ProductBlockID || !sameText(old.Label, in.Label):
+				if _, err := db.NewUpdate().Model(&in).Column("product_block_id", "label").WherePK().Exec(ctx); err != nil {
+					return h.Classify(err)
+				}
+			}
+		}
+		if len(added) > 0 {
+			if err := insertAll(ctx, h, added); err != nil {
 				return err
 			}
 		}
@@ -310,9 +349,104 @@ func (b *BunStore) Save(ctx context.Context, t *Tree) error {
 	})
 }
 
-// deleteChildren removes everything below a subscription row, children
-// first: relations whose depends_on_id cannot cascade on SQL Server, and
-// subscriptions_search, which cascades nowhere.
+// checkOutside makes sure every instance outside the tree that a relation
+// depends on exists, in another subscription, so that a wrong id gets a
+// clear error before anything is written.
+func checkOutside(ctx context.Context, h store.Handle, id uuid.UUID, outside map[uuid.UUID]bool) error {
+	if len(outside) == 0 {
+		return nil
+	}
+	ids := make([]uuid.UUID, 0, len(outside))
+	for o := range outside {
+		ids = append(ids, o)
+	}
+	n, err := elsewhereQuery(h.IDB(), id, ids).Count(ctx)
+	if err != nil {
+		return h.Classify(err)
+	}
+	if n != int64(len(ids)) {
+		return fmt.Errorf("%w: a relation depends on an instance that is neither in the tree nor in another subscription", store.ErrInvalid)
+	}
+	return nil
+}
+
+// elsewhereQuery selects the given instances that belong to subscriptions
+// other than id.
+func elsewhereQuery(db bun.IDB, id uuid.UUID, ids []uuid.UUID) *bun.SelectQuery {
+	return db.NewSelect().Model((*Instance)(nil)).Where("subscription_instance_id IN (?)", bun.In(ids)).
+		Where("subscription_id <> ?", id)
+}
+
+// clearOwned removes, before a tree is written again, what only the tree
+// refers to: its relations (those its instances use) and its instances'
+// values, which Save inserts again, its customer descriptions, metadata and
+// search row; and the instances the tree no longer has — unless another
+// subscription's relation depends on one, which is ErrConflict.
+func (b *BunStore) clearOwned(ctx context.Context, h store.Handle, id uuid.UUID, existing map[uuid.UUID]Instance, known map[uuid.UUID]bool) error {
+	db := h.IDB()
+	ours := db.NewSelect().Model((*Instance)(nil)).Column("subscription_instance_id").Where("subscription_id = ?", id)
+	for _, q := range []*bun.DeleteQuery{
+		db.NewDelete().Model((*Relation)(nil)).Where("in_use_by_id IN (?)", ours),
+		db.NewDelete().Model((*Value)(nil)).Where("subscription_instance_id IN (?)", ours),
+		db.NewDelete().Model((*CustomerDescription)(nil)).Where("subscription_id = ?", id),
+		db.NewDelete().Model((*Metadata)(nil)).Where("subscription_id = ?", id),
+		db.NewDelete().TableExpr("subscriptions_search").Where("subscription_id = ?", id),
+	} {
+		if _, err := q.Exec(ctx); err != nil {
+			return h.Classify(err)
+		}
+	}
+	var removed []uuid.UUID
+	for iid := range existing {
+		if !known[iid] {
+			removed = append(removed, iid)
+		}
+	}
+	if len(removed) == 0 {
+		return nil
+	}
+	// This tree's own relations are gone by now: any left that depend on
+	// a removed instance are another subscription's.
+	var users []instanceUser
+	if err := instanceUsersQuery(db, removed).Scan(ctx, &users); err != nil {
+		return h.Classify(err)
+	}
+	if len(users) > 0 {
+		return fmt.Errorf("%w: instance %s cannot be removed from subscription %s: subscription %s depends on it",
+			store.ErrConflict, users[0].DependsOnID, id, users[0].SubscriptionID)
+	}
+	_, err := db.NewDelete().Model((*Instance)(nil)).Where("subscription_instance_id IN (?)", bun.In(removed)).Exec(ctx)
+	return h.Classify(err)
+}
+
+// instanceUsersQuery selects the relations that depend on the given
+// instances, with the subscription of the instance using each.
+func instanceUsersQuery(db bun.IDB, ids []uuid.UUID) *bun.SelectQuery {
+	return db.NewSelect().TableExpr("subscription_instance_relations AS r").
+		Join("JOIN subscription_instances AS i ON i.subscription_instance_id = r.in_use_by_id").
+		ColumnExpr("r.depends_on_id, i.subscription_id").
+		Where("r.depends_on_id IN (?)", bun.In(ids))
+}
+
+// instanceUser is a relation that depends on an instance, with the
+// subscription whose instance uses it.
+type instanceUser struct {
+	DependsOnID    uuid.UUID `bun:"depends_on_id"`
+	SubscriptionID uuid.UUID `bun:"subscription_id"`
+}
+
+func sameText(a, b *string) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return *a == *b
+}
+
+// deleteChildren removes everything below a subscription row, for Delete,
+// children first: relations whose depends_on_id cannot cascade on SQL
+// Server — including other subscriptions' relations that depend on its
+// instances, as WFO's cascade deletes them — and subscriptions_search,
+// which cascades nowhere.
 func (b *BunStore) deleteChildren(ctx context.Context, h store.Handle, id uuid.UUID) error {
 	db := h.IDB()
 	instances := db.NewSelect().Model((*Instance)(nil)).Column("subscription_instance_id").Where("subscription_id = ?", id)

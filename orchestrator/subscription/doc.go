@@ -9,6 +9,17 @@
 // session, inside the step's transaction, so a step that changes a
 // subscription commits the change with its step row or not at all.
 //
+// # Relations between subscriptions
+//
+// An instance may depend on another subscription's instance (a service on
+// a port that another subscription sells). A tree owns the relations its
+// instances use, whichever subscription the other end belongs to; Save
+// replaces those and no others, and keeps instances by id, so saving the
+// used subscription leaves the using one's relations alone. Removing an
+// instance that another subscription still depends on is refused
+// (store.ErrConflict); deleting the whole subscription removes those
+// relations, as WFO's cascade does.
+//
 // # Deletes and cascades
 //
 // WFO deletes subscriptions hard and leans on foreign-key cascades. Two

@@ -213,6 +213,9 @@ type ProcessSubscription struct {
 type Tree struct {
 	Subscription Subscription
 	Instances    []Instance
+	// Relations are the relations the tree's instances are in use by: each
+	// InUseByID is an instance of the tree; DependsOnID may name an
+	// instance of another subscription.
 	Relations    []Relation
 	Descriptions []CustomerDescription
 	// Metadata is the subscription_metadata JSON; nil means no row.

@@ -4,21 +4,29 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/uuid"
+
 	"github.com/flowstore/flowstore/internal/golden"
 	"github.com/flowstore/flowstore/internal/testdb"
 	"github.com/flowstore/flowstore/store"
 )
 
-// TestSearchSQLGolden pins each dialect's search query (SQL Server's cannot
-// run here).
+// TestSearchSQLGolden pins each dialect's search query and the queries by
+// which Save looks across subscriptions (SQL Server's cannot run here).
 func TestSearchSQLGolden(t *testing.T) {
 	for _, d := range store.Dialects() {
 		t.Run(string(d), func(t *testing.T) {
-			q, err := New(testdb.Offline(d)).searchQuery(Filter{Text: "fiber 10%", CustomerID: "cust", Status: Active, Limit: 5})
+			db := testdb.Offline(d)
+			q, err := New(db).searchQuery(Filter{Text: "fiber 10%", CustomerID: "cust", Status: Active, Limit: 5})
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden.Assert(t, "sql/"+string(d)+".sql", strings.ReplaceAll(q.String(), " WHERE ", "\nWHERE ")+";\n")
+			out := strings.ReplaceAll(q.String(), " WHERE ", "\nWHERE ") + ";\n"
+			id := uuid.MustParse("00000000-0000-0000-0000-000000000001")
+			ids := []uuid.UUID{uuid.MustParse("00000000-0000-0000-0000-000000000002"), uuid.MustParse("00000000-0000-0000-0000-000000000003")}
+			out += "\n-- Save: instances outside the tree a relation depends on\n" + elsewhereQuery(db.Bun(), id, ids).String() + ";\n"
+			out += "\n-- Save: other subscriptions' relations to removed instances\n" + instanceUsersQuery(db.Bun(), ids).String() + ";\n"
+			golden.Assert(t, "sql/"+string(d)+".sql", out)
 		})
 	}
 }

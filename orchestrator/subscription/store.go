@@ -40,14 +40,23 @@ type Store interface {
 	// BlockRelations lists the relations a block is in use by.
 	BlockRelations(ctx context.Context, blockID uuid.UUID) ([]ProductBlockRelation, error)
 
-	// Save writes a whole subscription tree: the subscription row (inserted
-	// or updated), its instances, values and relations (replaced), customer
-	// descriptions (replaced), metadata and search row — atomically.
+	// Save writes a whole subscription tree atomically: the subscription
+	// row (inserted or updated); its instances by id (new ones inserted,
+	// changed ones updated, ones no longer in the tree deleted); their
+	// values and the tree's relations (replaced); customer descriptions
+	// (replaced), metadata and search row. A relation's in_use_by instance
+	// must be in the tree; the instance it depends on may be another
+	// subscription's (ErrInvalid if it exists nowhere). Saving never touches
+	// other subscriptions' relations: removing an instance that another
+	// subscription depends on is refused with ErrConflict.
 	Save(ctx context.Context, t *Tree) error
-	// Load reads a whole subscription tree.
+	// Load reads a whole subscription tree, with the relations its
+	// instances are in use by (also those to other subscriptions'
+	// instances), so that saving it back changes nothing.
 	Load(ctx context.Context, id uuid.UUID) (*Tree, error)
 	// Delete deletes a subscription with everything below it, its search
-	// row and its process links.
+	// row and its process links — and, as WFO's cascade does, other
+	// subscriptions' relations that depend on its instances.
 	Delete(ctx context.Context, id uuid.UUID) error
 	// Search finds subscriptions by text (description, customer, values),
 	// customer and status.

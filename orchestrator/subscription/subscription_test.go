@@ -229,3 +229,106 @@ func makeProcess(t *testing.T, db *store.DB) uuid.UUID {
 	must(t, os.CreateProcess(t.Context(), p, nil))
 	return p.PID
 }
+
+// TestRelationsAcrossSubscriptions: an instance may depend on another
+// subscription's instance (WFO's in_use_by across subscriptions). Loading
+// and saving the using tree keeps that relation; saving the used tree, even
+// unchanged or changed, keeps the other's relation and the used instance;
+// removing a used instance from its tree is refused.
+func TestRelationsAcrossSubscriptions(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		st := subscription.New(db)
+		c := newCatalogue(t, st)
+		// A: a port (and its own service on it). B: a service on A's port.
+		a := c.tree("cust-a", "Port Amsterdam", "100")
+		must(t, st.Save(ctx, a))
+		aPort := a.Instances[0].InstanceID
+		attr := "port"
+		bService := subscription.Instance{InstanceID: uuid.New(), ProductBlockID: c.service.ProductBlockID}
+		b := &subscription.Tree{
+			Subscription: subscription.Subscription{Description: "Service on Amsterdam", Status: subscription.Active, ProductID: c.product.ProductID, CustomerID: "cust-b"},
+			Instances:    []subscription.Instance{bService},
+			Relations:    []subscription.Relation{{InUseByID: bService.InstanceID, DependsOnID: aPort, OrderID: 0, DomainModelAttr: &attr}},
+		}
+		must(t, st.Save(ctx, b))
+		bRelation := func() []subscription.Relation {
+			t.Helper()
+			got, err := st.Load(ctx, b.Subscription.SubscriptionID)
+			must(t, err)
+			return got.Relations
+		}
+		if rs := bRelation(); len(rs) != 1 || rs[0].DependsOnID != aPort {
+			t.Fatalf("B's relations %+v", rs)
+		}
+		// Load and save B unchanged, then changed.
+		gotB, err := st.Load(ctx, b.Subscription.SubscriptionID)
+		must(t, err)
+		must(t, st.Save(ctx, gotB))
+		gotB.Subscription.Note = ptr("moved")
+		must(t, st.Save(ctx, gotB))
+		if rs := bRelation(); len(rs) != 1 || rs[0].DependsOnID != aPort {
+			t.Fatalf("B's relation after saving B: %+v", rs)
+		}
+		// Load and save A unchanged, then with its port relabelled and a
+		// value changed: B's relation stays, and so does A's own.
+		gotA, err := st.Load(ctx, a.Subscription.SubscriptionID)
+		must(t, err)
+		must(t, st.Save(ctx, gotA))
+		if rs := bRelation(); len(rs) != 1 || rs[0].DependsOnID != aPort {
+			t.Fatalf("B's relation after saving A unchanged: %+v", rs)
+		}
+		for i := range gotA.Instances {
+			if gotA.Instances[i].InstanceID == aPort {
+				gotA.Instances[i].Label = ptr("uplink")
+				gotA.Instances[i].Values[0].Value = "101"
+			}
+		}
+		must(t, st.Save(ctx, gotA))
+		if rs := bRelation(); len(rs) != 1 || rs[0].DependsOnID != aPort {
+			t.Fatalf("B's relation after changing A: %+v", rs)
+		}
+		againA, err := st.Load(ctx, a.Subscription.SubscriptionID)
+		must(t, err)
+		if len(againA.Instances) != 2 || len(againA.Relations) != 1 {
+			t.Fatalf("A after its save: %d instances, %d relations", len(againA.Instances), len(againA.Relations))
+		}
+		for _, in := range againA.Instances {
+			if in.InstanceID == aPort && (in.Label == nil || *in.Label != "uplink" || len(in.Values) != 1 || in.Values[0].Value != "101") {
+				t.Errorf("A's port after its save: %+v", in)
+			}
+		}
+		// A's port is in use by B: A cannot drop it.
+		var keep []subscription.Instance
+		for _, in := range againA.Instances {
+			if in.InstanceID != aPort {
+				keep = append(keep, in)
+			}
+		}
+		againA.Instances, againA.Relations = keep, nil
+		if err := st.Save(ctx, againA); !errors.Is(err, store.ErrConflict) {
+			t.Fatalf("dropping an instance another subscription uses: %v, want ErrConflict", err)
+		}
+		if rs := bRelation(); len(rs) != 1 {
+			t.Fatalf("B's relation after the refused save: %+v", rs)
+		}
+		// A relation must start in its own tree, and end at an instance
+		// that exists.
+		bad := *gotB
+		bad.Relations = []subscription.Relation{{InUseByID: aPort, DependsOnID: bService.InstanceID}}
+		if err := st.Save(ctx, &bad); !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("relation from another tree's instance: %v, want ErrInvalid", err)
+		}
+		// Once B lets go, A can drop its port.
+		gotB.Relations = nil
+		must(t, st.Save(ctx, gotB))
+		must(t, st.Save(ctx, againA))
+		final, err := st.Load(ctx, a.Subscription.SubscriptionID)
+		must(t, err)
+		if len(final.Instances) != 1 || len(final.Relations) != 0 {
+			t.Errorf("A after dropping its port: %d instances, %d relations", len(final.Instances), len(final.Relations))
+		}
+	})
+}
+
+func ptr[T any](v T) *T { return &v }
