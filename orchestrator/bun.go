@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
@@ -39,6 +40,25 @@ func (b *BunStore) SaveWorkflow(ctx context.Context, w *WorkflowRow) (*WorkflowR
 	if w.Name == "" || !w.Target.Valid() {
 		return nil, fmt.Errorf("%w: workflow needs a name and a valid target (got %q, %q)", store.ErrInvalid, w.Name, w.Target)
 	}
+	// Engines starting at once register the same new workflow at once: both
+	// read no row, both insert, and the unique name makes one insert fail
+	// with ErrDuplicate. That one then tries again, finds the winner's row
+	// and goes on as an update (or as nothing, when the row is the same).
+	// Each attempt is a transaction of its own, or a savepoint on a session,
+	// so the failed insert is undone before the row is read again (on
+	// PostgreSQL it would abort the transaction otherwise); at READ
+	// COMMITTED, every dialect's level here, the new read sees the
+	// committed row.
+	for attempt := 0; ; attempt++ {
+		out, err := b.saveWorkflow(ctx, w)
+		if errors.Is(err, store.ErrDuplicate) && attempt == 0 {
+			continue
+		}
+		return out, err
+	}
+}
+
+func (b *BunStore) saveWorkflow(ctx context.Context, w *WorkflowRow) (*WorkflowRow, error) {
 	var out *WorkflowRow
 	err := b.h.InTx(ctx, func(ctx context.Context, h store.Handle) error {
 		var cur WorkflowRow
@@ -219,9 +239,55 @@ func (b *BunStore) AddInput(ctx context.Context, pid uuid.UUID, typ InputType, i
 	if err != nil {
 		return fmt.Errorf("%w: input is not JSON: %v", store.ErrInvalid, err)
 	}
-	row := InputState{InputStateID: uuid.New(), PID: pid, State: js, InputTime: b.h.Now(), InputType: typ}
+	at, err := b.inputTime(ctx, pid)
+	if err != nil {
+		return err
+	}
+	row := InputState{InputStateID: uuid.New(), PID: pid, State: js, InputTime: at, InputType: typ}
 	_, err = b.h.IDB().NewInsert().Model(&row).Exec(ctx)
 	return b.h.Classify(err)
+}
+
+// inputTime is the input_time of a new input row of pid: the clock's now,
+// but never before the process's newest step row and always after its
+// newest input row. The engine takes a resume's input only from a row
+// recorded at or after the step that suspended, newest first (see
+// Engine.Resume); this keeps that true when the resuming host's clock is
+// behind the engine's, or when both rows fall into one clock tick (then
+// input rows would otherwise tie, and ties sort by a random id).
+func (b *BunStore) inputTime(ctx context.Context, pid uuid.UUID) (time.Time, error) {
+	at := b.h.Now()
+	var step ProcessStep
+	err := b.newestStepQuery(&step, pid).Scan(ctx)
+	switch {
+	case err == nil:
+		if at.Before(step.ExecutedAt) {
+			at = step.ExecutedAt
+		}
+	case !errors.Is(err, sql.ErrNoRows):
+		return at, b.h.Classify(err)
+	}
+	var in InputState
+	err = b.newestInputQuery(&in, pid).Scan(ctx)
+	switch {
+	case err == nil:
+		if !at.After(in.InputTime) {
+			at = in.InputTime.Add(time.Microsecond)
+		}
+	case !errors.Is(err, sql.ErrNoRows):
+		return at, b.h.Classify(err)
+	}
+	return at, nil
+}
+
+// newestStepQuery reads the executed_at of pid's newest step row into step.
+func (b *BunStore) newestStepQuery(step *ProcessStep, pid uuid.UUID) *bun.SelectQuery {
+	return b.h.IDB().NewSelect().Model(step).Column("executed_at").Where("pid = ?", pid).OrderExpr("executed_at DESC").Limit(1)
+}
+
+// newestInputQuery reads the input_time of pid's newest input row into in.
+func (b *BunStore) newestInputQuery(in *InputState, pid uuid.UUID) *bun.SelectQuery {
+	return b.h.IDB().NewSelect().Model(in).Column("input_time").Where("pid = ?", pid).OrderExpr("input_time DESC").Limit(1)
 }
 
 // Settings implements Store.

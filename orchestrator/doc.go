@@ -36,8 +36,13 @@
 //     WFO does;
 //  2. suppress commit (Session.Suppress) and run the StepFunc inside a
 //     savepoint of the session: a step calling Commit only logs a warning;
-//     an error or panic rolls back to the savepoint, so the step's writes
-//     vanish and the failure is recorded in the same transaction. (Unlike
+//     an error or panic — or a Fail or Wait result — rolls back to the
+//     savepoint, so the step's writes vanish and the failure is recorded in
+//     the same transaction; the step runs again from the start when the
+//     process is resumed, and its writes then exist once. Other results
+//     keep the writes: a step that suspends or awaits a callback commits
+//     them with its row and still runs again on resume, so it should write
+//     only once its input is there (see Suspend). (Unlike
 //     Session.Savepoint the engine does not RELEASE the savepoint after a
 //     successful step — the commit that follows ends it — which saves a
 //     round trip per step);
@@ -68,9 +73,15 @@
 // waiting and awaiting_callback are cleared; the process continues at the
 // step after the cleared ones, with the last cleared row's state — or, when
 // the last row suspended or awaits a callback, with that row's state merged
-// with the newest user_input, and that step runs again (see InputStep and
-// UserInput). Resume goes through status resumed by a conditional update, so
-// a double resume gets store.ErrConflict.
+// with the input of the resume that followed, and that step runs again (see
+// InputStep and UserInput). Every resume records its input as an
+// input_states row ({} without input), dated no earlier than the process's
+// newest step row and after its newest input row; the engine takes the
+// newest user_input row recorded at or after the suspend row, so a step
+// never gets an older resume's input. As in WFO, resuming a failed or
+// waiting process records its input but does not merge it: the step is
+// retried as it was. Resume goes through status resumed by a conditional
+// update, so a double resume gets store.ErrConflict.
 //
 // # The counter and the lock
 //
@@ -81,8 +92,10 @@
 // sets global_lock; processes stop at their next step boundary. Unlock
 // clears it and, in the same transaction, marks the paused processes
 // resumed (and takes them off the counter); engines running Serve take them.
-// EngineStatus computes RUNNING, PAUSING (locked, some process still
-// executing) or PAUSED.
+// While locked, Run and Resume refuse with store.ErrLocked before writing
+// anything, and Serve takes nothing. EngineStatus computes RUNNING, PAUSING
+// (locked, some running process still owned by an engine whose lease is
+// valid) or PAUSED (a process left by a dead engine executes nothing).
 //
 // # Several engines, crashes
 //
@@ -94,7 +107,9 @@
 // rows too. So a process is executed by at most one engine at a time, and a
 // process left running by a killed engine is resumed by another exactly from
 // its last committed step once the dead engine's lease expires (Close ends
-// the lease at once).
+// the lease at once). An engine that stops executing a process on an error
+// of its own (a database error, its context ending) lets go of it at once:
+// the process stays running, unowned, for any engine to continue.
 //
 // # What flowstore adds to WFO's schema (migration 0050)
 //

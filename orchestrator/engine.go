@@ -284,8 +284,10 @@ func (e *Engine) Start(ctx context.Context, workflow string, input State, opts .
 // running_processes + 1, in one transaction) and executes its steps until it
 // stops: completed, suspended, waiting, failed, aborted, or paused by the
 // global lock. It returns the process as it is then. A process that is not
-// created or resumed gives ErrConflict; one that is locked away gives
-// ErrLocked before anything is written.
+// created or resumed gives ErrConflict; while the engine is locked Run gives
+// ErrLocked before anything is written (the process stays as it was). On any
+// other error the engine lets go of the process, which stays running for
+// any engine's Serve (or RecoverOnce) to continue from its last step.
 func (e *Engine) Run(ctx context.Context, pid uuid.UUID) (*Process, error) {
 	// Reserve first, so this engine's own Serve cannot take the process
 	// between the claim and the first step.
@@ -319,8 +321,20 @@ func (e *Engine) unreserve(pid uuid.UUID) {
 	e.mu.Unlock()
 }
 
+// claimNew takes a created or resumed process: running, owned by this
+// engine, counted — or, while the engine is locked, nothing at all
+// (ErrLocked). The lock is read in the claim's own transaction, before any
+// write; should a Lock commit just after, the first step's boundary check
+// pauses the process as it pauses every other.
 func (e *Engine) claimNew(ctx context.Context, pid uuid.UUID) error {
 	err := e.db.InTx(ctx, func(ctx context.Context, s *store.Session) error {
+		var locked bool
+		if err := on(ctx, s, e.ps.readLock, e.q.readLock).QueryRowContext(ctx).Scan(&locked); err != nil {
+			return s.Handle().Classify(err)
+		}
+		if locked {
+			return fmt.Errorf("%w: the engine is locked; process %s was not started", store.ErrLocked, pid)
+		}
 		res, err := s.Raw().ExecContext(ctx, e.q.claimNew, e.id, s.Now(), pid)
 		if err != nil {
 			return s.Handle().Classify(err)
@@ -405,6 +419,15 @@ func (e *Engine) execute(ctx context.Context, pid uuid.UUID) error {
 		case errors.Is(err, errLost):
 			return nil
 		case err != nil:
+			// A database error or the end of ctx stopped us between steps
+			// (the failed step rolled back). Let go of the process so that
+			// any engine — this one included — takes it at once; kept, it
+			// would stay running under our live lease and nobody would
+			// recover it until this engine dies. The release must run even
+			// though ctx may be what ended.
+			if relErr := e.release(context.WithoutCancel(ctx), pid); relErr != nil {
+				return errors.Join(err, fmt.Errorf("orchestrator: release process %s: %w", pid, relErr))
+			}
 			return err
 		}
 		if status != StatusRunning {
@@ -453,10 +476,12 @@ func (e *Engine) load(ctx context.Context, pid uuid.UUID) (*run, error) {
 	}
 	r.pos = cleared
 	src := clearedState
+	var suspendedAt time.Time // executed_at of the row that suspended, if the last did
 	if n := len(steps); n > 0 {
 		l := steps[n-1]
 		if l.Status == StepSuspend || l.Status == StepAwaitingCallback {
 			src = l.State
+			suspendedAt = l.ExecutedAt
 		}
 		r.last = lastFrom(&l)
 	}
@@ -478,21 +503,33 @@ func (e *Engine) load(ctx context.Context, pid uuid.UUID) (*run, error) {
 	if r.state == nil {
 		r.state = State{}
 	}
-	if r.last != nil && (r.last.status == StepSuspend || r.last.status == StepAwaitingCallback) {
+	if !suspendedAt.IsZero() {
+		// The step's input is that of the resume after the suspension: the
+		// newest user_input row recorded at or after the suspend row
+		// (AddInput never dates a row earlier than the newest step row, nor
+		// lets two rows tie). An older row was another step's input; with
+		// none (WFO or a tool resumed without a row) the step gets none.
 		ins, err := e.st.InputStates(ctx, pid)
 		if err != nil {
 			return nil, err
 		}
-		for i := len(ins) - 1; i >= 0; i-- {
-			if ins[i].InputType == InputUser {
-				in := State{}
-				_ = json.Unmarshal(ins[i].State, &in)
-				r.input = in
-				for k, v := range in {
-					r.state[k] = v
-				}
-				break
+		for i := len(ins) - 1; i >= 0 && !ins[i].InputTime.Before(suspendedAt); i-- {
+			if ins[i].InputType != InputUser {
+				continue
 			}
+			// Rows WFO wrote may hold a list of forms rather than one
+			// object; such a row still counts as this resume's input, but
+			// an empty one, as before — refusing it would leave the
+			// process unrunnable.
+			in := State{}
+			if json.Unmarshal(ins[i].State, &in) != nil || in == nil {
+				in = State{}
+			}
+			r.input = in
+			for k, v := range in {
+				r.state[k] = v
+			}
+			break
 		}
 	}
 	return r, nil
@@ -592,8 +629,17 @@ func (e *Engine) stepTx(ctx context.Context, r *run, step Step) (ProcessStatus, 
 	return status, nil
 }
 
+// errUndoResult is what call's savepoint function returns for a Fail or
+// Wait result, so that stepSavepoint rolls the step's writes back although
+// the step returned no error. Only when that rollback itself fails does it
+// reach the step's record, joined with the rollback's error.
+var errUndoResult = errors.New("orchestrator: undo the writes of a failed or waiting step")
+
 // call runs the step function inside a savepoint with commit suppressed. An
-// error or panic rolls the savepoint back and becomes a failed result.
+// error or panic, and also a Fail or Wait result, rolls the savepoint back:
+// the step is retried from scratch on resume, so whatever it wrote before
+// failing must go, or a retried step would write twice. Suspend and
+// AwaitCallback results keep their writes (see Suspend).
 func (e *Engine) call(ctx context.Context, s *store.Session, r *run, step Step) outcome {
 	in, err := r.state.clone()
 	if err != nil {
@@ -614,9 +660,17 @@ func (e *Engine) call(ctx context.Context, s *store.Session, r *run, step Step) 
 			}
 		}()
 		res, err = step.Fn(ctx, s, in)
+		if err == nil && (res.Status == StepFailed || res.Status == StepWaiting) {
+			return errUndoResult
+		}
 		return err
 	})
 	restore()
+	if spErr == errUndoResult {
+		// Rolled back as asked (a failed rollback comes joined, below);
+		// the result itself is recorded as the step returned it.
+		spErr = nil
+	}
 	if spErr != nil {
 		if trace == "" {
 			trace = fmt.Sprintf("%+v", spErr)

@@ -3,12 +3,14 @@ package orchestrator_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/google/uuid"
+	"github.com/uptrace/bun"
 
 	"github.com/flowstore/flowstore/internal/testdb"
 	"github.com/flowstore/flowstore/orchestrator"
@@ -360,23 +362,27 @@ func TestRecoverFromDeadEngine(t *testing.T) {
 	})
 }
 
-// claimAndDie makes e claim pid (running, owned by e) and then removes e's
-// lease as a crash would let it expire.
+// claimAndDie makes e claim pid (running, owned by e, counted — what Run's
+// claim writes) and then removes e's lease as a crash would let it expire.
+// The claim is written directly: Run would go on to execute steps, and
+// while the engine is locked it claims nothing.
 func claimAndDie(t *testing.T, db *store.DB, e *orchestrator.Engine, pid uuid.UUID) {
 	t.Helper()
 	ctx := t.Context()
-	if err := e.Lock(ctx); err != nil {
-		t.Fatal(err)
-	}
-	// Locked: Run claims, meets the lock at the first step and releases;
-	// then ownership is given back to the engine as if it were mid-step.
-	if _, err := e.Run(ctx, pid); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.Bun().NewUpdate().Model((*orchestrator.Process)(nil)).Set("engine_instance_id = ?", e.InstanceID()).Where("pid = ?", pid).Exec(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.Bun().NewUpdate().Model((*orchestrator.EngineSettings)(nil)).Set("global_lock = ?", false).Where("1 = 1").Exec(ctx); err != nil {
+	err := db.InTx(ctx, func(ctx context.Context, s *store.Session) error {
+		res, err := s.NewUpdate().Model((*orchestrator.Process)(nil)).
+			Set("last_status = ?", orchestrator.StatusRunning).Set("engine_instance_id = ?", e.InstanceID()).
+			Where("pid = ?", pid).Where("last_status IN (?)", bun.In([]string{"created", "resumed"})).Exec(ctx)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return fmt.Errorf("process %s is not created or resumed", pid)
+		}
+		_, err = s.NewUpdate().Model((*orchestrator.EngineSettings)(nil)).Set("running_processes = running_processes + 1").Where("1 = 1").Exec(ctx)
+		return err
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
 	if err := e.Close(ctx); err != nil {

@@ -2,6 +2,7 @@ package orchestrator_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/flowstore/flowstore/orchestrator"
@@ -51,4 +52,104 @@ func ExampleEngine() {
 	// 2 ask_name success
 	// 3 greet success
 	// 4 Done complete
+}
+
+// Lock stops the engine at step boundaries for maintenance; EngineStatus
+// tells whether processes are still executing (PAUSING) or all have stopped
+// (PAUSED). While locked, nothing starts.
+func ExampleLock() {
+	ctx := context.Background()
+	db, err := store.Open(ctx, "sqlite::memory:")
+	if err != nil {
+		panic(err)
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		panic(err)
+	}
+	e, err := orchestrator.NewEngine(ctx, db)
+	if err != nil {
+		panic(err)
+	}
+	defer e.Close(ctx)
+	err = e.Register(ctx, orchestrator.Workflow{Name: "nightly_check", Target: orchestrator.TargetSystem, IsTask: true,
+		Steps: []orchestrator.Step{{Name: "check", Fn: func(_ context.Context, _ *store.Session, st orchestrator.State) (orchestrator.Result, error) {
+			return orchestrator.Success(st), nil
+		}}}})
+	if err != nil {
+		panic(err)
+	}
+
+	if err := orchestrator.Lock(ctx, db); err != nil {
+		panic(err)
+	}
+	st, _ := orchestrator.EngineStatus(ctx, db)
+	fmt.Println(st.Global, "locked:", st.Locked, "executing:", st.Executing)
+	pid, _ := e.Start(ctx, "nightly_check", nil)
+	_, err = e.Run(ctx, pid)
+	fmt.Println("run while locked:", errors.Is(err, store.ErrLocked))
+
+	n, _ := orchestrator.Unlock(ctx, db)
+	st, _ = orchestrator.EngineStatus(ctx, db)
+	fmt.Println(st.Global, "resumed by unlock:", n)
+	p, _ := e.Run(ctx, pid)
+	fmt.Println(p.LastStatus)
+	// Output:
+	// PAUSED locked: true executing: 0
+	// run while locked: true
+	// RUNNING resumed by unlock: 0
+	// completed
+}
+
+// ResumeProcess resumes a suspended process without an engine (as flowctl
+// does); a serving engine — here one RecoverOnce — then continues it, and
+// the suspended step finds the input.
+func ExampleResumeProcess() {
+	ctx := context.Background()
+	db, err := store.Open(ctx, "sqlite::memory:")
+	if err != nil {
+		panic(err)
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		panic(err)
+	}
+	e, err := orchestrator.NewEngine(ctx, db)
+	if err != nil {
+		panic(err)
+	}
+	defer e.Close(ctx)
+	err = e.Register(ctx, orchestrator.Workflow{Name: "change_port", Target: orchestrator.TargetModify, Steps: []orchestrator.Step{
+		orchestrator.InputStep("approve"),
+		{Name: "apply", Fn: func(_ context.Context, _ *store.Session, st orchestrator.State) (orchestrator.Result, error) {
+			fmt.Println("applying, approved by", st["approved_by"])
+			return orchestrator.Success(st), nil
+		}},
+	}})
+	if err != nil {
+		panic(err)
+	}
+	pid, _ := e.Start(ctx, "change_port", nil)
+	p, _ := e.Run(ctx, pid)
+	fmt.Println(p.LastStatus)
+
+	if err := orchestrator.ResumeProcess(ctx, db, pid, orchestrator.State{"approved_by": "alice"}); err != nil {
+		panic(err)
+	}
+	p, _ = e.Store().Process(ctx, pid)
+	fmt.Println(p.LastStatus)
+	n, _ := e.RecoverOnce(ctx)
+	p, _ = e.Store().Process(ctx, pid)
+	fmt.Println("ran", n, "process:", p.LastStatus)
+	ins, _ := e.Store().InputStates(ctx, pid)
+	for _, in := range ins {
+		fmt.Println(in.InputType)
+	}
+	// Output:
+	// suspended
+	// resumed
+	// applying, approved by alice
+	// ran 1 process: completed
+	// initial_state
+	// user_input
 }

@@ -5,11 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/uptrace/bun"
 	"sync"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/uptrace/bun"
 
 	"github.com/flowstore/flowstore/store"
 )
@@ -18,8 +18,16 @@ import (
 // waiting, awaiting_callback, failed, api_unavailable, inconsistent_data)
 // its user input and runs it again: one transaction marks it resumed (a
 // conditional update, so of two concurrent Resumes one gets ErrConflict) and
-// stores the input as an input_states row; then Run continues after the last
-// cleared step. While the engine is locked, Resume refuses with ErrLocked.
+// records the input as an input_states row (user_input; {} when input is
+// nil); then Run continues after the last cleared step. While the engine is
+// locked, Resume refuses with ErrLocked.
+//
+// As in WFO, the input is merged into the state only when the process
+// stopped in a step that suspended or awaits a callback: that step runs
+// again with the input merged into its state and finds it with UserInput
+// (a resume without input gives it {}: never an older resume's input).
+// Resuming a failed or waiting process retries its step as it was; the
+// input is recorded but not used.
 func (e *Engine) Resume(ctx context.Context, pid uuid.UUID, input State) (*Process, error) {
 	if err := e.MarkResumed(ctx, pid, input); err != nil {
 		return nil, err
@@ -33,9 +41,10 @@ func (e *Engine) MarkResumed(ctx context.Context, pid uuid.UUID, input State) er
 	return ResumeProcess(ctx, e.db, pid, input)
 }
 
-// ResumeProcess marks a process resumed with its user input, for an engine to
-// run (see Engine.Resume); it needs no engine, so tools such as flowctl can
-// resume processes that engines elsewhere execute.
+// ResumeProcess marks a process resumed and records its user input, for an
+// engine to run (see Engine.Resume, also for how the input is used); it
+// needs no engine, so tools such as flowctl can resume processes that
+// engines elsewhere execute.
 func ResumeProcess(ctx context.Context, db *store.DB, pid uuid.UUID, input State) error {
 	if input != nil {
 		if _, err := input.clone(); err != nil {
@@ -64,10 +73,11 @@ func ResumeProcess(ctx context.Context, db *store.DB, pid uuid.UUID, input State
 			}
 			return fmt.Errorf("%w: process %s is %s, which cannot be resumed", store.ErrConflict, pid, p.LastStatus)
 		}
-		if input != nil {
-			return st.AddInput(ctx, pid, InputUser, input)
-		}
-		return nil
+		// Every resume records its input, also an empty one: the engine
+		// takes a suspended step's input from the row of the resume that
+		// followed the suspension, and without a row of its own a resume
+		// would hand the step an older resume's input.
+		return st.AddInput(ctx, pid, InputUser, input)
 	})
 }
 
@@ -203,11 +213,15 @@ type Status struct {
 	Global           GlobalStatus
 	Locked           bool
 	RunningProcesses int // engine_settings.running_processes
-	Executing        int // running processes some engine owns
+	Executing        int // running processes owned by a live engine (lease not expired)
 	Engines          int // live engine instances
 }
 
-// EngineStatus reads the lock, the counter and the live engines.
+// EngineStatus reads the lock, the counter and the live engines. A running
+// process counts as executing only while its owner's lease is valid: one
+// left by a dead engine executes nothing, and counting it would show
+// PAUSING until someone recovered it — for ever, while the lock stops
+// recovery.
 func EngineStatus(ctx context.Context, db *store.DB) (Status, error) {
 	var st Status
 	set, err := New(db).Settings(ctx)
@@ -215,13 +229,13 @@ func EngineStatus(ctx context.Context, db *store.DB) (Status, error) {
 		return st, err
 	}
 	st.Locked, st.RunningProcesses = set.GlobalLock, set.RunningProcesses
-	n, err := db.Bun().NewSelect().Model((*Process)(nil)).Where("last_status = ?", StatusRunning).
-		Where("engine_instance_id IS NOT NULL").Count(ctx)
+	now := db.Now()
+	n, err := executingQuery(db.Bun(), now).Count(ctx)
 	if err != nil {
 		return st, db.Handle().Classify(err)
 	}
 	st.Executing = int(n)
-	m, err := db.Bun().NewSelect().Model((*EngineInstance)(nil)).Where("expires_at >= ?", db.Now()).Count(ctx)
+	m, err := db.Bun().NewSelect().Model((*EngineInstance)(nil)).Where("expires_at >= ?", now).Count(ctx)
 	if err != nil {
 		return st, db.Handle().Classify(err)
 	}
@@ -235,6 +249,13 @@ func EngineStatus(ctx context.Context, db *store.DB) (Status, error) {
 		st.Global = GlobalPaused
 	}
 	return st, nil
+}
+
+// executingQuery selects the running processes whose owner holds a valid
+// lease at now: those some live engine is executing.
+func executingQuery(db bun.IDB, now time.Time) *bun.SelectQuery {
+	return db.NewSelect().TableExpr("processes AS p").Where("p.last_status = ?", StatusRunning).
+		Where("EXISTS (SELECT 1 FROM engine_instances AS ei WHERE ei.instance_id = p.engine_instance_id AND ei.expires_at >= ?)", now)
 }
 
 // Status reports the engine's global status (see EngineStatus).
@@ -351,7 +372,9 @@ func (e *Engine) pollOnce(ctx context.Context, wg *sync.WaitGroup, sem chan stru
 func (e *Engine) claim(ctx context.Context, c candidate) (bool, error) {
 	if c.status == StatusCreated || c.status == StatusResumed {
 		err := e.claimNew(ctx, c.pid)
-		if errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound) {
+		// Taken by another engine, deleted, or locked since we looked:
+		// not ours to run now, and not an error.
+		if errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrLocked) {
 			return false, nil
 		}
 		return err == nil, err

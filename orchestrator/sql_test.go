@@ -5,6 +5,9 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/flowstore/flowstore/internal/golden"
 	"github.com/flowstore/flowstore/internal/testdb"
@@ -30,6 +33,12 @@ func TestSQLGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			fmt.Fprintf(&b, "-- processes list\n%s;\n", lq.String())
+			pid := uuid.MustParse("00000000-0000-0000-0000-000000000001")
+			at := time.Date(2025, 1, 2, 3, 4, 5, 6000, time.UTC)
+			st := New(db)
+			fmt.Fprintf(&b, "\n-- newest step (an input's earliest time)\n%s;\n", st.newestStepQuery(&ProcessStep{}, pid).String())
+			fmt.Fprintf(&b, "\n-- newest input (an input's time comes after it)\n%s;\n", st.newestInputQuery(&InputState{}, pid).String())
+			fmt.Fprintf(&b, "\n-- executing (EngineStatus counts them)\n%s;\n", executingQuery(db.Bun(), at).String())
 			golden.Assert(t, "sql/"+string(d)+".sql", b.String())
 		})
 	}

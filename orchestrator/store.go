@@ -36,7 +36,11 @@ type Store interface {
 	Steps(ctx context.Context, pid uuid.UUID) ([]ProcessStep, error)
 	// InputStates returns a process's inputs, oldest first.
 	InputStates(ctx context.Context, pid uuid.UUID) ([]InputState, error)
-	// AddInput appends an input_states row.
+	// AddInput appends an input_states row (nil input: {}). Its input_time
+	// is now, but no earlier than the process's newest step row and later
+	// than its newest input row, so it sorts last; calls for one process
+	// must not run concurrently (ResumeProcess serializes them by its
+	// conditional update).
 	AddInput(ctx context.Context, pid uuid.UUID, typ InputType, input State) error
 
 	// Settings reads the engine_settings row.

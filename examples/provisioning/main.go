@@ -87,15 +87,30 @@ func createFiber(c *catalogue, subs *subscription.BunStore) orchestrator.Workflo
 				st["subscription_id"] = t.Subscription.SubscriptionID.String()
 				return orchestrator.Success(st), nil
 			}},
-			orchestrator.InputStep("Ask for the VLAN"),
+			// The input is checked where it arrives: a resume's input is
+			// merged only into the step that suspended, so a bad VLAN
+			// suspends again for a new one. (Failing a later step instead
+			// would leave no way to correct it: resuming a failed step
+			// retries it without the new input, as WFO does.)
+			{Name: "Ask for the VLAN", Fn: func(ctx context.Context, _ *store.Session, st orchestrator.State) (orchestrator.Result, error) {
+				if _, resumed := orchestrator.UserInput(ctx); !resumed {
+					return orchestrator.Suspend(st), nil
+				}
+				if vlan, ok := st["vlan"].(float64); !ok || vlan < 1 || vlan > 4094 {
+					st["vlan_error"] = fmt.Sprintf("vlan %v is not in 1..4094", st["vlan"])
+					return orchestrator.Suspend(st), nil
+				}
+				delete(st, "vlan_error")
+				return orchestrator.Success(st), nil
+			}},
 			{Name: "Provision port", Fn: func(ctx context.Context, s *store.Session, st orchestrator.State) (orchestrator.Result, error) {
 				t, err := tree(ctx, s, st)
 				if err != nil {
 					return orchestrator.Result{}, err
 				}
 				vlan, ok := st["vlan"].(float64)
-				if !ok || vlan < 1 || vlan > 4094 {
-					return orchestrator.Fail(fmt.Errorf("vlan %v is not in 1..4094", st["vlan"])), nil
+				if !ok {
+					return orchestrator.Fail(fmt.Errorf("no vlan in the state")), nil
 				}
 				t.Instances[0].Values = []subscription.Value{{ResourceTypeID: c.vlan.ResourceTypeID, Value: fmt.Sprint(vlan)}}
 				t.Subscription.Status = subscription.Provisioning

@@ -6,6 +6,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/flowstore/flowstore/orchestrator"
+	"github.com/flowstore/flowstore/orchestrator/subscription"
+	"github.com/flowstore/flowstore/store"
 )
 
 // TestProvisioningRuns runs the example end to end on a SQLite file and
@@ -29,5 +33,55 @@ func TestProvisioningRuns(t *testing.T) {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
+	}
+}
+
+// TestBadVLANAsksAgain: a VLAN out of range suspends the input step again,
+// and the next resume's VLAN is the one used.
+func TestBadVLANAsksAgain(t *testing.T) {
+	ctx := context.Background()
+	db, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "p.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	subs := subscription.New(db)
+	c, err := setup(ctx, subs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := orchestrator.NewEngine(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close(ctx)
+	if err := e.Register(ctx, createFiber(c, subs)); err != nil {
+		t.Fatal(err)
+	}
+	pid, err := e.Start(ctx, "create_fiber", orchestrator.State{"customer": "ACME"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Run(ctx, pid); err != nil {
+		t.Fatal(err)
+	}
+	p, err := e.Resume(ctx, pid, orchestrator.State{"vlan": 5000})
+	if err != nil || p.LastStatus != orchestrator.StatusSuspended || *p.LastStep != "Ask for the VLAN" {
+		t.Fatalf("bad vlan: %v, %v; want suspended at the question again", p, err)
+	}
+	p, err = e.Resume(ctx, pid, orchestrator.State{"vlan": 7})
+	if err != nil || p.LastStatus != orchestrator.StatusCompleted {
+		t.Fatalf("good vlan: %v, %v", p, err)
+	}
+	found, err := subs.Search(ctx, subscription.Filter{CustomerID: "ACME", Status: subscription.Active})
+	if err != nil || len(found) != 1 {
+		t.Fatalf("search: %v, %v", found, err)
+	}
+	tr, err := subs.Load(ctx, found[0].SubscriptionID)
+	if err != nil || tr.Instances[0].Values[0].Value != "7" {
+		t.Fatalf("subscription %+v, %v", tr, err)
 	}
 }

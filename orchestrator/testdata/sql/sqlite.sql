@@ -48,3 +48,12 @@ DELETE FROM "engine_instances" WHERE "expires_at" < ? AND NOT EXISTS (SELECT 1 F
 
 -- processes list
 SELECT p.*, w.name AS workflow_name FROM processes AS p JOIN workflows AS w ON w.workflow_id = p.workflow_id WHERE (p.last_status = 'failed') AND (w.name = 'wf') AND (p.is_task = TRUE) ORDER BY p.started_at DESC, p.pid LIMIT 10;
+
+-- newest step (an input's earliest time)
+SELECT "process_step"."executed_at" FROM "process_steps" AS "process_step" WHERE (pid = '00000000-0000-0000-0000-000000000001') ORDER BY executed_at DESC LIMIT 1;
+
+-- newest input (an input's time comes after it)
+SELECT "input_state"."input_time" FROM "input_states" AS "input_state" WHERE (pid = '00000000-0000-0000-0000-000000000001') ORDER BY input_time DESC LIMIT 1;
+
+-- executing (EngineStatus counts them)
+SELECT * FROM processes AS p WHERE (p.last_status = 'running') AND (EXISTS (SELECT 1 FROM engine_instances AS ei WHERE ei.instance_id = p.engine_instance_id AND ei.expires_at >= '2025-01-02 03:04:05.000006+00:00'));
