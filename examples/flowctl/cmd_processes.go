@@ -100,18 +100,27 @@ func runProcesses(ctx context.Context, e *env, args []string) error {
 		}
 		fmt.Fprintln(e.stdout, "\nsteps:")
 		w := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(w, "SEQ\tNAME\tSTATUS\tEXECUTED\tTOOK")
+		// process_steps keeps one time per row, when the step was recorded
+		// (executed_at; a folded retry row: its latest attempt), not when
+		// it began, so a step's own duration is not known. What is shown is
+		// the gap between consecutive rows, named for what it is.
+		fmt.Fprintln(w, "SEQ\tNAME\tSTATUS\tEXECUTED\tSINCE PREV")
 		prev := p.StartedAt
 		for _, s := range steps {
 			seq := "-"
 			if s.Seq != nil {
 				seq = fmt.Sprint(*s.Seq)
 			}
-			took := s.ExecutedAt.Sub(prev).Round(time.Millisecond)
+			since := s.ExecutedAt.Sub(prev).Round(time.Millisecond)
 			prev = s.ExecutedAt
-			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", seq, s.Name, s.Status, ts(s.ExecutedAt), took)
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", seq, s.Name, s.Status, ts(s.ExecutedAt), since)
 		}
-		return w.Flush()
+		if err := w.Flush(); err != nil {
+			return err
+		}
+		fmt.Fprintln(e.stdout, "\nSINCE PREV: time from the previous step row (for the first, from the process start) to this one;\n"+
+			"it includes any time the process spent suspended, waiting or queued, not only the step's own run.")
+		return nil
 	case "resume":
 		id, err := pid()
 		if err != nil {

@@ -43,6 +43,10 @@ func TestProcessesAndEngine(t *testing.T) {
 	require.Equal(t, 0, code, errOut)
 	require.Contains(t, out, "suspended")
 	require.Contains(t, out, "1    ask_input  suspend")
+	// The time column says what it measures: the gap between step rows.
+	require.Contains(t, out, "SINCE PREV")
+	require.NotContains(t, out, "TOOK")
+	require.Contains(t, out, "SINCE PREV: time from the previous step row (for the first, from the process start)")
 
 	code, out, errOut = flowctl(t, "", "--dsn", dsn, "processes", "resume", pid.String(), "--input", `{"answer": 42}`)
 	require.Equal(t, 0, code, errOut)
