@@ -18,8 +18,8 @@ import (
 // BunStore implements Store with bun on a store.Handle.
 type BunStore struct {
 	h       store.Handle
-	lock    versionLock // the dialect's name lock, chosen once in New
-	rowLock rowLock     // the dialect's locking read, chosen once in New
+	lock    nameLock // the dialect's name lock, chosen once in New
+	rowLock rowLock  // the dialect's locking read, chosen once in New
 }
 
 var _ Store = (*BunStore)(nil)
@@ -27,7 +27,7 @@ var _ Store = (*BunStore)(nil)
 // New returns a store on db; each method runs in its own transaction where it
 // writes more than one row.
 func New(db *store.DB) *BunStore {
-	return &BunStore{h: db.Handle(), lock: versionLockFor(db.Dialect()), rowLock: rowLockFor(db.Dialect())}
+	return &BunStore{h: db.Handle(), lock: nameLockFor(db.Dialect()), rowLock: rowLockFor(db.Dialect())}
 }
 
 // WithTx returns the same store bound to s: its writes commit (or roll back)
@@ -145,10 +145,9 @@ func (s *BunStore) CreateWorkflow(ctx context.Context, spec WorkflowSpec) (*Defi
 	err := s.h.InTx(ctx, func(ctx context.Context, h store.Handle) error {
 		idb, now := h.IDB(), h.Now()
 		w := spec.Workflow
-		// Touch every version of this name first: the row locks make
-		// concurrent creators of the same workflow number one after another
-		// (on SQLite the immediate transaction already does).
-		if err := lockVersions(ctx, h, s.lock, w.Namespace, w.Repository, w.Name); err != nil {
+		// Lock the name first (see nameLock): concurrent creators of the
+		// same workflow then read the version codes one after another.
+		if err := s.lock.take(ctx, h, lockVersion, w.Namespace, w.Repository, w.Name); err != nil {
 			return err
 		}
 		// A locking read: inside a caller's session on MySQL a plain read
@@ -205,11 +204,19 @@ func (s *BunStore) CreateWorkflow(ctx context.Context, spec WorkflowSpec) (*Defi
 	return def, nil
 }
 
-// lockVersions makes concurrent CreateWorkflow calls for one name read the
-// highest version code one after another, by the dialect's name lock (see
-// versionLock), held until the transaction ends.
-func lockVersions(ctx context.Context, h store.Handle, lock versionLock, namespace, repository, name string) error {
-	return lock.take(ctx, h, namespace, repository, name)
+// lockWorkflow checks that a workflow version exists (not deleted) and, by a
+// locking read, holds its row until the transaction ends. What the caller
+// then attaches to the version (timers, variables) is therefore either
+// committed before a concurrent DeleteWorkflow soft-deletes the version's
+// rows, and deleted with them, or refused with ErrNotFound after it.
+func lockWorkflow(ctx context.Context, h store.Handle, lock rowLock, id int64) error {
+	var got int64
+	q := h.IDB().NewSelect().Model((*Workflow)(nil)).Column("id").Where("? = ?", ident("id"), id)
+	err := lock(q, "workflow", "w").Scan(ctx, &got)
+	if errors.Is(err, sql.ErrNoRows) {
+		return notFound("workflow %d", id)
+	}
+	return dbErr(h, "read workflow", err)
 }
 
 func insertVars(ctx context.Context, h store.Handle, workflow int64, vars []WorkflowVar) ([]WorkflowVar, error) {
@@ -351,6 +358,9 @@ func (s *BunStore) SoftDelete(ctx context.Context, table Table, id int64) error 
 	if !table.softDeletable() {
 		return invalid("table %s has no deleted_at; use HardDelete", table)
 	}
+	if table == TableWorkflowLog {
+		return deleteRun(ctx, s.h, id, false)
+	}
 	return softDelete(ctx, s.h, m, "id", id, true)
 }
 
@@ -359,6 +369,9 @@ func (s *BunStore) HardDelete(ctx context.Context, table Table, id int64) error 
 	m, err := table.model()
 	if err != nil {
 		return err
+	}
+	if table == TableWorkflowLog {
+		return deleteRun(ctx, s.h, id, true)
 	}
 	q := s.h.IDB().NewDelete().Model(m).Where("? = ?", ident("id"), id)
 	if table.softDeletable() {
@@ -379,6 +392,9 @@ func (s *BunStore) SetVars(ctx context.Context, workflow int64, vars []WorkflowV
 		}
 	}
 	return s.h.InTx(ctx, func(ctx context.Context, h store.Handle) error {
+		if err := lockWorkflow(ctx, h, s.rowLock, workflow); err != nil {
+			return err
+		}
 		if _, err := h.IDB().NewDelete().Model((*WorkflowVar)(nil)).ForceDelete().
 			Where("? = ?", ident("workflow"), workflow).Exec(ctx); err != nil {
 			return dbErr(h, "delete workflow_var", err)
@@ -478,6 +494,13 @@ func (s *BunStore) SetUserSetting(ctx context.Context, namespace, repository, se
 	}
 	var out *UserSetting
 	err := s.h.InTx(ctx, func(ctx context.Context, h store.Handle) error {
+		// Without the lock two first-time callers would both find nothing to
+		// update and both insert. (A unique index cannot do it: the table
+		// has no such constraint in pilotage's schema, and soft-deleted rows
+		// keep their namespace/repository.)
+		if err := s.lock.take(ctx, h, lockUserSetting, namespace, repository); err != nil {
+			return err
+		}
 		now := h.Now()
 		res, err := h.IDB().NewUpdate().Model((*UserSetting)(nil)).
 			Set("? = ?", ident("setting"), setting).Set("? = ?", ident("updated_at"), now).
@@ -518,6 +541,9 @@ func (s *BunStore) CreateEventDefinition(ctx context.Context, d *EventDefinition
 		return err
 	}
 	if err := checkLens("event", d.Event, "title", d.Title, "namespace", d.Namespace, "repository", d.Repository); err != nil {
+		return err
+	}
+	if err := checkEventCodes(d.Type, d.Source, d.Character); err != nil {
 		return err
 	}
 	d.ID = 0

@@ -46,7 +46,11 @@
 // sequences are unique and gapless however many processes start runs, and
 // current_instance counts exactly the runs not yet ended: it is decremented
 // by the Transition that ends a workflow run (Success or Failed), in the same
-// transaction. A full workflow refuses with *InstanceLimitError
+// transaction, or by deleting (SoftDelete, HardDelete) the workflow_log row
+// of a run that had not ended — pilotage let users delete a live run, and
+// its instance must not stay taken. Deleting a run leaves its state as it
+// was; a later Transition of it is store.ErrNotFound. A full workflow
+// refuses with *InstanceLimitError
 // (errors.Is ErrInstanceLimit and store.ErrConflict), a disabled one with
 // ErrDisabled; nothing is written then (pilotage wrote a failed log with
 // NO_ROOM_FOR_RUN_INSTANCE instead).
@@ -61,15 +65,19 @@
 // (WORKFLOW_RUN_SUCCESS, ACTION_RUN_FAILED, …). requires / auth_list are
 // JSON lists: Authorize moves one {type, token} from requires to auth_list
 // with the authoriser and time, and Doing is refused with ErrNotAuthorized
-// while requires is not empty. Authorize and SetRunVar read the row with a
+// while requires is not empty (NULL, blank text, [] and JSON null all mean
+// no requirements). Authorize and SetRunVar read the row with a
 // locking read (FOR UPDATE; UPDLOCK on SQL Server) and write it back in one
 // transaction, naming the text they read, so racing writers never drop each
 // other's entries.
 //
 // Events (event) record received callbacks with headers, payload and
-// authorization against the run's log ids. Outcomes (outcome) record action
-// results; the start and end of a run are outcomes of the start and end
-// stage with action 0 and -1. SetRunVar changes a run variable and appends
+// authorization against the run's log ids; their type, source and character
+// must be codes of their kind (type 0/1, source 2/3, character 4/5), as on
+// event definitions. Outcomes (outcome) record action results; the start and
+// end of a run are outcomes of the start and end stage with action,
+// real_action and event 0 and -1, as in pilotage (the event that started the
+// run is workflow_log.event). SetRunVar changes a run variable and appends
 // {user, time, action} to its change_log in one UPDATE.
 //
 // History: ListRuns lists runs of (namespace, repository, workflow[, version])
@@ -93,9 +101,13 @@
 // each due occurrence with a conditional UPDATE that moves next_run past now
 // and starts the run in the same transaction, so each occurrence fires once
 // across processes. A start the workflow refuses (disabled, full) uses up the
-// occurrence and is reported in the Firing.
+// occurrence and is reported in the Firing. An expression that parses but
+// never fires ("0 0 30 2 *") is ErrNeverFires for CreateTimer and
+// SetTimerAvailable; FireDueTimers switches off (available false, next_run
+// NULL) such timers that older code or other systems stored, instead of
+// firing them.
 //
-// # Extra columns and indexes (migration 0060)
+// # Extra columns, indexes and tables (migrations 0060–0062)
 //
 //   - workflow.last_sequence BIGINT NULL — the run-number counter, backfilled
 //     from MAX(workflow_log.sequence) by the migration; a workflow whose
@@ -105,7 +117,14 @@
 //     for timers pilotage created (scheduled on the next FireDueTimers);
 //   - indexes idx_timer_next_run, idx_workflow_log_from_workflow_sequence,
 //     idx_stage_log_workflow, idx_action_log_workflow, idx_outcome_workflow,
-//     idx_event_workflow, idx_workflow_var_log_workflow for run history.
+//     idx_event_workflow, idx_workflow_var_log_workflow for run history;
+//   - index idx_workflow_log_namespace_repository_workflow (migration 0062)
+//     for ListRuns and GetRun;
+//   - table flowstore_locks (name VARCHAR(255) primary key; migration 0061,
+//     MySQL/MariaDB only): one row per lock name, whose row lock serves as
+//     the transaction-scoped name lock MySQL lacks, for CreateWorkflow's
+//     version codes and SetUserSetting. The other dialects use
+//     pg_advisory_xact_lock, sp_getapplock or SQLite's single writer.
 //
 // A pilotage process writing to the same database would not move
 // last_sequence; run pilotage or this package against one database, not

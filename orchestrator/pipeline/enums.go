@@ -154,7 +154,8 @@ type (
 	EventCharacter int64
 )
 
-// The event codes, 0–5.
+// The event codes, 0–5. Each kind accepts only its own two codes: an event
+// of type 0 comes from source 2 or 3 and has character 4 or 5, never 0.
 const (
 	EventTypeSystem         EventType      = 0
 	EventTypeUser           EventType      = 1
@@ -164,7 +165,63 @@ const (
 	EventCharacterComponent EventCharacter = 5
 )
 
-// Outcome action codes for the stages that have no action.
+// String returns the name of the event type.
+func (t EventType) String() string {
+	switch t {
+	case EventTypeSystem:
+		return "system"
+	case EventTypeUser:
+		return "user"
+	}
+	return fmt.Sprintf("EventType(%d)", int64(t))
+}
+
+func (t EventType) valid() bool { return t == EventTypeSystem || t == EventTypeUser }
+
+// String returns the name of the event source.
+func (s EventSource) String() string {
+	switch s {
+	case EventSourceInner:
+		return "inner"
+	case EventSourceOutside:
+		return "outside"
+	}
+	return fmt.Sprintf("EventSource(%d)", int64(s))
+}
+
+func (s EventSource) valid() bool { return s == EventSourceInner || s == EventSourceOutside }
+
+// String returns the name of the event character.
+func (c EventCharacter) String() string {
+	switch c {
+	case EventCharacterService:
+		return "service"
+	case EventCharacterComponent:
+		return "component"
+	}
+	return fmt.Sprintf("EventCharacter(%d)", int64(c))
+}
+
+func (c EventCharacter) valid() bool {
+	return c == EventCharacterService || c == EventCharacterComponent
+}
+
+// checkEventCodes refuses codes outside pilotage's iota block before
+// anything is written.
+func checkEventCodes(t EventType, s EventSource, c EventCharacter) error {
+	switch {
+	case !t.valid():
+		return invalid("unknown event type %d (want %d %s or %d %s)", t, EventTypeSystem, EventTypeSystem, EventTypeUser, EventTypeUser)
+	case !s.valid():
+		return invalid("unknown event source %d (want %d %s or %d %s)", s, EventSourceInner, EventSourceInner, EventSourceOutside, EventSourceOutside)
+	case !c.valid():
+		return invalid("unknown event character %d (want %d %s or %d %s)", c,
+			EventCharacterService, EventCharacterService, EventCharacterComponent, EventCharacterComponent)
+	}
+	return nil
+}
+
+// Outcome action (and event) codes for the stages that have no action.
 const (
 	OutcomeStageStart int64 = 0  // the run's start data, recorded on the start stage
 	OutcomeStageEnd   int64 = -1 // the run's end, recorded on the end stage

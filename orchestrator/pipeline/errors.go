@@ -20,6 +20,9 @@ var (
 	// nobody has authorised, so it may not start. Also matches
 	// store.ErrConflict.
 	ErrNotAuthorized = errors.New("pipeline: required authorisations missing")
+	// ErrNeverFires: a cron expression that parses but matches no time, such
+	// as "0 0 30 2 *" (30 February). Also matches store.ErrInvalid.
+	ErrNeverFires = errors.New("pipeline: cron expression never fires")
 )
 
 // InstanceLimitError says which workflow refused a run and why.

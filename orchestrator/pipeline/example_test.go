@@ -2,7 +2,9 @@ package pipeline_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"time"
 
 	"github.com/flowstore/flowstore/orchestrator/pipeline"
 	"github.com/flowstore/flowstore/store"
@@ -79,4 +81,47 @@ func ExampleInstanceLimitError() {
 	// Output:
 	// <nil>
 	// pipeline: workflow 1 runs 1 of 1 allowed instances: NO_ROOM_FOR_RUN_INSTANCE
+}
+
+// NextFire computes a timer's next fire time; an expression that can never
+// fire is refused.
+func ExampleNextFire() {
+	after := time.Date(2026, 3, 1, 10, 2, 0, 0, time.UTC)
+	next, err := pipeline.NextFire("*/5 * * * *", after)
+	fmt.Println(next, err)
+	_, err = pipeline.NextFire("0 0 30 2 *", after) // 30 February
+	fmt.Println(errors.Is(err, pipeline.ErrNeverFires), errors.Is(err, store.ErrInvalid))
+	// Output:
+	// 2026-03-01 10:05:00 +0000 UTC <nil>
+	// true true
+}
+
+// A run that requires authorisations starts once every one is supplied.
+func ExampleBunStore_Authorize() {
+	ctx := context.Background()
+	db := memoryDB(ctx)
+	defer db.Close()
+	ps := pipeline.New(db)
+	def, err := ps.CreateWorkflow(ctx, pipeline.WorkflowSpec{Workflow: pipeline.Workflow{
+		Namespace: "acme", Repository: "shop", Name: "release", State: pipeline.StateRunnable,
+		Requires: `[{"type":"WorkflowStartAPI","token":"qa"},{"type":"default","token":"default"}]`}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	run, _ := ps.StartRun(ctx, def.Workflow.ID, pipeline.StartOptions{})
+	id := run.Workflow.ID
+
+	err = ps.Transition(ctx, pipeline.LevelWorkflow, id, pipeline.RunDoing, "")
+	fmt.Println("start before approval:", errors.Is(err, pipeline.ErrNotAuthorized))
+	left, _ := ps.Authorize(ctx, pipeline.LevelWorkflow, id, pipeline.Requirement{Type: pipeline.AuthWorkflowStartAPI, Token: "qa"}, "alice")
+	fmt.Println("left after alice:", left)
+	left, _ = ps.Authorize(ctx, pipeline.LevelWorkflow, id, pipeline.Requirement{Type: pipeline.AuthDefault, Token: pipeline.DefaultToken}, "bob")
+	fmt.Println("left after bob:", left)
+	fmt.Println("start after approval:", ps.Transition(ctx, pipeline.LevelWorkflow, id, pipeline.RunDoing, ""))
+	// Output:
+	// start before approval: true
+	// left after alice: 1
+	// left after bob: 0
+	// start after approval: <nil>
 }

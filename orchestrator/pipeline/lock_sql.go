@@ -10,68 +10,90 @@ import (
 	"github.com/flowstore/flowstore/store"
 )
 
-// versionLock serialises CreateWorkflow calls for one workflow name, so that
-// each reads the highest version code only after the previous creator
-// committed. Row locks alone cannot do that for the first version, when
-// there is no row to lock yet; each dialect has its own transaction-scoped
-// lock for it. Chosen once per call from the handle's dialect.
-type versionLock struct {
-	// sql takes the lock; it receives the lock key (int64 on PostgreSQL, a
-	// resource name on SQL Server or MySQL). Empty: the dialect needs no
-	// lock of its own.
+// nameLock is the dialect's transaction-scoped lock on a name. It
+// serialises transactions that read and then write something no row lock
+// can guard yet: the version codes of a workflow name (CreateWorkflow, also
+// for the first version, when there is no row to lock) and the settings of a
+// namespace/repository (SetUserSetting, also for the first one). Chosen once
+// in New from the handle's dialect.
+type nameLock struct {
+	// sql takes the lock and holds it until COMMIT/ROLLBACK. Empty: the
+	// dialect needs no lock of its own.
 	sql string
-	key func(namespace, repository, name string) any
+	// named: the lock takes a resource name (SQL Server, MySQL), not an
+	// integer key (PostgreSQL).
+	named bool
 }
 
-func versionLockFor(d store.Dialect) versionLock {
+func nameLockFor(d store.Dialect) nameLock {
 	switch d {
 	case store.Postgres:
 		// A transaction-level advisory lock, released by COMMIT/ROLLBACK.
-		return versionLock{sql: `SELECT pg_advisory_xact_lock(?)`, key: func(ns, repo, name string) any { return lockKey(ns, repo, name) }}
+		return nameLock{sql: `SELECT pg_advisory_xact_lock(?)`}
 	case store.SQLServer:
 		// An application lock owned by the transaction; a negative return
 		// (timeout, deadlock victim) must fail the transaction.
-		return versionLock{
-			sql: `DECLARE @rc int; EXEC @rc = sp_getapplock @Resource = ?, @LockMode = 'Exclusive', @LockOwner = 'Transaction', @LockTimeout = 30000; IF @rc < 0 THROW 51000, 'flowstore: pipeline version lock not granted', 1;`,
-			key: func(ns, repo, name string) any {
-				return "flowstore.pipeline.version." + strconv.FormatInt(lockKey(ns, repo, name), 10)
-			},
-		}
+		return nameLock{named: true,
+			sql: `DECLARE @rc int; EXEC @rc = sp_getapplock @Resource = ?, @LockMode = 'Exclusive', @LockOwner = 'Transaction', @LockTimeout = 30000; IF @rc < 0 THROW 51000, 'flowstore: pipeline name lock not granted', 1;`}
 	case store.MySQL:
 		// MySQL has no transaction-scoped named lock (GET_LOCK belongs to
 		// the connection and outlives a rollback), so a row of
 		// flowstore_locks serves as one: INSERT … ON DUPLICATE KEY UPDATE
 		// leaves the row exclusively locked until COMMIT/ROLLBACK, whether
-		// it inserted it or found it — also for the first version of a
-		// name, which no workflow row could lock yet.
-		return versionLock{
-			sql: "INSERT INTO `flowstore_locks` (`name`) VALUES (?) ON DUPLICATE KEY UPDATE `name` = VALUES(`name`)",
-			key: func(ns, repo, name string) any {
-				return "flowstore.pipeline.version." + strconv.FormatInt(lockKey(ns, repo, name), 10)
-			},
-		}
+		// it inserted it or found it. InnoDB takes that lock on the
+		// duplicate key before it looks at the UPDATE clause, so the no-op
+		// `name` = `name` (no deprecated VALUES()) locks as well;
+		// TestNameLockExcludes checks it.
+		return nameLock{named: true,
+			sql: "INSERT INTO `flowstore_locks` (`name`) VALUES (?) ON DUPLICATE KEY UPDATE `name` = `name`"}
 	default:
 		// SQLite: the immediate transaction already excludes other writers.
-		return versionLock{}
+		return nameLock{}
 	}
 }
 
-func (l versionLock) take(ctx context.Context, h store.Handle, namespace, repository, name string) error {
+// take locks the name (kind, parts...) until h's transaction ends.
+func (l nameLock) take(ctx context.Context, h store.Handle, kind lockKind, parts ...string) error {
 	if l.sql == "" {
 		return nil
 	}
-	_, err := h.IDB().NewRaw(l.sql, l.key(namespace, repository, name)).Exec(ctx)
-	return dbErr(h, "lock workflow name", err)
+	var arg any = kind.key(parts...)
+	if l.named {
+		arg = kind.resource(parts...)
+	}
+	_, err := h.IDB().NewRaw(l.sql, arg).Exec(ctx)
+	return dbErr(h, "lock "+string(kind), err)
 }
 
-// lockKey hashes a workflow name into a lock key (FNV-1a, 64 bits).
-func lockKey(namespace, repository, name string) int64 {
+// lockKind says what a name lock guards.
+type lockKind string
+
+// The name locks of the package.
+const (
+	lockVersion     lockKind = "version"      // namespace, repository, workflow name
+	lockUserSetting lockKind = "user_setting" // namespace, repository
+)
+
+// key hashes a lock name into a 64-bit key (FNV-1a). Version keys hash the
+// parts alone, as earlier releases did, so that old and new processes
+// exclude each other during an upgrade; other kinds hash their kind first,
+// so their PostgreSQL keys differ from version keys.
+func (k lockKind) key(parts ...string) int64 {
+	if k != lockVersion {
+		parts = append([]string{string(k)}, parts...)
+	}
 	f := fnv.New64a()
-	for _, s := range []string{namespace, repository, name} {
+	for _, s := range parts {
 		f.Write([]byte(s))
 		f.Write([]byte{0})
 	}
 	return int64(f.Sum64())
+}
+
+// resource is the lock's name on SQL Server and MySQL (at most 255
+// characters, whatever the parts).
+func (k lockKind) resource(parts ...string) string {
+	return "flowstore.pipeline." + string(k) + "." + strconv.FormatInt(k.key(parts...), 10)
 }
 
 // rowLock turns a SELECT of one row into a locking read, so a

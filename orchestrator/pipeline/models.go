@@ -302,7 +302,8 @@ type EventJSON struct {
 }
 
 // Outcome is one result of a run (table outcome): an action's result, or
-// the start (Action = OutcomeStageStart) or end (OutcomeStageEnd) of the run.
+// the start (Action and Event = OutcomeStageStart) or end (OutcomeStageEnd)
+// of the run.
 // Workflow, Stage and Action are log ids; Real* are the definition ids.
 type Outcome struct {
 	bun.BaseModel `bun:"table:outcome,alias:o"`

@@ -266,10 +266,14 @@ func TestStartRunInSession(t *testing.T) {
 	})
 }
 
-func endRun(t *testing.T, ps *pipeline.BunStore, run int64) {
+// endRun takes a run through Doing to Success and reports whether both
+// changes went through. It fails the test with t.Errorf, not require (whose
+// FailNow must not run outside the test's goroutine), so goroutines may call
+// it.
+func endRun(t *testing.T, ps *pipeline.BunStore, run int64) bool {
 	t.Helper()
-	require.NoError(t, ps.Transition(t.Context(), pipeline.LevelWorkflow, run, pipeline.RunDoing, ""))
-	require.NoError(t, ps.Transition(t.Context(), pipeline.LevelWorkflow, run, pipeline.RunSuccess, pipeline.ReasonWorkflowRunSuccess))
+	return assertNoError(t, ps.Transition(t.Context(), pipeline.LevelWorkflow, run, pipeline.RunDoing, "")) &&
+		assertNoError(t, ps.Transition(t.Context(), pipeline.LevelWorkflow, run, pipeline.RunSuccess, pipeline.ReasonWorkflowRunSuccess))
 }
 
 func TestConcurrentStartsGoroutines(t *testing.T) {
@@ -301,14 +305,17 @@ func TestConcurrentStartsGoroutines(t *testing.T) {
 		}
 		// End them concurrently too: the counter returns exactly to 0.
 		for _, id := range ids {
-			wg.Go(func() { endRun(t, ps, id) })
+			wg.Go(func() { endRun(t, ps, id) }) // failures are t.Errorf; the count below checks the rest
 		}
 		wg.Wait()
 		require.Zero(t, currentInstance(t, db, def.Workflow.ID))
 	})
 }
 
+// assertNoError is require.NoError for goroutines: it marks the test failed
+// and returns false instead of stopping the goroutine.
 func assertNoError(t *testing.T, err error) bool {
+	t.Helper()
 	if err != nil {
 		t.Errorf("unexpected error: %v", err)
 		return false
@@ -354,7 +361,7 @@ func TestInstanceLimitUnderConcurrency(t *testing.T) {
 		require.NoError(t, err)
 		started = append(started[1:], r.Workflow.ID)
 		for _, id := range started {
-			endRun(t, ps, id)
+			require.True(t, endRun(t, ps, id))
 		}
 		require.Zero(t, currentInstance(t, db, def.Workflow.ID))
 		require.NoError(t, ps.SetInstanceLimit(ctx, def.Workflow.ID, -1))

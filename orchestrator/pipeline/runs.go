@@ -179,9 +179,26 @@ func runStateIn(q bun.QueryBuilder, states []RunState) bun.QueryBuilder {
 	})
 }
 
-// noRequires matches rows whose requires list is empty.
+// liveStates are the states of a run that has not ended.
+func liveStates() []RunState { return []RunState{RunCanListen, RunWaitToStart, RunDoing} }
+
+// noRequires matches rows whose requires holds no requirement: NULL, or,
+// around spaces, empty, an empty JSON list or JSON null (on MySQL's
+// case-insensitive collations also NULL in capitals). loadGate decides for
+// every other text; transition falls back on it when this does not match.
 func noRequires(q bun.QueryBuilder) bun.QueryBuilder {
-	return q.Where("(? IS NULL OR ? = '' OR ? = '[]')", ident("requires"), ident("requires"), ident("requires"))
+	return q.Where("(? IS NULL OR TRIM(?) IN ('', '[]', 'null'))", ident("requires"), ident("requires"))
+}
+
+// requiresIs returns a condition matching rows whose requires is still the
+// text read earlier.
+func requiresIs(raw sql.NullString) func(bun.QueryBuilder) bun.QueryBuilder {
+	return func(q bun.QueryBuilder) bun.QueryBuilder {
+		if !raw.Valid {
+			return q.Where("? IS NULL", ident("requires"))
+		}
+		return q.Where("? = ?", ident("requires"), raw.String)
+	}
 }
 
 // Transition implements Runs.
@@ -201,54 +218,143 @@ func (s *BunStore) Transition(ctx context.Context, level Level, id int64, to Run
 	})
 }
 
-// transition is Transition's statement sequence in a transaction.
+// transition is Transition's statement sequence in a transaction: one
+// conditional UPDATE naming the states the change may start from (and, to
+// start, an empty requires); only when it matches nothing is the row read,
+// to say why.
 func transition(ctx context.Context, h store.Handle, level Level, id int64, to RunState, from []RunState, reason FailReason) error {
-	q := h.IDB().NewUpdate().Model(level.model()).
-		Set("? = ?", ident("run_state"), to).
-		Set("? = ?", ident("updated_at"), h.Now()).
-		Where("? = ?", ident("id"), id)
-	if reason != "" {
-		q = q.Set("? = ?", ident("fail_reason"), string(reason))
-	}
-	qb := runStateIn(q.QueryBuilder(), from)
-	if to == RunDoing {
-		qb = noRequires(qb)
-	}
-	res, err := qb.Unwrap().(*bun.UpdateQuery).Exec(ctx)
-	if err != nil {
-		return dbErr(h, "transition", err)
-	}
-	if n, _ := res.RowsAffected(); n == 1 {
-		if level == LevelWorkflow && to.Terminal() {
-			return releaseInstance(ctx, h, id)
+	update := func(gate func(bun.QueryBuilder) bun.QueryBuilder) (bool, error) {
+		q := h.IDB().NewUpdate().Model(level.model()).
+			Set("? = ?", ident("run_state"), to).
+			Set("? = ?", ident("updated_at"), h.Now()).
+			Where("? = ?", ident("id"), id)
+		if reason != "" {
+			q = q.Set("? = ?", ident("fail_reason"), string(reason))
 		}
-		return nil
+		res, err := gate(runStateIn(q.QueryBuilder(), from)).Unwrap().(*bun.UpdateQuery).Exec(ctx)
+		if err != nil {
+			return false, dbErr(h, "transition", err)
+		}
+		n, err := res.RowsAffected()
+		return n == 1, dbErr(h, "transition", err)
 	}
-	cur, err := loadGate(ctx, h, level, id, nil)
+	gate := func(q bun.QueryBuilder) bun.QueryBuilder { return q }
+	if to == RunDoing {
+		gate = noRequires
+	}
+	done, err := update(gate)
 	if err != nil {
 		return err
 	}
-	if to == RunDoing && slices.Contains(from, cur.state) && len(cur.requires) > 0 {
-		return conflict(ErrNotAuthorized, "%s %d waits for %d authorisation(s)", level, id, len(cur.requires))
+	if !done {
+		cur, err := loadGate(ctx, h, level, id, nil)
+		if err != nil {
+			return err
+		}
+		if to == RunDoing && slices.Contains(from, cur.state) {
+			if len(cur.requires) > 0 {
+				return conflict(ErrNotAuthorized, "%s %d waits for %d authorisation(s)", level, id, len(cur.requires))
+			}
+			// requires holds no requirement in a spelling noRequires does
+			// not know ("[ ]", a newline): start on the very text just read.
+			if done, err = update(requiresIs(cur.rawRequires)); err != nil {
+				return err
+			}
+		}
+		if !done {
+			return &TransitionError{Level: level, ID: id, From: cur.state, To: to}
+		}
 	}
-	return &TransitionError{Level: level, ID: id, From: cur.state, To: to}
+	if level == LevelWorkflow && to.Terminal() {
+		return releaseRun(ctx, h, id)
+	}
+	return nil
 }
 
-// releaseInstance gives back the instance a run took, in the transaction
-// that ended it. The run's own conditional transition makes this happen
-// once per run; the floor at 0 only protects against counters an older
-// pilotage left drifting.
-func releaseInstance(ctx context.Context, h store.Handle, run int64) error {
-	var from int64
-	if err := h.IDB().NewSelect().Model((*WorkflowLog)(nil)).Column("from_workflow").
-		Where("? = ?", ident("id"), run).Scan(ctx, &from); err != nil {
-		return dbErr(h, "read run", err)
+// releaseRun gives back the instance a run (a workflow_log id) took, in the
+// transaction that ended it. The run's own conditional transition (or
+// deleteRun's) makes this happen once per run.
+func releaseRun(ctx context.Context, h store.Handle, run int64) error {
+	from, err := runWorkflow(ctx, h, run)
+	if err != nil {
+		return err
 	}
+	return releaseInstance(ctx, h, from)
+}
+
+// runWorkflow returns the workflow (definition) id a run was started from,
+// deleted or not.
+func runWorkflow(ctx context.Context, h store.Handle, run int64) (int64, error) {
+	var from int64
+	err := h.IDB().NewSelect().Model((*WorkflowLog)(nil)).WhereAllWithDeleted().Column("from_workflow").
+		Where("? = ?", ident("id"), run).Scan(ctx, &from)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, notFound("workflow_log %d", run)
+	}
+	return from, dbErr(h, "read run", err)
+}
+
+// releaseInstance decrements a workflow's current_instance. The floor at 0
+// only protects against counters an older pilotage left drifting.
+func releaseInstance(ctx context.Context, h store.Handle, workflow int64) error {
 	_, err := h.IDB().NewUpdate().Model((*Workflow)(nil)).WhereAllWithDeleted().
 		Set("? = ? - 1", ident("current_instance"), ident("current_instance")).
-		Where("? = ?", ident("id"), from).
+		Where("? = ?", ident("id"), workflow).
 		Where("? > 0", ident("current_instance")).Exec(ctx)
 	return dbErr(h, "release instance", err)
+}
+
+// deleteRun soft- or hard-deletes a run's workflow_log row and, when the
+// run still held an instance (not ended, not deleted before), gives it back
+// in the same transaction. That case is a statement of its own naming the
+// live states, so that of a Transition ending the run and a deleteRun at the
+// same time exactly one releases the instance: the other, after waiting for
+// the row lock, no longer matches.
+func deleteRun(ctx context.Context, h store.Handle, id int64, hard bool) error {
+	return h.InTx(ctx, func(ctx context.Context, h store.Handle) error {
+		from, err := runWorkflow(ctx, h, id)
+		if err != nil {
+			return err
+		}
+		// del deletes the row; with live, only if the run has not ended.
+		del := func(live bool) (int64, error) {
+			var res sql.Result
+			var err error
+			if hard {
+				q := h.IDB().NewDelete().Model((*WorkflowLog)(nil)).ForceDelete().Where("? = ?", ident("id"), id)
+				if live { // ForceDelete also sees soft-deleted rows, which gave their instance back
+					q = runStateIn(q.Where("? IS NULL", ident("deleted_at")).QueryBuilder(), liveStates()).Unwrap().(*bun.DeleteQuery)
+				}
+				res, err = q.Exec(ctx)
+			} else {
+				q := h.IDB().NewUpdate().Model((*WorkflowLog)(nil)).Set("? = ?", ident("deleted_at"), h.Now()).
+					Where("? = ?", ident("id"), id)
+				if live {
+					q = runStateIn(q.QueryBuilder(), liveStates()).Unwrap().(*bun.UpdateQuery)
+				}
+				res, err = q.Exec(ctx)
+			}
+			if err != nil {
+				return 0, dbErr(h, "delete run", err)
+			}
+			n, err := res.RowsAffected()
+			return n, dbErr(h, "delete run", err)
+		}
+		n, err := del(true)
+		if err != nil {
+			return err
+		}
+		if n == 1 {
+			return releaseInstance(ctx, h, from)
+		}
+		if n, err = del(false); err != nil {
+			return err
+		}
+		if n == 0 {
+			return notFound("workflow_log %d (or already deleted)", id)
+		}
+		return nil
+	})
 }
 
 // gate is the authorisation state of one log row.
@@ -321,13 +427,8 @@ func (s *BunStore) Authorize(ctx context.Context, level Level, id int64, req Req
 				Set("? = ?", ident("auth_list"), string(authJSON)).
 				Set("? = ?", ident("updated_at"), h.Now()).
 				Where("? = ?", ident("id"), id)
-			if g.rawRequires.Valid {
-				q = q.Where("? = ?", ident("requires"), g.rawRequires.String)
-			} else {
-				q = q.Where("? IS NULL", ident("requires"))
-			}
-			q = runStateIn(q.QueryBuilder(), []RunState{RunCanListen, RunWaitToStart, RunDoing}).Unwrap().(*bun.UpdateQuery)
-			res, err := q.Exec(ctx)
+			qb := requiresIs(g.rawRequires)(q.QueryBuilder())
+			res, err := runStateIn(qb, liveStates()).Unwrap().(*bun.UpdateQuery).Exec(ctx)
 			if err != nil {
 				return dbErr(h, "authorize", err)
 			}
@@ -345,6 +446,9 @@ func (s *BunStore) Authorize(ctx context.Context, level Level, id int64, req Req
 // RecordEvent implements Runs.
 func (s *BunStore) RecordEvent(ctx context.Context, e *Event) error {
 	if err := checkLens("title", e.Title, "namespace", e.Namespace, "repository", e.Repository); err != nil {
+		return err
+	}
+	if err := checkEventCodes(e.Type, e.Source, e.Character); err != nil {
 		return err
 	}
 	e.ID = 0
@@ -386,7 +490,8 @@ func (s *BunStore) RecordStageOutcome(ctx context.Context, run int64, which int6
 }
 
 // stageOutcome records the start or end outcome on the run's start or end
-// stage (the first or last stage if none has that type).
+// stage (the first or last stage if none has that type), with action and
+// event OutcomeStageStart (0) or OutcomeStageEnd (-1).
 func stageOutcome(ctx context.Context, h store.Handle, r *Run, which int64, status bool, result, output string) (*Outcome, error) {
 	want := StageStart
 	if which == OutcomeStageEnd {
@@ -406,8 +511,11 @@ func stageOutcome(ctx context.Context, h store.Handle, r *Run, which int64, stat
 			sl = &r.Stages[len(r.Stages)-1].Stage
 		}
 	}
+	// action, real_action and event all carry the stage code, as pilotage's
+	// OutcomeTypeStage* constants did; the event that started the run is on
+	// its workflow_log row.
 	o := &Outcome{Workflow: r.Workflow.ID, RealWorkflow: r.Workflow.FromWorkflow, Action: which, RealAction: which,
-		Event: r.Workflow.Event, Sequence: r.Workflow.Sequence, Status: status, Result: result, Output: output}
+		Event: which, Sequence: r.Workflow.Sequence, Status: status, Result: result, Output: output}
 	if sl != nil {
 		o.Stage, o.RealStage = sl.ID, sl.FromStage
 	}

@@ -67,12 +67,18 @@ type Definitions interface {
 	// variables and timers.
 	DeleteWorkflow(ctx context.Context, id int64) error
 	// SoftDelete sets deleted_at on one row of a table that has it.
+	// Deleting the workflow_log row of a run that has not ended (as
+	// pilotage allowed) also gives back its instance, in the same
+	// transaction: current_instance counts the runs that are neither ended
+	// nor deleted. The run's state is left as it was; later changes to it
+	// are ErrNotFound.
 	SoftDelete(ctx context.Context, table Table, id int64) error
-	// HardDelete removes one row for good, soft-deleted or not.
+	// HardDelete removes one row for good, soft-deleted or not; a run's
+	// workflow_log row gives back its instance as with SoftDelete.
 	HardDelete(ctx context.Context, table Table, id int64) error
 
 	// SetVars replaces a version's variables (a hard delete and reinsert, as
-	// pilotage does).
+	// pilotage does). An unknown or deleted version is ErrNotFound.
 	SetVars(ctx context.Context, workflow int64, vars []WorkflowVar) error
 	// ListVars returns a version's variables.
 	ListVars(ctx context.Context, workflow int64) ([]WorkflowVar, error)
@@ -87,11 +93,14 @@ type Definitions interface {
 	CreateServiceDefinition(ctx context.Context, d *ServiceDefinition) error
 	ListServiceDefinitions(ctx context.Context) ([]ServiceDefinition, error)
 	// SetUserSetting stores the settings of a namespace/repository,
-	// replacing earlier ones; UserSetting reads them.
+	// replacing earlier ones; UserSetting reads them. Concurrent callers are
+	// serialised by a name lock, so the first settings of a
+	// namespace/repository are inserted once, however many callers race.
 	SetUserSetting(ctx context.Context, namespace, repository, setting string) (*UserSetting, error)
 	UserSetting(ctx context.Context, namespace, repository string) (*UserSetting, error)
 	// CreateEventDefinition stores an event definition; EventDefinitions
-	// lists those of an action (log or definition id, as stored).
+	// lists those of an action (log or definition id, as stored). Type,
+	// Source and Character must be codes of their kind (ErrInvalid).
 	CreateEventDefinition(ctx context.Context, d *EventDefinition) error
 	EventDefinitions(ctx context.Context, action int64) ([]EventDefinition, error)
 }
@@ -149,7 +158,11 @@ type Runs interface {
 	// requires to auth_list with the authoriser and time. It returns how many
 	// requirements remain; at 0 the row may start.
 	Authorize(ctx context.Context, level Level, id int64, req Requirement, authorizer string) (remaining int, err error)
-	// RecordEvent stores a received event against a run.
+	// RecordEvent stores a received event against a run. Type, Source and
+	// Character must be codes of their kind (EventTypeSystem or
+	// EventTypeUser, EventSourceInner or EventSourceOutside,
+	// EventCharacterService or EventCharacterComponent); others are
+	// refused with store.ErrInvalid and nothing is written.
 	RecordEvent(ctx context.Context, e *Event) error
 	// RecordOutcome stores an action's outcome; RecordStageOutcome the start
 	// (OutcomeStageStart) or end (OutcomeStageEnd) outcome of a run.
@@ -183,15 +196,18 @@ type Firing struct {
 // Timers manages cron start definitions.
 type Timers interface {
 	// CreateTimer validates the cron expression (trigger.ParseCron) and
-	// stores the timer with its first fire time.
+	// stores the timer with its first fire time. An expression that never
+	// fires is ErrNeverFires (and store.ErrInvalid); an unknown or deleted
+	// workflow version is store.ErrNotFound.
 	CreateTimer(ctx context.Context, t *Timer) error
 	// ListTimers lists a workflow version's timers.
 	ListTimers(ctx context.Context, workflow int64) ([]Timer, error)
 	// SetTimerAvailable switches a timer on (recomputing its next fire
-	// time) or off.
+	// time; ErrNeverFires for an expression that never fires) or off.
 	SetTimerAvailable(ctx context.Context, id int64, available bool) error
 	// FireDueTimers starts a run for every available timer whose next fire
 	// time has come, and advances the timer, in one transaction per timer.
-	// Several processes may call it at once: each occurrence fires once.
+	// Several processes may call it at once: each occurrence fires once. A
+	// stored timer whose expression never fires is switched off instead.
 	FireDueTimers(ctx context.Context) ([]Firing, error)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/flowstore/flowstore/store"
@@ -11,13 +12,20 @@ import (
 )
 
 // NextFire returns when a timer with this cron expression fires next after
-// the given time, in UTC. A malformed expression wraps store.ErrInvalid.
+// the given time, in UTC. A malformed expression wraps store.ErrInvalid; one
+// that matches no time in the five years the cron library looks ahead
+// ("0 0 30 2 *") is ErrNeverFires, which matches store.ErrInvalid too.
 func NextFire(cron string, after time.Time) (time.Time, error) {
 	sched, err := trigger.ParseCron(cron)
 	if err != nil {
 		return time.Time{}, err
 	}
-	return store.UTC(sched.Next(after)), nil
+	next := sched.Next(after)
+	if next.IsZero() {
+		return time.Time{}, fmt.Errorf("%w: %q matches no time after %s (%w)",
+			ErrNeverFires, cron, after.UTC().Format(time.RFC3339), store.ErrInvalid)
+	}
+	return store.UTC(next), nil
 }
 
 // CreateTimer implements Timers.
@@ -34,13 +42,19 @@ func (s *BunStore) CreateTimer(ctx context.Context, t *Timer) error {
 	if err != nil {
 		return err
 	}
-	t.ID, t.NextRun = 0, time.Time{}
+	t.NextRun = time.Time{}
 	if t.Available {
 		t.NextRun = next
 	}
 	stamp(now, &t.CreatedAt, &t.UpdatedAt, &t.DeletedAt)
-	_, err = s.h.IDB().NewInsert().Model(t).Exec(ctx)
-	return dbErr(s.h, "insert timer", err)
+	return s.h.InTx(ctx, func(ctx context.Context, h store.Handle) error {
+		if err := lockWorkflow(ctx, h, s.rowLock, t.Workflow); err != nil {
+			return err
+		}
+		t.ID = 0
+		_, err := h.IDB().NewInsert().Model(t).Exec(ctx)
+		return dbErr(h, "insert timer", err)
+	})
 }
 
 // ListTimers implements Timers.
@@ -84,7 +98,10 @@ func (s *BunStore) SetTimerAvailable(ctx context.Context, id int64, available bo
 // timers did; the Firing says why.
 //
 // Timers pilotage created have no next_run; they are scheduled from now on
-// the first call and fire from then on.
+// the first call and fire from then on. Such a timer whose expression never
+// fires (CreateTimer refuses those, older rows may have one) is switched off
+// instead (available false, next_run NULL) with a warning in the store's
+// logger; one whose expression does not parse is left alone and never fires.
 func (s *BunStore) FireDueTimers(ctx context.Context) ([]Firing, error) {
 	now := s.h.Now()
 	var unscheduled []Timer
@@ -94,6 +111,12 @@ func (s *BunStore) FireDueTimers(ctx context.Context) ([]Firing, error) {
 	}
 	for _, t := range unscheduled {
 		next, err := NextFire(t.Cron, now)
+		if errors.Is(err, ErrNeverFires) {
+			if err := disableTimer(ctx, s.h, t, now); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		if err != nil {
 			continue // a malformed legacy cron never fires; CreateTimer refuses new ones
 		}
@@ -110,6 +133,13 @@ func (s *BunStore) FireDueTimers(ctx context.Context) ([]Firing, error) {
 	var fired []Firing
 	for _, t := range due {
 		next, err := NextFire(t.Cron, now)
+		if errors.Is(err, ErrNeverFires) {
+			// Written by an older release, which stored a zero next_run for it.
+			if err := disableTimer(ctx, s.h, t, now); err != nil {
+				return fired, err
+			}
+			continue
+		}
 		if err != nil {
 			continue
 		}
@@ -161,6 +191,25 @@ func claimTimer(ctx context.Context, h store.Handle, id int64, now, next time.Ti
 	}
 	n, err := res.RowsAffected()
 	return n == 1, dbErr(h, "claim timer", err)
+}
+
+// disableTimer switches off a timer whose cron expression never fires, so
+// that it is neither fired nor looked at again; the UPDATE names the
+// expression it judged.
+func disableTimer(ctx context.Context, h store.Handle, t Timer, now time.Time) error {
+	res, err := h.IDB().NewUpdate().Model((*Timer)(nil)).
+		Set("? = ?", ident("available"), false).Set("? = NULL", ident("next_run")).
+		Set("? = ?", ident("updated_at"), now).
+		Where("? = ?", ident("id"), t.ID).Where("? = ?", ident("available"), true).
+		Where("? = ?", ident("cron"), t.Cron).Exec(ctx)
+	if err != nil {
+		return dbErr(h, "disable timer", err)
+	}
+	if n, _ := res.RowsAffected(); n == 1 {
+		h.DB().Logger().WarnContext(ctx, "pipeline: timer switched off: its cron expression never fires",
+			"timer", t.ID, "workflow", t.Workflow, "cron", t.Cron)
+	}
+	return nil
 }
 
 func notFoundOr(h store.Handle, err error, format string, args ...any) error {

@@ -1,0 +1,5 @@
+-- orchestrator/pipeline: run history is browsed by (namespace, repository,
+-- workflow[, version]) newest first (ListRuns, GetRun); without this index
+-- every such read scans workflow_log. Three NVARCHAR(255) columns make a
+-- 1530-byte key, within SQL Server's 1700-byte limit for nonclustered indexes.
+CREATE INDEX "idx_workflow_log_namespace_repository_workflow" ON "workflow_log" ("namespace", "repository", "workflow");
