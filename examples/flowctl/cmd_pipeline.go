@@ -15,7 +15,7 @@ func init() {
 	register(&command{
 		name: "pipeline",
 		usage: "runs NAMESPACE/REPOSITORY/WORKFLOW [--version V] [--limit N]: list ContainerOps runs, newest first\n" +
-			"               show NAMESPACE/REPOSITORY/WORKFLOW [--version V] [--sequence N]: one run (0 = latest) with stages, actions, outcomes",
+			"               show NAMESPACE/REPOSITORY/WORKFLOW [--version V] [--sequence N]: one run (0 = latest) with stages, actions, outcomes, events",
 		run: runPipeline,
 	})
 }
@@ -105,7 +105,21 @@ func runPipeline(ctx context.Context, e *env, args []string) error {
 		}
 		fmt.Fprintf(e.stdout, "outcome %s: status=%t %s\n", what, o.Status, o.Result)
 	}
+	actions := map[int64]string{} // action_log id → name, to say where an event arrived
+	for _, st := range run.Stages {
+		for _, a := range st.Actions {
+			actions[a.ID] = a.Name
+		}
+	}
 	fmt.Fprintf(e.stdout, "%d event(s)\n", len(run.Events))
+	for _, ev := range run.Events {
+		where := ""
+		if name, ok := actions[ev.Action]; ok {
+			where = " on action " + name
+		}
+		fmt.Fprintf(e.stdout, "event %s (%s/%s/%s)%s at %s\n", ev.Title, ev.Type, ev.Source, ev.Character, where,
+			ev.CreatedAt.UTC().Format(time.RFC3339))
+	}
 	return nil
 }
 

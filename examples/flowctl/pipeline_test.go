@@ -35,6 +35,11 @@ func TestPipelineRunsAndShow(t *testing.T) {
 	require.NoError(t, err)
 	action := r1.Stages[1].Actions[0].ID
 	require.NoError(t, ps.Transition(ctx, pipeline.LevelAction, action, pipeline.RunFailed, pipeline.ReasonActionRunFailed))
+	for _, title := range []string{"CO_COMPONENT_START", "CO_TASK_STATUS"} {
+		require.NoError(t, ps.RecordEvent(ctx, &pipeline.Event{Title: title, Header: "{}", Payload: `{"status":false}`,
+			Workflow: r1.Workflow.ID, Stage: r1.Stages[1].Stage.ID, Action: action, Sequence: 1,
+			Type: pipeline.EventTypeSystem, Source: pipeline.EventSourceOutside, Character: pipeline.EventCharacterComponent}))
+	}
 
 	code, out, errOut := flowctl(t, "", "--dsn", dsn, "pipeline", "runs", "acme/shop/deploy")
 	require.Equal(t, 0, code, errOut)
@@ -45,6 +50,9 @@ func TestPipelineRunsAndShow(t *testing.T) {
 	require.Contains(t, out, "run 1: CanListen")
 	require.Regexp(t, `compile\s+RunFailed\s+ACTION_RUN_FAILED`, out)
 	require.Contains(t, out, "outcome start: status=true")
+	require.Contains(t, out, "2 event(s)\n")
+	require.Regexp(t, `(?s)event CO_COMPONENT_START \(system/outside/component\) on action compile at 20\d\d-.*\n`+
+		`event CO_TASK_STATUS \(system/outside/component\) on action compile at `, out, "event titles, in the order received")
 
 	code, out, errOut = flowctl(t, "", "--dsn", dsn, "pipeline", "show", "acme/shop/deploy")
 	require.Equal(t, 0, code, errOut)
