@@ -276,9 +276,9 @@ func (t *tour) workflow(ctx context.Context) error {
 					return orchestrator.Result{}, err
 				}
 				if attempts == 1 {
-					// A returned error fails the step and rolls back its
-					// writes; orchestrator.Fail would fail it and keep them.
-					return orchestrator.Result{}, errors.New("payment gateway timed out")
+					// A failing step (an error, or orchestrator.Fail) is
+					// rolled back to its savepoint and recorded as failed.
+					return orchestrator.Fail(errors.New("payment gateway timed out")), nil
 				}
 				st["billed"] = true
 				return orchestrator.Success(st), nil
