@@ -241,6 +241,12 @@ func (b *BunStore) Update(ctx context.Context, id uuid.UUID, p Patch) (Trigger, 
 	var out Trigger
 	err := b.h.InTx(ctx, func(ctx context.Context, h store.Handle) error {
 		s := b.on(h)
+		// The Triggers row's lock first, whatever the patch names: it is
+		// the order Begin takes the rows in, and the patch is then checked
+		// against a row nobody changes before we commit.
+		if err := s.lock(ctx, id); err != nil {
+			return err
+		}
 		cur, err := s.Get(ctx, id)
 		if err != nil {
 			return err
@@ -249,15 +255,13 @@ func (b *BunStore) Update(ctx context.Context, id uuid.UUID, p Patch) (Trigger, 
 		if err != nil {
 			return fmt.Errorf("trigger %s: %w", id, err)
 		}
-		// The Triggers row first, then the subtype row: the order Begin
-		// locks them in, so the two never deadlock.
 		if len(parent.cols) > 0 {
-			if _, err := s.exec(ctx, parent.sql(h.Dialect(), "Triggers"), append(parent.args, id)...); err != nil {
+			if _, err := s.exec(ctx, s.sql.patch("Triggers", parent.cols), append(parent.args, id)...); err != nil {
 				return err
 			}
 		}
 		if len(child.cols) > 0 {
-			if _, err := s.exec(ctx, child.sql(h.Dialect(), childTable(cur.Type)), append(child.args, id)...); err != nil {
+			if _, err := s.exec(ctx, s.sql.patch(childTable(cur.Type), child.cols), append(child.args, id)...); err != nil {
 				return err
 			}
 		}
@@ -285,14 +289,6 @@ type sets struct {
 }
 
 func (s *sets) add(col string, v any) { s.cols = append(s.cols, col); s.args = append(s.args, v) }
-
-func (s *sets) sql(d store.Dialect, table string) string {
-	parts := make([]string, len(s.cols))
-	for i, c := range s.cols {
-		parts[i] = d.Quote(c) + " = ?"
-	}
-	return "UPDATE " + d.Quote(table) + " SET " + strings.Join(parts, ", ") + " WHERE " + d.Quote("id") + " = ?"
-}
 
 // patchSets validates p against the trigger cur and returns the assignments
 // for the Triggers row and the subtype row.
@@ -404,21 +400,32 @@ func (b *BunStore) patchSets(cur Trigger, p Patch) (parent, child sets, err erro
 func (b *BunStore) Delete(ctx context.Context, id uuid.UUID) error {
 	return b.h.InTx(ctx, func(ctx context.Context, h store.Handle) error {
 		s := b.on(h)
-		d := h.Dialect()
-		for _, table := range []string{"Scheduled_Triggers", "Queue_Triggers", "Single_Triggers"} {
-			if _, err := s.exec(ctx, "DELETE FROM "+d.Quote(table)+" WHERE "+d.Quote("id")+" = ?", id); err != nil {
+		// The Triggers row's lock first, as Begin and Update take it, though
+		// the rows are deleted child first (the subtype rows reference it).
+		if err := s.lock(ctx, id); err != nil {
+			return err
+		}
+		for _, del := range s.sql.deleteChildren {
+			if _, err := s.exec(ctx, del, id); err != nil {
 				return err
 			}
 		}
-		n, err := s.exec(ctx, "DELETE FROM "+d.Quote("Triggers")+" WHERE "+d.Quote("id")+" = ?", id)
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			return notFound(id)
-		}
-		return nil
+		_, err := s.exec(ctx, s.sql.deleteTrigger, id)
+		return err
 	})
+}
+
+// lock takes the Triggers row's lock for the rest of the transaction, or
+// returns store.ErrNotFound.
+func (b *BunStore) lock(ctx context.Context, id uuid.UUID) error {
+	var ids []uuid.UUID
+	if err := b.scan(ctx, &ids, b.sql.lockTrigger, id); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	if len(ids) == 0 {
+		return notFound(id)
+	}
+	return nil
 }
 
 // Due implements Store.
@@ -603,10 +610,11 @@ func (b *BunStore) Schedulers(ctx context.Context) ([]SchedulerInfo, error) {
 	return out, nil
 }
 
-// RecoverStale implements Store. It first lists the stale schedulers with a
-// plain read, so that the usual tick, where none is stale, writes nothing
-// and takes no locks; then it settles each one's runs with one conditional
-// UPDATE.
+// RecoverStale implements Store. It first lists, with a plain read, the
+// stale schedulers that still own a run, so that the usual tick — none is
+// stale, or the stale ones' runs were settled long ago — writes nothing and
+// takes no locks; then it settles each one's runs with one conditional
+// UPDATE in a transaction of its own.
 func (b *BunStore) RecoverStale(ctx context.Context, staleBefore time.Time, mode RecoverMode) (int, error) {
 	stmts, ok := b.sql.recover[mode]
 	if !ok {
@@ -637,6 +645,19 @@ func (b *BunStore) RecoverStale(ctx context.Context, staleBefore time.Time, mode
 func (b *BunStore) recoverOwn(ctx context.Context, name string, mode RecoverMode) (int, error) {
 	n, err := b.exec(ctx, b.sql.recover[mode][1], name)
 	return int(n), err
+}
+
+// lastHeartbeat returns the last_update of the scheduler's Schedulers row;
+// found is false when it has none.
+func (b *BunStore) lastHeartbeat(ctx context.Context, name string) (last time.Time, found bool, err error) {
+	var rows []time.Time
+	if err := b.scan(ctx, &rows, b.sql.lastHeartbeat, name); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return time.Time{}, false, err
+	}
+	if len(rows) == 0 {
+		return time.Time{}, false, nil
+	}
+	return store.UTC(rows[0]), true, nil
 }
 
 // killing returns the ids of the KILLING triggers the scheduler runs.

@@ -57,8 +57,11 @@ func (s Schedule) String() string { return s.expr }
 //
 // Around daylight-saving changes of a CRON_TZ zone each local wall-clock time
 // fires at most once: in the repeated hour of autumn a 02:30 schedule fires at
-// the first 02:30 only, and in spring a local time that does not exist that
-// day is skipped.
+// the first 02:30 only, a schedule of every few minutes runs through the
+// hour's first pass and then waits until the clock shows a time it has not
+// shown yet (New York, */5: 01:55 EDT, then 02:00 EST, an hour and five
+// minutes later), and in spring a local time that does not exist that day is
+// skipped.
 func (s Schedule) Next(t time.Time) time.Time {
 	if s.sched == nil {
 		return time.Time{}
@@ -67,13 +70,27 @@ func (s Schedule) Next(t time.Time) time.Time {
 	if spec, ok := s.sched.(*cron.SpecSchedule); ok && spec.Location != nil {
 		loc = spec.Location
 	}
-	next := s.sched.Next(t.UTC())
-	// The clock fell back: next shows a wall-clock time that was already
-	// reached before t. Skip it.
-	for i := 0; i < 4 && !next.IsZero() && !wallClock(next, loc).After(wallClock(t, loc)); i++ {
-		next = s.sched.Next(next)
+	t = t.UTC()
+	next := s.sched.Next(t)
+	// When the clock falls back, the cron library's next time can show a
+	// wall-clock time that t had already reached (the repeated hour).
+	// Every instant from t until the clock shows t's wall-clock time a
+	// second time shows one that has been shown before, so the search
+	// starts again from that later instant: t plus the hour (or whatever
+	// the zone's offsets differ by) the clock fell back. From there the
+	// wall clock moves forward again. The loop is bounded only against a
+	// zone database gone mad: one fall-back a year needs one step.
+	for i := 0; i < 8 && !next.IsZero() && !wallClock(next, loc).After(wallClock(t, loc)); i++ {
+		t = t.Add(offset(t, loc) - offset(next, loc))
+		next = s.sched.Next(t)
 	}
 	return store.UTC(next)
+}
+
+// offset is loc's offset from UTC at the instant t.
+func offset(t time.Time, loc *time.Location) time.Duration {
+	_, secs := t.In(loc).Zone()
+	return time.Duration(secs) * time.Second
 }
 
 // wallClock is t's local date and time in loc, read as if it were UTC, so

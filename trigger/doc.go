@@ -20,7 +20,9 @@
 // child row in one transaction; Delete removes the child, then the parent
 // (the schema has no ON DELETE CASCADE). Update changes only the fields a
 // Patch names — OpenOrchestrator's UI merges whole rows, which can overwrite
-// a status a scheduler changed meanwhile; here it cannot.
+// a status a scheduler changed meanwhile; here it cannot. Update and Delete
+// first lock the Triggers row, as Begin does, so that transactions touching
+// both rows of a trigger always take them parent first and cannot deadlock.
 //
 // Schedulers(machine_name, last_update, latest_trigger, latest_trigger_time)
 // holds each scheduler's heartbeat and the trigger it started last.
@@ -49,10 +51,20 @@
 //	Resume  PAUSED, FAILED, DONE, KILLED → IDLE; PAUSING → RUNNING  (IDLE, RUNNING: no change; KILLING refused)
 //	Kill    RUNNING, PAUSING → KILLING; IDLE, PAUSED, FAILED, DONE → KILLED  (KILLING, KILLED: no change)
 //
-// Two choices differ from OpenOrchestrator and are deliberate: a single
-// trigger paused while it runs ends PAUSED rather than DONE (the pause the
-// user asked for stays visible), and Resume of a PAUSING trigger withdraws the
-// pause instead of making a running trigger IDLE.
+// Four choices differ from OpenOrchestrator, whose Pause sets PAUSED from
+// anything but RUNNING, and are deliberate:
+//
+//   - A single trigger paused while it runs ends PAUSED rather than DONE
+//     (the pause the user asked for stays visible).
+//   - Resume of a PAUSING trigger withdraws the pause instead of making a
+//     running trigger IDLE.
+//   - Pause of a KILLING trigger is refused (store.ErrConflict): PAUSED would
+//     hide the kill from the scheduler that has to carry it out, and the run
+//     would go on.
+//   - Pause of a PAUSING trigger changes nothing: the pause is already asked
+//     for. PAUSED while the run goes on would hide the run — a Resume would
+//     make the trigger IDLE, and startable a second time, while it still
+//     runs.
 //
 // # Exactly-once starts
 //
@@ -68,15 +80,22 @@
 // the queue), so the late Begin finds nothing to do and rolls back
 // (ErrNotStarted). next_run moves to the cron time after now, so missed runs
 // are not replayed (OpenOrchestrator 1.2.0's rule). The checks see the
-// competitor's commit because every dialect runs at READ COMMITTED (store.Open
-// sets it on MySQL/MariaDB, whose default is REPEATABLE READ).
+// competitor's commit because every dialect runs at READ COMMITTED.
+//
+// store.Open sets READ COMMITTED on every MySQL/MariaDB connection, whose
+// default is REPEATABLE READ. A host pool adopted with store.New must run at
+// READ COMMITTED on MySQL/MariaDB too (go-sql-driver/mysql DSN parameter
+// transaction_isolation='READ-COMMITTED'; tx_isolation on MariaDB before
+// 11.1): this package's statements are written and tested for it, not for
+// REPEATABLE READ's gap locks and first-read snapshots.
 //
 // # Scheduler
 //
 // A Scheduler (NewScheduler, Run) polls every PollInterval (default 6 s, as
 // OpenOrchestrator): it upserts its Schedulers row, settles the runs of
 // schedulers whose heartbeat is older than StaleAfter (RecoverFail: FAILED;
-// RecoverIdle: back to IDLE), cancels the handlers of its triggers that were
+// RecoverIdle: back to IDLE; a dead scheduler that owns no run costs a read,
+// never a write), cancels the handlers of its triggers that were
 // set KILLING, and starts due triggers in Due order that its whitelist mode
 // allows — a blocking trigger only when it runs nothing else, nothing while a
 // blocking run is in progress, at most MaxConcurrent at once (OpenOrchestrator
@@ -85,7 +104,11 @@
 // Run's context cancels the handlers, waits for them and returns their
 // interrupted triggers to IDLE. Any number of schedulers, in any number of
 // processes, can share a database; no leader is elected. Their names must be
-// unique (OpenOrchestrator uses the machine name).
+// unique (OpenOrchestrator uses the machine name): Run refuses to start, with
+// a *NameInUseError, while its name's heartbeat is younger than StaleAfter,
+// rather than settle a live namesake's runs as a crashed predecessor's. A
+// restarted scheduler therefore starts once its previous life's heartbeat
+// is StaleAfter old; it then settles the runs that life left behind.
 //
 // All times — now, next_run, last_run, heartbeats — come from the store's
 // clock (store.WithClock), in UTC; the cron expression's own zone (CRON_TZ=)

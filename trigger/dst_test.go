@@ -83,6 +83,46 @@ func TestParseCronDSTNewYork(t *testing.T) {
 	}, got)
 }
 
+// TestParseCronDSTMinuteSchedules: schedules firing every few minutes run
+// through the first pass of New York's repeated hour (2026-11-01, 02:00 EDT
+// falls back to 01:00 EST) and skip the second pass entirely: no local time
+// fires twice, and the next fire time is the first wall-clock time after the
+// last one.
+func TestParseCronDSTMinuteSchedules(t *testing.T) {
+	ny, err := time.LoadLocation("America/New_York")
+	require.NoError(t, err)
+	utc := func(h, m int) time.Time { return time.Date(2026, 11, 1, h, m, 0, 0, time.UTC) }
+	for _, c := range []struct {
+		expr string
+		from time.Time
+		want []time.Time
+	}{
+		// 01:55 EDT, then 01:00–01:55 EST repeat what was shown: 02:00 EST.
+		{"*/5 * * * *", utc(5, 50), []time.Time{utc(5, 55), utc(7, 0), utc(7, 5), utc(7, 10)}},
+		{"* * * * *", utc(5, 58), []time.Time{utc(5, 59), utc(7, 0), utc(7, 1), utc(7, 2)}},
+		// Asked from inside the second pass (a scheduler that was down
+		// through the first): Next knows only t, so the second pass's
+		// times after t's wall clock fire, once each.
+		{"*/5 * * * *", utc(6, 30), []time.Time{utc(6, 35), utc(6, 40)}},
+		// From the first pass's middle: the rest of the first pass.
+		{"*/20 * * * *", utc(5, 10), []time.Time{utc(5, 20), utc(5, 40), utc(7, 0), utc(7, 20)}},
+	} {
+		s, err := trigger.ParseCron("CRON_TZ=America/New_York " + c.expr)
+		require.NoError(t, err)
+		at := c.from
+		var got []time.Time
+		seen := map[string]bool{}
+		for range c.want {
+			at = s.Next(at)
+			got = append(got, at)
+			wall := at.In(ny).Format("2006-01-02 15:04")
+			require.False(t, seen[wall], "%s: local time %s fires twice", c.expr, wall)
+			seen[wall] = true
+		}
+		require.Equal(t, c.want, got, "%s from %s", c.expr, c.from)
+	}
+}
+
 // FuzzParseCron: any input either fails with store.ErrInvalid or gives a
 // schedule whose next time is after the start (or zero: never).
 func FuzzParseCron(f *testing.F) {

@@ -2,6 +2,7 @@ package trigger_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -92,4 +93,31 @@ func ExampleScheduler() {
 	// Output:
 	// running once hello
 	// ended once DONE <nil>
+}
+
+// ParseCron reads standard five-field expressions and descriptors, in the
+// zone CRON_TZ names (default UTC); Next returns UTC times. Around a
+// daylight-saving change each local time fires at most once: New York's
+// clocks fall back from 02:00 EDT to 01:00 EST on 2026-11-01, and a
+// schedule of every twenty minutes skips the repeated hour.
+func ExampleParseCron() {
+	ny, _ := time.LoadLocation("America/New_York")
+	s, err := trigger.ParseCron("CRON_TZ=America/New_York */20 * * * *")
+	if err != nil {
+		panic(err)
+	}
+	at := time.Date(2026, 11, 1, 5, 10, 0, 0, time.UTC) // 01:10 EDT
+	for range 4 {
+		at = s.Next(at)
+		fmt.Println(at.Format("15:04Z"), "=", at.In(ny).Format("15:04 MST"))
+	}
+
+	_, err = trigger.ParseCron("0 25 * * *")
+	fmt.Println(errors.Is(err, store.ErrInvalid))
+	// Output:
+	// 05:20Z = 01:20 EDT
+	// 05:40Z = 01:40 EDT
+	// 07:00Z = 02:00 EST
+	// 07:20Z = 02:20 EST
+	// true
 }

@@ -18,6 +18,26 @@ import (
 // trigger was killed (status KILLING).
 var ErrKilled = errors.New("flowstore: trigger killed")
 
+// NameInUseError is returned by Run when the Schedulers row of the
+// scheduler's name has a heartbeat younger than StaleAfter: another scheduler
+// of that name is alive (two instances during a rolling deploy, a copied
+// configuration), or one stopped or crashed less than StaleAfter ago — the
+// two cannot be told apart. Starting anyway would settle the live one's runs
+// as a crashed predecessor's. It wraps store.ErrConflict.
+type NameInUseError struct {
+	Name          string
+	LastHeartbeat time.Time     // the row's last_update, store clock
+	StaleAfter    time.Duration // the name is free once the heartbeat is this old
+}
+
+func (e *NameInUseError) Error() string {
+	return fmt.Sprintf("flowstore: scheduler name %q is in use: its last heartbeat, at %s, is less than %s old; two live schedulers must not share a name (if the previous one has stopped, start again after %s)",
+		e.Name, e.LastHeartbeat.Format(time.RFC3339), e.StaleAfter, e.LastHeartbeat.Add(e.StaleAfter).Format(time.RFC3339))
+}
+
+// Unwrap makes errors.Is(err, store.ErrConflict) true.
+func (e *NameInUseError) Unwrap() error { return store.ErrConflict }
+
 // Handler runs one trigger. Its ctx is cancelled when the trigger is killed
 // (context.Cause is ErrKilled) or the scheduler stops; a handler should
 // return soon after. A nil error ends the run (End), an error fails it
@@ -28,7 +48,9 @@ type Handler func(ctx context.Context, t Trigger) error
 type SchedulerConfig struct {
 	// Name identifies the scheduler in the Schedulers table and in
 	// whitelists (OpenOrchestrator uses the machine name). Two schedulers
-	// running at the same time must not share a name.
+	// running at the same time must not share a name: Run refuses to start
+	// (NameInUseError) while the name's heartbeat is younger than
+	// StaleAfter.
 	Name string
 	// Handler runs the triggers this scheduler starts.
 	Handler Handler
@@ -134,20 +156,35 @@ func (s *Scheduler) Running() []Trigger {
 
 // Run polls until ctx is cancelled, then cancels the running handlers, waits
 // for them, records their runs and returns nil. Database errors during a
-// tick are logged and the loop goes on, as OpenOrchestrator's does. Run
-// first recovers the runs a previous scheduler of the same name left behind
-// (it crashed and was restarted).
+// tick are logged and the loop goes on, as OpenOrchestrator's does.
+//
+// Before its first heartbeat Run reads the Schedulers row of its name. If
+// that heartbeat is younger than StaleAfter, Run returns a *NameInUseError
+// and changes nothing. Otherwise the runs still owned by the name were left
+// by a previous scheduler of that name (it crashed and was restarted), and
+// Run settles them as Recover says. Until the row can be read Run does
+// nothing else, and tries again every PollInterval.
 func (s *Scheduler) Run(ctx context.Context) error {
-	if err := s.store.Heartbeat(ctx, s.cfg.Name); err != nil && ctx.Err() == nil {
-		s.log.Warn("flowstore scheduler: heartbeat", "err", err)
-	}
-	if n, err := s.store.recoverOwn(ctx, s.cfg.Name, s.cfg.Recover); err != nil && ctx.Err() == nil {
-		s.log.Warn("flowstore scheduler: recover own runs", "err", err)
-	} else if n > 0 {
-		s.log.Warn("flowstore scheduler: recovered runs a previous scheduler of this name left", "runs", n, "mode", s.cfg.Recover)
-	}
 	tick := time.NewTicker(s.cfg.PollInterval)
 	defer tick.Stop()
+	for {
+		err := s.start(ctx)
+		if err == nil {
+			break
+		}
+		var inUse *NameInUseError
+		if errors.As(err, &inUse) {
+			return err
+		}
+		if ctx.Err() == nil {
+			s.log.Warn("flowstore scheduler: start", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+	}
 	for {
 		if err := s.Tick(ctx); err != nil && ctx.Err() == nil {
 			s.log.Warn("flowstore scheduler: tick", "err", err)
@@ -159,6 +196,29 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		case <-tick.C:
 		}
 	}
+}
+
+// start makes sure no live scheduler has the name (else a *NameInUseError),
+// heartbeats, and settles the runs a previous scheduler of the name left
+// behind.
+func (s *Scheduler) start(ctx context.Context) error {
+	last, found, err := s.store.lastHeartbeat(ctx, s.cfg.Name)
+	if err != nil {
+		return fmt.Errorf("read own heartbeat: %w", err)
+	}
+	// Tick's staleness rule, read the other way: not stale is alive.
+	if found && !last.Before(s.store.h.Now().Add(-s.cfg.StaleAfter)) {
+		return &NameInUseError{Name: s.cfg.Name, LastHeartbeat: last, StaleAfter: s.cfg.StaleAfter}
+	}
+	if err := s.store.Heartbeat(ctx, s.cfg.Name); err != nil && ctx.Err() == nil {
+		s.log.Warn("flowstore scheduler: heartbeat", "err", err)
+	}
+	if n, err := s.store.recoverOwn(ctx, s.cfg.Name, s.cfg.Recover); err != nil && ctx.Err() == nil {
+		s.log.Warn("flowstore scheduler: recover own runs", "err", err)
+	} else if n > 0 {
+		s.log.Warn("flowstore scheduler: recovered runs a previous scheduler of this name left", "runs", n, "mode", s.cfg.Recover)
+	}
+	return nil
 }
 
 // Tick does one round of the loop: heartbeat, recovery of stale schedulers'
@@ -231,6 +291,15 @@ func (s *Scheduler) startDue(ctx context.Context) error {
 	if free <= 0 {
 		return nil
 	}
+	// All due triggers, not just the first free ones: the walk below skips
+	// the triggers this scheduler may not start (whitelisted for another
+	// scheduler, blocking while something runs here, just taken by a
+	// competitor), and those can fill the head of the order tick after
+	// tick — a trigger whitelisted for a scheduler that is down stays due
+	// for good. Behind a limit, the triggers this scheduler could start
+	// would starve. Nor would a limit save much: Due's cost is finding the
+	// due set (every queue trigger's COUNT, the sort), which LIMIT does not
+	// shorten (BenchmarkDue, limit4-ns/op).
 	due, err := s.store.Due(ctx, s.store.h.Now(), 0)
 	if err != nil {
 		return fmt.Errorf("due triggers: %w", err)
@@ -261,8 +330,9 @@ func (s *Scheduler) startDue(ctx context.Context) error {
 
 func (s *Scheduler) launch(ctx context.Context, t Trigger) {
 	jctx, cancel := context.WithCancelCause(ctx)
+	j := &job{t: t, cancel: cancel}
 	s.mu.Lock()
-	s.running[t.ID] = &job{t: t, cancel: cancel}
+	s.running[t.ID] = j
 	s.mu.Unlock()
 	s.wg.Add(1)
 	go func() {
@@ -271,8 +341,14 @@ func (s *Scheduler) launch(ctx context.Context, t Trigger) {
 		killed := errors.Is(context.Cause(jctx), ErrKilled)
 		cancel(nil)
 		s.settle(ctx, t, err, killed)
+		// Once settle has recorded the run, the trigger is IDLE again and
+		// the next tick may already have started it anew (a queue trigger
+		// re-fires at once while its queue is full), replacing this entry
+		// with the new run's. Only our own entry is ours to remove.
 		s.mu.Lock()
-		delete(s.running, t.ID)
+		if s.running[t.ID] == j {
+			delete(s.running, t.ID)
+		}
 		s.mu.Unlock()
 	}()
 }

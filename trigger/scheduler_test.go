@@ -1,9 +1,11 @@
 package trigger_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +15,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
+	"github.com/uptrace/bun"
 
 	"github.com/flowstore/flowstore/internal/testdb"
 	"github.com/flowstore/flowstore/store"
@@ -192,54 +195,172 @@ func TestExactlyOnceGoroutines(t *testing.T) {
 }
 
 // TestExactlyOnceProcesses: the same race with 8 schedulers in 8 OS
-// processes, each with the same injected clock.
+// processes, through three cron occurrences. The parent steers the
+// children's clocks through a file: first a warm-up time at which nothing is
+// due, until every child is up and ticking (its heartbeat in Schedulers
+// shows the warm-up time) — the start barrier; then each occurrence's time,
+// waiting until every child's heartbeat shows it before filling the queues,
+// and until every trigger ran before moving on. Every trigger starts exactly
+// once per occurrence, and the starts are spread over several processes.
 func TestExactlyOnceProcesses(t *testing.T) {
 	if testdb.IsChild() {
 		raceChild(t)
 		return
 	}
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
 		c := newClock(T0)
 		cdb := withClock(t, db, c)
 		s := trigger.New(cdb)
 		rs := makeRaceSet(t, s, cdb)
-		logPath := filepath.Join(t.TempDir(), "starts.log")
-		testdb.RunChildren(t, 8, "TestExactlyOnceProcesses", map[string]string{
-			"TRIGGER_DSN": testdb.DSN(t, db), "TRIGGER_CLOCK": T0.Format(time.RFC3339Nano), "TRIGGER_LOG": logPath,
-		})
-		raw, err := os.ReadFile(logPath)
-		require.NoError(t, err)
-		counts := map[string]int{}
-		pids := map[string]bool{}
-		for _, line := range strings.Split(strings.TrimSpace(string(raw)), "\n") {
-			pid, id, ok := strings.Cut(line, " ")
-			require.True(t, ok, "log line %q", line)
-			counts[id]++
-			pids[pid] = true
+		// The queues are filled per occurrence, once every child's clock
+		// shows it: a queue trigger is due whatever the time.
+		for _, q := range rs.queue {
+			require.NoError(t, drain(ctx, cdb, q.QueueName))
+		}
+		dir := t.TempDir()
+		clockPath, logPath := filepath.Join(dir, "clock"), filepath.Join(dir, "starts.log")
+		setChildClock := func(content string) {
+			tmp := clockPath + ".tmp"
+			require.NoError(t, os.WriteFile(tmp, []byte(content), 0o644))
+			require.NoError(t, os.Rename(tmp, clockPath)) // children never read half a write
+		}
+		const processes = 8
+		// childrenAt waits until every child has heartbeaten at (so its
+		// clock shows) at.
+		childrenAt := func(at time.Time) {
+			waitFor(t, "every child's heartbeat at "+at.Format(time.TimeOnly), func() (bool, error) {
+				infos, err := s.Schedulers(ctx)
+				n := 0
+				for _, info := range infos {
+					if strings.HasPrefix(info.MachineName, "proc-") && info.LastUpdate.Equal(at) {
+						n++
+					}
+				}
+				return n == processes, err
+			})
+		}
+		warmUp := T0.Add(-10 * time.Minute) // before every trigger's next_run
+		setChildClock(warmUp.Format(time.RFC3339Nano))
+		env := map[string]string{"TRIGGER_DSN": testdb.DSN(t, db), "TRIGGER_CLOCK_FILE": clockPath, "TRIGGER_LOG": logPath}
+		children := make([]*testdb.Child, processes)
+		for i := range children {
+			children[i] = testdb.StartChild(t, "TestExactlyOnceProcesses", env)
+		}
+		childrenAt(warmUp)
+
+		type start struct {
+			pid string
+			id  string
+			at  time.Time
+		}
+		readStarts := func() []start {
+			raw, err := os.ReadFile(logPath)
+			if os.IsNotExist(err) {
+				return nil
+			}
+			require.NoError(t, err)
+			var out []start
+			for _, line := range strings.Split(strings.TrimSpace(string(raw)), "\n") {
+				if line == "" {
+					continue
+				}
+				f := strings.Fields(line)
+				require.Len(t, f, 3, "log line %q", line)
+				at, err := time.Parse(time.RFC3339Nano, f[1])
+				require.NoError(t, err)
+				out = append(out, start{pid: f[0], at: at, id: f[2]})
+			}
+			return out
+		}
+		const rounds = 3
+		occurrences := make([]time.Time, rounds)
+		for r := range rounds {
+			at := T0.Add(time.Duration(r) * 5 * time.Minute)
+			occurrences[r] = at
+			c.Set(at)
+			setChildClock(at.Format(time.RFC3339Nano))
+			childrenAt(at)
+			for _, q := range rs.queue {
+				enqueue(t, cdb, q.QueueName, 3)
+			}
+			want := len(rs.scheduled) + len(rs.queue)
+			if r == 0 {
+				want += len(rs.single)
+			}
+			waitFor(t, fmt.Sprintf("occurrence %d to run", r), func() (bool, error) {
+				ids := map[string]bool{}
+				for _, st := range readStarts() {
+					if st.at.Equal(at) {
+						ids[st.id] = true
+					}
+				}
+				if len(ids) < want {
+					return false, nil
+				}
+				return settled(ctx, s, at)
+			})
+		}
+		setChildClock("stop")
+		for i, child := range children {
+			err := child.Wait()
+			require.NoError(t, err, "child %d:\n%s", i+1, child.Output())
+			require.Contains(t, child.Output(), "--- PASS: TestExactlyOnceProcesses (", "child %d ran the test", i+1)
+		}
+
+		type key struct {
+			id string
+			at time.Time
+		}
+		counts := map[key]int{}
+		byPid := map[string]int{}
+		starts := readStarts()
+		for _, st := range starts {
+			require.Contains(t, occurrences, st.at, "a start at %s, which is no occurrence", st.at)
+			counts[key{st.id, st.at}]++
+			byPid[st.pid]++
 		}
 		doubles, missing := 0, 0
-		for _, group := range [][]trigger.Trigger{rs.scheduled, rs.single, rs.queue} {
-			for _, tr := range group {
-				n := counts[tr.ID.String()]
-				if n > 1 {
-					doubles += n - 1
-				}
-				if n == 0 {
-					missing++
+		for r, at := range occurrences {
+			for _, group := range [][]trigger.Trigger{rs.scheduled, rs.single, rs.queue} {
+				for _, tr := range group {
+					want := 1
+					if tr.Type == trigger.Single && r > 0 {
+						want = 0
+					}
+					n := counts[key{tr.ID.String(), at}]
+					if n > want {
+						doubles += n - want
+					}
+					if n < want {
+						missing++
+					}
 				}
 			}
 		}
-		t.Logf("%s: 8 scheduler processes: %d starts by %d processes, %d double starts, %d missing",
-			db.Dialect(), len(counts), len(pids), doubles, missing)
+		t.Logf("%s: %d scheduler processes, %d occurrences: %d starts, %d double starts, %d missing; starts per process %v",
+			db.Dialect(), processes, rounds, len(starts), doubles, missing, byPid)
 		require.Zero(t, doubles, "double starts")
 		require.Zero(t, missing, "missing starts")
-		require.Len(t, counts, len(rs.scheduled)+len(rs.single)+len(rs.queue))
+		require.GreaterOrEqual(t, len(byPid), 2, "processes that started something: the race had competitors")
 	})
 }
 
+// raceChild is one scheduler process of TestExactlyOnceProcesses. Its store
+// clock follows the parent's clock file; "stop" ends it.
 func raceChild(t *testing.T) {
-	at, err := time.Parse(time.RFC3339Nano, os.Getenv("TRIGGER_CLOCK"))
-	require.NoError(t, err)
+	clockPath := os.Getenv("TRIGGER_CLOCK_FILE")
+	readClock := func() (at time.Time, stop bool) {
+		raw, err := os.ReadFile(clockPath)
+		require.NoError(t, err)
+		if string(raw) == "stop" {
+			return time.Time{}, true
+		}
+		at, err = time.Parse(time.RFC3339Nano, string(raw))
+		require.NoError(t, err)
+		return at, false
+	}
+	at, _ := readClock()
 	c := newClock(at)
 	db, err := store.Open(t.Context(), os.Getenv("TRIGGER_DSN"), store.WithClock(c.Now))
 	require.NoError(t, err)
@@ -254,7 +375,9 @@ func raceChild(t *testing.T) {
 		Handler: raceHandler(db, func(tr trigger.Trigger) {
 			mu.Lock()
 			defer mu.Unlock()
-			_, err := fmt.Fprintf(f, "%d %s\n", pid, tr.ID) // one write(2) per line, O_APPEND
+			// LastRun is the occurrence: Begin sets it to this
+			// process's clock. One write(2) per line, O_APPEND.
+			_, err := fmt.Fprintf(f, "%d %s %s\n", pid, tr.LastRun.Format(time.RFC3339Nano), tr.ID)
 			if err != nil {
 				panic(err)
 			}
@@ -264,11 +387,14 @@ func raceChild(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() { done <- sch.Run(ctx) }()
-	s := trigger.New(db)
-	waitFor(t, "all triggers to run", func() (bool, error) {
-		ok, err := settled(t.Context(), s, c.Now())
-		return ok && len(sch.Running()) == 0, err
-	})
+	for {
+		at, stop := readClock()
+		if stop {
+			break
+		}
+		c.Set(at)
+		time.Sleep(time.Millisecond)
+	}
 	cancel()
 	require.NoError(t, <-done)
 }
@@ -327,14 +453,235 @@ func TestStaleSchedulerRecovery(t *testing.T) {
 					require.Empty(t, got.RunningOn)
 				}
 				require.Equal(t, trigger.StatusRunning, get(t, s, alive.ID).Status)
-				// The dead scheduler comes back and reports its run ended:
-				// the run is no longer its own, so nothing changes.
+				// An End through the Store (an operator's, another
+				// system's) names no scheduler, so it ends the live
+				// scheduler's run too. A scheduler's own End is owner-bound:
+				// see TestLateEndAfterRecoveryIsRefused.
 				st, err := s.End(ctx, alive.ID)
 				require.NoError(t, err, "a plain End is not owner-bound")
 				require.Equal(t, trigger.StatusIdle, st)
 			})
 		})
 	}
+}
+
+// TestLateEndAfterRecoveryIsRefused: a scheduler whose heartbeat went stale
+// (its clock stood still while the others' went on) has its run recovered
+// and started again by another; when its handler finally returns, the record
+// of its run is owner-bound and refused, and the new run is left alone.
+func TestLateEndAfterRecoveryIsRefused(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		slowClock, liveClock := newClock(T0), newClock(T0)
+		slowDB, liveDB := withClock(t, db, slowClock), withClock(t, db, liveClock)
+		s := trigger.New(liveDB)
+		tr, err := s.Create(ctx, scheduled("late", "*/5 * * * *", T0.Add(-time.Minute)))
+		require.NoError(t, err)
+
+		started := make(chan string, 2)
+		releaseSlow, releaseRescuer := make(chan struct{}), make(chan struct{})
+		slowSettled := make(chan trigger.Status, 1)
+		var warnings syncBuffer
+		slow, err := trigger.NewScheduler(slowDB, trigger.SchedulerConfig{
+			Name: "slow", PollInterval: time.Minute, StaleAfter: 5 * time.Minute,
+			Handler: func(context.Context, trigger.Trigger) error {
+				started <- "slow"
+				<-releaseSlow
+				return nil
+			},
+			OnSettled: func(_ trigger.Trigger, st trigger.Status, _ error) { slowSettled <- st },
+			Logger:    slog.New(slog.NewTextHandler(&warnings, nil)),
+		})
+		require.NoError(t, err)
+		runCtx, cancel := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		go func() { done <- slow.Run(runCtx) }()
+		require.Equal(t, "slow", <-started)
+
+		// Ten minutes later for everyone but "slow": its heartbeat (T0) is
+		// stale, its run goes back to IDLE, is due (next_run T0+5m), and
+		// the rescuer starts it in the same tick.
+		liveClock.Set(T0.Add(10 * time.Minute))
+		rescuer, err := trigger.NewScheduler(liveDB, trigger.SchedulerConfig{
+			Name: "rescuer", PollInterval: time.Minute, StaleAfter: 5 * time.Minute, Recover: trigger.RecoverIdle,
+			Handler: func(context.Context, trigger.Trigger) error {
+				started <- "rescuer"
+				<-releaseRescuer
+				return nil
+			},
+		})
+		require.NoError(t, err)
+		require.NoError(t, rescuer.Tick(ctx))
+		require.Equal(t, "rescuer", <-started)
+		got := get(t, s, tr.ID)
+		require.Equal(t, trigger.StatusRunning, got.Status)
+		require.Equal(t, "rescuer", got.RunningOn)
+
+		// "slow" wakes up and records its run: refused, it is not its own.
+		close(releaseSlow)
+		require.Equal(t, trigger.StatusRunning, <-slowSettled, "OnSettled reports the status found")
+		got = get(t, s, tr.ID)
+		require.Equal(t, trigger.StatusRunning, got.Status, "the rescuer's run goes on")
+		require.Equal(t, "rescuer", got.RunningOn)
+		require.Contains(t, warnings.String(), "record run")
+		require.Contains(t, warnings.String(), "of a run started by scheduler slow")
+
+		close(releaseRescuer)
+		waitFor(t, "the rescuer's run to end", func() (bool, error) { return len(rescuer.Running()) == 0, nil })
+		require.Equal(t, trigger.StatusIdle, get(t, s, tr.ID).Status)
+		cancel()
+		require.NoError(t, <-done)
+	})
+}
+
+// syncBuffer is a bytes.Buffer safe for a logger and a test to share.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// statementLog records the statements run on a bun handle (a query hook).
+type statementLog struct {
+	mu    sync.Mutex
+	stmts []string
+}
+
+func (l *statementLog) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context {
+	return ctx
+}
+
+func (l *statementLog) AfterQuery(_ context.Context, e *bun.QueryEvent) {
+	l.mu.Lock()
+	l.stmts = append(l.stmts, e.Query)
+	l.mu.Unlock()
+}
+
+// writes returns, and forgets, the statements seen since the last call that
+// are not plain reads: BEGIN (on SQLite an immediate transaction takes the
+// write lock), UPDATE, COMMIT and the like.
+func (l *statementLog) writes() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []string
+	for _, q := range l.stmts {
+		if !strings.HasPrefix(strings.TrimSpace(q), "SELECT") {
+			out = append(out, q)
+		}
+	}
+	l.stmts = nil
+	return out
+}
+
+// TestStaleRecoveryIdleWritesNothing: schedulers that died long ago but own
+// no run any more (their Schedulers rows stay) cost a read per tick, not a
+// write transaction each; a dead scheduler that owns a run is settled once.
+func TestStaleRecoveryIdleWritesNothing(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		c := newClock(T0)
+		cdb := withClock(t, db, c)
+		stmts := &statementLog{}
+		cdb.Bun().AddQueryHook(stmts)
+		s := trigger.New(cdb)
+		for i := range 3 {
+			require.NoError(t, s.Heartbeat(ctx, fmt.Sprintf("gone-%d", i)))
+		}
+		tr, err := s.Create(ctx, scheduled("orphan", "0 * * * *", T0.Add(-time.Minute)))
+		require.NoError(t, err)
+		_, err = s.Begin(ctx, tr, "dead")
+		require.NoError(t, err)
+		require.NoError(t, s.Heartbeat(ctx, "dead"))
+		c.Add(10 * time.Minute)
+		staleBefore := c.Now().Add(-5 * time.Minute)
+		stmts.writes()
+
+		n, err := s.RecoverStale(ctx, staleBefore, trigger.RecoverIdle)
+		require.NoError(t, err)
+		require.Equal(t, 1, n)
+		begins := 0
+		for _, q := range stmts.writes() {
+			if strings.HasPrefix(q, "BEGIN") {
+				begins++
+			}
+		}
+		require.Equal(t, 1, begins, "one write transaction, for the one stale scheduler that owns a run")
+		require.Equal(t, trigger.StatusIdle, get(t, s, tr.ID).Status)
+
+		for range 3 { // tick after tick
+			n, err = s.RecoverStale(ctx, staleBefore, trigger.RecoverIdle)
+			require.NoError(t, err)
+			require.Zero(t, n)
+		}
+		require.Empty(t, stmts.writes(), "nothing to recover, nothing written")
+		infos, err := s.Schedulers(ctx)
+		require.NoError(t, err)
+		require.Len(t, infos, 4, "the dead schedulers' rows stay, as OpenOrchestrator's do")
+	})
+}
+
+// TestSchedulerRefusesALiveName: a scheduler whose name's heartbeat is
+// younger than StaleAfter (a second instance under the same name, as in a
+// rolling deploy) refuses to run with a NameInUseError and leaves the live
+// instance's runs alone; once the heartbeat is stale, a scheduler of the name
+// starts and recovers the runs left behind.
+func TestSchedulerRefusesALiveName(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		c := newClock(T0)
+		cdb := withClock(t, db, c)
+		s := trigger.New(cdb)
+		tr, err := s.Create(ctx, single("busy", T0.Add(-time.Minute)))
+		require.NoError(t, err)
+		require.NoError(t, s.Heartbeat(ctx, "box-1")) // the live instance
+		_, err = s.Begin(ctx, tr, "box-1")
+		require.NoError(t, err)
+		c.Add(30 * time.Second)
+
+		started := make(chan uuid.UUID, 1)
+		sch, err := trigger.NewScheduler(cdb, trigger.SchedulerConfig{
+			Name: "box-1", PollInterval: 5 * time.Millisecond, StaleAfter: time.Minute, Recover: trigger.RecoverIdle,
+			Handler: func(_ context.Context, t trigger.Trigger) error { started <- t.ID; return nil },
+		})
+		require.NoError(t, err)
+		// Bounded, so that a Run that wrongly starts returns too.
+		refusedCtx, stop := context.WithTimeout(ctx, 5*time.Second)
+		err = sch.Run(refusedCtx)
+		stop()
+		var inUse *trigger.NameInUseError
+		require.ErrorAs(t, err, &inUse)
+		require.ErrorIs(t, err, store.ErrConflict)
+		require.Equal(t, "box-1", inUse.Name)
+		require.Equal(t, T0, inUse.LastHeartbeat)
+		require.ErrorContains(t, err, `scheduler name "box-1" is in use`)
+		got := get(t, s, tr.ID)
+		require.Equal(t, trigger.StatusRunning, got.Status, "the live instance's run is not reset")
+		require.Equal(t, "box-1", got.RunningOn)
+		infos, err := s.Schedulers(ctx)
+		require.NoError(t, err)
+		require.Equal(t, T0, infos[0].LastUpdate, "a refused Run writes no heartbeat")
+
+		// The other instance is gone: its heartbeat is over StaleAfter old.
+		c.Add(time.Minute)
+		runCtx, cancel := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		go func() { done <- sch.Run(runCtx) }()
+		require.Equal(t, tr.ID, <-started, "recovered to IDLE, due, and started again")
+		cancel()
+		require.NoError(t, <-done)
+		require.Equal(t, trigger.StatusDone, get(t, s, tr.ID).Status)
+	})
 }
 
 // TestSchedulerRestartRecoversOwnRuns: a scheduler restarted under the same

@@ -31,12 +31,24 @@ type statements struct {
 	queueDue       string // does the queue hold enough NEW elements?
 	noteLatest     string // Schedulers.latest_trigger(_time)
 
+	// lockTrigger reads the Triggers row's id under a row lock. Update and
+	// Delete run it first, so that they take the Triggers row before its
+	// subtype row, in the order Begin does: two transactions taking the
+	// same two rows in opposite orders could deadlock.
+	lockTrigger    string
+	deleteChildren []string // one DELETE per subtype table, by id
+	deleteTrigger  string
+
 	heartbeatUpdate string
 	heartbeatInsert string
 	listSchedulers  string
+	lastHeartbeat   string // one scheduler's last_update
 	killing         string // the KILLING triggers a scheduler runs
 
-	// staleSchedulers lists the schedulers whose heartbeat is older than ?.
+	// staleSchedulers lists the schedulers whose heartbeat is older than ?
+	// and that still own a run. A dead scheduler whose runs are settled is
+	// not listed, so an idle system's tick writes nothing for it (its
+	// Schedulers row stays, as OpenOrchestrator's do).
 	staleSchedulers string
 	// recover holds, per mode, the statement that settles the runs of the
 	// scheduler named ? if its heartbeat is still older than ? ([0]: args
@@ -271,9 +283,18 @@ func buildStatements(d store.Dialect) *statements {
 		heartbeatInsert: fmt.Sprintf("INSERT INTO %s (%s, %s) VALUES (?, ?)", schedulers, q("machine_name"), q("last_update")),
 		listSchedulers: fmt.Sprintf("SELECT %s, %s, %s, %s FROM %s ORDER BY %s", q("machine_name"), q("last_update"),
 			q("latest_trigger"), q("latest_trigger_time"), schedulers, q("machine_name")),
-		killing: fmt.Sprintf("SELECT %s FROM %s WHERE %s = ? AND %s = '%s'", q("id"), triggers, q("flowstore_scheduler"), q("process_status"), StatusKilling),
+		lastHeartbeat: fmt.Sprintf("SELECT %s FROM %s WHERE %s = ?", q("last_update"), schedulers, q("machine_name")),
+		killing:       fmt.Sprintf("SELECT %s FROM %s WHERE %s = ? AND %s = '%s'", q("id"), triggers, q("flowstore_scheduler"), q("process_status"), StatusKilling),
 
-		staleSchedulers: fmt.Sprintf("SELECT %s FROM %s WHERE %s < ? ORDER BY %s", q("machine_name"), schedulers, q("last_update"), q("machine_name")),
+		// EXISTS, a semi-join on the indexed owner column
+		// (ix_Triggers_flowstore_scheduler): each stale name is listed
+		// once, however many runs it owns.
+		staleSchedulers: fmt.Sprintf("SELECT %s FROM %s h WHERE %s < ? AND EXISTS (SELECT 1 FROM %s t WHERE %s = %s AND %s IN (%s)) ORDER BY %s",
+			c("h", "machine_name"), schedulers, c("h", "last_update"),
+			triggers, c("t", "flowstore_scheduler"), c("h", "machine_name"), c("t", "process_status"), quoteStatuses(activeStatuses),
+			c("h", "machine_name")),
+
+		deleteTrigger: fmt.Sprintf("DELETE FROM %s WHERE %s = ?", triggers, q("id")),
 
 		statusOf: fmt.Sprintf("SELECT %s FROM %s WHERE %s = ?", q("process_status"), triggers, q("id")),
 	}
@@ -285,6 +306,20 @@ func buildStatements(d store.Dialect) *statements {
 		s.limit = func(bound string) string { return " LIMIT " + bound }
 	}
 	s.dueLimit = s.due + s.limit("?")
+
+	// SQLite has no row locks: the transaction is immediate (it holds the
+	// database's write lock from its start), so a plain read suffices.
+	switch d {
+	case store.SQLServer:
+		s.lockTrigger = fmt.Sprintf("SELECT %s FROM %s WITH (UPDLOCK, ROWLOCK) WHERE %s = ?", q("id"), triggers, q("id"))
+	case store.SQLite:
+		s.lockTrigger = fmt.Sprintf("SELECT %s FROM %s WHERE %s = ?", q("id"), triggers, q("id"))
+	default:
+		s.lockTrigger = fmt.Sprintf("SELECT %s FROM %s WHERE %s = ? FOR UPDATE", q("id"), triggers, q("id"))
+	}
+	for _, table := range []string{"Scheduled_Triggers", "Queue_Triggers", "Single_Triggers"} {
+		s.deleteChildren = append(s.deleteChildren, fmt.Sprintf("DELETE FROM %s WHERE %s = ?", q(table), q("id")))
+	}
 
 	status, owner, id, typ := q("process_status"), q("flowstore_scheduler"), q("id"), q("type")
 	build := func(rules []rule, noop []Status, clearsOwner, byOwner bool) transition {
@@ -350,6 +385,18 @@ func quoteStatuses(ss []Status) string {
 		parts[i] = "'" + string(s) + "'"
 	}
 	return strings.Join(parts, ", ")
+}
+
+// patch returns the UPDATE that Update runs on one row of table (Triggers or
+// a subtype table) for the named columns: "SET col = ?, …", then the id.
+// The column names come from code (patchSets), never from input.
+func (s *statements) patch(table string, cols []string) string {
+	q := s.d.Quote
+	parts := make([]string, len(cols))
+	for i, col := range cols {
+		parts[i] = q(col) + " = ?"
+	}
+	return "UPDATE " + q(table) + " SET " + strings.Join(parts, ", ") + " WHERE " + q("id") + " = ?"
 }
 
 // list returns the statement and arguments that List runs for f.

@@ -36,6 +36,7 @@ func TestStatementsGolden(t *testing.T) {
 		put("heartbeat: update", s.heartbeatUpdate)
 		put("heartbeat: insert", s.heartbeatInsert)
 		put("schedulers", s.listSchedulers)
+		put("last heartbeat", s.lastHeartbeat)
 		put("killing", s.killing)
 		put("stale schedulers", s.staleSchedulers)
 		for _, m := range []RecoverMode{RecoverFail, RecoverIdle} {
@@ -52,6 +53,13 @@ func TestStatementsGolden(t *testing.T) {
 		}
 		q, _ := s.list(Filter{Type: Queue, Statuses: []Status{StatusIdle, StatusFailed}, ProcessName: "p"})
 		put("list (all filters)", q)
+		put("lock trigger (update, delete)", s.lockTrigger)
+		put("update: Triggers (two columns)", s.patch("Triggers", []string{"trigger_name", "priority"}))
+		put("update: Scheduled_Triggers (two columns)", s.patch("Scheduled_Triggers", []string{"cron_expr", "next_run"}))
+		for i, del := range s.deleteChildren {
+			put(fmt.Sprintf("delete: subtype row (%d of %d)", i+1, len(s.deleteChildren)), del)
+		}
+		put("delete: trigger", s.deleteTrigger)
 
 		db := testdb.Offline(d)
 		for _, name := range []string{"insert Triggers", "insert Scheduled_Triggers", "insert Single_Triggers", "insert Queue_Triggers"} {

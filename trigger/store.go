@@ -61,7 +61,8 @@ type Store interface {
 	// returns the trigger as stored afterwards.
 	Update(ctx context.Context, id uuid.UUID, p Patch) (Trigger, error)
 	// Delete removes the type's row, then the Triggers row, in one
-	// transaction (the schema has no ON DELETE CASCADE).
+	// transaction (the schema has no ON DELETE CASCADE), having locked the
+	// Triggers row first, as Begin does.
 	Delete(ctx context.Context, id uuid.UUID) error
 
 	// Due returns the IDLE triggers ready to start at now, in
@@ -102,7 +103,8 @@ type Store interface {
 	// Schedulers lists the Schedulers rows by name.
 	Schedulers(ctx context.Context) ([]SchedulerInfo, error)
 	// RecoverStale settles the runs (RUNNING, PAUSING, KILLING) started by
-	// schedulers whose last heartbeat is before staleBefore, in one
-	// statement, as mode says, and returns how many it changed.
+	// schedulers whose last heartbeat is before staleBefore, one statement
+	// per such scheduler, as mode says, and returns how many it changed.
+	// When no stale scheduler owns a run it only reads.
 	RecoverStale(ctx context.Context, staleBefore time.Time, mode RecoverMode) (int, error)
 }

@@ -105,6 +105,59 @@ func TestCreateGetListUpdateDelete(t *testing.T) {
 	})
 }
 
+// TestUpdateDeleteLockTheTriggerRowFirst: Update and Delete take the
+// Triggers row's lock before they touch the subtype row, the order Begin
+// takes them in. A transaction holding the Triggers row, as a Begin does, can
+// then still take the subtype row while an Update or Delete of the trigger
+// waits; in the opposite order the two would deadlock.
+func TestUpdateDeleteLockTheTriggerRowFirst(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		if db.Dialect() == store.SQLite {
+			t.Skip("SQLite has one writer at a time and no row locks: there is no lock order to get wrong")
+		}
+		ctx := t.Context()
+		s := trigger.New(db)
+		d := db.Dialect()
+		q := d.Quote
+		// The subtype row, locked without waiting: an error if it is taken.
+		probe := "SELECT " + q("id") + " FROM " + q("Scheduled_Triggers") + " WHERE " + q("id") + " = ? FOR UPDATE NOWAIT"
+		if d == store.SQLServer {
+			probe = "SELECT " + q("id") + " FROM " + q("Scheduled_Triggers") + " WITH (UPDLOCK, ROWLOCK, NOWAIT) WHERE " + q("id") + " = ?"
+		}
+		cron := "*/10 * * * *"
+		for name, op := range map[string]func(id uuid.UUID) error{
+			"update": func(id uuid.UUID) error {
+				_, err := s.Update(ctx, id, trigger.Patch{CronExpr: &cron}) // the subtype row only
+				return err
+			},
+			"delete": func(id uuid.UUID) error { return s.Delete(ctx, id) },
+		} {
+			tr, err := s.Create(ctx, scheduled("locked-"+name, "0 * * * *", T0))
+			require.NoError(t, err)
+			// A Begin in progress: it holds the Triggers row.
+			begin, err := db.SQL().BeginTx(ctx, nil)
+			require.NoError(t, err)
+			_, err = begin.ExecContext(ctx, d.Rebind("UPDATE "+q("Triggers")+" SET "+q("process_status")+" = "+q("process_status")+" WHERE "+q("id")+" = ?"), tr.ID.String())
+			require.NoError(t, err)
+			opDone := make(chan error, 1)
+			go func() { opDone <- op(tr.ID) }()
+			time.Sleep(200 * time.Millisecond) // the op gets as far as it can: to the Triggers row's lock
+			// The Begin goes on to the subtype row.
+			rows, err := begin.QueryContext(ctx, d.Rebind(probe), tr.ID.String())
+			if err == nil {
+				err = rows.Close()
+			}
+			require.NoError(t, err, "%s holds the subtype row while it waits for the Triggers row", name)
+			require.NoError(t, begin.Commit())
+			require.NoError(t, <-opDone, name)
+		}
+		all, err := s.List(ctx, trigger.Filter{})
+		require.NoError(t, err)
+		require.Equal(t, []string{"locked-update"}, names(all))
+		require.Equal(t, cron, all[0].CronExpr)
+	})
+}
+
 func names(ts []trigger.Trigger) []string {
 	out := make([]string, len(ts))
 	for i, t := range ts {
@@ -220,15 +273,16 @@ type outcome struct {
 	refused bool
 }
 
-// TestTransitions runs every operation from every status, on a scheduled
-// and a single trigger, and checks the result against the table of §1.4.
+// TestTransitions runs every operation from every status, on a scheduled, a
+// single and a queue trigger, and checks the result against the table of
+// §1.4.
 func TestTransitions(t *testing.T) {
 	I, R, F, D, P, PG, K, KD := trigger.StatusIdle, trigger.StatusRunning, trigger.StatusFailed, trigger.StatusDone,
 		trigger.StatusPaused, trigger.StatusPausing, trigger.StatusKilling, trigger.StatusKilled
 	no := outcome{refused: true}
 	to := func(s trigger.Status) outcome { return outcome{to: s} }
-	// ops × from-status → outcome, for a SCHEDULED trigger (single differs
-	// only for End from RUNNING: DONE).
+	// ops × from-status → outcome, for a SCHEDULED trigger (queue is the
+	// same; single differs only for End from RUNNING: DONE).
 	table := map[string]map[trigger.Status]outcome{
 		"End":    {I: no, R: to(I), F: no, D: no, P: no, PG: to(P), K: to(KD), KD: no},
 		"Fail":   {I: no, R: to(F), F: no, D: no, P: no, PG: to(F), K: to(KD), KD: no},
@@ -240,12 +294,16 @@ func TestTransitions(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
 		s := trigger.New(withClock(t, db, newClock(T0)))
-		for _, typ := range []trigger.Type{trigger.Scheduled, trigger.Single} {
+		for _, typ := range trigger.Types() {
 			var sp trigger.Spec
-			if typ == trigger.Scheduled {
+			switch typ {
+			case trigger.Scheduled:
 				sp = scheduled("t-"+string(typ), "* * * * *", T0.Add(-time.Hour))
-			} else {
+			case trigger.Single:
 				sp = single("t-"+string(typ), T0.Add(-time.Hour))
+			case trigger.Queue:
+				sp = queued("t-"+string(typ), "t-queue", 1)
+				enqueue(t, db, "t-queue", 1) // so that Begin from IDLE finds it due
 			}
 			tr, err := s.Create(ctx, sp)
 			require.NoError(t, err)

@@ -34,11 +34,14 @@ INSERT INTO `Schedulers` (`machine_name`, `last_update`) VALUES (?, ?);
 -- schedulers
 SELECT `machine_name`, `last_update`, `latest_trigger`, `latest_trigger_time` FROM `Schedulers` ORDER BY `machine_name`;
 
+-- last heartbeat
+SELECT `last_update` FROM `Schedulers` WHERE `machine_name` = ?;
+
 -- killing
 SELECT `id` FROM `Triggers` WHERE `flowstore_scheduler` = ? AND `process_status` = 'KILLING';
 
 -- stale schedulers
-SELECT `machine_name` FROM `Schedulers` WHERE `last_update` < ? ORDER BY `machine_name`;
+SELECT h.`machine_name` FROM `Schedulers` h WHERE h.`last_update` < ? AND EXISTS (SELECT 1 FROM `Triggers` t WHERE t.`flowstore_scheduler` = h.`machine_name` AND t.`process_status` IN ('RUNNING', 'PAUSING', 'KILLING')) ORDER BY h.`machine_name`;
 
 -- recover stale (fail)
 UPDATE `Triggers` SET `process_status` = CASE WHEN `process_status` = 'RUNNING' THEN 'FAILED' WHEN `process_status` = 'PAUSING' THEN 'FAILED' WHEN `process_status` = 'KILLING' THEN 'KILLED' ELSE `process_status` END, `flowstore_scheduler` = NULL WHERE `process_status` IN ('RUNNING', 'PAUSING', 'KILLING') AND `flowstore_scheduler` = ? AND EXISTS (SELECT 1 FROM `Schedulers` h WHERE h.`machine_name` = ? AND h.`last_update` < ?);
@@ -81,6 +84,27 @@ UPDATE `Triggers` SET `process_status` = CASE WHEN `process_status` = 'PAUSED' T
 
 -- list (all filters)
 SELECT t.`id`, t.`trigger_name`, t.`process_name`, t.`last_run`, t.`process_path`, t.`process_args`, t.`process_status`, t.`is_git_repo`, t.`is_blocking`, t.`type`, t.`git_branch`, t.`scheduler_whitelist`, t.`priority`, t.`flowstore_scheduler`, s.`cron_expr`, s.`next_run` AS `scheduled_next_run`, g.`next_run` AS `single_next_run`, q.`queue_name`, q.`min_batch_size` FROM `Triggers` t LEFT JOIN `Scheduled_Triggers` s ON s.`id` = t.`id` LEFT JOIN `Single_Triggers` g ON g.`id` = t.`id` LEFT JOIN `Queue_Triggers` q ON q.`id` = t.`id` WHERE t.`type` = ? AND t.`process_status` IN (?, ?) AND t.`process_name` = ? ORDER BY t.`trigger_name`, t.`id`;
+
+-- lock trigger (update, delete)
+SELECT `id` FROM `Triggers` WHERE `id` = ? FOR UPDATE;
+
+-- update: Triggers (two columns)
+UPDATE `Triggers` SET `trigger_name` = ?, `priority` = ? WHERE `id` = ?;
+
+-- update: Scheduled_Triggers (two columns)
+UPDATE `Scheduled_Triggers` SET `cron_expr` = ?, `next_run` = ? WHERE `id` = ?;
+
+-- delete: subtype row (1 of 3)
+DELETE FROM `Scheduled_Triggers` WHERE `id` = ?;
+
+-- delete: subtype row (2 of 3)
+DELETE FROM `Queue_Triggers` WHERE `id` = ?;
+
+-- delete: subtype row (3 of 3)
+DELETE FROM `Single_Triggers` WHERE `id` = ?;
+
+-- delete: trigger
+DELETE FROM `Triggers` WHERE `id` = ?;
 
 -- insert Triggers
 INSERT INTO `Triggers` (`id`, `trigger_name`, `process_name`, `last_run`, `process_path`, `process_args`, `process_status`, `is_git_repo`, `is_blocking`, `type`, `git_branch`, `scheduler_whitelist`, `priority`, `flowstore_scheduler`) VALUES ('0191e8b2-7c3a-7d4e-8f00-123456789abc', 'nightly', 'p', DEFAULT, '/p.py', DEFAULT, 'IDLE', FALSE, TRUE, 'SCHEDULED', DEFAULT, '["a", "b"]', 3, DEFAULT);
