@@ -18,9 +18,13 @@ var (
 // DecryptError says why a token did not decrypt and which keys were tried.
 // errors.Is(err, ErrDecrypt) is true for it.
 type DecryptError struct {
-	// Tried lists the ids of the keys the token was tried with; empty when no
-	// key of the ring could apply (a GCM token naming an unknown key id, or a
-	// token that is not a token at all).
+	// Tried lists the ids of the keys the token was tried with. For a GCM
+	// token that names a key id the ring does not hold, no key could be
+	// tried, and Tried lists every key id of the ring instead: the error
+	// then shows both the id the token wants (in Reason) and the ids the
+	// ring has, which is what a user needs to find the missing key. Tried is
+	// empty only when no key applies at all (a malformed GCM prefix, or a
+	// Fernet token and a ring without Fernet keys).
 	Tried []string
 	// Reason is a short description: "HMAC mismatch", "no key with id 1a2b3c4d", …
 	Reason string

@@ -52,3 +52,34 @@ func ExampleRing_rotation() {
 	// written with the new key true
 	// true
 }
+
+// ParseRing reads a key file (flowctl's --key-file): one key per line, the
+// first encrypts, every key decrypts; blank lines and '#' comments are
+// skipped. A bare key is an OpenOrchestratorKey (Fernet).
+func ExampleParseRing() {
+	keyFile := `# primary: new data is written with AES-256-GCM
+aes256gcm:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=
+
+# the old OpenOrchestratorKey, kept to read tokens written with it
+cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4=
+`
+	ring, err := crypto.ParseRing(keyFile)
+	if err != nil {
+		panic(err)
+	}
+	for _, k := range ring.Keys() {
+		fmt.Println(k) // names the kind and id, never the key material
+	}
+
+	// A token the old key wrote (the Fernet specification's example).
+	plain, err := ring.Decrypt("gAAAAAAdwJ6wAAECAwQFBgcICQoLDA0ODy021cpGVWKZ_eEwCGM4BLLF_5CV9dOPmrhuVUPgJobwOz7JcbmrR64jVmpU4IwqDA==")
+	fmt.Println(string(plain), err)
+
+	token, _ := ring.Encrypt([]byte("s3cret"))
+	fmt.Println(strings.HasPrefix(token, "gcm1."+ring.Primary().ID()+"."))
+	// Output:
+	// aes256gcm key 5f5f8f31
+	// fernet key e0b3b6b2
+	// hello <nil>
+	// true
+}

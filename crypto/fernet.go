@@ -57,6 +57,9 @@ func (k *Key) fernetEncrypt(plaintext []byte, now time.Time, iv [16]byte) string
 // the specification's verify and invalid cases require; ttl == 0 accepts any
 // age, as OpenOrchestrator does.
 func (k *Key) fernetDecrypt(token string, ttl time.Duration, now time.Time) ([]byte, error) {
+	if !isBase64URL(token, true) {
+		return nil, decryptErr("not a Fernet token: invalid base64", k.id)
+	}
 	data, err := base64.URLEncoding.Strict().DecodeString(token)
 	if err != nil {
 		return nil, decryptErr("not a Fernet token: invalid base64", k.id)
@@ -98,6 +101,22 @@ func (k *Key) fernetDecrypt(token string, ttl time.Duration, now time.Time) ([]b
 		}
 	}
 	return plain[:len(plain)-pad], nil
+}
+
+// isBase64URL reports whether s holds only characters of the url-safe base64
+// alphabet, and '=' if padded. encoding/base64 skips '\r' and '\n' even in
+// Strict mode, so without this check a token with a line break in it would
+// open as the token without it: one token accepted in many spellings.
+func isBase64URL(s string, padded bool) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case 'A' <= c && c <= 'Z', 'a' <= c && c <= 'z', '0' <= c && c <= '9', c == '-', c == '_':
+		case c == '=' && padded:
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // DecryptFernetTTL opens a Fernet token and also checks its age: it fails if

@@ -53,7 +53,11 @@ func (k *Key) gcmDecrypt(token string) ([]byte, error) {
 	if id != k.id {
 		return nil, decryptErr("token was written with key "+id, k.id)
 	}
-	data, err := base64.RawURLEncoding.Strict().DecodeString(token[gcmHeadLen:])
+	body := token[gcmHeadLen:]
+	if !isBase64URL(body, false) {
+		return nil, decryptErr("GCM token body is not base64", k.id)
+	}
+	data, err := base64.RawURLEncoding.Strict().DecodeString(body)
 	if err != nil {
 		return nil, decryptErr("GCM token body is not base64", k.id)
 	}

@@ -3,6 +3,7 @@ package crypto
 import (
 	"bufio"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -84,7 +85,11 @@ func (r *Ring) Key(id string) (*Key, bool) {
 // of other (used while rotating: old tokens open with the old ring, new ones
 // with the new).
 func (r *Ring) With(other *Ring) *Ring {
-	out, _ := NewRing(r.keys[0], append(r.keys[1:], other.keys...)...)
+	// slices.Concat builds a new slice. append(r.keys[1:], …) would write
+	// other's keys into r's backing array whenever it has spare capacity:
+	// a data race between concurrent calls on a ring that is documented as
+	// safe for concurrent use, and one call could pick up another's keys.
+	out, _ := NewRing(r.keys[0], slices.Concat(r.keys[1:], other.keys)...)
 	return out
 }
 

@@ -3,7 +3,9 @@ package crypto_test
 import (
 	"bytes"
 	"errors"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/flowstore/flowstore/crypto"
@@ -185,4 +187,97 @@ func TestGCMMaxPlaintext(t *testing.T) {
 	if len(tok) != g.TokenLen(n) {
 		t.Errorf("token %d chars, TokenLen %d", len(tok), g.TokenLen(n))
 	}
+}
+
+// A line break inside a token is not skipped: encoding/base64 would ignore
+// it, which made one token open in many spellings.
+func TestTokensWithLineBreaksFail(t *testing.T) {
+	f, g := mustKey(t, crypto.Fernet), mustKey(t, crypto.AESGCM)
+	r, _ := crypto.NewRing(f, g)
+	for _, k := range []*crypto.Key{f, g} {
+		tok, err := k.Encrypt([]byte("attack at dawn"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := r.Decrypt(tok); err != nil {
+			t.Fatalf("%s: genuine token: %v", k.Kind(), err)
+		}
+		mid := len(tok) / 2
+		for _, bad := range []string{
+			tok[:mid] + "\n" + tok[mid:],
+			tok[:mid] + "\r\n" + tok[mid:],
+			tok + "\n",
+			tok[:mid] + " " + tok[mid:],
+		} {
+			if got, err := r.Decrypt(bad); !errors.Is(err, crypto.ErrDecrypt) {
+				t.Errorf("%s: Decrypt(%q) = %q, %v; want ErrDecrypt", k.Kind(), bad, got, err)
+			}
+			if got, err := k.Decrypt(bad); !errors.Is(err, crypto.ErrDecrypt) {
+				t.Errorf("%s: Key.Decrypt(%q) = %q, %v; want ErrDecrypt", k.Kind(), bad, got, err)
+			}
+			if _, ok := r.KeyIDOf(bad); ok {
+				t.Errorf("%s: KeyIDOf claims %q", k.Kind(), bad)
+			}
+		}
+	}
+}
+
+// A GCM token of a key the ring lacks names that key id in Reason and the
+// ring's keys in Tried, as DecryptError documents.
+func TestUnknownGCMKeyListsRingKeys(t *testing.T) {
+	a, g, other := mustKey(t, crypto.Fernet), mustKey(t, crypto.AESGCM), mustKey(t, crypto.AESGCM)
+	r, _ := crypto.NewRing(a, g)
+	tok, _ := other.Encrypt([]byte("x"))
+	_, err := r.Decrypt(tok)
+	var de *crypto.DecryptError
+	if !errors.As(err, &de) {
+		t.Fatalf("want a *DecryptError, got %v", err)
+	}
+	if !slices.Equal(de.Tried, []string{a.ID(), g.ID()}) {
+		t.Errorf("Tried = %v, want the ring's ids %v", de.Tried, []string{a.ID(), g.ID()})
+	}
+	if !strings.Contains(de.Reason, other.ID()) {
+		t.Errorf("Reason %q does not name the token's key %s", de.Reason, other.ID())
+	}
+}
+
+// Ring is documented as safe for concurrent use: With on one shared ring
+// from many goroutines must neither race (go test -race) nor hand one
+// caller another caller's keys. The base ring has three keys, so its key
+// slice has spare capacity — where append(r.keys[1:], …) used to write.
+func TestRingWithConcurrent(t *testing.T) {
+	base, err := crypto.NewRing(mustKey(t, crypto.Fernet), mustKey(t, crypto.Fernet), mustKey(t, crypto.AESGCM))
+	if err != nil {
+		t.Fatal(err)
+	}
+	baseIDs := ringIDs(base)
+	const workers = 16
+	others := make([]*crypto.Ring, workers)
+	for i := range others {
+		others[i], _ = crypto.NewRing(mustKey(t, crypto.AESGCM))
+	}
+	var wg sync.WaitGroup
+	for i := range workers {
+		wg.Go(func() {
+			want := slices.Concat(baseIDs, ringIDs(others[i]))
+			for range 200 {
+				if got := ringIDs(base.With(others[i])); !slices.Equal(got, want) {
+					t.Errorf("worker %d: With gave keys %v, want %v", i, got, want)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if got := ringIDs(base); !slices.Equal(got, baseIDs) {
+		t.Errorf("the shared ring changed: %v, was %v", got, baseIDs)
+	}
+}
+
+func ringIDs(r *crypto.Ring) []string {
+	var ids []string
+	for _, k := range r.Keys() {
+		ids = append(ids, k.ID())
+	}
+	return ids
 }
