@@ -7,7 +7,9 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -15,6 +17,12 @@ import (
 
 // ErrLogHandlerClosed is returned by a LogHandler's Handle after Close.
 var ErrLogHandlerClosed = errors.New("flowstore: log handler is closed")
+
+// ErrLogRecordDropped is what a LogHandler's OnError receives (wrapped, with
+// the record and the database's error) for a record it dropped because the
+// database refuses that record while it accepts others. Every other error
+// OnError receives is about records the handler keeps and writes again.
+var ErrLogRecordDropped = errors.New("flowstore: log record dropped")
 
 // LogProcessKey is the attribute key that sets a record's process name
 // (Logs.process_name) instead of being written into the message:
@@ -34,13 +42,15 @@ type LogHandlerOptions struct {
 	// FlushInterval is the longest a handled record waits for its batch to
 	// fill. Default 1s.
 	FlushInterval time.Duration
-	// BufferSize bounds the records waiting to be written (at least
-	// BatchSize). When it is full — the database is slow or down — Handle
-	// waits for room (or for its context) rather than drop records.
-	// Default 16 × BatchSize.
+	// BufferSize bounds the records accepted and not yet written, including
+	// the batch being written (at least BatchSize). When it is full — the
+	// database is slow or down — Handle waits for room (or for its context)
+	// rather than drop records. Default 16 × BatchSize.
 	BufferSize int
 	// OnError is told about each failed batch write; the batch is kept and
-	// written again after a pause. Default: print to os.Stderr.
+	// written again after a pause. It is also told, with an error matching
+	// ErrLogRecordDropped, about each record dropped because the database
+	// refuses that one record (see LogHandler). Default: print to os.Stderr.
 	OnError func(error)
 }
 
@@ -50,11 +60,30 @@ type LogHandlerOptions struct {
 // below INFO is TRACE, INFO and WARN are INFO, ERROR and above is ERROR.
 // The message is the record's message followed by its attributes as
 // key=value pairs (groups as dotted keys); messages over 8000 characters
-// keep their first and last 4000.
+// keep their first and last 4000. log_time is the record's own time
+// (r.Time, in UTC to the microsecond), when the log call was made rather
+// than when its batch was written; a record without a time gets the store
+// clock's.
+//
+// Text the Logs table cannot hold is mended rather than refused, since a
+// log call has nobody to report to: in the message (attribute keys
+// included) and the process name, each run of bytes that is not valid UTF-8
+// (strings.ToValidUTF8) and each NUL character becomes U+FFFD, the
+// replacement character "�". PostgreSQL cannot store NUL in text, and
+// neither it nor MariaDB takes invalid UTF-8. Logs.Write, by contrast,
+// refuses such text with ErrInvalid.
 //
 // A record is accepted when Handle returns nil; Flush and Close return
 // only after every record accepted before them is written (or their context
-// ends, and then they say so). Close the handler before the DB.
+// ends, and then they say so). The one exception is a record the database
+// refuses by itself (a constraint or column type of an adopted schema that
+// the record breaks): when a batch fails and the database still accepts
+// other rows, the batch is written row by row, and each row it refuses is
+// reported to OnError (matching ErrLogRecordDropped) and dropped, so that
+// one bad record cannot hold back the others or, by filling the buffer,
+// block Handle. When the database accepts no row at all (down, table gone),
+// every record is kept and written again after a pause. Close the handler
+// before the DB.
 type LogHandler struct {
 	core    *logCore
 	attrs   []byte // pre-formatted " k=v" pairs from WithAttrs
@@ -119,7 +148,11 @@ func NewLogHandler(logs *Logs, opts LogHandlerOptions) *LogHandler {
 	if c.onError == nil {
 		c.onError = func(err error) { fmt.Fprintln(os.Stderr, "flowstore: log handler:", err) }
 	}
-	c.entries = make(chan LogEntry, c.bufSize)
+	// The writer holds at most one batch (pending) and the channel the
+	// rest, so that no more than BufferSize records are ever accepted and
+	// unwritten. With BufferSize == BatchSize the channel is unbuffered:
+	// each Handle then waits for the writer to take its record.
+	c.entries = make(chan LogEntry, c.bufSize-c.batchSize)
 	process := opts.ProcessName
 	if process == "" {
 		process = filepath.Base(os.Args[0])
@@ -160,7 +193,10 @@ func (h *LogHandler) Handle(ctx context.Context, r slog.Record) error {
 		buf = appendAttr(buf, h.prefix, a)
 		return true
 	})
-	e := LogEntry{Level: storedLevel(r.Level), ProcessName: process, Message: string(buf)}
+	// r.Time, not the store clock: the row records when the call was made,
+	// however long the record then waits for its batch (prepare normalises
+	// it to UTC microseconds, and fills a zero time from the store clock).
+	e := LogEntry{Time: r.Time, Level: storedLevel(r.Level), ProcessName: sanitizeText(process), Message: sanitizeText(string(buf))}
 	if err := h.core.logs.prepare(&e, h.core.logs.h.Now()); err != nil {
 		return err
 	}
@@ -178,6 +214,16 @@ func (h *LogHandler) Handle(ctx context.Context, r slog.Record) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// sanitizeText replaces what the Logs table cannot hold — invalid UTF-8
+// (each run of bad bytes) and NUL — with U+FFFD, so that prepare accepts
+// every record Handle formats. Valid text is returned as is, unallocated.
+func sanitizeText(s string) string {
+	if utf8.ValidString(s) && strings.IndexByte(s, 0) < 0 {
+		return s
+	}
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
 }
 
 // WithAttrs returns a handler whose records carry attrs.
@@ -309,15 +355,28 @@ func (c *logCore) run() {
 	defer close(c.done)
 	ticker := time.NewTicker(c.interval)
 	defer ticker.Stop()
-	pending := make([]LogEntry, 0, c.bufSize)
+	// pending takes at most one batch from the channel (see NewLogHandler);
+	// only Flush and Close drain the channel into it beyond that.
+	pending := make([]LogEntry, 0, c.batchSize)
 	var retryAt time.Time
 	failures := 0
 
-	// write writes pending in batches; it stops at the first failure.
+	// write writes pending in batches; it stops at the first failure that
+	// leaves records unwritten, keeping them in pending.
 	write := func(ctx context.Context) error {
 		for len(pending) > 0 {
 			n := min(len(pending), c.batchSize)
-			if err := c.logs.writePrepared(ctx, pending[:n]); err != nil {
+			err := c.logs.writePrepared(ctx, pending[:n])
+			if err != nil && !IsRetryable(err) && ctx.Err() == nil {
+				// Perhaps one record the database refuses: write the batch
+				// row by row and keep what is still unwritten.
+				var kept []LogEntry
+				kept, err = c.salvage(ctx, pending[:n], err)
+				m := copy(pending, kept)
+				pending = append(pending[:m], pending[n:]...)
+				n = m
+			}
+			if err != nil {
 				failures++
 				retryAt = time.Now().Add(time.Duration(min(failures, 6)) * c.interval)
 				return fmt.Errorf("write %d log records (%d waiting): %w", n, len(pending), err)
@@ -339,8 +398,8 @@ func (c *logCore) run() {
 	}
 	for {
 		in := c.entries
-		if len(pending) >= c.bufSize {
-			in = nil // full: let the channel push back on Handle
+		if len(pending) >= c.batchSize {
+			in = nil // a batch is waiting (a write failed): let the channel push back on Handle
 		}
 		select {
 		case e := <-in:
@@ -381,4 +440,89 @@ func (c *logCore) run() {
 			return
 		}
 	}
+}
+
+// salvage handles a batch that the database refused with an error that is
+// not worth retrying as it is. The cause may be one record the database
+// will never take (a value an adopted schema's constraint or column type
+// refuses), and then retrying the batch forever would hold back every
+// record after it, fill the buffer and block Handle. So the rows are
+// written one by one, and each row the database refuses is reported to
+// OnError and dropped — but only when the database has shown that it takes
+// other rows: a plain probe row before the pass (rolled back), and a row of
+// the pass or a second probe after it. When the database takes nothing (a
+// table that is gone, a read-only or full database) that is an outage, not
+// a bad record, and every row is kept, as for any failed write.
+//
+// It returns the rows still to be written, in order, and the error that
+// left them unwritten (nil when none is left).
+func (c *logCore) salvage(ctx context.Context, rows []LogEntry, batchErr error) ([]LogEntry, error) {
+	if err := c.probe(ctx); err != nil {
+		return slices.Clone(rows), batchErr
+	}
+	var refused []LogEntry
+	var reasons []error
+	wrote := false
+	for i := range rows {
+		err := c.logs.writePrepared(ctx, rows[i:i+1])
+		if err == nil {
+			wrote = true
+			continue
+		}
+		if IsRetryable(err) || ctx.Err() != nil {
+			// The database, not this row: keep it and everything after it,
+			// and the rows refused so far, for the next attempt.
+			return slices.Concat(refused, rows[i:]), err
+		}
+		refused = append(refused, rows[i])
+		reasons = append(reasons, err)
+	}
+	if len(refused) == 0 {
+		return nil, nil
+	}
+	if !wrote {
+		if err := c.probe(ctx); err != nil {
+			return refused, errors.Join(reasons[len(reasons)-1], err)
+		}
+	}
+	for i, e := range refused {
+		c.onError(fmt.Errorf("%w: the database refuses the %s record of %q at %s (%s): %w",
+			ErrLogRecordDropped, e.Level, e.ProcessName, e.Time.Format(time.RFC3339Nano), messageHead(e.Message), reasons[i]))
+	}
+	return nil, nil
+}
+
+// errProbeDone ends the probe's transaction with a rollback.
+var errProbeDone = errors.New("flowstore: log handler probe (rolled back)")
+
+// probe reports whether the database takes a plain Logs row now: it writes
+// one inside a transaction (a savepoint inside a session) and rolls it back.
+func (c *logCore) probe(ctx context.Context) error {
+	row := LogEntry{Level: LogInfo, ProcessName: "flowstore", Message: "log handler probe"}
+	if err := c.logs.prepare(&row, c.logs.h.Now()); err != nil {
+		return err
+	}
+	err := c.logs.h.InTx(ctx, func(ctx context.Context, h Handle) error {
+		l := *c.logs
+		l.h = h
+		if err := l.writePrepared(ctx, []LogEntry{row}); err != nil {
+			return err
+		}
+		return errProbeDone
+	})
+	if errors.Is(err, errProbeDone) {
+		return nil
+	}
+	return err // never nil: fn always fails
+}
+
+// messageHead is the start of a message for an error report: enough to find
+// the log call, not the whole of an 8000-character message.
+func messageHead(s string) string {
+	const max = 80
+	if utf8.RuneCountInString(s) <= max {
+		return strconv.Quote(s)
+	}
+	r := []rune(s)
+	return strconv.Quote(string(r[:max])) + "…"
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
@@ -47,11 +48,20 @@ func (l LogLevel) String() string { return string(l) }
 // LogEntry is a row of OpenOrchestrator's Logs table.
 type LogEntry struct {
 	bun.BaseModel `bun:"table:Logs"`
-	ID            uuid.UUID `bun:"id,pk"`
-	Time          time.Time `bun:"log_time"`
-	Level         LogLevel  `bun:"log_level"`
-	ProcessName   string    `bun:"process_name"`
-	Message       string    `bun:"log_message"`
+	// ID is the row's key (Logs.id). Write gives a zero ID a new UUID (v7,
+	// so ids of one writer grow with time).
+	ID uuid.UUID `bun:"id,pk"`
+	// Time is when the entry was logged (Logs.log_time), in UTC to the
+	// microsecond. Write gives a zero Time the store clock's time.
+	Time time.Time `bun:"log_time"`
+	// Level is TRACE, INFO or ERROR (Logs.log_level).
+	Level LogLevel `bun:"log_level"`
+	// ProcessName names the process that logged (Logs.process_name), at
+	// most LogProcessNameMax characters.
+	ProcessName string `bun:"process_name"`
+	// Message is the text (Logs.log_message). Write keeps the first and last
+	// 4000 characters of a longer one (see LogMessageMax).
+	Message string `bun:"log_message"`
 }
 
 // Column limits of Logs.
@@ -84,14 +94,17 @@ type LogFilter struct {
 
 // LogPage is one page of a query and the number of rows matching in all.
 type LogPage struct {
+	// Entries are the page's rows, newest first.
 	Entries []LogEntry
-	Total   int
+	// Total is how many rows match the filter, ignoring Offset and Limit.
+	Total int
 }
 
 // LogStore writes and reads Logs.
 type LogStore interface {
 	// Write inserts one entry. A zero ID gets a new UUID (v7), a zero Time
-	// the store clock's time.
+	// the store clock's time. Text that is not valid UTF-8 or contains NUL
+	// is refused with ErrInvalid.
 	Write(ctx context.Context, e LogEntry) error
 	// WriteBatch inserts entries in multi-row statements (one per chunk of
 	// the dialect's limit), atomically.
@@ -139,8 +152,19 @@ func (l *Logs) RowsPerInsert() int { return l.sql.logRowsPerInsert }
 
 // prepare validates an entry and fills its defaults. Messages over
 // LogMessageMax characters are cut in the middle (OpenOrchestrator's rule).
+// Text that is not valid UTF-8 or holds a NUL is refused here, before
+// anything is written: PostgreSQL refuses both (SQLSTATE 22021), MariaDB
+// refuses invalid UTF-8, and SQLite would store bytes no other reader of the
+// table decodes. Refusing it on every dialect keeps one bad entry from
+// failing the whole multi-row statement it would have been part of.
 func (l *Logs) prepare(e *LogEntry, now time.Time) error {
 	if err := e.Level.Validate(); err != nil {
+		return err
+	}
+	if err := checkText("log process name", e.ProcessName); err != nil {
+		return err
+	}
+	if err := checkText("log message", e.Message); err != nil {
 		return err
 	}
 	if n := l.sql.columnLen(e.ProcessName); n > LogProcessNameMax {
@@ -162,13 +186,30 @@ func (l *Logs) prepare(e *LogEntry, now time.Time) error {
 	return nil
 }
 
-// Write inserts one entry.
+// checkText reports ErrInvalid for text that is not valid UTF-8 or holds a
+// NUL character, saying where.
+func checkText(what, s string) error {
+	for i, c := range s {
+		switch {
+		case c == 0:
+			return fmt.Errorf("%w: %s has a NUL character at byte %d", ErrInvalid, what, i)
+		case c == utf8.RuneError:
+			if _, size := utf8.DecodeRuneInString(s[i:]); size == 1 {
+				return fmt.Errorf("%w: %s is not valid UTF-8 (byte %d)", ErrInvalid, what, i)
+			}
+		}
+	}
+	return nil
+}
+
+// Write inserts one entry; see WriteBatch.
 func (l *Logs) Write(ctx context.Context, e LogEntry) error {
 	return l.WriteBatch(ctx, []LogEntry{e})
 }
 
 // WriteBatch inserts entries in multi-row statements of RowsPerInsert rows.
-// Every entry is checked before anything is written; more than one
+// Every entry is checked before anything is written (level, lengths, and
+// text: invalid UTF-8 or NUL is refused with ErrInvalid); more than one
 // statement runs in one transaction (a savepoint inside a session), so the
 // batch is written whole or not at all. The caller's slice is not modified.
 func (l *Logs) WriteBatch(ctx context.Context, entries []LogEntry) error {
@@ -359,8 +400,7 @@ func (l *Logs) ProcessNames(ctx context.Context) ([]string, error) {
 
 // Prune deletes rows with log_time before before and says how many.
 func (l *Logs) Prune(ctx context.Context, before time.Time) (int64, error) {
-	d := l.h.Dialect()
-	res, err := l.h.Raw().ExecContext(ctx, d.Rebind(`DELETE FROM `+d.Quote("Logs")+` WHERE log_time < ?`), UTC(before))
+	res, err := l.h.Raw().ExecContext(ctx, l.sql.pruneLogs, UTC(before))
 	if err != nil {
 		return 0, fmt.Errorf("flowstore: prune logs: %w", l.h.Classify(err))
 	}

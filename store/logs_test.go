@@ -97,9 +97,44 @@ func TestLogsRefuseBadInput(t *testing.T) {
 		require.Zero(t, page.Total, "nothing written")
 		_, err = logs.Query(ctx, store.LogFilter{Level: "nope"})
 		require.ErrorIs(t, err, store.ErrInvalid)
+		yields := 0
 		for _, err := range logs.All(ctx, store.LogFilter{Offset: 3}) {
 			require.ErrorIs(t, err, store.ErrInvalid)
+			yields++
 		}
+		require.Equal(t, 1, yields, "All yields the error once (a loop that yields nothing would pass the check above)")
+	})
+}
+
+// Text no dialect stores faithfully is refused before anything is written:
+// NUL (PostgreSQL: SQLSTATE 22021) and invalid UTF-8 (PostgreSQL, MariaDB),
+// in the message or the process name, in Write and in WriteBatch.
+func TestLogsRefuseInvalidText(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		logs := store.NewLogs(db)
+		good := store.LogEntry{Level: store.LogInfo, ProcessName: "p", Message: "good"}
+		for name, e := range map[string]store.LogEntry{
+			"NUL in message":           {Level: store.LogInfo, ProcessName: "p", Message: "x\x00"},
+			"invalid UTF-8 in message": {Level: store.LogInfo, ProcessName: "p", Message: "bad \xff\xfe bytes"},
+			"truncated UTF-8 sequence": {Level: store.LogInfo, ProcessName: "p", Message: "cut \xe2\x82"},
+			"NUL in process name":      {Level: store.LogInfo, ProcessName: "p\x00", Message: "m"},
+			"invalid UTF-8 in process": {Level: store.LogInfo, ProcessName: "p\xc3", Message: "m"},
+		} {
+			err := logs.Write(ctx, e)
+			require.ErrorIs(t, err, store.ErrInvalid, name)
+			require.NotErrorIs(t, err, store.ErrTooLong, name)
+			require.ErrorIs(t, logs.WriteBatch(ctx, []store.LogEntry{good, e, good}), store.ErrInvalid, name)
+		}
+		page, err := logs.Query(ctx, store.LogFilter{})
+		require.NoError(t, err)
+		require.Zero(t, page.Total, "nothing written")
+
+		// U+FFFD itself and other non-ASCII text are fine.
+		require.NoError(t, logs.Write(ctx, store.LogEntry{Level: store.LogInfo, ProcessName: "prøcess", Message: "x\uFFFD ü 😀"}))
+		page, err = logs.Query(ctx, store.LogFilter{})
+		require.NoError(t, err)
+		require.Equal(t, "x\uFFFD ü 😀", page.Entries[0].Message)
 	})
 }
 
