@@ -13,9 +13,14 @@ import (
 // robots read at run time (a URL, a folder, a switch).
 type Constant struct {
 	bun.BaseModel `bun:"table:Constants"`
-	Name          string    `bun:"name,pk"`
-	Value         string    `bun:"value"`
-	ChangedAt     time.Time `bun:"changed_at"`
+	// Name is the key (Constants.name), at most ConstantNameMax characters.
+	Name string `bun:"name,pk"`
+	// Value is the text robots read (Constants.value), at most
+	// ConstantValueMax characters.
+	Value string `bun:"value"`
+	// ChangedAt is when the value was last written (Constants.changed_at),
+	// in UTC, by the store clock of the writer.
+	ChangedAt time.Time `bun:"changed_at"`
 }
 
 // Column limits of Constants (varchar(100), varchar(1000)).
@@ -106,8 +111,7 @@ func (c *Constants) Create(ctx context.Context, name, value string) error {
 		return err
 	}
 	err := c.h.InTx(ctx, func(ctx context.Context, h Handle) error {
-		_, err := h.Raw().ExecContext(ctx, h.Dialect().Rebind(`INSERT INTO `+h.Dialect().Quote("Constants")+
-			` (name, value, changed_at) VALUES (?, ?, ?)`), name, value, h.Now())
+		_, err := h.Raw().ExecContext(ctx, c.sql.insertConstant, name, value, h.Now())
 		return h.Classify(err)
 	})
 	if err != nil {
@@ -117,18 +121,21 @@ func (c *Constants) Create(ctx context.Context, name, value string) error {
 }
 
 // Update replaces the value of an existing constant; ErrNotFound if absent.
+//
+// On MySQL/MariaDB the rows-affected count must be the rows matched, which
+// Open arranges (clientFoundRows=true). On a handle adopted with New that
+// counts changed rows instead, an update that writes the value and
+// changed_at a row already has reports 0; Update then reads the row back and
+// succeeds if it holds exactly what was to be written.
 func (c *Constants) Update(ctx context.Context, name, value string) error {
 	if err := c.check(name, value); err != nil {
 		return err
 	}
-	d := c.h.Dialect()
-	res, err := c.h.Raw().ExecContext(ctx, d.Rebind(`UPDATE `+d.Quote("Constants")+
-		` SET value = ?, changed_at = ? WHERE name = ?`), value, c.h.Now(), name)
+	now := c.h.Now()
+	res, err := c.h.Raw().ExecContext(ctx, c.sql.updateConstant, value, now, name)
 	err = rowsChanged(c.h, res, err, "update constant", name)
-	if errors.Is(err, ErrNotFound) && d == MySQL {
-		// MySQL counts changed rows, not matched ones: an update that sets
-		// the same value at the same microsecond reports 0.
-		if _, gerr := c.Get(ctx, name); gerr == nil {
+	if errors.Is(err, ErrNotFound) && c.sql.countsChangedRows {
+		if k, gerr := c.Get(ctx, name); gerr == nil && k.Value == value && k.ChangedAt.Equal(now) {
 			return nil
 		}
 	}
@@ -137,8 +144,7 @@ func (c *Constants) Update(ctx context.Context, name, value string) error {
 
 // Delete removes the constant; ErrNotFound if absent.
 func (c *Constants) Delete(ctx context.Context, name string) error {
-	d := c.h.Dialect()
-	res, err := c.h.Raw().ExecContext(ctx, d.Rebind(`DELETE FROM `+d.Quote("Constants")+` WHERE name = ?`), name)
+	res, err := c.h.Raw().ExecContext(ctx, c.sql.deleteConstant, name)
 	return rowsChanged(c.h, res, err, "delete constant", name)
 }
 

@@ -2,15 +2,20 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/go-sql-driver/mysql"
 	"github.com/stretchr/testify/require"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/mysqldialect"
 
 	"github.com/flowstore/flowstore/internal/testdb"
 	"github.com/flowstore/flowstore/store"
@@ -206,4 +211,57 @@ func TestConstantsCreateChild(t *testing.T) {
 	}
 	require.NoError(t, err)
 	require.NoError(t, cs.Set(ctx, fmt.Sprintf("won-%d", os.Getpid()), "1"))
+}
+
+// A MySQL/MariaDB pool a host opened with the driver's defaults counts
+// changed rows, not matched ones (Open sets clientFoundRows=true, such a
+// pool may not). Update on a handle adopted from it must still tell an
+// unchanged row from a missing one.
+func TestConstantsUpdateOnAdoptedMySQLHandle(t *testing.T) {
+	if !slices.Contains(testdb.Live(), store.MySQL) {
+		t.Skip("MySQL/MariaDB is not live")
+	}
+	ctx := context.Background()
+	db := testdb.Fresh(t, store.MySQL)
+	target, err := store.ParseDSN(testdb.DSN(t, db))
+	require.NoError(t, err)
+	cfg, err := mysql.ParseDSN(target.DriverDSN)
+	require.NoError(t, err)
+	cfg.ClientFoundRows = false // the driver's default
+	// New refuses a pool at InnoDB's REPEATABLE READ; set what it asks for.
+	var version string
+	require.NoError(t, db.SQL().QueryRowContext(ctx, `SELECT @@version`).Scan(&version))
+	isolation := "transaction_isolation" // MySQL 8; MariaDB before 11.1 knows only tx_isolation
+	if strings.Contains(version, "MariaDB") {
+		isolation = "tx_isolation"
+	}
+	if cfg.Params == nil {
+		cfg.Params = map[string]string{}
+	}
+	cfg.Params[isolation] = "'READ-COMMITTED'"
+	connector, err := mysql.NewConnector(cfg)
+	require.NoError(t, err)
+	sqldb := sql.OpenDB(connector)
+	t.Cleanup(func() { _ = sqldb.Close() })
+	clock := newClock()
+	adopted, err := store.New(bun.NewDB(sqldb, mysqldialect.New()), store.WithClock(clock.Now))
+	require.NoError(t, err)
+	cs := store.NewConstants(adopted)
+
+	require.NoError(t, cs.Set(ctx, "k", "v"))
+	// The premise: on this pool an UPDATE that changes nothing reports 0.
+	res, err := sqldb.ExecContext(ctx, "UPDATE `Constants` SET value = 'v' WHERE name = 'k'")
+	require.NoError(t, err)
+	n, err := res.RowsAffected()
+	require.NoError(t, err)
+	require.Zero(t, n, "the pool counts changed rows")
+
+	require.NoError(t, cs.Update(ctx, "k", "v"), "same value at the same instant: the row exists")
+	require.ErrorIs(t, cs.Update(ctx, "missing", "v"), store.ErrNotFound)
+	clock.Add(time.Second)
+	require.NoError(t, cs.Update(ctx, "k", "w"))
+	got, err := cs.Get(ctx, "k")
+	require.NoError(t, err)
+	require.Equal(t, "w", got.Value)
+	require.True(t, store.UTC(clock.Now()).Equal(got.ChangedAt))
 }

@@ -16,17 +16,29 @@ import (
 // AES-256-GCM key), never plaintext.
 type Credential struct {
 	bun.BaseModel `bun:"table:Credentials"`
-	Name          string    `bun:"name,pk"`
-	Username      string    `bun:"username"`
-	Password      string    `bun:"password"`
-	ChangedAt     time.Time `bun:"changed_at"`
+	// Name is the key (Credentials.name), at most CredentialNameMax
+	// characters.
+	Name string `bun:"name,pk"`
+	// Username is stored in plain text (Credentials.username), at most
+	// CredentialUsernameMax characters.
+	Username string `bun:"username"`
+	// Password is the encrypted token (Credentials.password), at most
+	// CredentialPasswordMax characters; crypto.Ring.Decrypt opens it.
+	Password string `bun:"password"`
+	// ChangedAt is when the username or password was last set
+	// (Credentials.changed_at), in UTC. Rotation does not change it.
+	ChangedAt time.Time `bun:"changed_at"`
 }
 
 // Secret is a credential with its password decrypted.
 type Secret struct {
-	Name      string
-	Username  string
-	Password  string
+	// Name is the credential's name.
+	Name string
+	// Username is the stored username.
+	Username string
+	// Password is the decrypted password: keep it out of logs.
+	Password string
+	// ChangedAt is when the credential was last set, in UTC.
 	ChangedAt time.Time
 	// KeyID is the id of the key that opened the token.
 	KeyID string
@@ -203,8 +215,7 @@ func (c *Credentials) List(ctx context.Context) ([]Credential, error) {
 
 // Delete removes the credential; ErrNotFound if absent.
 func (c *Credentials) Delete(ctx context.Context, name string) error {
-	d := c.h.Dialect()
-	res, err := c.h.Raw().ExecContext(ctx, d.Rebind(`DELETE FROM `+d.Quote("Credentials")+` WHERE name = ?`), name)
+	res, err := c.h.Raw().ExecContext(ctx, c.sql.deleteCredential, name)
 	return rowsChanged(c.h, res, err, "delete credential", name)
 }
 
@@ -238,8 +249,6 @@ func (c *Credentials) Rotate(ctx context.Context, next *crypto.Ring) (int, error
 		if err := h.IDB().NewSelect().Model(&rows).Column("name", "password").Order("name").Scan(ctx); err != nil {
 			return h.Classify(err)
 		}
-		d := h.Dialect()
-		update := d.Rebind(`UPDATE ` + d.Quote("Credentials") + ` SET password = ? WHERE name = ? AND password = ?`)
 		for _, row := range rows {
 			if id, ok := next.KeyIDOf(row.Password); ok && id == primary {
 				continue
@@ -252,7 +261,10 @@ func (c *Credentials) Rotate(ctx context.Context, next *crypto.Ring) (int, error
 			if err != nil {
 				return err
 			}
-			res, err := h.Raw().ExecContext(ctx, update, token, row.Name, row.Password)
+			// A new token always differs from the old one (random IV or
+			// nonce), so rows affected is 1 for an unchanged row even where
+			// MySQL counts changed rows (countsChangedRows).
+			res, err := h.Raw().ExecContext(ctx, c.sql.rotateCredential, token, row.Name, row.Password)
 			if err != nil {
 				return fmt.Errorf("flowstore: credential %q: %w", row.Name, h.Classify(err))
 			}

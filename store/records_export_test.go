@@ -21,8 +21,14 @@ func RecordStatements(db *DB) string {
 	var b strings.Builder
 	for _, s := range []struct{ name, sql string }{
 		{"constant upsert", r.upsertConstant},
+		{"constant insert", r.insertConstant},
+		{"constant update" + map[bool]string{true: " (rows affected may count changed rows: re-read on 0)"}[r.countsChangedRows], r.updateConstant},
+		{"constant delete", r.deleteConstant},
 		{"credential upsert", r.upsertCredential},
+		{"credential delete", r.deleteCredential},
+		{"credential rotate (conditional on the token read)", r.rotateCredential},
 		{"log insert (2 rows)", insertLogsSQL(d, 2)},
+		{"log prune", r.pruneLogs},
 		{"log query (all filters, page 3)", q.String()},
 		{"log keyset page", k.String()},
 	} {

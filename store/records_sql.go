@@ -6,14 +6,35 @@ import (
 )
 
 // recordSQL is the dialect-specific SQL of the OpenOrchestrator record
-// stores (Constants, Credentials, Logs), chosen once per dialect. Statements
-// bind parameters ('?', rebound to the dialect's form) and run on
-// Handle.Raw: they are the write paths, where bun's inlining costs time.
+// stores (Constants, Credentials, Logs), chosen once per dialect: every
+// statement the stores send on Handle.Raw is here (the reads go through
+// bun), and so is every difference between dialects the stores know of.
+// Statements bind parameters ('?', rebound to the dialect's form): they are
+// the write paths, where bun's inlining costs time.
 type recordSQL struct {
 	// upsertConstant binds name, value, changed_at.
 	upsertConstant string
+	// insertConstant binds name, value, changed_at.
+	insertConstant string
+	// updateConstant binds value, changed_at, name.
+	updateConstant string
+	// deleteConstant binds name.
+	deleteConstant string
 	// upsertCredential binds name, username, password, changed_at.
 	upsertCredential string
+	// deleteCredential binds name.
+	deleteCredential string
+	// rotateCredential binds the new password, name, and the password read:
+	// it changes the row only if nobody has since.
+	rotateCredential string
+	// pruneLogs binds the time before which rows go.
+	pruneLogs string
+	// countsChangedRows reports that an UPDATE's rows affected may count the
+	// rows it changed rather than those it matched, so that 0 does not prove
+	// the row is absent. That is MySQL's default; Open turns it off
+	// (clientFoundRows=true), but a handle adopted with New may not have
+	// that option, so the stores check before reporting ErrNotFound.
+	countsChangedRows bool
 	// logRowsPerInsert is how many Logs rows one multi-row INSERT carries:
 	// 5 parameters a row, under the dialect's parameter limit (SQL Server
 	// 2100; SQLite 32766; PostgreSQL and MySQL 65535) and SQL Server's
@@ -46,7 +67,8 @@ ON CONFLICT (name) DO UPDATE SET username = excluded.username, password = exclud
 			"ON DUPLICATE KEY UPDATE value = VALUES(value), changed_at = VALUES(changed_at)",
 		upsertCredential: "INSERT INTO `Credentials` (name, username, password, changed_at) VALUES (?, ?, ?, ?)\n" +
 			"ON DUPLICATE KEY UPDATE username = VALUES(username), password = VALUES(password), changed_at = VALUES(changed_at)",
-		logRowsPerInsert: 1000,
+		logRowsPerInsert:  1000,
+		countsChangedRows: true,
 	},
 	SQLServer: {
 		// MERGE alone is not atomic against a concurrent insert of the same
@@ -64,11 +86,22 @@ WHEN NOT MATCHED THEN INSERT (name, username, password, changed_at) VALUES (s.na
 	},
 }
 
-// recordsFor returns the record SQL of d with placeholders rebound.
+// recordsFor returns the record SQL of d with placeholders rebound. The
+// statements that differ between dialects only in quoting are built here
+// from one text.
 func recordsFor(d Dialect) recordSQL {
 	r := recordDialects[d]
-	r.upsertConstant = d.Rebind(r.upsertConstant)
-	r.upsertCredential = d.Rebind(r.upsertCredential)
+	constants, credentials, logs := d.Quote("Constants"), d.Quote("Credentials"), d.Quote("Logs")
+	r.insertConstant = `INSERT INTO ` + constants + ` (name, value, changed_at) VALUES (?, ?, ?)`
+	r.updateConstant = `UPDATE ` + constants + ` SET value = ?, changed_at = ? WHERE name = ?`
+	r.deleteConstant = `DELETE FROM ` + constants + ` WHERE name = ?`
+	r.deleteCredential = `DELETE FROM ` + credentials + ` WHERE name = ?`
+	r.rotateCredential = `UPDATE ` + credentials + ` SET password = ? WHERE name = ? AND password = ?`
+	r.pruneLogs = `DELETE FROM ` + logs + ` WHERE log_time < ?`
+	for _, q := range []*string{&r.upsertConstant, &r.insertConstant, &r.updateConstant, &r.deleteConstant,
+		&r.upsertCredential, &r.deleteCredential, &r.rotateCredential, &r.pruneLogs} {
+		*q = d.Rebind(*q)
+	}
 	return r
 }
 

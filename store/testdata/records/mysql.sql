@@ -2,12 +2,30 @@
 INSERT INTO `Constants` (name, value, changed_at) VALUES (?, ?, ?)
 ON DUPLICATE KEY UPDATE value = VALUES(value), changed_at = VALUES(changed_at)
 
+-- constant insert
+INSERT INTO `Constants` (name, value, changed_at) VALUES (?, ?, ?)
+
+-- constant update (rows affected may count changed rows: re-read on 0)
+UPDATE `Constants` SET value = ?, changed_at = ? WHERE name = ?
+
+-- constant delete
+DELETE FROM `Constants` WHERE name = ?
+
 -- credential upsert
 INSERT INTO `Credentials` (name, username, password, changed_at) VALUES (?, ?, ?, ?)
 ON DUPLICATE KEY UPDATE username = VALUES(username), password = VALUES(password), changed_at = VALUES(changed_at)
 
+-- credential delete
+DELETE FROM `Credentials` WHERE name = ?
+
+-- credential rotate (conditional on the token read)
+UPDATE `Credentials` SET password = ? WHERE name = ? AND password = ?
+
 -- log insert (2 rows)
 INSERT INTO `Logs` (id, log_time, log_level, process_name, log_message) VALUES (?,?,?,?,?),(?,?,?,?,?)
+
+-- log prune
+DELETE FROM `Logs` WHERE log_time < ?
 
 -- log query (all filters, page 3)
 SELECT `log_entry`.`id`, `log_entry`.`log_time`, `log_entry`.`log_level`, `log_entry`.`process_name`, `log_entry`.`log_message` FROM `Logs` AS `log_entry` WHERE (log_time >= '2026-01-02 03:04:05.123456') AND (log_time <= '2026-01-02 04:04:05.123456') AND (process_name = 'robot') AND (log_level = 'ERROR') AND (log_message LIKE '%50!%!_![x]!!%' ESCAPE '!') ORDER BY log_time DESC, id DESC LIMIT 100 OFFSET 200

@@ -2,12 +2,30 @@
 INSERT INTO "Constants" (name, value, changed_at) VALUES ($1, $2, $3)
 ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value, changed_at = EXCLUDED.changed_at
 
+-- constant insert
+INSERT INTO "Constants" (name, value, changed_at) VALUES ($1, $2, $3)
+
+-- constant update
+UPDATE "Constants" SET value = $1, changed_at = $2 WHERE name = $3
+
+-- constant delete
+DELETE FROM "Constants" WHERE name = $1
+
 -- credential upsert
 INSERT INTO "Credentials" (name, username, password, changed_at) VALUES ($1, $2, $3, $4)
 ON CONFLICT (name) DO UPDATE SET username = EXCLUDED.username, password = EXCLUDED.password, changed_at = EXCLUDED.changed_at
 
+-- credential delete
+DELETE FROM "Credentials" WHERE name = $1
+
+-- credential rotate (conditional on the token read)
+UPDATE "Credentials" SET password = $1 WHERE name = $2 AND password = $3
+
 -- log insert (2 rows)
 INSERT INTO "Logs" (id, log_time, log_level, process_name, log_message) VALUES ($1,$2,$3,$4,$5),($6,$7,$8,$9,$10)
+
+-- log prune
+DELETE FROM "Logs" WHERE log_time < $1
 
 -- log query (all filters, page 3)
 SELECT "log_entry"."id", "log_entry"."log_time", "log_entry"."log_level", "log_entry"."process_name", "log_entry"."log_message" FROM "Logs" AS "log_entry" WHERE (log_time >= '2026-01-02 03:04:05.123456+00:00') AND (log_time <= '2026-01-02 04:04:05.123456+00:00') AND (process_name = 'robot') AND (log_level = 'ERROR') AND (log_message LIKE '%50!%!_![x]!!%' ESCAPE '!') ORDER BY log_time DESC, id DESC LIMIT 100 OFFSET 200

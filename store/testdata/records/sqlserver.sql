@@ -4,14 +4,32 @@ USING (SELECT @p1 AS name, @p2 AS value, @p3 AS changed_at) AS s ON t.name = s.n
 WHEN MATCHED THEN UPDATE SET value = s.value, changed_at = s.changed_at
 WHEN NOT MATCHED THEN INSERT (name, value, changed_at) VALUES (s.name, s.value, s.changed_at);
 
+-- constant insert
+INSERT INTO "Constants" (name, value, changed_at) VALUES (@p1, @p2, @p3)
+
+-- constant update
+UPDATE "Constants" SET value = @p1, changed_at = @p2 WHERE name = @p3
+
+-- constant delete
+DELETE FROM "Constants" WHERE name = @p1
+
 -- credential upsert
 MERGE INTO "Credentials" WITH (HOLDLOCK) AS t
 USING (SELECT @p1 AS name, @p2 AS username, @p3 AS password, @p4 AS changed_at) AS s ON t.name = s.name
 WHEN MATCHED THEN UPDATE SET username = s.username, password = s.password, changed_at = s.changed_at
 WHEN NOT MATCHED THEN INSERT (name, username, password, changed_at) VALUES (s.name, s.username, s.password, s.changed_at);
 
+-- credential delete
+DELETE FROM "Credentials" WHERE name = @p1
+
+-- credential rotate (conditional on the token read)
+UPDATE "Credentials" SET password = @p1 WHERE name = @p2 AND password = @p3
+
 -- log insert (2 rows)
 INSERT INTO "Logs" (id, log_time, log_level, process_name, log_message) VALUES (@p1,@p2,@p3,@p4,@p5),(@p6,@p7,@p8,@p9,@p10)
+
+-- log prune
+DELETE FROM "Logs" WHERE log_time < @p1
 
 -- log query (all filters, page 3)
 SELECT "log_entry"."id", "log_entry"."log_time", "log_entry"."log_level", "log_entry"."process_name", "log_entry"."log_message" FROM "Logs" AS "log_entry" WHERE (log_time >= '2026-01-02 03:04:05.123456') AND (log_time <= '2026-01-02 04:04:05.123456') AND (process_name = N'robot') AND (log_level = N'ERROR') AND (log_message LIKE N'%50!%!_![x]!!%' ESCAPE '!') ORDER BY log_time DESC, id DESC OFFSET 200 ROWS FETCH NEXT 100 ROWS ONLY
