@@ -11,13 +11,15 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"golang.org/x/term"
+
 	"github.com/flowstore/flowstore/crypto"
 	"github.com/flowstore/flowstore/store"
 )
 
 func init() {
 	register(&command{name: "key", usage: "new [--kind fernet|aes256gcm]: print a new key (Fernet: an OpenOrchestratorKey)", run: runKey})
-	register(&command{name: "credentials", usage: "set NAME --username U (password on stdin) | get NAME | list | delete NAME | rotate --new-key-file F;" +
+	register(&command{name: "credentials", usage: "set NAME --username U (password on stdin; not echoed on a terminal) | get NAME | list | delete NAME | rotate --new-key-file F;" +
 		" key from --key-file or $OpenOrchestratorKey", run: runCredentials})
 }
 
@@ -94,7 +96,7 @@ func loadRing(e *env, file string) (*crypto.Ring, error) {
 func runCredentials(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("credentials")
 	keyFile := fs.String("key-file", "", "file with the key ring (one key per line, the first encrypts); default $"+keyEnv)
-	username := fs.String("username", "", "username (set)")
+	username := fs.String("username", "", "username (set; required)")
 	newKeyFile := fs.String("new-key-file", "", "file with the new key ring (rotate)")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
@@ -120,11 +122,16 @@ func runCredentials(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
+		// OpenOrchestrator's credentials always have a username; an empty
+		// one is a forgotten flag, not a choice.
+		if *username == "" {
+			return usageError("credentials set needs --username U")
+		}
 		ring, err := loadRing(e, *keyFile)
 		if err != nil {
 			return err
 		}
-		password, err := readSecret(e.stdin)
+		password, err := readSecret(ctx, e.stdin, e.stderr)
 		if err != nil {
 			return err
 		}
@@ -204,10 +211,16 @@ func runCredentials(ctx context.Context, e *env, args []string) error {
 }
 
 // readSecret reads a password from stdin (never argv, where other users of
-// the machine can see it): the first line, without its line ending.
-func readSecret(r io.Reader) (string, error) {
+// the machine can see it). On a terminal it prompts on prompt (stderr) and
+// reads a line without echoing it; an empty one is refused as a slip of the
+// Enter key. Otherwise (a pipe, a file) it reads the first line, without its
+// line ending.
+func readSecret(ctx context.Context, r io.Reader, prompt io.Writer) (string, error) {
 	if r == nil {
 		return "", usageError("the password is read from stdin")
+	}
+	if f, ok := r.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		return readPassword(ctx, int(f.Fd()), prompt)
 	}
 	line, err := bufio.NewReader(r).ReadString('\n')
 	if err != nil && !errors.Is(err, io.EOF) {
@@ -217,4 +230,39 @@ func readSecret(r io.Reader) (string, error) {
 		return "", usageError("no password on stdin")
 	}
 	return strings.TrimRight(line, "\r\n"), nil
+}
+
+// readPassword prompts and reads a line from the terminal fd with echo off.
+// Ctrl-C (ctx) gives up: the read itself cannot be interrupted, so the
+// terminal's settings are put back here rather than when it returns.
+func readPassword(ctx context.Context, fd int, prompt io.Writer) (string, error) {
+	state, err := term.GetState(fd)
+	if err != nil {
+		return "", err
+	}
+	fmt.Fprint(prompt, "Password: ")
+	type result struct {
+		b   []byte
+		err error
+	}
+	got := make(chan result, 1)
+	go func() {
+		b, err := term.ReadPassword(fd)
+		got <- result{b, err}
+	}()
+	select {
+	case r := <-got:
+		fmt.Fprintln(prompt) // the user's Enter was not echoed either
+		if r.err != nil {
+			return "", fmt.Errorf("read password: %w", r.err)
+		}
+		if len(r.b) == 0 {
+			return "", usageError("empty password")
+		}
+		return string(r.b), nil
+	case <-ctx.Done():
+		_ = term.Restore(fd, state)
+		fmt.Fprintln(prompt)
+		return "", ctx.Err()
+	}
 }

@@ -12,7 +12,7 @@ import (
 )
 
 func init() {
-	register(&command{name: "logs", usage: "[--process P] [--level L] [--since 1h|2006-01-02T15:04:05Z] [--limit N] [--follow]: print log rows, oldest first", run: runLogs})
+	register(&command{name: "logs", usage: "[--process P] [--level L] [--since 1h|2006-01-02T15:04:05Z] [--limit N] [--follow [--interval D] [--lag D]]: print log rows, oldest first", run: runLogs})
 }
 
 func runLogs(ctx context.Context, e *env, args []string) error {
@@ -21,8 +21,9 @@ func runLogs(ctx context.Context, e *env, args []string) error {
 	level := fs.String("level", "", "only this level: TRACE, INFO or ERROR")
 	since := fs.String("since", "", "only rows since a duration ago (1h, 30m) or an RFC 3339 time")
 	limit := fs.Int("limit", 50, "print at most the newest N rows (before following)")
-	follow := fs.Bool("follow", false, "keep polling and print new rows as they arrive")
+	followFlag := fs.Bool("follow", false, "keep polling and print new rows as they arrive")
 	interval := fs.Duration("interval", time.Second, "poll interval with --follow")
+	lag := fs.Duration("lag", 5*time.Second, "with --follow, how long before its commit a row may be stamped and still be printed")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -38,6 +39,9 @@ func runLogs(ctx context.Context, e *env, args []string) error {
 	}
 	if *limit <= 0 {
 		return usageError("--limit must be positive")
+	}
+	if *interval <= 0 || *lag < 0 {
+		return usageError("--interval must be positive and --lag not negative")
 	}
 	db, err := e.open(ctx)
 	if err != nil {
@@ -59,29 +63,88 @@ func runLogs(ctx context.Context, e *env, args []string) error {
 	}
 	rows := page.Entries
 	slices.Reverse(rows) // oldest first, like tail
+	var fw *follower
+	if *followFlag {
+		// Before printing: once the first rows are out, a caller may add
+		// more, and those must not be mistaken for rows --limit left out.
+		if fw, err = newFollower(ctx, db, logs, f, rows, page.Total > len(rows), *lag); err != nil {
+			return err
+		}
+	}
 	for _, r := range rows {
 		printLog(e, r)
 	}
-	if !*follow {
+	if fw == nil {
 		return nil
 	}
-	// Follow: ask for rows at or after the newest time printed, and skip
-	// the ids already printed at that instant.
-	var last time.Time
-	seen := map[uuid.UUID]bool{}
-	if len(rows) > 0 {
-		last = rows[len(rows)-1].Time
-		for _, r := range rows {
-			if r.Time.Equal(last) {
-				seen[r.ID] = true
-			}
-		}
-	} else if f.From.IsZero() {
-		last = db.Now()
-	} else {
-		last = f.From
+	return fw.run(ctx, e, *interval)
+}
+
+// follower polls for rows that arrived after the ones printed and prints
+// them.
+//
+// log_time is stamped by the writer before the row commits: a LogHandler
+// stamps the log call and writes the batch up to a flush interval later,
+// and writers on other machines have their own clocks. So a row may become
+// visible after rows with later times were printed, and polling from the
+// newest time printed would never show it. Each poll therefore asks for
+// rows from lag before the newest time printed, and skips the ids printed
+// in that window; ids older than the window cannot come back and are
+// forgotten, so memory stays bounded. A row that turns up more than lag
+// after rows newer than it is still missed: raise --lag for slow writers.
+type follower struct {
+	logs *store.Logs
+	f    store.LogFilter
+	lag  time.Duration
+	last time.Time // the newest log_time printed, or where to start
+	seen map[uuid.UUID]time.Time
+}
+
+// newFollower starts following after printed, the rows printed first
+// (oldest first); limited says --limit left older matching rows out.
+func newFollower(ctx context.Context, db *store.DB, logs *store.Logs, f store.LogFilter, printed []store.LogEntry, limited bool, lag time.Duration) (*follower, error) {
+	fw := &follower{logs: logs, f: f, lag: lag, seen: map[uuid.UUID]time.Time{}}
+	switch {
+	case len(printed) > 0:
+		fw.last = printed[len(printed)-1].Time
+	case f.From.IsZero():
+		fw.last = db.Now()
+	default:
+		fw.last = f.From
 	}
-	tick := time.NewTicker(*interval)
+	for _, r := range printed {
+		fw.seen[r.ID] = r.Time
+	}
+	if limited {
+		// The window may hold rows that --limit left out: those are not
+		// new, and the first poll must not print them. They are the ones
+		// not newer than the oldest row printed; a row newer than that was
+		// committed after the first query, and is printed.
+		window := f
+		window.From, window.To, window.Limit = fw.from(), printed[0].Time, 0
+		for r, err := range logs.All(ctx, window) {
+			if err != nil {
+				return nil, err
+			}
+			fw.seen[r.ID] = r.Time
+		}
+	}
+	return fw, nil
+}
+
+// from is where the next poll starts: lag before the newest row printed,
+// but never before --since.
+func (fw *follower) from() time.Time {
+	t := fw.last.Add(-fw.lag)
+	if !fw.f.From.IsZero() && t.Before(fw.f.From) {
+		t = fw.f.From
+	}
+	return t
+}
+
+// run polls every interval until ctx ends.
+func (fw *follower) run(ctx context.Context, e *env, interval time.Duration) error {
+	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	for {
 		select {
@@ -89,28 +152,34 @@ func runLogs(ctx context.Context, e *env, args []string) error {
 			return nil
 		case <-tick.C:
 		}
-		poll := f
-		poll.From, poll.Limit = last, 0
+		poll := fw.f
+		poll.From, poll.Limit = fw.from(), 0
 		var fresh []store.LogEntry
-		for r, err := range logs.All(ctx, poll) {
+		for r, err := range fw.logs.All(ctx, poll) {
 			if err != nil {
 				if ctx.Err() != nil {
 					return nil
 				}
 				return err
 			}
-			if !seen[r.ID] {
+			if _, ok := fw.seen[r.ID]; !ok {
 				fresh = append(fresh, r)
 			}
 		}
-		slices.Reverse(fresh)
+		slices.Reverse(fresh) // oldest first
 		for _, r := range fresh {
 			printLog(e, r)
-			if r.Time.After(last) {
-				last = r.Time
-				clear(seen)
+			fw.seen[r.ID] = r.Time
+			if r.Time.After(fw.last) {
+				fw.last = r.Time
 			}
-			seen[r.ID] = true
+		}
+		// The next poll starts at from(): older ids cannot come back.
+		cut := fw.from()
+		for id, t := range fw.seen {
+			if t.Before(cut) {
+				delete(fw.seen, id)
+			}
 		}
 	}
 }

@@ -125,3 +125,17 @@ func TestCredentialsSetNeedsPasswordOnStdin(t *testing.T) {
 	require.Equal(t, 2, code)
 	require.Contains(t, errOut, "stdin")
 }
+
+// credentials set refuses to run without --username (before it reads a
+// password or touches the database).
+func TestCredentialsSetNeedsUsername(t *testing.T) {
+	dsn := migrated(t)
+	_, out, _ := flowctl(t, "", "key", "new")
+	keyFile := writeKeyFile(t, strings.TrimSpace(out))
+	code, _, errOut := flowctl(t, "pw\n", "--dsn", dsn, "credentials", "set", "x", "--key-file", keyFile)
+	require.Equal(t, 2, code)
+	require.Contains(t, errOut, "--username")
+	code, out, _ = flowctl(t, "", "--dsn", dsn, "credentials", "list")
+	require.Equal(t, 0, code)
+	require.NotContains(t, out, "x ", "nothing written")
+}

@@ -83,3 +83,78 @@ func TestLogsFollow(t *testing.T) {
 	require.Equal(t, 1, strings.Count(out.String(), "before"), "printed once")
 	require.Equal(t, 1, strings.Count(out.String(), "arrived later"), "printed once")
 }
+
+// startFollow runs "flowctl logs --follow" with extra flags until the test
+// ends; it returns its output and a function that waits (bounded) for s in it.
+func startFollow(t *testing.T, dsn string, flags ...string) (*syncBuffer, func(s string, within time.Duration)) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	out, errOut := new(syncBuffer), new(syncBuffer)
+	done := make(chan int)
+	args := append([]string{"--dsn", dsn, "logs", "--follow", "--interval", "10ms"}, flags...)
+	go func() {
+		done <- run(ctx, args, nil, out, errOut, func(string) string { return "" })
+	}()
+	t.Cleanup(func() {
+		cancel()
+		require.Equal(t, 0, <-done, errOut.String())
+	})
+	return out, func(s string, within time.Duration) {
+		t.Helper()
+		deadline := time.Now().Add(within)
+		for !strings.Contains(out.String(), s) && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		require.Contains(t, out.String(), s, "stderr: %s", errOut.String())
+	}
+}
+
+// A row stamped before the newest row printed but committed after it — a
+// LogHandler batch that waited for its flush, a writer with a slower clock —
+// is still printed, once: --follow polls from --lag before the newest time
+// printed. (It used to poll from that time only, and never showed the row.)
+func TestLogsFollowPrintsLateCommits(t *testing.T) {
+	dsn := migrated(t)
+	now := time.Now().UTC()
+	writeLogs(t, dsn, store.LogEntry{Time: now, Level: store.LogInfo, ProcessName: "a", Message: "newest"})
+	out, waitFor := startFollow(t, dsn, "--lag", "3s")
+	waitFor("newest", 30*time.Second)
+	// A few polls pass, so a buggy follow has moved its window past it.
+	time.Sleep(100 * time.Millisecond)
+	writeLogs(t, dsn, store.LogEntry{Time: now.Add(-time.Second), Level: store.LogInfo, ProcessName: "b", Message: "late commit"})
+	waitFor("late commit", 10*time.Second)
+	writeLogs(t, dsn, store.LogEntry{Time: now.Add(time.Second), Level: store.LogInfo, ProcessName: "a", Message: "after"})
+	waitFor("after", 10*time.Second)
+	time.Sleep(100 * time.Millisecond) // more polls over the same window
+	for _, s := range []string{"newest", "late commit", "after"} {
+		require.Equal(t, 1, strings.Count(out.String(), s), "%s printed once:\n%s", s, out.String())
+	}
+}
+
+// Rows that --limit left out are not printed by --follow's first poll,
+// although they lie in its window; a row committed later is.
+func TestLogsFollowRespectsLimit(t *testing.T) {
+	dsn := migrated(t)
+	now := time.Now().UTC()
+	writeLogs(t, dsn,
+		store.LogEntry{Time: now.Add(-3 * time.Second), Level: store.LogInfo, ProcessName: "a", Message: "left out 1"},
+		store.LogEntry{Time: now.Add(-2 * time.Second), Level: store.LogInfo, ProcessName: "a", Message: "left out 2"},
+		store.LogEntry{Time: now.Add(-1 * time.Second), Level: store.LogInfo, ProcessName: "a", Message: "shown"},
+	)
+	out, waitFor := startFollow(t, dsn, "--limit", "1", "--lag", "10s")
+	waitFor("shown", 30*time.Second)
+	writeLogs(t, dsn, store.LogEntry{Time: now.Add(-1500 * time.Millisecond), Level: store.LogInfo, ProcessName: "b", Message: "late"})
+	waitFor("late", 10*time.Second)
+	time.Sleep(100 * time.Millisecond)
+	require.NotContains(t, out.String(), "left out")
+	require.Equal(t, 1, strings.Count(out.String(), "shown"))
+	require.Equal(t, 1, strings.Count(out.String(), "late"))
+}
+
+func TestLogsFollowRefusesBadDurations(t *testing.T) {
+	dsn := migrated(t)
+	code, _, errOut := flowctl(t, "", "--dsn", dsn, "logs", "--follow", "--lag", "-1s")
+	require.Equal(t, 2, code, errOut)
+	code, _, errOut = flowctl(t, "", "--dsn", dsn, "logs", "--follow", "--interval", "0s")
+	require.Equal(t, 2, code, errOut)
+}
