@@ -1,0 +1,54 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// TestMain lets the test binary stand in for the command: run with
+// LOGSTREAM_MAIN=1, it is logstream itself, with its own flags and exit
+// status, in a process of its own whose RSS is the command's.
+func TestMain(m *testing.M) {
+	if os.Getenv("LOGSTREAM_MAIN") == "1" {
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+func logstream(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Args[0] = "logstream"
+	cmd.Env = append(os.Environ(), "LOGSTREAM_MAIN=1")
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// A small run streams every row it filled and stays under the default
+// -max-rss.
+func TestLogstreamSmall(t *testing.T) {
+	out, err := logstream(t, "-rows", "20000")
+	if err != nil {
+		t.Fatalf("logstream -rows 20000: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, "streamed 20000 rows") {
+		t.Errorf("output does not report 20000 rows streamed:\n%s", out)
+	}
+}
+
+// The -max-rss check can fail: no Go process fits in 1 MiB.
+func TestLogstreamMaxRSSFails(t *testing.T) {
+	if _, err := os.Stat("/proc/self/status"); err != nil {
+		t.Skip("no /proc/self/status: logstream cannot measure RSS here")
+	}
+	out, err := logstream(t, "-rows", "2000", "-max-rss", "1")
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+		t.Fatalf("logstream -max-rss 1: %v, want exit status 1\n%s", err, out)
+	}
+	if !strings.Contains(out, "over -max-rss 1 MiB") {
+		t.Errorf("output does not say why:\n%s", out)
+	}
+}
