@@ -2,24 +2,47 @@
 // stores and transactions for the schemas of four real systems, on SQLite,
 // PostgreSQL, SQL Server and MySQL/MariaDB.
 //
-// Start with package store: it opens a database from a DSN, applies the
-// schema (Migrate) and provides the Session, one transaction that every store
-// can join so that writes of several stores commit together — the
-// commit-suppressing session of WFO orchestrator-core, whose steps commit
-// their writes and their step record at once.
+// Start here: Open connects to a database from a DSN ("sqlite:app.db",
+// "postgres://…", "sqlserver://…", "mysql://…", or the SQLAlchemy URLs
+// OpenOrchestrator users already have), migrates it, and returns a DB with
+// every store bound to it. DB.InTx gives the same stores bound to one
+// transaction, so that writes of several stores commit together or not at
+// all:
 //
-// The packages, from the foundation up:
+//	fs, err := flowstore.Open(ctx, "sqlite:app.db")
+//	…
+//	err = fs.InTx(ctx, func(ctx context.Context, tx *flowstore.Tx) error {
+//		if _, err := tx.Queue.Enqueue(ctx, "invoices", queue.NewElement{Reference: "INV-1"}); err != nil {
+//			return err
+//		}
+//		return tx.Constants.Set(ctx, "last_invoice", "INV-1")
+//	})
 //
-//   - store: Open/New, dialects, migrations, Session, error sentinels, and the
-//     record stores (logs, constants, credentials, snapshots, correlations).
-//   - crypto: Fernet (OpenOrchestrator-compatible) and AES-256-GCM key rings.
-//   - queue: work queues on OpenOrchestrator's Queues table with atomic claims.
-//   - trigger: OpenOrchestrator triggers, cron, and a leaderless Scheduler.
-//   - orchestrator: WFO processes and steps, and the step Engine;
-//     orchestrator/subscription (products, subscriptions) and
-//     orchestrator/pipeline (ContainerOps V1 definitions and runs).
+// The stores, and the system whose tables each keeps:
+//
+//   - Queue (package queue): OpenOrchestrator's work queues, with claims
+//     that never hand one element to two workers.
+//   - Triggers (package trigger): OpenOrchestrator's single, scheduled and
+//     queue triggers; DB.NewScheduler runs them, each start exactly once.
+//   - Logs, Constants, Credentials (package store, encryption in package
+//     crypto): OpenOrchestrator's records; credentials are Fernet tokens
+//     OpenOrchestrator can read (or AES-256-GCM), under a key ring.
+//   - Snapshots, Correlations (package store): Kogito's process instances
+//     with optimistic locking, and its correlations.
+//   - Processes, Subscriptions (packages orchestrator, orchestrator/
+//     subscription): WFO orchestrator-core; DB.NewEngine runs workflows
+//     whose every step commits its writes and its step record together.
+//   - Pipelines (package orchestrator/pipeline): ContainerOps V1 pipeline
+//     definitions and runs.
+//
+// Underneath is package store: dialects, migrations, the Session (one
+// transaction any store can join, whose Commit a step engine can suppress)
+// and the error sentinels (store.ErrNotFound, store.ErrConflict, …) every
+// package wraps. A program that already has a bun handle passes it to
+// store.New and then to New.
 //
 // Table and column names are exactly those of the reference systems, so a Go
-// program can work on a database those systems created, and the reverse.
-// Imports only point down: store imports none of the domain packages.
+// program can work on a database those systems created (see WithAdopt), and
+// the reverse. Imports only point down: store imports none of the domain
+// packages, and this package only wires them together.
 package flowstore

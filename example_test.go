@@ -5,7 +5,9 @@ import (
 	"fmt"
 
 	"github.com/flowstore/flowstore"
+	"github.com/flowstore/flowstore/orchestrator"
 	"github.com/flowstore/flowstore/queue"
+	"github.com/flowstore/flowstore/store"
 )
 
 // Open migrates the database and binds every store to it; InTx binds them to
@@ -38,4 +40,44 @@ func Example() {
 	// Output:
 	// INV-1 IN_PROGRESS
 	// <nil>
+}
+
+// Bind gives a workflow step every store inside the step's transaction, so
+// what the step writes commits with its step record — and a failing step
+// leaves nothing behind.
+func ExampleDB_Bind() {
+	ctx := context.Background()
+	fs, err := flowstore.Open(ctx, "sqlite::memory:")
+	if err != nil {
+		panic(err)
+	}
+	defer fs.Close()
+	engine, err := fs.NewEngine(ctx)
+	if err != nil {
+		panic(err)
+	}
+	defer engine.Close(ctx)
+
+	err = engine.Register(ctx, orchestrator.Workflow{Name: "notify", Target: orchestrator.TargetSystem,
+		Steps: []orchestrator.Step{{Name: "Queue a mail", Fn: func(ctx context.Context, s *store.Session, st orchestrator.State) (orchestrator.Result, error) {
+			_, err := fs.Bind(s).Queue.Enqueue(ctx, "mails", queue.NewElement{Reference: "welcome"})
+			return orchestrator.Success(st), err
+		}}}})
+	if err != nil {
+		panic(err)
+	}
+	pid, err := engine.Start(ctx, "notify", nil)
+	if err != nil {
+		panic(err)
+	}
+	p, err := engine.Run(ctx, pid)
+	if err != nil {
+		panic(err)
+	}
+	page, err := fs.Queue.List(ctx, queue.Filter{Queue: "mails"})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(p.LastStatus, len(page.Elements), page.Elements[0].Reference)
+	// Output: completed 1 welcome
 }
