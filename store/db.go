@@ -79,6 +79,13 @@ func newConfig(opts []Option) config {
 
 // Open connects to the database a DSN names (see ParseDSN for the forms) and
 // checks that it answers. It does not migrate; call Migrate.
+//
+// An in-memory SQLite database gets a pool of exactly one connection (it
+// vanishes with its last connection). While a Session is open on it, every
+// statement run on the DB rather than on the session waits for that one
+// connection until its context ends: fine for a single-threaded script, a
+// deadlock for code that reads through the DB while a transaction is open.
+// A file database has no such limit.
 func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 	target, err := ParseDSN(dsn)
 	if err != nil {
@@ -105,38 +112,40 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 	return db, nil
 }
 
-// ping checks the connection. A new SQLite connection switches the file to
-// WAL, which needs a moment of exclusive access; when several processes open
-// one file at once that step can report SQLITE_BUSY without waiting, so it is
-// retried for a few seconds.
-func ping(ctx context.Context, sqldb *sql.DB, d Dialect) error {
-	deadline := time.Now().Add(10 * time.Second)
-	for attempt := 0; ; attempt++ {
-		err := Classify(d, sqldb.PingContext(ctx))
-		if err == nil || d != SQLite || !IsRetryable(err) || time.Now().After(deadline) {
-			return err
-		}
-		if werr := sleepBackoff(ctx, attempt); werr != nil {
-			return err
-		}
-	}
-}
-
 // New adopts a bun handle the host application already has. The dialect is
 // taken from it. Close does not close the adopted pool. For SQL Server and
 // MySQL the host's bun dialect writes times as it likes; flowstore normalises
-// every time it writes to UTC first, so that is harmless. flowstore's
-// statements are written for READ COMMITTED, the default of PostgreSQL and
-// SQL Server; Open sets it on MySQL/MariaDB, whose default is REPEATABLE READ,
-// and a host pool adopted here should do the same (for go-sql-driver/mysql,
-// the DSN parameter transaction_isolation='READ-COMMITTED', tx_isolation on
-// MariaDB before 11.1).
+// every time it writes to UTC first, so that is harmless.
+//
+// New checks the two pool settings that would otherwise corrupt data
+// silently, with one cheap query, and refuses the pool with ErrUnsupported
+// naming the DSN option to set:
+//
+//   - SQL Server: uniqueidentifier must come back in RFC byte order, which
+//     go-mssqldb does only with the DSN option "guid conversion=true";
+//     without it every UUID read back is byte-swapped.
+//   - MySQL/MariaDB: connections must run at READ COMMITTED (or
+//     SERIALIZABLE), not InnoDB's default REPEATABLE READ, whose gap locks
+//     deadlock concurrent claims and whose snapshot hides rows committed
+//     after the transaction's first read. For go-sql-driver/mysql: the DSN
+//     parameter transaction_isolation='READ-COMMITTED' (tx_isolation on
+//     MariaDB before 11.1), or a connector wrapped with ReadCommitted,
+//     which works on both. The DSN should also set clientFoundRows=true, so
+//     that rows affected counts matched rows as on every other dialect;
+//     that flag cannot be checked from a connection.
+//
+// The checks run only on the drivers flowstore knows (go-mssqldb,
+// go-sql-driver/mysql); a pool behind another driver or a wrapper is taken
+// as it is. SQLite and PostgreSQL need no check.
 func New(b *bun.DB, opts ...Option) (*DB, error) {
 	if b == nil {
 		return nil, fmt.Errorf("%w: nil *bun.DB", ErrInvalid)
 	}
 	d, err := dialectOf(b.Dialect())
 	if err != nil {
+		return nil, err
+	}
+	if err := checkAdopted(b.DB, d); err != nil {
 		return nil, err
 	}
 	return newDB(b, d, opts), nil
@@ -226,19 +235,25 @@ func (db *DB) runOnce(ctx context.Context, fn func(ctx context.Context, s *Sessi
 	restore := s.Suppress()
 	defer func() {
 		if p := recover(); p != nil {
-			_ = s.tx.Rollback()
+			_ = s.end(false)
 			panic(p)
 		}
 	}()
 	err = fn(ctx, s)
 	restore()
+	if s.Suppressed() {
+		// fn called Suppress and never restored it. InTx still owns the
+		// transaction and ends it below through the path that ignores
+		// suppression; the warning points at the bug in fn.
+		db.logger.Warn("flowstore: InTx: fn returned with the session still suppressed (a Suppress without its restore); ending the transaction anyway")
+	}
 	if err != nil {
-		if rbErr := s.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
+		if rbErr := s.end(false); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
 			err = errors.Join(err, rbErr)
 		}
 		return Classify(db.dialect, err)
 	}
-	return s.Commit()
+	return s.end(true)
 }
 
 // sleepBackoff waits a little longer after each failed attempt, with jitter

@@ -133,8 +133,20 @@ type migrationDialect struct {
 	lock                   string // one row, one column: 1 once the lock is held ("" = no session lock)
 	unlock                 string
 	// transactionalDDL: each migration runs in one transaction, so a failure
-	// leaves the database as it was. MySQL commits DDL implicitly.
+	// leaves the database as it was. MySQL commits DDL implicitly; there a
+	// failed migration is undone statement by statement as far as possible,
+	// and resumed by the next Migrate (see applyMigration).
 	transactionalDDL bool
+	// attempts creates flowstore_migration_attempts, where a dialect without
+	// transactional DDL notes the migration it is applying until it is
+	// recorded in flowstore_migrations ("" elsewhere).
+	attempts string
+	// countColumn counts the columns of a table (two '?' parameters: table,
+	// column), to resume a failed migration's ALTER TABLE … ADD COLUMN.
+	countColumn string
+	// batchSeparator ends each statement in SchemaSQL as its own batch
+	// ("GO" on SQL Server), the way Migrate sends them.
+	batchSeparator string
 	// begin opens a migration's transaction on the locked connection (nil
 	// where DDL is not transactional); end commits or rolls it back.
 	begin func(ctx context.Context, c *sql.Conn) (q Querier, end func(commit bool) error, err error)
@@ -201,6 +213,9 @@ var migrationDialects = map[Dialect]migrationDialect{
 		unlock:           `EXEC sp_releaseapplock @Resource = N'` + lockName + `', @LockOwner = 'Session'`,
 		transactionalDDL: true,
 		begin:            beginTx,
+		// T-SQL compiles a batch as a whole: an ALTER TABLE … ADD and a
+		// statement using the new column must not share one.
+		batchSeparator: "GO",
 	},
 	MySQL: {
 		bookkeeping:      "CREATE TABLE IF NOT EXISTS `flowstore_migrations` (`version` INT NOT NULL PRIMARY KEY, `name` VARCHAR(200) NOT NULL, `applied_at` DATETIME(6) NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4",
@@ -210,6 +225,8 @@ var migrationDialects = map[Dialect]migrationDialect{
 		lock:             `SELECT COALESCE(GET_LOCK('` + lockName + `', 300), 0)`,
 		unlock:           `SELECT RELEASE_LOCK('` + lockName + `')`,
 		transactionalDDL: false,
+		attempts:         "CREATE TABLE IF NOT EXISTS `flowstore_migration_attempts` (`version` INT NOT NULL PRIMARY KEY, `name` VARCHAR(200) NOT NULL, `started_at` DATETIME(6) NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4",
+		countColumn:      `SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = ? AND column_name = ?`,
 	},
 }
 
@@ -242,12 +259,22 @@ func schemaVersion(ctx context.Context, q Querier, d Dialect) (int, error) {
 // where the dialect has transactional DDL (all but MySQL/MariaDB), so one that
 // fails leaves the database at the previous version. A database migrated by a
 // newer flowstore is refused with ErrSchemaTooNew and left untouched.
+//
+// MySQL/MariaDB commit every DDL statement on its own. There a migration that
+// fails halfway is undone statement by statement (created tables and
+// indexes dropped, added columns dropped), and noted in
+// flowstore_migration_attempts until it completes: the next Migrate — after
+// the cause is fixed — resumes it, skipping each statement whose effect is
+// already there (a table, column or index that exists, an index already
+// dropped, a seed row already written), so what could not be undone, or was
+// left by a process that died, does not block it. The error names the
+// migration and the statement that failed.
 func (db *DB) Migrate(ctx context.Context) error {
 	ms, err := migrations(db.dialect)
 	if err != nil {
 		return err
 	}
-	return db.migrate(ctx, ms, false)
+	return db.migrate(ctx, ms, migrateOptions{})
 }
 
 // Adopt migrates a database in which the reference systems already created
@@ -267,10 +294,18 @@ func (db *DB) Adopt(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return db.migrate(ctx, ms, true)
+	return db.migrate(ctx, ms, migrateOptions{adopt: true})
 }
 
-func (db *DB) migrate(ctx context.Context, ms []migration, adopt bool) (err error) {
+// migrateOptions are the variants of migrate: Adopt, and a test hook.
+type migrateOptions struct {
+	adopt bool // keep reference tables that exist (migration 0001 only)
+	// noUndo leaves a failed MySQL migration's changes in place, as a
+	// process killed halfway would, for tests of resuming.
+	noUndo bool
+}
+
+func (db *DB) migrate(ctx context.Context, ms []migration, opt migrateOptions) (err error) {
 	md := migrationDialects[db.dialect]
 	conn, err := db.bun.DB.Conn(ctx)
 	if err != nil {
@@ -298,15 +333,20 @@ func (db *DB) migrate(ctx context.Context, ms []migration, adopt bool) (err erro
 	if _, err := conn.ExecContext(ctx, md.bookkeeping); err != nil {
 		return fmt.Errorf("flowstore: migrate: create flowstore_migrations: %w", Classify(db.dialect, err))
 	}
+	if md.attempts != "" {
+		if _, err := conn.ExecContext(ctx, md.attempts); err != nil {
+			return fmt.Errorf("flowstore: migrate: create flowstore_migration_attempts: %w", Classify(db.dialect, err))
+		}
+	}
 	for _, m := range ms {
-		if err := db.applyMigration(ctx, conn, md, m, adopt && m.Version == 1); err != nil {
+		if err := db.applyMigration(ctx, conn, md, m, opt.adopt && m.Version == 1, opt.noUndo); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (db *DB) applyMigration(ctx context.Context, conn *sql.Conn, md migrationDialect, m migration, adopt bool) (err error) {
+func (db *DB) applyMigration(ctx context.Context, conn *sql.Conn, md migrationDialect, m migration, adopt, noUndo bool) (err error) {
 	var q Querier = conn
 	if md.transactionalDDL {
 		var end func(commit bool) error
@@ -335,49 +375,121 @@ func (db *DB) applyMigration(ctx context.Context, conn *sql.Conn, md migrationDi
 	if applied > 0 {
 		return nil
 	}
-	var created []string          // MySQL only: tables to drop again if a later statement fails
-	existing := map[string]bool{} // Adopt: reference tables that were there before
+	mode := skipNothing
+	if adopt {
+		mode = skipAdopted
+	}
+	if md.attempts != "" {
+		resume, err := db.noteAttempt(ctx, conn, m)
+		if err != nil {
+			return err
+		}
+		if resume && !adopt {
+			mode = skipDone
+		}
+	}
+	var undo undoLog
+	existing := map[string]bool{} // tables that were there before this run
 	for i, stmt := range m.Statements {
-		if adopt {
-			skip, err := db.adoptSkips(ctx, q, md, stmt, existing)
+		if mode != skipNothing {
+			skip, err := db.skips(ctx, q, md, mode, stmt, existing)
 			if err != nil {
-				return fmt.Errorf("flowstore: adopt, statement %d: %w", i+1, Classify(db.dialect, err))
+				return fmt.Errorf("flowstore: migration %04d_%s, statement %d: check: %w", m.Version, m.Name, i+1, Classify(db.dialect, err))
 			}
 			if skip {
+				undo.skipped = true
 				continue
 			}
 		}
 		if _, err := q.ExecContext(ctx, stmt); err != nil {
 			err = fmt.Errorf("flowstore: migration %04d_%s, statement %d: %w\n%s", m.Version, m.Name, i+1, Classify(db.dialect, err), firstLine(stmt))
-			if !md.transactionalDDL {
-				err = errors.Join(err, dropCreated(context.WithoutCancel(ctx), conn, created))
+			if md.transactionalDDL {
+				return err
 			}
-			return err
+			err = fmt.Errorf("%w\n(%s commits DDL statement by statement: the migration's earlier changes were undone where possible; once the cause is fixed, Migrate resumes it)", err, db.dialect)
+			if noUndo {
+				return err
+			}
+			return errors.Join(err, db.undoFailed(context.WithoutCancel(ctx), conn, m, &undo))
 		}
-		if t := createdTable(stmt); t != "" {
-			created = append(created, t)
+		if !md.transactionalDDL {
+			undo.add(stmt)
 		}
 	}
 	_, err = q.ExecContext(ctx, db.dialect.Rebind(`INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (?, ?, ?)`), m.Version, m.Name, db.Now())
 	if err != nil {
 		return fmt.Errorf("flowstore: migration %04d_%s: record: %w", m.Version, m.Name, Classify(db.dialect, err))
 	}
+	if md.attempts != "" {
+		if err := db.forgetAttempt(ctx, conn, m); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
+// noteAttempt records, where DDL is not transactional, that migration m is
+// being applied, and reports whether an earlier attempt of it failed (or
+// died) without completing: then its statements may already have taken
+// effect, and applyMigration resumes it.
+func (db *DB) noteAttempt(ctx context.Context, conn *sql.Conn, m migration) (resume bool, err error) {
+	var n int
+	if err := conn.QueryRowContext(ctx, db.dialect.Rebind(`SELECT COUNT(*) FROM flowstore_migration_attempts WHERE version = ?`), m.Version).Scan(&n); err != nil {
+		return false, fmt.Errorf("flowstore: migration %04d_%s: read attempts: %w", m.Version, m.Name, Classify(db.dialect, err))
+	}
+	if n > 0 {
+		return true, nil
+	}
+	if _, err := conn.ExecContext(ctx, db.dialect.Rebind(`INSERT INTO flowstore_migration_attempts (version, name, started_at) VALUES (?, ?, ?)`), m.Version, m.Name, db.Now()); err != nil {
+		return false, fmt.Errorf("flowstore: migration %04d_%s: note attempt: %w", m.Version, m.Name, Classify(db.dialect, err))
+	}
+	return false, nil
+}
+
+func (db *DB) forgetAttempt(ctx context.Context, conn *sql.Conn, m migration) error {
+	if _, err := conn.ExecContext(ctx, db.dialect.Rebind(`DELETE FROM flowstore_migration_attempts WHERE version = ?`), m.Version); err != nil {
+		return fmt.Errorf("flowstore: migration %04d_%s: forget attempt: %w", m.Version, m.Name, Classify(db.dialect, err))
+	}
+	return nil
+}
+
+// The statements a migration file may hold, as far as skipping and undoing
+// them is concerned. Identifiers come from our own files: quoted or bare
+// names of letters, digits and underscores. On MySQL each ALTER TABLE adds
+// one column (TestMigrateMySQLStatementsAreResumable checks the files).
 var (
 	createTableRE = regexp.MustCompile("(?i)^CREATE TABLE [`\"]?([A-Za-z0-9_]+)")
-	createIndexRE = regexp.MustCompile("(?i)^CREATE (?:UNIQUE )?INDEX [`\"]?([A-Za-z0-9_]+)")
+	createIndexRE = regexp.MustCompile("(?i)^CREATE (?:UNIQUE )?INDEX [`\"]?([A-Za-z0-9_]+)[`\"]? ON [`\"]?([A-Za-z0-9_]+)")
+	dropIndexRE   = regexp.MustCompile("(?i)^DROP INDEX [`\"]?([A-Za-z0-9_]+)[`\"]? ON [`\"]?([A-Za-z0-9_]+)")
+	addColumnRE   = regexp.MustCompile("(?i)^ALTER TABLE [`\"]?([A-Za-z0-9_]+)[`\"]? ADD (?:COLUMN )?[`\"]?([A-Za-z0-9_]+)")
 	insertIntoRE  = regexp.MustCompile("(?i)^INSERT INTO [`\"]?([A-Za-z0-9_]+)")
+	// multiClauseAlterRE finds a second clause in an ALTER TABLE, which
+	// one-column undo and resume cannot handle.
+	multiClauseAlterRE = regexp.MustCompile("(?i),\\s*(ADD|DROP|MODIFY|CHANGE|ALTER|RENAME)\\s")
 )
 
-// adoptSkips decides, for Adopt, whether a statement of the reference schema
-// is left out: a CREATE TABLE of a table that exists (which is remembered),
-// an INSERT into such a table, a CREATE INDEX whose name exists.
-func (db *DB) adoptSkips(ctx context.Context, q Querier, md migrationDialect, stmt string, existing map[string]bool) (bool, error) {
-	count := func(query, name string) (bool, error) {
+// skipMode says which statements of a migration skips leaves out.
+type skipMode int
+
+const (
+	skipNothing skipMode = iota
+	// skipAdopted (Adopt, migration 0001): a CREATE TABLE of a table that
+	// exists, an INSERT into such a table, a CREATE INDEX whose name exists.
+	skipAdopted
+	// skipDone (resuming a MySQL migration): every statement whose effect is
+	// already there — the skipAdopted cases, an added column that exists, a
+	// dropped index that is gone, and an INSERT into a table that existed
+	// before and already has rows (the seed rows of a table the failed
+	// attempt created and could not drop).
+	skipDone
+)
+
+// skips decides whether a statement is left out (see skipMode); existing
+// remembers the tables found, for the INSERTs into them.
+func (db *DB) skips(ctx context.Context, q Querier, md migrationDialect, mode skipMode, stmt string, existing map[string]bool) (bool, error) {
+	count := func(query string, args ...any) (bool, error) {
 		var n int
-		err := q.QueryRowContext(ctx, db.dialect.Rebind(query), name).Scan(&n)
+		err := q.QueryRowContext(ctx, db.dialect.Rebind(query), args...).Scan(&n)
 		return n > 0, err
 	}
 	if m := createTableRE.FindStringSubmatch(stmt); m != nil {
@@ -386,39 +498,86 @@ func (db *DB) adoptSkips(ctx context.Context, q Querier, md migrationDialect, st
 		return found, err
 	}
 	if m := insertIntoRE.FindStringSubmatch(stmt); m != nil {
-		return existing[m[1]], nil
+		if mode == skipAdopted || !existing[m[1]] {
+			return existing[m[1]], nil
+		}
+		return count("SELECT COUNT(*) FROM " + db.dialect.Quote(m[1]))
 	}
 	if m := createIndexRE.FindStringSubmatch(stmt); m != nil {
 		return count(md.countIndex, m[1])
 	}
+	if mode != skipDone {
+		return false, nil
+	}
+	if m := addColumnRE.FindStringSubmatch(stmt); m != nil && md.countColumn != "" && !multiClauseAlterRE.MatchString(stmt) {
+		return count(md.countColumn, m[1], m[2])
+	}
+	if m := dropIndexRE.FindStringSubmatch(stmt); m != nil {
+		found, err := count(md.countIndex, m[1])
+		return !found, err
+	}
 	return false, nil
 }
 
-func createdTable(stmt string) string {
-	if m := createTableRE.FindStringSubmatch(stmt); m != nil {
-		return m[1]
-	}
-	return ""
+// undoLog collects, while a MySQL migration runs, the statements that undo
+// what it did, in the order they were made (undoFailed runs them newest
+// first).
+type undoLog struct {
+	stmts   []string
+	created map[string]bool // tables this run created
+	partial bool            // a statement ran that cannot be undone (UPDATE, DROP INDEX, …)
+	skipped bool            // a statement was skipped as done by an earlier attempt
 }
 
-// dropCreated undoes what a failed MySQL migration created, newest first, so
-// that the database is left as it was as far as MySQL allows (DDL there
-// commits implicitly and cannot be rolled back).
-func dropCreated(ctx context.Context, conn *sql.Conn, tables []string) error {
-	if len(tables) == 0 {
-		return nil
+// add notes the inverse of a statement that just succeeded.
+func (u *undoLog) add(stmt string) {
+	q := MySQL.Quote
+	if m := createTableRE.FindStringSubmatch(stmt); m != nil {
+		u.stmts = append(u.stmts, "DROP TABLE "+q(m[1]))
+		if u.created == nil {
+			u.created = map[string]bool{}
+		}
+		u.created[m[1]] = true
+		return
 	}
+	if m := createIndexRE.FindStringSubmatch(stmt); m != nil {
+		u.stmts = append(u.stmts, "DROP INDEX "+q(m[1])+" ON "+q(m[2]))
+		return
+	}
+	if m := addColumnRE.FindStringSubmatch(stmt); m != nil && !multiClauseAlterRE.MatchString(stmt) {
+		u.stmts = append(u.stmts, "ALTER TABLE "+q(m[1])+" DROP COLUMN "+q(m[2]))
+		return
+	}
+	if m := insertIntoRE.FindStringSubmatch(stmt); m != nil && u.created[m[1]] {
+		return // its rows go with the table
+	}
+	u.partial = true
+}
+
+// undoFailed undoes what a failed MySQL migration did, newest first, so that
+// the database is left as it was as far as MySQL allows (DDL there commits
+// implicitly and cannot be rolled back). If everything was undone the
+// attempt is forgotten; otherwise it stays noted, and the next Migrate
+// resumes the migration, skipping what is already in place.
+func (db *DB) undoFailed(ctx context.Context, conn *sql.Conn, m migration, u *undoLog) error {
 	var errs []error
-	if _, err := conn.ExecContext(ctx, "SET FOREIGN_KEY_CHECKS = 0"); err != nil {
-		return err
-	}
-	for i := len(tables) - 1; i >= 0; i-- {
-		if _, err := conn.ExecContext(ctx, "DROP TABLE `"+tables[i]+"`"); err != nil {
+	if len(u.stmts) > 0 {
+		// Tables of the migration may reference each other.
+		if _, err := conn.ExecContext(ctx, "SET FOREIGN_KEY_CHECKS = 0"); err != nil {
+			return fmt.Errorf("flowstore: migration %04d_%s: undo: %w", m.Version, m.Name, err)
+		}
+		for i := len(u.stmts) - 1; i >= 0; i-- {
+			if _, err := conn.ExecContext(ctx, u.stmts[i]); err != nil {
+				errs = append(errs, fmt.Errorf("flowstore: migration %04d_%s: undo %s: %w", m.Version, m.Name, u.stmts[i], err))
+			}
+		}
+		if _, err := conn.ExecContext(ctx, "SET FOREIGN_KEY_CHECKS = 1"); err != nil {
 			errs = append(errs, err)
 		}
 	}
-	_, err := conn.ExecContext(ctx, "SET FOREIGN_KEY_CHECKS = 1")
-	errs = append(errs, err)
+	if len(errs) == 0 && !u.partial && !u.skipped {
+		errs = append(errs, db.forgetAttempt(ctx, conn, m))
+	}
 	return errors.Join(errs...)
 }
 
@@ -435,20 +594,28 @@ func SchemaSQL(d Dialect) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	md := migrationDialects[d]
 	var b strings.Builder
+	// Each statement is one batch, as Migrate sends it (one ExecContext per
+	// statement): on SQL Server a GO line ends it, for sqlcmd and SSMS.
+	statement := func(s string) {
+		b.WriteString(s)
+		b.WriteString(";\n")
+		if md.batchSeparator != "" {
+			b.WriteString(md.batchSeparator + "\n")
+		}
+	}
 	fmt.Fprintf(&b, "-- flowstore schema for %s, version %d\n", d, LatestSchemaVersion())
 	for _, m := range ms {
 		fmt.Fprintf(&b, "\n-- migration %04d_%s\n", m.Version, m.Name)
 		for _, s := range m.Statements {
-			b.WriteString(s)
-			b.WriteString(";\n")
+			statement(s)
 		}
 	}
 	b.WriteString("\n-- flowstore bookkeeping\n")
-	b.WriteString(migrationDialects[d].bookkeeping)
-	b.WriteString(";\n")
+	statement(md.bookkeeping)
 	for _, m := range ms {
-		fmt.Fprintf(&b, "INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (%d, '%s', %s);\n", m.Version, m.Name, nowSQL[d])
+		statement(fmt.Sprintf("INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (%d, '%s', %s)", m.Version, m.Name, nowSQL[d]))
 	}
 	return b.String(), nil
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -123,65 +125,150 @@ func TestOpenErrors(t *testing.T) {
 }
 
 // assertCatalogMatchesReference reads the live database's catalog and checks
-// that every table and column of the reference documents exists with the
-// documented nullability.
+// that every table and column of the reference documents exists with its
+// exact name, the documented nullability and the documented length.
 func assertCatalogMatchesReference(t *testing.T, db *store.DB) {
 	t.Helper()
+	for _, problem := range catalogMismatches(t, db) {
+		t.Error(problem)
+	}
+}
+
+// catalogMismatches lists every difference between the reference schema
+// and the database's catalog.
+func catalogMismatches(t *testing.T, db *store.DB) []string {
+	t.Helper()
 	cat := readCatalog(t, db)
+	var problems []string
 	for _, table := range refschema.Tables {
-		cols, ok := cat[strings.ToLower(table.Name)]
-		if !assert(t, ok, "table %s (%s) missing", table.Name, table.System) {
+		cols, ok := cat.table(table.Name)
+		if !ok {
+			problems = append(problems, fmt.Sprintf("table %s (%s) missing", table.Name, table.System))
 			continue
 		}
 		for _, c := range table.Columns {
-			nullable, ok := cols[strings.ToLower(c.Name)]
-			if assert(t, ok, "column %s.%s missing", table.Name, c.Name) {
-				assert(t, nullable == c.Nullable, "column %s.%s: nullable=%v, documented %v", table.Name, c.Name, nullable, c.Nullable)
+			got, ok := cols[c.Name]
+			if !ok {
+				problems = append(problems, fmt.Sprintf("column %s.%s missing", table.Name, c.Name))
+				continue
+			}
+			if got.nullable != c.Nullable {
+				problems = append(problems, fmt.Sprintf("column %s.%s: nullable=%v, documented %v", table.Name, c.Name, got.nullable, c.Nullable))
+			}
+			if c.MaxLen > 0 && got.maxLen != c.MaxLen {
+				problems = append(problems, fmt.Sprintf("column %s.%s: length %d, documented %d", table.Name, c.Name, got.maxLen, c.MaxLen))
 			}
 		}
 	}
+	return problems
 }
 
-func assert(t *testing.T, ok bool, format string, args ...any) bool {
-	t.Helper()
-	if !ok {
-		t.Errorf(format, args...)
+// catalogColumn is one column as the database's catalog describes it.
+type catalogColumn struct {
+	nullable bool
+	// maxLen is the longest value the column accepts, in characters: the
+	// declared length of a varchar/char, or the limit of the column's
+	// length CHECK (SQLite's TEXT columns, SQL Server's NVARCHAR(MAX) above
+	// 4000); 0 when there is none.
+	maxLen int
+}
+
+// catalog maps table → column → description, with names exactly as the
+// catalog stores them: PostgreSQL and SQL Server keep the case of quoted
+// identifiers, SQLite keeps names as created, and so does MySQL with
+// lower_case_table_names 0 or 2. With lower_case_table_names=1 (the
+// default on Windows) MySQL stores every table name in lower case and
+// compares names case-insensitively; only there are table names folded
+// before the lookup. Column names keep their case on every dialect.
+type catalog struct {
+	tables     map[string]map[string]catalogColumn
+	foldTables bool
+}
+
+func (c catalog) table(name string) (map[string]catalogColumn, bool) {
+	if c.foldTables {
+		name = strings.ToLower(name)
 	}
-	return ok
+	cols, ok := c.tables[name]
+	return cols, ok
 }
 
-// readCatalog returns table -> column -> nullable, from the database's own
-// catalog. Names are lower-cased for lookup; exact spelling is checked by the
-// quoted identifiers the stores use.
-func readCatalog(t *testing.T, db *store.DB) map[string]map[string]bool {
+var (
+	// sqliteLenCheck is a length CHECK of our SQLite DDL, as the table's
+	// stored CREATE statement spells it.
+	sqliteLenCheck = regexp.MustCompile(`CHECK \(length\("([A-Za-z0-9_]+)"\) <= (\d+)\)`)
+	// sqlserverLenCheck is a length CHECK as SQL Server stores its
+	// definition, e.g. (len([log_message])<=(8000)).
+	sqlserverLenCheck = regexp.MustCompile(`(?i)len\(\[?"?([A-Za-z0-9_]+)"?\]?\)\s*<=\s*\(?(\d+)`)
+)
+
+// readCatalog reads the database's own catalog.
+func readCatalog(t *testing.T, db *store.DB) catalog {
 	t.Helper()
 	ctx := context.Background()
 	var q string
 	switch db.Dialect() {
 	case store.SQLite:
-		q = `SELECT m.name, p.name, CASE WHEN p."notnull" = 0 AND p.pk = 0 THEN 'YES' ELSE 'NO' END
+		q = `SELECT m.name, p.name, CASE WHEN p."notnull" = 0 AND p.pk = 0 THEN 'YES' ELSE 'NO' END, 0
 			FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table'`
 	case store.Postgres:
-		q = `SELECT table_name, column_name, is_nullable FROM information_schema.columns WHERE table_schema = current_schema()`
+		q = `SELECT table_name, column_name, is_nullable, COALESCE(character_maximum_length, 0) FROM information_schema.columns WHERE table_schema = current_schema()`
 	case store.SQLServer:
-		q = `SELECT table_name, column_name, is_nullable FROM information_schema.columns WHERE table_schema = SCHEMA_NAME()`
+		q = `SELECT table_name, column_name, is_nullable, COALESCE(character_maximum_length, 0) FROM information_schema.columns WHERE table_schema = SCHEMA_NAME()`
 	case store.MySQL:
-		q = `SELECT table_name, column_name, is_nullable FROM information_schema.columns WHERE table_schema = DATABASE()`
+		q = `SELECT table_name, column_name, is_nullable, COALESCE(character_maximum_length, 0) FROM information_schema.columns WHERE table_schema = DATABASE()`
 	}
+	cat := catalog{tables: map[string]map[string]catalogColumn{}}
 	rows, err := db.SQL().QueryContext(ctx, q)
 	require.NoError(t, err)
 	defer rows.Close()
-	cat := map[string]map[string]bool{}
 	for rows.Next() {
 		var table, column, nullable string
-		require.NoError(t, rows.Scan(&table, &column, &nullable))
-		table = strings.ToLower(table)
-		if cat[table] == nil {
-			cat[table] = map[string]bool{}
+		var maxLen int64
+		require.NoError(t, rows.Scan(&table, &column, &nullable, &maxLen))
+		if cat.tables[table] == nil {
+			cat.tables[table] = map[string]catalogColumn{}
 		}
-		cat[table][strings.ToLower(column)] = nullable == "YES"
+		cat.tables[table][column] = catalogColumn{nullable: nullable == "YES", maxLen: int(maxLen)}
 	}
 	require.NoError(t, rows.Err())
+
+	// Length limits kept in CHECK constraints rather than in the type.
+	checks := map[store.Dialect]struct {
+		query string
+		re    *regexp.Regexp
+	}{
+		store.SQLite: {`SELECT name, sql FROM sqlite_master WHERE type = 'table'`, sqliteLenCheck},
+		store.SQLServer: {`SELECT OBJECT_NAME(parent_object_id), definition FROM sys.check_constraints
+			WHERE name LIKE '%[_]len' AND SCHEMA_NAME(schema_id) = SCHEMA_NAME()`, sqlserverLenCheck},
+	}
+	if c, ok := checks[db.Dialect()]; ok {
+		rows, err := db.SQL().QueryContext(ctx, c.query)
+		require.NoError(t, err)
+		defer rows.Close()
+		for rows.Next() {
+			var table, def string
+			require.NoError(t, rows.Scan(&table, &def))
+			for _, m := range c.re.FindAllStringSubmatch(def, -1) {
+				col, ok := cat.tables[table][m[1]]
+				if !ok {
+					continue
+				}
+				// SQL Server reports NVARCHAR(MAX) as -1: the CHECK is the limit.
+				if col.maxLen <= 0 {
+					col.maxLen, _ = strconv.Atoi(m[2])
+					cat.tables[table][m[1]] = col
+				}
+			}
+		}
+		require.NoError(t, rows.Err())
+	}
+
+	if db.Dialect() == store.MySQL {
+		var lctn int
+		require.NoError(t, db.SQL().QueryRowContext(ctx, `SELECT @@lower_case_table_names`).Scan(&lctn))
+		cat.foldTables = lctn == 1
+	}
 	return cat
 }
 
@@ -203,10 +290,79 @@ func TestReferenceCoversEverySystem(t *testing.T) {
 	sort.Strings(systems)
 	require.Len(t, systems, 4, "systems: %v", systems)
 	// 8 OpenOrchestrator tables of the schema document + Schedulers; 18
-	// ContainerOps tables; Kogito's 2 + business_key_mapping + event_types.
-	for system, want := range map[string]int{"OpenOrchestrator": 9, "ContainerOps": 18, "Kogito": 4} {
+	// ContainerOps tables; Kogito's 2 + business_key_mapping + event_types;
+	// WFO's 20 (17 mapped classes and 3 association tables) + input_states.
+	for system, want := range map[string]int{"OpenOrchestrator": 9, "ContainerOps": 18, "Kogito": 4, "WFO": 21} {
 		require.Equal(t, want, count[system], system)
 	}
+	wfo := map[string]bool{}
+	for _, table := range refschema.Tables {
+		if table.System == "WFO" {
+			wfo[table.Name] = true
+		}
+	}
+	for _, name := range []string{
+		// __tablename__ of the document's mapped classes
+		"processes", "process_steps", "processes_subscriptions", "products", "fixed_inputs",
+		"product_blocks", "product_block_relations", "resource_types", "workflows",
+		"subscription_instance_relations", "subscription_instances", "subscription_instance_values",
+		"subscription_customer_descriptions", "subscriptions", "subscription_metadata",
+		"subscriptions_search", "engine_settings",
+		// its association tables
+		"product_product_blocks", "product_block_resource_types", "products_workflows",
+		// flowstore's extra
+		"input_states",
+	} {
+		require.True(t, wfo[name], "WFO table %s", name)
+	}
+}
+
+// TestCatalogCheckIsExact: the catalog check itself notices a table whose
+// name differs only in case and a column one character too short — the two
+// mistakes a case-folding, nullability-only comparison let through.
+func TestCatalogCheckIsExact(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		d := db.Dialect()
+		if d == store.MySQL {
+			var lctn int
+			require.NoError(t, db.SQL().QueryRowContext(ctx, `SELECT @@lower_case_table_names`).Scan(&lctn))
+			if lctn == 1 {
+				t.Skip("lower_case_table_names=1: MySQL cannot hold a table name in upper case")
+			}
+		}
+		q := d.Quote
+		value := map[store.Dialect]string{
+			store.SQLite:    `TEXT NOT NULL CONSTRAINT "constants_value_len" CHECK (length("value") <= 999)`,
+			store.Postgres:  `VARCHAR(999) NOT NULL`,
+			store.SQLServer: `NVARCHAR(999) NOT NULL`,
+			store.MySQL:     `VARCHAR(999) NOT NULL`,
+		}[d]
+		name := `VARCHAR(100) NOT NULL PRIMARY KEY`
+		if d == store.SQLite {
+			name = `TEXT NOT NULL PRIMARY KEY CONSTRAINT "constants_name_len" CHECK (length("name") <= 100)`
+		}
+		timeType := map[store.Dialect]string{store.SQLite: "DATETIME", store.Postgres: "timestamptz", store.SQLServer: "datetime2(6)", store.MySQL: "DATETIME(6)"}[d]
+		for _, stmt := range []string{
+			`DROP TABLE ` + q("Constants"),
+			`CREATE TABLE ` + q("constants") + ` (` + q("name") + ` ` + name + `, ` + q("value") + ` ` + value + `, ` + q("changed_at") + ` ` + timeType + ` NOT NULL)`,
+		} {
+			_, err := db.SQL().ExecContext(ctx, stmt)
+			require.NoError(t, err, stmt)
+		}
+		problems := catalogMismatches(t, db)
+		require.Contains(t, problems, "table Constants (OpenOrchestrator) missing", "renamed to lower case")
+
+		// Back under its own name, still one character short.
+		for _, stmt := range []string{
+			`DROP TABLE ` + q("constants"),
+			`CREATE TABLE ` + q("Constants") + ` (` + q("name") + ` ` + name + `, ` + q("value") + ` ` + value + `, ` + q("changed_at") + ` ` + timeType + ` NOT NULL)`,
+		} {
+			_, err := db.SQL().ExecContext(ctx, stmt)
+			require.NoError(t, err, stmt)
+		}
+		require.Equal(t, []string{"column Constants.value: length 999, documented 1000"}, catalogMismatches(t, db))
+	})
 }
 
 // TestSchemaSQLGolden pins the DDL SQL Server receives: it cannot run here,
@@ -224,6 +380,44 @@ func TestSchemaSQLGolden(t *testing.T) {
 	}
 	_, err = store.SchemaSQL("oracle")
 	require.ErrorIs(t, err, store.ErrUnsupported)
+}
+
+// TestSchemaSQLBatchesAreMigrateStatements: SQL Server's SchemaSQL ends
+// every statement with a GO line, so a DBA running it in sqlcmd or SSMS
+// sends the same batches Migrate sends (one statement each) — an ALTER
+// TABLE … ADD and a statement on the new column must not be compiled as one
+// batch. The other dialects have no batches.
+func TestSchemaSQLBatchesAreMigrateStatements(t *testing.T) {
+	ddl, err := store.SchemaSQL(store.SQLServer)
+	require.NoError(t, err)
+	ms, err := store.Migrations(store.SQLServer)
+	require.NoError(t, err)
+	var want []string
+	for _, m := range ms {
+		want = append(want, m.Statements...)
+	}
+	var got []string
+	for _, batch := range strings.Split(ddl, "\nGO\n") {
+		var lines []string
+		for _, line := range strings.Split(batch, "\n") {
+			if trimmed := strings.TrimSpace(line); trimmed != "" && !strings.HasPrefix(trimmed, "--") {
+				lines = append(lines, line)
+			}
+		}
+		if len(lines) > 0 {
+			got = append(got, strings.TrimSuffix(strings.Join(lines, "\n"), ";"))
+		}
+	}
+	require.GreaterOrEqual(t, len(got), len(want))
+	require.Equal(t, want, got[:len(want)], "one batch per migration statement, in order")
+	for _, batch := range got[len(want):] {
+		require.Regexp(t, `^(IF OBJECT_ID|INSERT INTO flowstore_migrations)`, batch, "then the bookkeeping, one batch each")
+	}
+	for _, d := range []store.Dialect{store.SQLite, store.Postgres, store.MySQL} {
+		ddl, err := store.SchemaSQL(d)
+		require.NoError(t, err)
+		require.NotContains(t, ddl, "\nGO\n", d)
+	}
 }
 
 // TestMigratorStatementsGolden pins the lock and bookkeeping statements of

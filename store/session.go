@@ -94,29 +94,11 @@ func (s *Session) SetRollbackOnly() {
 // returns nil. A rollback-only session is rolled back instead and Commit
 // returns ErrRollbackOnly.
 func (s *Session) Commit() error {
-	s.mu.Lock()
-	if s.suppressed > 0 {
-		s.mu.Unlock()
+	if s.Suppressed() {
 		s.db.logger.Warn("flowstore: step tried to commit; the engine commits when the step returns")
 		return nil
 	}
-	if s.done {
-		s.mu.Unlock()
-		return sql.ErrTxDone
-	}
-	s.done = true
-	rollbackOnly := s.rollbackOnly
-	s.mu.Unlock()
-	if rollbackOnly {
-		if err := s.tx.Rollback(); err != nil {
-			return errors.Join(ErrRollbackOnly, Classify(s.db.dialect, err))
-		}
-		return ErrRollbackOnly
-	}
-	if err := s.tx.Commit(); err != nil {
-		return fmt.Errorf("flowstore: commit: %w", Classify(s.db.dialect, err))
-	}
-	return nil
+	return s.end(true)
 }
 
 // Rollback rolls the transaction back. While the session is suppressed it
@@ -129,23 +111,52 @@ func (s *Session) Rollback() error {
 		s.mu.Unlock()
 		return nil
 	}
+	s.mu.Unlock()
+	return s.end(false)
+}
+
+// end finishes the transaction whatever the suppression depth: it is the
+// owner's path (DB.InTx), which must end the transaction even when fn left a
+// Suppress unrestored — through Commit that would be a logged no-op, and the
+// transaction and its connection would leak. Committing a rollback-only
+// session rolls it back and returns ErrRollbackOnly.
+func (s *Session) end(commit bool) error {
+	s.mu.Lock()
 	if s.done {
 		s.mu.Unlock()
 		return sql.ErrTxDone
 	}
 	s.done = true
+	rollbackOnly := s.rollbackOnly
 	s.mu.Unlock()
-	return Classify(s.db.dialect, s.tx.Rollback())
+	if !commit {
+		return Classify(s.db.dialect, s.tx.Rollback())
+	}
+	if rollbackOnly {
+		if err := s.tx.Rollback(); err != nil {
+			return errors.Join(ErrRollbackOnly, Classify(s.db.dialect, err))
+		}
+		return ErrRollbackOnly
+	}
+	if err := s.tx.Commit(); err != nil {
+		return fmt.Errorf("flowstore: commit: %w", Classify(s.db.dialect, err))
+	}
+	return nil
 }
 
 // Savepoint runs fn inside a savepoint: if fn returns an error (or panics),
 // only fn's writes are undone and the transaction stays usable — also on
 // PostgreSQL, where any failed statement otherwise aborts the whole
 // transaction. fn sees the ctx given here.
+//
+// The SAVEPOINT, ROLLBACK TO and RELEASE statements themselves run on
+// context.WithoutCancel(ctx): when fn fails because ctx was cancelled, the
+// rollback to the savepoint must still reach the database, or fn's writes
+// would stay in the transaction and commit with it.
 func (s *Session) Savepoint(ctx context.Context, fn func(ctx context.Context) error) (err error) {
-	sp, err := s.tx.BeginTx(ctx, nil)
+	sp, err := s.beginSavepoint(ctx)
 	if err != nil {
-		return fmt.Errorf("flowstore: savepoint: %w", Classify(s.db.dialect, err))
+		return fmt.Errorf("flowstore: savepoint: %w", err)
 	}
 	defer func() {
 		if p := recover(); p != nil {
@@ -154,15 +165,33 @@ func (s *Session) Savepoint(ctx context.Context, fn func(ctx context.Context) er
 		}
 	}()
 	if err = fn(ctx); err != nil {
-		if rbErr := sp.Rollback(); rbErr != nil {
-			return errors.Join(err, fmt.Errorf("flowstore: rollback to savepoint: %w", Classify(s.db.dialect, rbErr)))
-		}
-		return err
+		return s.rollbackSavepoint(sp, err)
 	}
 	if err := sp.Commit(); err != nil {
 		return fmt.Errorf("flowstore: release savepoint: %w", Classify(s.db.dialect, err))
 	}
 	return nil
+}
+
+// beginSavepoint opens a savepoint whose own statements cannot be cancelled.
+// bun keeps the context given to Tx.BeginTx in the savepoint's Tx and uses
+// it for that savepoint's Commit (RELEASE) and Rollback (ROLLBACK TO); with
+// the caller's ctx, a cancelled ctx would make the rollback fail before it
+// is sent. Values (trace ids, …) of ctx are kept.
+func (s *Session) beginSavepoint(ctx context.Context) (bun.Tx, error) {
+	sp, err := s.tx.BeginTx(context.WithoutCancel(ctx), nil)
+	return sp, Classify(s.db.dialect, err)
+}
+
+// rollbackSavepoint undoes a savepoint after fn failed with cause and
+// returns cause, joined with the rollback's own error if that failed too
+// (the transaction then still holds fn's writes, and its owner must not
+// commit it).
+func (s *Session) rollbackSavepoint(sp bun.Tx, cause error) error {
+	if rbErr := sp.Rollback(); rbErr != nil {
+		return errors.Join(cause, fmt.Errorf("flowstore: rollback to savepoint: %w", Classify(s.db.dialect, rbErr)))
+	}
+	return cause
 }
 
 // The bun.IDB methods below delegate to the transaction.
@@ -229,18 +258,20 @@ func (s *Session) NewDropColumn() *bun.DropColumnQuery { return s.tx.NewDropColu
 
 // BeginTx opens a savepoint, not a transaction: its Commit releases the
 // savepoint and can never end the session's transaction. Options are ignored.
+// The savepoint's own Commit and Rollback do not observe ctx's cancellation
+// (see Savepoint), so a caller whose ctx was cancelled can still roll back.
 func (s *Session) BeginTx(ctx context.Context, _ *sql.TxOptions) (bun.Tx, error) {
-	sp, err := s.tx.BeginTx(ctx, nil)
-	return sp, Classify(s.db.dialect, err)
+	return s.beginSavepoint(ctx)
 }
 
 // RunInTx runs f inside a savepoint and passes it the ctx given here (bun's
 // own Tx.RunInTx passes the outer transaction's context instead). An error or
-// panic from f rolls back to the savepoint only.
+// panic from f rolls back to the savepoint only; if that rollback fails
+// too, both errors are returned.
 func (s *Session) RunInTx(ctx context.Context, _ *sql.TxOptions, f func(ctx context.Context, tx bun.Tx) error) (err error) {
-	sp, err := s.tx.BeginTx(ctx, nil)
+	sp, err := s.beginSavepoint(ctx)
 	if err != nil {
-		return Classify(s.db.dialect, err)
+		return err
 	}
 	defer func() {
 		if p := recover(); p != nil {
@@ -249,8 +280,7 @@ func (s *Session) RunInTx(ctx context.Context, _ *sql.TxOptions, f func(ctx cont
 		}
 	}()
 	if err := f(ctx, sp); err != nil {
-		_ = sp.Rollback()
-		return err
+		return s.rollbackSavepoint(sp, err)
 	}
 	return Classify(s.db.dialect, sp.Commit())
 }

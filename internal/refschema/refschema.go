@@ -57,6 +57,17 @@ var Tables = []Table{
 	}},
 	{Name: "Queue_Triggers", System: "OpenOrchestrator", Columns: []Column{
 		{Name: "id", Nullable: false, MaxLen: 0},
+		// 200, not the 100 of the schema document (openorchestrator-database-
+		// schemas.txt lists "queue_name varchar(100)"): the behaviour notes
+		// (reference-systems-behaviour.md §1.1, "Tables as actually mapped")
+		// read OpenOrchestrator's current ORM and Alembic migrations, which
+		// declare Queue_Triggers.queue_name varchar(200) — while
+		// Queues.queue_name is varchar(100). Databases OpenOrchestrator
+		// creates today have 200, and flowstore shares them: with 100, a
+		// trigger OpenOrchestrator accepts (a queue name of 101–200
+		// characters) could not be written or adopted. A longer name than
+		// Queues can hold simply matches no queue element, as in
+		// OpenOrchestrator.
 		{Name: "queue_name", Nullable: false, MaxLen: 200},
 		{Name: "min_batch_size", Nullable: false, MaxLen: 0},
 	}},

@@ -92,6 +92,9 @@ func Offline(d store.Dialect) *store.DB {
 	if db, ok := offlineDBs[d]; ok {
 		return db
 	}
+	// store.New checks pools of the drivers it knows (go-mssqldb,
+	// go-sql-driver/mysql) with a query; this driver is none of them, so
+	// the offline handle is adopted without one.
 	db, err := store.New(bun.NewDB(sql.OpenDB(offlineConnector{}), offlineDialect(d)))
 	if err != nil {
 		panic(fmt.Sprintf("testdb: Offline(%q): %v", d, err))

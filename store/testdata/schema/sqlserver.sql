@@ -1,4 +1,4 @@
--- flowstore schema for sqlserver, version 61
+-- flowstore schema for sqlserver, version 62
 
 -- migration 0001_reference_schema
 CREATE TABLE "Triggers" (
@@ -19,7 +19,9 @@ CREATE TABLE "Triggers" (
     CONSTRAINT "Triggers_process_status_check" CHECK ("process_status" IN ('IDLE', 'RUNNING', 'FAILED', 'DONE', 'PAUSED', 'PAUSING', 'KILLING', 'KILLED')),
     CONSTRAINT "Triggers_type_check" CHECK ("type" IN ('SINGLE', 'SCHEDULED', 'QUEUE'))
 );
+GO
 CREATE INDEX "ix_Triggers_process_status" ON "Triggers" ("process_status");
+GO
 CREATE TABLE "Scheduled_Triggers" (
     "id" UNIQUEIDENTIFIER NOT NULL,
     "cron_expr" NVARCHAR(200) NOT NULL,
@@ -27,6 +29,7 @@ CREATE TABLE "Scheduled_Triggers" (
     CONSTRAINT "Scheduled_Triggers_pkey" PRIMARY KEY ("id"),
     CONSTRAINT "Scheduled_Triggers_id_fkey" FOREIGN KEY ("id") REFERENCES "Triggers" ("id")
 );
+GO
 CREATE TABLE "Queue_Triggers" (
     "id" UNIQUEIDENTIFIER NOT NULL,
     "queue_name" NVARCHAR(200) NOT NULL,
@@ -34,12 +37,14 @@ CREATE TABLE "Queue_Triggers" (
     CONSTRAINT "Queue_Triggers_pkey" PRIMARY KEY ("id"),
     CONSTRAINT "Queue_Triggers_id_fkey" FOREIGN KEY ("id") REFERENCES "Triggers" ("id")
 );
+GO
 CREATE TABLE "Single_Triggers" (
     "id" UNIQUEIDENTIFIER NOT NULL,
     "next_run" DATETIME2(6) NOT NULL,
     CONSTRAINT "Single_Triggers_pkey" PRIMARY KEY ("id"),
     CONSTRAINT "Single_Triggers_id_fkey" FOREIGN KEY ("id") REFERENCES "Triggers" ("id")
 );
+GO
 CREATE TABLE "Logs" (
     "id" UNIQUEIDENTIFIER NOT NULL,
     "log_time" DATETIME2(6) NOT NULL,
@@ -49,14 +54,18 @@ CREATE TABLE "Logs" (
     CONSTRAINT "Logs_pkey" PRIMARY KEY ("id"),
     CONSTRAINT "Logs_log_level_check" CHECK ("log_level" IN ('TRACE', 'INFO', 'ERROR'))
 );
+GO
 CREATE INDEX "ix_Logs_log_time" ON "Logs" ("log_time");
+GO
 CREATE INDEX "ix_Logs_process_name_log_time" ON "Logs" ("process_name", "log_time");
+GO
 CREATE TABLE "Constants" (
     "name" NVARCHAR(100) NOT NULL,
     "value" NVARCHAR(1000) NOT NULL,
     "changed_at" DATETIME2(6) NOT NULL,
     CONSTRAINT "Constants_pkey" PRIMARY KEY ("name")
 );
+GO
 CREATE TABLE "Credentials" (
     "name" NVARCHAR(100) NOT NULL,
     "username" NVARCHAR(250) NOT NULL,
@@ -64,6 +73,7 @@ CREATE TABLE "Credentials" (
     "changed_at" DATETIME2(6) NOT NULL,
     CONSTRAINT "Credentials_pkey" PRIMARY KEY ("name")
 );
+GO
 CREATE TABLE "Queues" (
     "id" UNIQUEIDENTIFIER NOT NULL,
     "queue_name" NVARCHAR(100) NOT NULL,
@@ -78,8 +88,11 @@ CREATE TABLE "Queues" (
     CONSTRAINT "Queues_pkey" PRIMARY KEY ("id"),
     CONSTRAINT "Queues_status_check" CHECK ("status" IN ('NEW', 'IN_PROGRESS', 'DONE', 'FAILED', 'ABANDONED'))
 );
+GO
 CREATE INDEX "ix_Queues_queue_name_status_created_date" ON "Queues" ("queue_name", "status", "created_date");
+GO
 CREATE INDEX "ix_Queues_created_date" ON "Queues" ("created_date");
+GO
 CREATE TABLE "Schedulers" (
     "machine_name" NVARCHAR(100) NOT NULL,
     "last_update" DATETIME2(6) NOT NULL,
@@ -87,6 +100,7 @@ CREATE TABLE "Schedulers" (
     "latest_trigger_time" DATETIME2(6) NULL,
     CONSTRAINT "Schedulers_pkey" PRIMARY KEY ("machine_name")
 );
+GO
 CREATE TABLE "action" (
     "id" BIGINT IDENTITY(1,1) NOT NULL,
     "namespace" NVARCHAR(255) NOT NULL,
@@ -114,7 +128,9 @@ CREATE TABLE "action" (
     "deleted_at" DATETIME2(6) NULL,
     CONSTRAINT "action_pkey" PRIMARY KEY ("id")
 );
+GO
 CREATE INDEX "idx_action_deleted_at" ON "action" ("deleted_at");
+GO
 CREATE TABLE "action_log" (
     "id" BIGINT IDENTITY(1,1) NOT NULL,
     "namespace" NVARCHAR(255) NOT NULL,
@@ -150,7 +166,9 @@ CREATE TABLE "action_log" (
     "container_id" NVARCHAR(255) NULL,
     CONSTRAINT "action_log_pkey" PRIMARY KEY ("id")
 );
+GO
 CREATE INDEX "idx_action_log_deleted_at" ON "action_log" ("deleted_at");
+GO
 CREATE TABLE "component" (
     "id" BIGINT IDENTITY(1,1) NOT NULL,
     "namespace" NVARCHAR(255) NOT NULL,
@@ -179,7 +197,9 @@ CREATE TABLE "component" (
     "deleted_at" DATETIME2(6) NULL,
     CONSTRAINT "component_pkey" PRIMARY KEY ("id")
 );
+GO
 CREATE INDEX "idx_component_deleted_at" ON "component" ("deleted_at");
+GO
 CREATE TABLE "event" (
     "id" BIGINT IDENTITY(1,1) NOT NULL,
     "definition" BIGINT NOT NULL DEFAULT 0,
@@ -201,7 +221,9 @@ CREATE TABLE "event" (
     "deleted_at" DATETIME2(6) NULL,
     CONSTRAINT "event_pkey" PRIMARY KEY ("id")
 );
+GO
 CREATE INDEX "idx_event_deleted_at" ON "event" ("deleted_at");
+GO
 CREATE TABLE "event_definition" (
     "id" BIGINT IDENTITY(1,1) NOT NULL,
     "event" NVARCHAR(255) NOT NULL,
@@ -220,7 +242,9 @@ CREATE TABLE "event_definition" (
     "deleted_at" DATETIME2(6) NULL,
     CONSTRAINT "event_definition_pkey" PRIMARY KEY ("id")
 );
+GO
 CREATE INDEX "idx_event_definition_deleted_at" ON "event_definition" ("deleted_at");
+GO
 CREATE TABLE "event_json" (
     "id" BIGINT IDENTITY(1,1) NOT NULL,
     "site" NVARCHAR(255) NULL,
@@ -228,6 +252,7 @@ CREATE TABLE "event_json" (
     "output" NVARCHAR(MAX) NULL,
     CONSTRAINT "event_json_pkey" PRIMARY KEY ("id")
 );
+GO
 CREATE TABLE "outcome" (
     "id" BIGINT IDENTITY(1,1) NOT NULL,
     "workflow" BIGINT NOT NULL DEFAULT 0,
@@ -246,7 +271,9 @@ CREATE TABLE "outcome" (
     "deleted_at" DATETIME2(6) NULL,
     CONSTRAINT "outcome_pkey" PRIMARY KEY ("id")
 );
+GO
 CREATE INDEX "idx_outcome_deleted_at" ON "outcome" ("deleted_at");
+GO
 CREATE TABLE "serivce_definition" (
     "id" BIGINT IDENTITY(1,1) NOT NULL,
     "service" NVARCHAR(255) NOT NULL,
@@ -264,7 +291,9 @@ CREATE TABLE "serivce_definition" (
     CONSTRAINT "serivce_definition_pkey" PRIMARY KEY ("id"),
     CONSTRAINT "serivce_definition_service_key" UNIQUE ("service")
 );
+GO
 CREATE INDEX "idx_serivce_definition_deleted_at" ON "serivce_definition" ("deleted_at");
+GO
 CREATE TABLE "service" (
     "id" BIGINT IDENTITY(1,1) NOT NULL,
     "namespace" NVARCHAR(255) NOT NULL,
@@ -282,7 +311,9 @@ CREATE TABLE "service" (
     CONSTRAINT "service_pkey" PRIMARY KEY ("id"),
     CONSTRAINT "service_namespace_service_key" UNIQUE ("namespace", "service")
 );
+GO
 CREATE INDEX "idx_service_deleted_at" ON "service" ("deleted_at");
+GO
 CREATE TABLE "stage" (
     "id" BIGINT IDENTITY(1,1) NOT NULL,
     "namespace" NVARCHAR(255) NOT NULL,
@@ -303,7 +334,9 @@ CREATE TABLE "stage" (
     "deleted_at" DATETIME2(6) NULL,
     CONSTRAINT "stage_pkey" PRIMARY KEY ("id")
 );
+GO
 CREATE INDEX "idx_stage_deleted_at" ON "stage" ("deleted_at");
+GO
 CREATE TABLE "stage_log" (
     "id" BIGINT IDENTITY(1,1) NOT NULL,
     "namespace" NVARCHAR(255) NOT NULL,
@@ -330,7 +363,9 @@ CREATE TABLE "stage_log" (
     "fail_reason" NVARCHAR(255) NULL,
     CONSTRAINT "stage_log_pkey" PRIMARY KEY ("id")
 );
+GO
 CREATE INDEX "idx_stage_log_deleted_at" ON "stage_log" ("deleted_at");
+GO
 CREATE TABLE "timer" (
     "id" BIGINT IDENTITY(1,1) NOT NULL,
     "namespace" NVARCHAR(255) NOT NULL,
@@ -346,7 +381,9 @@ CREATE TABLE "timer" (
     "deleted_at" DATETIME2(6) NULL,
     CONSTRAINT "timer_pkey" PRIMARY KEY ("id")
 );
+GO
 CREATE INDEX "idx_timer_deleted_at" ON "timer" ("deleted_at");
+GO
 CREATE TABLE "user_setting" (
     "id" BIGINT IDENTITY(1,1) NOT NULL,
     "namespace" NVARCHAR(255) NOT NULL,
@@ -357,7 +394,9 @@ CREATE TABLE "user_setting" (
     "deleted_at" DATETIME2(6) NULL,
     CONSTRAINT "user_setting_pkey" PRIMARY KEY ("id")
 );
+GO
 CREATE INDEX "idx_user_setting_deleted_at" ON "user_setting" ("deleted_at");
+GO
 CREATE TABLE "workflow" (
     "id" BIGINT IDENTITY(1,1) NOT NULL,
     "namespace" NVARCHAR(255) NOT NULL,
@@ -380,7 +419,9 @@ CREATE TABLE "workflow" (
     "current_instance" BIGINT NULL,
     CONSTRAINT "workflow_pkey" PRIMARY KEY ("id")
 );
+GO
 CREATE INDEX "idx_workflow_deleted_at" ON "workflow" ("deleted_at");
+GO
 CREATE TABLE "workflow_log" (
     "id" BIGINT IDENTITY(1,1) NOT NULL,
     "namespace" NVARCHAR(255) NOT NULL,
@@ -408,7 +449,9 @@ CREATE TABLE "workflow_log" (
     "fail_reason" NVARCHAR(255) NULL,
     CONSTRAINT "workflow_log_pkey" PRIMARY KEY ("id")
 );
+GO
 CREATE INDEX "idx_workflow_log_deleted_at" ON "workflow_log" ("deleted_at");
+GO
 CREATE TABLE "workflow_sequence" (
     "id" BIGINT IDENTITY(1,1) NOT NULL,
     "workflow" BIGINT NOT NULL DEFAULT 0,
@@ -418,7 +461,9 @@ CREATE TABLE "workflow_sequence" (
     "deleted_at" DATETIME2(6) NULL,
     CONSTRAINT "workflow_sequence_pkey" PRIMARY KEY ("id")
 );
+GO
 CREATE INDEX "idx_workflow_sequence_deleted_at" ON "workflow_sequence" ("deleted_at");
+GO
 CREATE TABLE "workflow_var" (
     "id" BIGINT IDENTITY(1,1) NOT NULL,
     "workflow" BIGINT NULL,
@@ -430,7 +475,9 @@ CREATE TABLE "workflow_var" (
     "deleted_at" DATETIME2(6) NULL,
     CONSTRAINT "workflow_var_pkey" PRIMARY KEY ("id")
 );
+GO
 CREATE INDEX "idx_workflow_var_deleted_at" ON "workflow_var" ("deleted_at");
+GO
 CREATE TABLE "workflow_var_log" (
     "id" BIGINT IDENTITY(1,1) NOT NULL,
     "workflow" BIGINT NULL,
@@ -442,6 +489,7 @@ CREATE TABLE "workflow_var_log" (
     "change_log" NVARCHAR(MAX) NULL,
     CONSTRAINT "workflow_var_log_pkey" PRIMARY KEY ("id")
 );
+GO
 CREATE TABLE "process_instances" (
     "id" NCHAR(36) NOT NULL,
     "payload" VARBINARY(MAX) NOT NULL,
@@ -450,7 +498,9 @@ CREATE TABLE "process_instances" (
     "process_version" NVARCHAR(450) NULL,
     CONSTRAINT "process_instances_pkey" PRIMARY KEY ("id")
 );
+GO
 CREATE INDEX "idx_process_instances_process_id" ON "process_instances" ("process_id", "id") INCLUDE ("process_version");
+GO
 CREATE TABLE "correlation_instances" (
     "id" NCHAR(36) NOT NULL,
     "encoded_correlation_id" NVARCHAR(36) NOT NULL,
@@ -460,21 +510,27 @@ CREATE TABLE "correlation_instances" (
     CONSTRAINT "correlation_instances_pkey" PRIMARY KEY ("id"),
     CONSTRAINT "correlation_instances_encoded_correlation_id_key" UNIQUE ("encoded_correlation_id")
 );
+GO
 CREATE INDEX "idx_correlation_instances_encoded_id" ON "correlation_instances" ("encoded_correlation_id");
+GO
 CREATE INDEX "idx_correlation_instances_correlated_id" ON "correlation_instances" ("correlated_id");
+GO
 CREATE TABLE "business_key_mapping" (
     "business_key" NVARCHAR(255) NOT NULL,
     "process_instance_id" NCHAR(36) NOT NULL,
     CONSTRAINT "business_key_mapping_pkey" PRIMARY KEY ("business_key"),
     CONSTRAINT "business_key_mapping_process_instance_id_fkey" FOREIGN KEY ("process_instance_id") REFERENCES "process_instances" ("id") ON DELETE CASCADE
 );
+GO
 CREATE INDEX "idx_business_key_mapping_process_instance_id" ON "business_key_mapping" ("process_instance_id");
+GO
 CREATE TABLE "event_types" (
     "process_instance_id" NCHAR(36) NOT NULL,
     "event_type" NVARCHAR(256) NOT NULL,
     CONSTRAINT "event_types_pkey" PRIMARY KEY ("process_instance_id", "event_type"),
     CONSTRAINT "event_types_process_instance_id_fkey" FOREIGN KEY ("process_instance_id") REFERENCES "process_instances" ("id") ON DELETE CASCADE
 );
+GO
 CREATE TABLE "workflows" (
     "workflow_id" UNIQUEIDENTIFIER NOT NULL DEFAULT NEWID(),
     "name" NVARCHAR(450) NOT NULL,
@@ -485,6 +541,7 @@ CREATE TABLE "workflows" (
     CONSTRAINT "workflows_pkey" PRIMARY KEY ("workflow_id"),
     CONSTRAINT "workflows_name_key" UNIQUE ("name")
 );
+GO
 CREATE TABLE "products" (
     "product_id" UNIQUEIDENTIFIER NOT NULL DEFAULT NEWID(),
     "name" NVARCHAR(450) NOT NULL,
@@ -497,7 +554,9 @@ CREATE TABLE "products" (
     CONSTRAINT "products_pkey" PRIMARY KEY ("product_id"),
     CONSTRAINT "products_name_key" UNIQUE ("name")
 );
+GO
 CREATE INDEX "ix_products_tag" ON "products" ("tag");
+GO
 CREATE TABLE "product_blocks" (
     "product_block_id" UNIQUEIDENTIFIER NOT NULL DEFAULT NEWID(),
     "name" NVARCHAR(450) NOT NULL,
@@ -509,6 +568,7 @@ CREATE TABLE "product_blocks" (
     CONSTRAINT "product_blocks_pkey" PRIMARY KEY ("product_block_id"),
     CONSTRAINT "product_blocks_name_key" UNIQUE ("name")
 );
+GO
 CREATE TABLE "resource_types" (
     "resource_type_id" UNIQUEIDENTIFIER NOT NULL DEFAULT NEWID(),
     "resource_type" NVARCHAR(510) NOT NULL,
@@ -516,6 +576,7 @@ CREATE TABLE "resource_types" (
     CONSTRAINT "resource_types_pkey" PRIMARY KEY ("resource_type_id"),
     CONSTRAINT "resource_types_resource_type_key" UNIQUE ("resource_type")
 );
+GO
 CREATE TABLE "processes" (
     "pid" UNIQUEIDENTIFIER NOT NULL DEFAULT NEWID(),
     "workflow_id" UNIQUEIDENTIFIER NOT NULL,
@@ -531,8 +592,11 @@ CREATE TABLE "processes" (
     CONSTRAINT "processes_pkey" PRIMARY KEY ("pid"),
     CONSTRAINT "processes_workflow_id_fkey" FOREIGN KEY ("workflow_id") REFERENCES "workflows" ("workflow_id")
 );
+GO
 CREATE INDEX "ix_processes_is_task" ON "processes" ("is_task");
+GO
 CREATE INDEX "ix_processes_last_status" ON "processes" ("last_status");
+GO
 CREATE TABLE "process_steps" (
     "stepid" UNIQUEIDENTIFIER NOT NULL DEFAULT NEWID(),
     "pid" UNIQUEIDENTIFIER NOT NULL,
@@ -545,7 +609,9 @@ CREATE TABLE "process_steps" (
     CONSTRAINT "process_steps_pkey" PRIMARY KEY ("stepid"),
     CONSTRAINT "process_steps_pid_fkey" FOREIGN KEY ("pid") REFERENCES "processes" ("pid") ON DELETE CASCADE
 );
+GO
 CREATE INDEX "ix_process_steps_pid" ON "process_steps" ("pid");
+GO
 CREATE TABLE "input_states" (
     "input_state_id" UNIQUEIDENTIFIER NOT NULL DEFAULT NEWID(),
     "pid" UNIQUEIDENTIFIER NOT NULL,
@@ -556,7 +622,9 @@ CREATE TABLE "input_states" (
     CONSTRAINT "input_states_pid_fkey" FOREIGN KEY ("pid") REFERENCES "processes" ("pid") ON DELETE CASCADE,
     CONSTRAINT "input_states_input_type_check" CHECK ("input_type" IN ('initial_state', 'user_input'))
 );
+GO
 CREATE INDEX "ix_input_states_pid" ON "input_states" ("pid");
+GO
 CREATE TABLE "subscriptions" (
     "subscription_id" UNIQUEIDENTIFIER NOT NULL DEFAULT NEWID(),
     "description" NVARCHAR(MAX) NOT NULL,
@@ -570,11 +638,17 @@ CREATE TABLE "subscriptions" (
     CONSTRAINT "subscriptions_pkey" PRIMARY KEY ("subscription_id"),
     CONSTRAINT "subscriptions_product_id_fkey" FOREIGN KEY ("product_id") REFERENCES "products" ("product_id")
 );
+GO
 CREATE INDEX "ix_subscriptions_status" ON "subscriptions" ("status");
+GO
 CREATE INDEX "ix_subscriptions_product_id" ON "subscriptions" ("product_id");
+GO
 CREATE INDEX "ix_subscriptions_customer_id" ON "subscriptions" ("customer_id");
+GO
 CREATE INDEX "subscription_product_ix" ON "subscriptions" ("subscription_id", "product_id");
+GO
 CREATE INDEX "subscription_customer_ix" ON "subscriptions" ("subscription_id", "customer_id");
+GO
 CREATE TABLE "processes_subscriptions" (
     "id" UNIQUEIDENTIFIER NOT NULL DEFAULT NEWID(),
     "pid" UNIQUEIDENTIFIER NOT NULL,
@@ -585,9 +659,13 @@ CREATE TABLE "processes_subscriptions" (
     CONSTRAINT "processes_subscriptions_pid_fkey" FOREIGN KEY ("pid") REFERENCES "processes" ("pid") ON DELETE CASCADE,
     CONSTRAINT "processes_subscriptions_subscription_id_fkey" FOREIGN KEY ("subscription_id") REFERENCES "subscriptions" ("subscription_id")
 );
+GO
 CREATE INDEX "ix_processes_subscriptions_pid" ON "processes_subscriptions" ("pid");
+GO
 CREATE INDEX "ix_processes_subscriptions_subscription_id" ON "processes_subscriptions" ("subscription_id");
+GO
 CREATE INDEX "processes_subscriptions_ix" ON "processes_subscriptions" ("pid", "subscription_id");
+GO
 CREATE TABLE "product_product_blocks" (
     "product_id" UNIQUEIDENTIFIER NOT NULL,
     "product_block_id" UNIQUEIDENTIFIER NOT NULL,
@@ -595,6 +673,7 @@ CREATE TABLE "product_product_blocks" (
     CONSTRAINT "product_product_blocks_product_id_fkey" FOREIGN KEY ("product_id") REFERENCES "products" ("product_id") ON DELETE CASCADE,
     CONSTRAINT "product_product_blocks_product_block_id_fkey" FOREIGN KEY ("product_block_id") REFERENCES "product_blocks" ("product_block_id") ON DELETE CASCADE
 );
+GO
 CREATE TABLE "product_block_resource_types" (
     "product_block_id" UNIQUEIDENTIFIER NOT NULL,
     "resource_type_id" UNIQUEIDENTIFIER NOT NULL,
@@ -602,6 +681,7 @@ CREATE TABLE "product_block_resource_types" (
     CONSTRAINT "product_block_resource_types_product_block_id_fkey" FOREIGN KEY ("product_block_id") REFERENCES "product_blocks" ("product_block_id") ON DELETE CASCADE,
     CONSTRAINT "product_block_resource_types_resource_type_id_fkey" FOREIGN KEY ("resource_type_id") REFERENCES "resource_types" ("resource_type_id") ON DELETE CASCADE
 );
+GO
 CREATE TABLE "products_workflows" (
     "product_id" UNIQUEIDENTIFIER NOT NULL,
     "workflow_id" UNIQUEIDENTIFIER NOT NULL,
@@ -609,6 +689,7 @@ CREATE TABLE "products_workflows" (
     CONSTRAINT "products_workflows_product_id_fkey" FOREIGN KEY ("product_id") REFERENCES "products" ("product_id") ON DELETE CASCADE,
     CONSTRAINT "products_workflows_workflow_id_fkey" FOREIGN KEY ("workflow_id") REFERENCES "workflows" ("workflow_id") ON DELETE CASCADE
 );
+GO
 CREATE TABLE "fixed_inputs" (
     "fixed_input_id" UNIQUEIDENTIFIER NOT NULL DEFAULT NEWID(),
     "name" NVARCHAR(450) NOT NULL,
@@ -619,6 +700,7 @@ CREATE TABLE "fixed_inputs" (
     CONSTRAINT "fixed_inputs_name_product_id_key" UNIQUE ("name", "product_id"),
     CONSTRAINT "fixed_inputs_product_id_fkey" FOREIGN KEY ("product_id") REFERENCES "products" ("product_id") ON DELETE CASCADE
 );
+GO
 CREATE TABLE "product_block_relations" (
     "in_use_by_id" UNIQUEIDENTIFIER NOT NULL,
     "depends_on_id" UNIQUEIDENTIFIER NOT NULL,
@@ -628,7 +710,9 @@ CREATE TABLE "product_block_relations" (
     CONSTRAINT "product_block_relations_in_use_by_id_fkey" FOREIGN KEY ("in_use_by_id") REFERENCES "product_blocks" ("product_block_id") ON DELETE CASCADE,
     CONSTRAINT "product_block_relations_depends_on_id_fkey" FOREIGN KEY ("depends_on_id") REFERENCES "product_blocks" ("product_block_id")
 );
+GO
 CREATE UNIQUE INDEX "product_block_relation_i_d_ix" ON "product_block_relations" ("in_use_by_id", "depends_on_id");
+GO
 CREATE TABLE "subscription_instances" (
     "subscription_instance_id" UNIQUEIDENTIFIER NOT NULL DEFAULT NEWID(),
     "subscription_id" UNIQUEIDENTIFIER NOT NULL,
@@ -638,9 +722,13 @@ CREATE TABLE "subscription_instances" (
     CONSTRAINT "subscription_instances_subscription_id_fkey" FOREIGN KEY ("subscription_id") REFERENCES "subscriptions" ("subscription_id") ON DELETE CASCADE,
     CONSTRAINT "subscription_instances_product_block_id_fkey" FOREIGN KEY ("product_block_id") REFERENCES "product_blocks" ("product_block_id")
 );
+GO
 CREATE INDEX "ix_subscription_instances_subscription_id" ON "subscription_instances" ("subscription_id");
+GO
 CREATE INDEX "ix_subscription_instances_product_block_id" ON "subscription_instances" ("product_block_id");
+GO
 CREATE INDEX "subscription_instance_s_pb_ix" ON "subscription_instances" ("subscription_instance_id", "subscription_id", "product_block_id");
+GO
 CREATE TABLE "subscription_instance_relations" (
     "in_use_by_id" UNIQUEIDENTIFIER NOT NULL,
     "depends_on_id" UNIQUEIDENTIFIER NOT NULL,
@@ -650,7 +738,9 @@ CREATE TABLE "subscription_instance_relations" (
     CONSTRAINT "subscription_instance_relations_in_use_by_id_fkey" FOREIGN KEY ("in_use_by_id") REFERENCES "subscription_instances" ("subscription_instance_id") ON DELETE CASCADE,
     CONSTRAINT "subscription_instance_relations_depends_on_id_fkey" FOREIGN KEY ("depends_on_id") REFERENCES "subscription_instances" ("subscription_instance_id")
 );
+GO
 CREATE UNIQUE INDEX "subscription_relation_i_d_o_ix" ON "subscription_instance_relations" ("in_use_by_id", "depends_on_id", "order_id");
+GO
 CREATE TABLE "subscription_instance_values" (
     "subscription_instance_value_id" UNIQUEIDENTIFIER NOT NULL DEFAULT NEWID(),
     "subscription_instance_id" UNIQUEIDENTIFIER NOT NULL,
@@ -660,9 +750,13 @@ CREATE TABLE "subscription_instance_values" (
     CONSTRAINT "subscription_instance_values_subscription_instance_id_fkey" FOREIGN KEY ("subscription_instance_id") REFERENCES "subscription_instances" ("subscription_instance_id") ON DELETE CASCADE,
     CONSTRAINT "subscription_instance_values_resource_type_id_fkey" FOREIGN KEY ("resource_type_id") REFERENCES "resource_types" ("resource_type_id")
 );
+GO
 CREATE INDEX "ix_subscription_instance_values_subscription_instance_id" ON "subscription_instance_values" ("subscription_instance_id");
+GO
 CREATE INDEX "ix_subscription_instance_values_resource_type_id" ON "subscription_instance_values" ("resource_type_id");
+GO
 CREATE INDEX "siv_si_rt_ix" ON "subscription_instance_values" ("subscription_instance_value_id", "subscription_instance_id", "resource_type_id");
+GO
 CREATE TABLE "subscription_customer_descriptions" (
     "id" UNIQUEIDENTIFIER NOT NULL DEFAULT NEWID(),
     "subscription_id" UNIQUEIDENTIFIER NOT NULL,
@@ -673,47 +767,66 @@ CREATE TABLE "subscription_customer_descriptions" (
     CONSTRAINT "uniq_customer_subscription_description" UNIQUE ("customer_id", "subscription_id"),
     CONSTRAINT "subscription_customer_descriptions_subscription_id_fkey" FOREIGN KEY ("subscription_id") REFERENCES "subscriptions" ("subscription_id") ON DELETE CASCADE
 );
+GO
 CREATE INDEX "ix_subscription_customer_descriptions_subscription_id" ON "subscription_customer_descriptions" ("subscription_id");
+GO
 CREATE INDEX "ix_subscription_customer_descriptions_customer_id" ON "subscription_customer_descriptions" ("customer_id");
+GO
 CREATE TABLE "subscription_metadata" (
     "subscription_id" UNIQUEIDENTIFIER NOT NULL,
     "metadata" NVARCHAR(MAX) NOT NULL,
     CONSTRAINT "subscription_metadata_pkey" PRIMARY KEY ("subscription_id"),
     CONSTRAINT "subscription_metadata_subscription_id_fkey" FOREIGN KEY ("subscription_id") REFERENCES "subscriptions" ("subscription_id") ON DELETE CASCADE
 );
+GO
 CREATE TABLE "subscriptions_search" (
     "subscription_id" UNIQUEIDENTIFIER NOT NULL,
     "tsv" NVARCHAR(MAX) NULL,
     CONSTRAINT "subscriptions_search_pkey" PRIMARY KEY ("subscription_id"),
     CONSTRAINT "subscriptions_search_subscription_id_fkey" FOREIGN KEY ("subscription_id") REFERENCES "subscriptions" ("subscription_id")
 );
+GO
 CREATE TABLE "engine_settings" (
     "global_lock" BIT NOT NULL,
     "running_processes" INT NOT NULL DEFAULT 0,
     CONSTRAINT "engine_settings_pkey" PRIMARY KEY ("global_lock"),
     CONSTRAINT "check_running_processes_positive" CHECK ("running_processes" >= 0)
 );
+GO
 INSERT INTO "engine_settings" ("global_lock", "running_processes") VALUES (0, 0);
+GO
 
 -- migration 0020_queue_claim_index
 CREATE INDEX "ix_Queues_queue_name_status_created_date_id" ON "Queues" ("queue_name", "status", "created_date", "id");
+GO
 DROP INDEX "ix_Queues_queue_name_status_created_date" ON "Queues";
+GO
 
 -- migration 0030_trigger_scheduler
 ALTER TABLE "Triggers" ADD "flowstore_scheduler" NVARCHAR(100) NULL;
+GO
 CREATE INDEX "ix_Triggers_flowstore_scheduler" ON "Triggers" ("flowstore_scheduler");
+GO
 CREATE INDEX "ix_Scheduled_Triggers_next_run" ON "Scheduled_Triggers" ("next_run");
+GO
 CREATE INDEX "ix_Single_Triggers_next_run" ON "Single_Triggers" ("next_run");
+GO
 
 -- migration 0040_snapshot_payload_codec
 ALTER TABLE "process_instances" ADD "payload_codec" NVARCHAR(64) NULL;
+GO
 CREATE INDEX "idx_event_types_event_type" ON "event_types" ("event_type", "process_instance_id");
+GO
 
 -- migration 0050_orchestrator_engine
 ALTER TABLE "process_steps" ADD "seq" BIGINT NULL;
+GO
 CREATE UNIQUE INDEX "ux_process_steps_pid_seq" ON "process_steps" ("pid", "seq") WHERE "seq" IS NOT NULL;
+GO
 ALTER TABLE "processes" ADD "engine_instance_id" NVARCHAR(64) NULL;
+GO
 CREATE INDEX "ix_processes_engine_instance_id" ON "processes" ("engine_instance_id");
+GO
 CREATE TABLE "engine_instances" (
     "instance_id" NVARCHAR(64) NOT NULL,
     "hostname" NVARCHAR(255) NULL,
@@ -723,27 +836,52 @@ CREATE TABLE "engine_instances" (
     "expires_at" DATETIME2(6) NOT NULL,
     CONSTRAINT "engine_instances_pkey" PRIMARY KEY ("instance_id")
 );
+GO
 
 -- migration 0060_pipeline
 ALTER TABLE "workflow" ADD "last_sequence" BIGINT NULL;
+GO
 UPDATE "workflow" SET "last_sequence" = (SELECT MAX(l."sequence") FROM "workflow_log" l WHERE l."from_workflow" = "workflow"."id");
+GO
 ALTER TABLE "timer" ADD "next_run" DATETIME2(6) NULL;
+GO
 CREATE INDEX "idx_timer_next_run" ON "timer" ("next_run");
+GO
 CREATE INDEX "idx_workflow_log_from_workflow_sequence" ON "workflow_log" ("from_workflow", "sequence");
+GO
 CREATE INDEX "idx_stage_log_workflow" ON "stage_log" ("workflow");
+GO
 CREATE INDEX "idx_action_log_workflow" ON "action_log" ("workflow");
+GO
 CREATE INDEX "idx_outcome_workflow" ON "outcome" ("workflow");
+GO
 CREATE INDEX "idx_event_workflow" ON "event" ("workflow");
+GO
 CREATE INDEX "idx_workflow_var_log_workflow" ON "workflow_var_log" ("workflow");
+GO
 
 -- migration 0061_named_locks
 
+-- migration 0062_pipeline_history_index
+CREATE INDEX "idx_workflow_log_namespace_repository_workflow" ON "workflow_log" ("namespace", "repository", "workflow");
+GO
+
 -- flowstore bookkeeping
 IF OBJECT_ID(N'flowstore_migrations', N'U') IS NULL CREATE TABLE "flowstore_migrations" ("version" int NOT NULL PRIMARY KEY, "name" nvarchar(200) NOT NULL, "applied_at" datetime2(6) NOT NULL);
+GO
 INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (1, 'reference_schema', SYSUTCDATETIME());
+GO
 INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (20, 'queue_claim_index', SYSUTCDATETIME());
+GO
 INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (30, 'trigger_scheduler', SYSUTCDATETIME());
+GO
 INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (40, 'snapshot_payload_codec', SYSUTCDATETIME());
+GO
 INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (50, 'orchestrator_engine', SYSUTCDATETIME());
+GO
 INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (60, 'pipeline', SYSUTCDATETIME());
+GO
 INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (61, 'named_locks', SYSUTCDATETIME());
+GO
+INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (62, 'pipeline_history_index', SYSUTCDATETIME());
+GO
