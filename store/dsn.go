@@ -38,16 +38,30 @@ var memoryCounter atomic.Int64
 
 // ParseDSN resolves a flowstore DSN without connecting. Accepted forms:
 //
-//	sqlite:path/to/file.db, sqlite:///abs/path.db, sqlite::memory:, file:path.db?...
+//	sqlite:path/to/file.db (relative), sqlite:/abs/path.db, sqlite::memory:, file:path.db?...
 //	postgres://user:pass@host:5432/db?sslmode=disable (also postgresql://)
-//	sqlserver://user:pass@host:1433?database=db
+//	sqlserver://user:pass@host:1433?database=db (go-mssqldb's URL: a path names an instance)
 //	mysql://user:pass@host:3306/db (MySQL 8 or MariaDB 10.6+)
 //
-// and the SQLAlchemy URLs OpenOrchestrator users already have:
-// sqlite+pysqlite:///path, postgresql+psycopg2://…, mssql+pyodbc://user:pass@host/db?driver=…,
-// mysql+pymysql://… (any "+driver" suffix is dropped). An ODBC data-source
-// name (mssql+pyodbc://user:pass@DSNNAME with no database) cannot be
-// translated and is refused with ErrUnsupported.
+// and the SQLAlchemy URLs OpenOrchestrator users already have, read the way
+// SQLAlchemy reads them (any "+driver" suffix is dropped):
+//
+//	sqlite:///relative/x.db, sqlite:////absolute/x.db, sqlite:// (in memory)
+//	postgresql+psycopg2://user:pass@host/db
+//	mssql+pyodbc://user:pass@host:1433/db?driver=…, mssql+pyodbc://user:pass@host\INSTANCE/db,
+//	mssql://user:pass@host/db (the path is the database, as in SQLAlchemy)
+//	mysql+pymysql://user:pass@host/db
+//
+// An ODBC data-source name (mssql+pyodbc://user:pass@DSNNAME with no
+// database) or an odbc_connect string cannot be translated and is refused
+// with ErrUnsupported.
+//
+// An in-memory SQLite database (sqlite::memory:, sqlite://, mode=memory)
+// lives in one connection, which Open keeps as the pool's only one: while a
+// transaction (a Session) is open, any statement run on the DB instead of
+// the session waits for that connection — until its context ends. Use a file
+// (in a temporary directory for tests, as package storetest does) wherever
+// a transaction and a second reader overlap.
 func ParseDSN(dsn string) (Target, error) {
 	dsn = strings.TrimSpace(dsn)
 	if dsn == "" {
@@ -63,21 +77,46 @@ func ParseDSN(dsn string) (Target, error) {
 	base, driver, _ := strings.Cut(strings.ToLower(scheme), "+")
 	switch base {
 	case "sqlite", "sqlite3":
-		if driver != "" {
-			// SQLAlchemy: sqlite:///relative.db, sqlite:////absolute.db
-			rest = strings.TrimPrefix(rest, "///")
-		} else {
-			rest = strings.TrimPrefix(rest, "//")
+		path, err := sqlitePath(rest)
+		if err != nil {
+			return Target{}, err
 		}
-		return sqliteTarget(rest)
+		return sqliteTarget(path)
 	case "postgres", "postgresql":
 		return postgresTarget("postgres:" + rest)
 	case "sqlserver", "mssql":
-		return sqlserverTarget("sqlserver:"+rest, driver != "")
+		// sqlserver:// is go-mssqldb's own URL; mssql:// (with or without a
+		// "+driver") is SQLAlchemy's, whose path names the database.
+		return sqlserverTarget("sqlserver:"+rest, base == "mssql" || driver != "")
 	case "mysql", "mariadb":
 		return mysqlTarget("mysql:" + rest)
 	}
 	return Target{}, fmt.Errorf("%w: DSN scheme %q (want sqlite:, file:, postgres://, sqlserver:// or mysql://, or their SQLAlchemy forms)", ErrUnsupported, scheme)
+}
+
+// sqlitePath reads what follows "sqlite:". With "//" it is a SQLAlchemy URL:
+// an empty host, then "/" and the path — relative with three slashes in all
+// (sqlite:///x.db), absolute with four (sqlite:////abs/x.db) — and no path
+// at all means an in-memory database (sqlite://). Without "//" it is
+// flowstore's own form: the path as written (sqlite:x.db, sqlite:/abs/x.db,
+// sqlite::memory:).
+func sqlitePath(rest string) (string, error) {
+	after, ok := strings.CutPrefix(rest, "//")
+	if !ok {
+		return rest, nil
+	}
+	if after == "" || strings.HasPrefix(after, "?") {
+		return ":memory:" + after, nil
+	}
+	path, ok := strings.CutPrefix(after, "/")
+	if !ok {
+		host, _, _ := strings.Cut(after, "/")
+		return "", fmt.Errorf("%w: SQLite URL names a host %q; a SQLAlchemy SQLite URL is sqlite:///relative.db or sqlite:////absolute.db", ErrInvalid, host)
+	}
+	if path == "" || strings.HasPrefix(path, "?") {
+		return ":memory:" + path, nil
+	}
+	return path, nil
 }
 
 func sqliteTarget(path string) (Target, error) {
@@ -134,6 +173,12 @@ func postgresTarget(dsn string) (Target, error) {
 }
 
 func sqlserverTarget(dsn string, sqlalchemy bool) (Target, error) {
+	instance := ""
+	if sqlalchemy {
+		// SQLAlchemy names an instance inside the host (host\INSTANCE[:port]),
+		// which url.Parse rejects; go-mssqldb wants it as the path.
+		dsn, instance = cutInstance(dsn)
+	}
 	u, err := url.Parse(dsn)
 	if err != nil {
 		return Target{}, fmt.Errorf("%w: sqlserver DSN: %v", ErrInvalid, redactErr(err))
@@ -141,19 +186,24 @@ func sqlserverTarget(dsn string, sqlalchemy bool) (Target, error) {
 	u.Scheme = "sqlserver"
 	q := u.Query()
 	if sqlalchemy {
-		// mssql+pyodbc://user:pass@host[:port]/database?driver=ODBC+Driver+17+for+SQL+Server
+		// mssql+pyodbc://user:pass@host[\instance][:port]/database?driver=ODBC+Driver+17+for+SQL+Server
+		if q.Has("odbc_connect") {
+			return Target{}, fmt.Errorf("%w: odbc_connect strings cannot be translated", ErrUnsupported)
+		}
 		db := strings.TrimPrefix(u.Path, "/")
 		if db == "" && q.Get("database") == "" {
-			return Target{}, fmt.Errorf("%w: %q names an ODBC data source; flowstore needs the server and database (mssql+pyodbc://user:pass@host:1433/database)", ErrUnsupported, redact(dsn))
+			// SQLAlchemy itself reads a host without a database as an ODBC
+			// data-source name, which only the ODBC driver manager can resolve.
+			return Target{}, fmt.Errorf("%w: the URL names an ODBC data source %q; flowstore needs the server and database (mssql+pyodbc://user:pass@host:1433/database)", ErrUnsupported, u.Host)
 		}
 		if db != "" {
 			q.Set("database", db)
 		}
-		u.Path = ""
-		for _, odbcOnly := range []string{"driver", "odbc_connect", "Trusted_Connection", "trusted_connection"} {
-			if q.Has(odbcOnly) && odbcOnly == "odbc_connect" {
-				return Target{}, fmt.Errorf("%w: odbc_connect strings cannot be translated", ErrUnsupported)
-			}
+		u.Path, u.RawPath = "", ""
+		if instance != "" {
+			u.Path = "/" + instance
+		}
+		for _, odbcOnly := range []string{"driver", "Trusted_Connection", "trusted_connection"} {
 			q.Del(odbcOnly)
 		}
 	}
@@ -162,6 +212,37 @@ func sqlserverTarget(dsn string, sqlalchemy bool) (Target, error) {
 	q.Set("guid conversion", "true")
 	u.RawQuery = q.Encode()
 	return Target{Dialect: SQLServer, Driver: "sqlserver", DriverDSN: u.String()}, nil
+}
+
+// cutInstance moves a SQLAlchemy instance name out of the host of
+// sqlserver://[user[:pass]@]host\INSTANCE[:port][/db][?…] (the backslash
+// raw or percent-encoded) and returns the URL without it, and the instance.
+func cutInstance(dsn string) (string, string) {
+	const prefix = "sqlserver://"
+	rest, ok := strings.CutPrefix(dsn, prefix)
+	if !ok {
+		return dsn, ""
+	}
+	end := strings.IndexAny(rest, "/?#")
+	if end < 0 {
+		end = len(rest)
+	}
+	authority := rest[:end]
+	at := strings.LastIndex(authority, "@") + 1 // 0 without user info
+	hostport := authority[at:]
+	i, width := strings.IndexByte(hostport, '\\'), 1
+	if i < 0 {
+		i, width = strings.Index(strings.ToUpper(hostport), "%5C"), 3
+	}
+	if i < 0 {
+		return dsn, ""
+	}
+	host := hostport[:i]
+	instance, port, hasPort := strings.Cut(hostport[i+width:], ":")
+	if hasPort {
+		host += ":" + port
+	}
+	return prefix + authority[:at] + host + rest[end:], instance
 }
 
 func mysqlTarget(dsn string) (Target, error) {
@@ -210,15 +291,26 @@ func mysqlTarget(dsn string) (Target, error) {
 }
 
 // redact hides a password in a DSN before it goes into an error message.
+// A DSN that is not a URL with a scheme may still carry one before an '@'
+// (user:pass@host without a scheme): everything up to the last '@' of it is
+// hidden then.
 func redact(dsn string) string {
 	u, err := url.Parse(dsn)
-	if err != nil || u.User == nil {
+	if err == nil && u.Scheme != "" && u.User != nil {
+		if _, ok := u.User.Password(); ok {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+		}
+		return u.String()
+	}
+	at := strings.LastIndex(dsn, "@")
+	if at < 0 || (err == nil && u.Host != "" && !strings.Contains(u.Host, "@")) {
 		return dsn
 	}
-	if _, ok := u.User.Password(); ok {
-		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	start := 0
+	if i := strings.Index(dsn, "://"); i >= 0 && i < at {
+		start = i + len("://")
 	}
-	return u.String()
+	return dsn[:start] + "xxxxx" + dsn[at:]
 }
 
 func redactErr(err error) string {

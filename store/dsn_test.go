@@ -17,8 +17,11 @@ import (
 func TestParseDSNGolden(t *testing.T) {
 	inputs := []string{
 		"sqlite:flowstore.db",
+		"sqlite:/var/lib/flowstore.db",
 		"sqlite:///var/lib/flowstore.db",
+		"sqlite:////var/lib/flowstore.db",
 		"sqlite::memory:",
+		"sqlite://",
 		"file:data/x.db?_pragma=busy_timeout(100)",
 		"sqlite+pysqlite:///C:\\Users\\abc\\db.db",
 		"sqlite+pysqlite:////abs/path.db",
@@ -29,6 +32,8 @@ func TestParseDSNGolden(t *testing.T) {
 		"sqlserver://sa:pw@db:1433?database=flow",
 		"mssql+pyodbc://sa:pw@db:1433/flow?driver=ODBC+Driver+17+for+SQL+Server",
 		"mssql+pyodbc://db/flow?driver=ODBC+Driver+17+for+SQL+Server&trusted_connection=yes",
+		"mssql+pyodbc://sa:pw@db\\SQLEXPRESS/flow?driver=ODBC+Driver+17+for+SQL+Server",
+		"mssql://sa:pw@db/flow",
 		"mysql://root:pw@db:3306/flow",
 		"mysql+pymysql://root@db/flow",
 		"mariadb://root@db/flow?charset=utf8",
@@ -45,6 +50,64 @@ func TestParseDSNGolden(t *testing.T) {
 		b.WriteString(in + "\n  => " + string(target.Dialect) + " " + target.Driver + " " + dsn + "\n")
 	}
 	golden.Assert(t, "testdata/dsn.txt", b.String())
+}
+
+// TestDSNSQLAlchemyForms: SQLAlchemy URLs mean what SQLAlchemy makes of
+// them. SQLite: three slashes then a relative path, four for an absolute
+// one, none for memory. SQL Server (mssql, any driver): the path is the
+// database and host\INSTANCE names an instance — go-mssqldb's own
+// sqlserver:// URL reads its path as the instance instead.
+func TestDSNSQLAlchemyForms(t *testing.T) {
+	sqlite := func(path string) string { return "file:" + path + "?" }
+	for _, tc := range []struct{ in, want string }{
+		{"sqlite:///x.db", sqlite("x.db")},
+		{"sqlite+pysqlite:///x.db", sqlite("x.db")},
+		{"sqlite:///data/x.db", sqlite("data/x.db")},
+		{"sqlite:////abs/x.db", sqlite("/abs/x.db")},
+		{"sqlite+pysqlite:////abs/x.db", sqlite("/abs/x.db")},
+		{"sqlite:///C:\\Users\\abc\\x.db", sqlite(`C:\Users\abc\x.db`)},
+		{"sqlite:///x.db?_pragma=busy_timeout(100)", sqlite("x.db") + "_pragma=busy_timeout(100)&"},
+		// flowstore's own forms are unchanged
+		{"sqlite:x.db", sqlite("x.db")},
+		{"sqlite:data/x.db", sqlite("data/x.db")},
+		{"sqlite:/abs/x.db", sqlite("/abs/x.db")},
+		{"file:x.db", sqlite("x.db")},
+
+		{`mssql+pyodbc://u:p@host\SQLEXPRESS/db`, "sqlserver://u:p@host/SQLEXPRESS?database=db&guid+conversion=true"},
+		{`mssql+pyodbc://u:p@host\SQLEXPRESS:1433/db?driver=ODBC+Driver+18+for+SQL+Server`, "sqlserver://u:p@host:1433/SQLEXPRESS?database=db&guid+conversion=true"},
+		{`mssql+pyodbc://u:p@host%5CSQLEXPRESS/db`, "sqlserver://u:p@host/SQLEXPRESS?database=db&guid+conversion=true"},
+		{`mssql+pymssql://host\INST/db`, "sqlserver://host/INST?database=db&guid+conversion=true"},
+		{"mssql://u:p@host/db", "sqlserver://u:p@host?database=db&guid+conversion=true"},
+		{"mssql://u:p@host:1433/db", "sqlserver://u:p@host:1433?database=db&guid+conversion=true"},
+		{"mssql+pyodbc://u:p%40x@host/db", "sqlserver://u:p%40x@host?database=db&guid+conversion=true"},
+		// go-mssqldb's own URL keeps its meaning: the path is an instance
+		{"sqlserver://u:p@host/SQLEXPRESS?database=db", "sqlserver://u:p@host/SQLEXPRESS?database=db&guid+conversion=true"},
+	} {
+		target, err := store.ParseDSN(tc.in)
+		require.NoError(t, err, tc.in)
+		if strings.HasPrefix(tc.want, "file:") {
+			require.Equal(t, store.SQLite, target.Dialect, tc.in)
+			require.True(t, strings.HasPrefix(target.DriverDSN, tc.want), "%s\n got %s\nwant %s…", tc.in, target.DriverDSN, tc.want)
+			require.False(t, target.Memory, tc.in)
+			continue
+		}
+		require.Equal(t, store.SQLServer, target.Dialect, tc.in)
+		require.Equal(t, tc.want, target.DriverDSN, tc.in)
+	}
+	for _, in := range []string{"sqlite://", "sqlite:///:memory:", "sqlite+pysqlite://", "sqlite::memory:", "sqlite:"} {
+		target, err := store.ParseDSN(in)
+		require.NoError(t, err, in)
+		require.True(t, target.Memory, "%s is an in-memory database", in)
+	}
+	for in, want := range map[string]error{
+		"sqlite://somehost/x.db":             store.ErrInvalid,
+		`mssql+pyodbc://u:p@host\SQLEXPRESS`: store.ErrUnsupported, // SQLAlchemy: an ODBC DSN name
+		"mssql://u:p@MyOdbcDsn":              store.ErrUnsupported,
+	} {
+		_, err := store.ParseDSN(in)
+		require.ErrorIs(t, err, want, in)
+		require.NotContains(t, err.Error(), ":p@", "%s: password in %v", in, err)
+	}
 }
 
 func TestParseDSNRejects(t *testing.T) {
@@ -82,7 +145,17 @@ func TestRebind(t *testing.T) {
 // FuzzParseDSN: any input either parses to a known dialect or fails with one
 // of our sentinels — never a panic, never a password in the message.
 func FuzzParseDSN(f *testing.F) {
-	for _, seed := range []string{"sqlite:x.db", "postgres://u:secretpw@h/db", "mssql+pyodbc://u:secretpw@h/db?driver=x", "mysql://u:secretpw@h:1/db", "file::memory:", "sqlserver://u:secretpw@h?database=d", "x+y://", ":"} {
+	for _, seed := range []string{
+		"sqlite:x.db", "postgres://u:secretpw@h/db", "mssql+pyodbc://u:secretpw@h/db?driver=x", "mysql://u:secretpw@h:1/db",
+		"file::memory:", "sqlserver://u:secretpw@h?database=d", "x+y://", ":",
+		// SQLAlchemy forms: instances, bare mssql://, SQLite slashes
+		`mssql+pyodbc://u:secretpw@h\SQLEXPRESS/db`, `mssql+pyodbc://u:secretpw@h\SQLEXPRESS:1433/db?driver=x`,
+		"mssql+pyodbc://u:secretpw@h%5CI/db", `mssql://u:secretpw@h\`, `mssql://u:secretpw@\I/db`, "mssql://u:secretpw@h/db",
+		"mssql://u:secretpw@h", "sqlite:///x.db", "sqlite:////abs/x.db", "sqlite+pysqlite:///x.db", "sqlite://", "sqlite://h/x",
+		"sqlite:///:memory:?x=1",
+		// found by fuzzing: no scheme, so no URL to redact the password from
+		"secretpw@0", "//0secretpw@", "mssql+://0secretpw@",
+	} {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, dsn string) {
