@@ -3,6 +3,8 @@ package storetest_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 
 	"github.com/uptrace/bun"
 
@@ -11,10 +13,16 @@ import (
 )
 
 // A downstream test calls storetest.New(t) and gets a migrated database that
-// is closed when the test ends; outside a test, Open does the same.
+// is closed and removed when the test ends; outside a test, Open does the
+// same in a file the caller chooses and removes.
 func ExampleOpen() {
 	ctx := context.Background()
-	db, err := storetest.Open(ctx)
+	dir, err := os.MkdirTemp("", "storetest-example")
+	if err != nil {
+		panic(err)
+	}
+	defer os.RemoveAll(dir)
+	db, err := storetest.Open(ctx, filepath.Join(dir, "flowstore.db"))
 	if err != nil {
 		panic(err)
 	}

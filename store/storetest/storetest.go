@@ -2,19 +2,20 @@ package storetest
 
 import (
 	"context"
-	"crypto/rand"
 	"fmt"
+	"path/filepath"
 	"testing"
 
 	"github.com/flowstore/flowstore/store"
 )
 
-// New returns a migrated, empty in-memory SQLite database for t, closed when
-// the test ends. Every call gets a database of its own, also in parallel
-// tests. opts are passed to store.Open (a fixed clock, a logger, …).
+// New returns a migrated, empty SQLite database for t, in a file in
+// t.TempDir(), closed when the test ends (and removed with the directory).
+// Every call gets a database of its own, also in parallel tests. opts are
+// passed to store.Open (a fixed clock, a logger, …).
 func New(t testing.TB, opts ...store.Option) *store.DB {
 	t.Helper()
-	db, err := Open(t.Context(), opts...)
+	db, err := Open(t.Context(), filepath.Join(t.TempDir(), "flowstore.db"), opts...)
 	if err != nil {
 		t.Fatalf("storetest: %v", err)
 	}
@@ -26,13 +27,12 @@ func New(t testing.TB, opts ...store.Option) *store.DB {
 	return db
 }
 
-// Open is New without a test: a migrated, empty in-memory SQLite database
-// that the caller closes. Example functions, which have no *testing.T, use it.
-func Open(ctx context.Context, opts ...store.Option) (*store.DB, error) {
-	// A named shared-cache database, so that every connection of the pool
-	// sees the same data; the random name keeps databases apart (names are
-	// process-wide).
-	dsn := fmt.Sprintf("file:storetest-%s?mode=memory&cache=shared", rand.Text())
+// Open is New without a test: it creates and migrates the SQLite database
+// file at path (which must not hold another database) and returns it open.
+// The caller closes it and removes the file, with its -wal and -shm
+// companions. Example functions, which have no *testing.T, use it.
+func Open(ctx context.Context, path string, opts ...store.Option) (*store.DB, error) {
+	dsn := "sqlite:" + path
 	db, err := store.Open(ctx, dsn, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", dsn, err)
