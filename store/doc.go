@@ -29,8 +29,35 @@
 // resource types, fixed inputs, subscriptions and their instance trees,
 // engine_settings). Migrate applies it under a database-native lock;
 // SchemaSQL prints it for DBAs. Our own bookkeeping lives in
-// flowstore_migrations. Extras each package adds are listed in that package's
-// documentation.
+// flowstore_migrations (and, on MySQL/MariaDB, flowstore_migration_attempts).
+// Extras each package adds are listed in that package's documentation.
+//
+// # Migrations
+//
+// Migrations are embedded SQL files, store/migrations/<dialect>/NNNN_name.sql
+// (four digits, then lower-case letters, digits and underscores), applied in
+// numeric order and recorded in flowstore_migrations. Every dialect carries
+// the same versions; the loader refuses a set where they differ. A file is a
+// list of statements, each ending with ';' at the end of a line — no line
+// inside a statement ends with ';' — and lines starting with "--" are
+// comments. Migrate sends each statement on its own (on SQL Server, as its
+// own batch; SchemaSQL separates them with GO). On MySQL/MariaDB, where DDL
+// is not transactional, a statement must be one the migrator can undo or
+// skip when it resumes a failed migration — one CREATE TABLE, CREATE INDEX
+// … ON, DROP INDEX … ON or ALTER TABLE … ADD COLUMN each, or an INSERT or
+// UPDATE — and a migration in progress is noted in
+// flowstore_migration_attempts (see DB.Migrate).
+//
+// Version numbers are reserved per owner, so that packages developed side
+// by side do not collide:
+//
+//	0001       reference schema (package store)
+//	0010–0019  logs, credentials, constants (package store)
+//	0020–0029  queue
+//	0030–0039  trigger
+//	0040–0049  snapshots, correlations (package store)
+//	0050–0059  orchestrator, orchestrator/subscription
+//	0060–0069  orchestrator/pipeline
 //
 // Column types per dialect: UUIDs are uuid / uniqueidentifier / TEXT /
 // CHAR(36); times timestamptz / datetime2(6) / DATETIME (text) / DATETIME(6);
@@ -53,7 +80,10 @@
 // SQLITE_BUSY). Like WFO's WrappedSession, a suppressed session (Suppress)
 // turns Commit into a logged no-op and Rollback into "rollback-only", so the
 // owner of the transaction — a workflow engine running a step — decides how it
-// ends. BeginTx, RunInTx and Savepoint inside a session are savepoints.
+// ends. BeginTx, RunInTx and Savepoint inside a session are savepoints; their
+// callbacks see the caller's context, while the SAVEPOINT, ROLLBACK TO and
+// RELEASE statements themselves ignore its cancellation, so work that failed
+// because its context was cancelled is still rolled back.
 //
 // # Errors
 //
