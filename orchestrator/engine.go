@@ -868,7 +868,12 @@ func tail(s string, n int) string {
 // succeeds: the step's commit follows at once and ends the savepoint with
 // the transaction. That spares every step one round trip (RELEASE), which
 // on PostgreSQL decides whether a step keeps within 0.8 of the raw driver.
-// One savepoint per transaction, so none accumulate.
+// One savepoint per transaction, so none accumulate. The savepoint
+// statements run past a cancelled ctx (Session.BeginTx issues them on
+// context.WithoutCancel), so a step that fails because its context ended is
+// still rolled back; a cancelled ctx also ends the step's transaction, which
+// Begin tied to it, so nothing of the step commits either way
+// (TestRunErrorReleasesTheProcess).
 func stepSavepoint(ctx context.Context, s *store.Session, fn func(ctx context.Context) error) error {
 	sp, err := s.BeginTx(ctx, nil)
 	if err != nil {
