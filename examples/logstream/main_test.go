@@ -28,9 +28,9 @@ func logstream(t *testing.T, args ...string) (string, error) {
 }
 
 // A small run streams every row it filled and stays under the default
-// -max-rss.
+// -max-rss (a looser one under the race detector).
 func TestLogstreamSmall(t *testing.T) {
-	out, err := logstream(t, "-rows", "20000")
+	out, err := logstream(t, "-rows", "20000", "-max-rss", smallRunMaxRSS)
 	if err != nil {
 		t.Fatalf("logstream -rows 20000: %v\n%s", err, out)
 	}
