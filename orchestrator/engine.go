@@ -33,13 +33,13 @@ const DoneStep = "Done"
 // Workflow is a workflow the engine can run: a name (unique), a target, and
 // its steps in order.
 type Workflow struct {
-	Name        string
-	Target      Target
-	Description string
+	Name        string // unique; the workflows row's name
+	Target      Target // one of the Target values
+	Description string // saved as workflows.description ("" as NULL)
 	// IsTask marks processes of this workflow as tasks: only tasks can be
 	// deleted, and their failures map to inconsistent_data/api_unavailable.
 	IsTask bool
-	Steps  []Step
+	Steps  []Step // in order; the engine appends DoneStep
 }
 
 // Engine runs WFO workflows. Each step is one transaction: the step's writes,

@@ -210,11 +210,11 @@ const (
 
 // Status is what EngineStatus reports.
 type Status struct {
-	Global           GlobalStatus
-	Locked           bool
-	RunningProcesses int // engine_settings.running_processes
-	Executing        int // running processes owned by a live engine (lease not expired)
-	Engines          int // live engine instances
+	Global           GlobalStatus // RUNNING, PAUSING or PAUSED, computed
+	Locked           bool         // engine_settings.global_lock
+	RunningProcesses int          // engine_settings.running_processes
+	Executing        int          // running processes owned by a live engine (lease not expired)
+	Engines          int          // live engine instances
 }
 
 // EngineStatus reads the lock, the counter and the live engines. A running

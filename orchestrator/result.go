@@ -20,17 +20,17 @@ type StepFunc func(ctx context.Context, s *store.Session, state State) (Result, 
 
 // Step is a named step of a workflow.
 type Step struct {
-	Name string
-	Fn   StepFunc
+	Name string   // process_steps.name (1 to 255 characters)
+	Fn   StepFunc // what the step does
 }
 
 // Result is what a step returns: its status, the new state, and for failed
 // or waiting steps the error.
 type Result struct {
-	Status  StepStatus
-	State   State
-	Err     error
-	Details string
+	Status  StepStatus // the step's status; it decides the process's
+	State   State      // the state to go on with; nil keeps the input state
+	Err     error      // a failed or waiting step's error (failed_reason)
+	Details string     // a failed or waiting step's details; folding compares them
 }
 
 // Success continues the workflow with state.

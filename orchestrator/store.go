@@ -52,8 +52,8 @@ type Store interface {
 
 // ProcessFilter selects processes for Store.Processes. Zero fields match all.
 type ProcessFilter struct {
-	Status   ProcessStatus
-	Workflow string // workflow name
-	IsTask   *bool
-	Limit    int // 0: no limit
+	Status   ProcessStatus // last_status; "" for any
+	Workflow string        // workflow name
+	IsTask   *bool         // nil: any; else tasks or non-tasks only
+	Limit    int           // 0: no limit
 }

@@ -52,7 +52,13 @@ func snapCheckCodec(c Codec) error {
 // (gzip.DefaultCompression when 0). Its name is "gzip" whatever the level,
 // since any level decodes the same way; every Snapshots store can read gzip
 // rows without configuration.
-type Gzip struct{ Level int }
+type Gzip struct {
+	// Level is a compress/gzip level, gzip.HuffmanOnly (-2) to
+	// gzip.BestCompression (9); 0 means gzip.DefaultCompression, so
+	// gzip.NoCompression cannot be chosen. Any other value makes Encode fail
+	// with ErrInvalid.
+	Level int
+}
 
 // Name returns "gzip".
 func (Gzip) Name() string { return "gzip" }
@@ -95,7 +101,9 @@ func (Gzip) Decode(stored []byte) ([]byte, error) {
 // tokens — package crypto's Ring: Encrypt with the primary key, Decrypt with
 // whichever key of the ring the token names.
 type TokenCipher interface {
+	// Encrypt seals plaintext with the primary key into a text token.
 	Encrypt(plaintext []byte) (string, error)
+	// Decrypt opens a token with the key of the ring the token names.
 	Decrypt(token string) ([]byte, error)
 }
 

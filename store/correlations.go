@@ -20,8 +20,8 @@ import (
 // SimpleCorrelation): an incoming event whose attributes carry these values
 // belongs to the correlated process instance.
 type CorrelationPart struct {
-	Key   string `json:"key"`
-	Value string `json:"value"`
+	Key   string `json:"key"`   // the name of the event attribute
+	Value string `json:"value"` // the value it must have
 }
 
 // EncodeCorrelation computes Kogito's encoded correlation id exactly as its

@@ -47,10 +47,10 @@ func IsRetryable(err error) bool { return errors.Is(err, ErrRetryable) }
 // row, the version the caller expected, and the version found (-1 when the
 // row no longer exists).
 type ConflictError struct {
-	Table    string
-	ID       string
-	Expected int64
-	Actual   int64
+	Table    string // the table, e.g. process_instances
+	ID       string // the row's id
+	Expected int64  // the version the caller held
+	Actual   int64  // the version found; -1 when the row is gone
 }
 
 // Error describes the failure.
@@ -67,9 +67,9 @@ func (e *ConflictError) Is(target error) bool { return target == ErrConflict }
 // DBError is a driver error that flowstore classified: errors.Is matches both
 // the sentinel (Kind) and the original driver error.
 type DBError struct {
-	Dialect Dialect
-	Kind    error // one of the sentinels above
-	Err     error // the driver's error
+	Dialect Dialect // the dialect whose driver returned Err
+	Kind    error   // one of the sentinels above
+	Err     error   // the driver's error
 }
 
 // Error describes the failure.

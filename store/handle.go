@@ -12,8 +12,11 @@ import (
 // *sql.DB and *sql.Tx have in common; Handle.Raw returns one for the hot paths
 // where bun's inlining of every value costs measurable time.
 type Querier interface {
+	// ExecContext runs a statement that returns no rows.
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	// QueryContext runs a query that returns rows.
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	// QueryRowContext runs a query that returns at most one row.
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 

@@ -67,8 +67,8 @@ type Snapshot struct {
 // unversioned definition and matches rows whose process_version IS NULL —
 // never rows of a versioned one.
 type ProcessRef struct {
-	ID      string
-	Version *string
+	ID      string  // the process definition's id (process_id)
+	Version *string // its version; nil for the unversioned definition
 }
 
 // Unversioned names a process definition without a version.
@@ -103,15 +103,15 @@ func (p ProcessRef) args() []any {
 
 // SnapshotInfo describes a stored snapshot without its payload (Stat).
 type SnapshotInfo struct {
-	ID             string
-	ProcessID      string
-	ProcessVersion *string
-	Version        int64
+	ID             string  // the process instance id
+	ProcessID      string  // the process definition's id
+	ProcessVersion *string // the definition's version; nil for NULL
+	Version        int64   // the optimistic-locking version; NULL reads as 0
 	// StoredSize is the payload's size in the database, after the codec.
 	StoredSize  int64
-	Codec       string // "" for none
-	BusinessKey string // "" for none
-	EventTypes  []string
+	Codec       string   // "" for none
+	BusinessKey string   // "" for none
+	EventTypes  []string // the event types it waits for, sorted; nil for none
 }
 
 // SnapshotStore is Kogito's process-instance persistence with optimistic

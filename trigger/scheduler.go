@@ -25,11 +25,12 @@ var ErrKilled = errors.New("flowstore: trigger killed")
 // two cannot be told apart. Starting anyway would settle the live one's runs
 // as a crashed predecessor's. It wraps store.ErrConflict.
 type NameInUseError struct {
-	Name          string
+	Name          string        // the scheduler name asked for
 	LastHeartbeat time.Time     // the row's last_update, store clock
 	StaleAfter    time.Duration // the name is free once the heartbeat is this old
 }
 
+// Error names the scheduler, its last heartbeat and when the name is free.
 func (e *NameInUseError) Error() string {
 	return fmt.Sprintf("flowstore: scheduler name %q is in use: its last heartbeat, at %s, is less than %s old; two live schedulers must not share a name (if the previous one has stopped, start again after %s)",
 		e.Name, e.LastHeartbeat.Format(time.RFC3339), e.StaleAfter, e.LastHeartbeat.Add(e.StaleAfter).Format(time.RFC3339))

@@ -245,24 +245,24 @@ const DefaultToken = "default"
 // Requirement is one entry of a requires JSON array: an authorisation the
 // run (or stage, or action) waits for.
 type Requirement struct {
-	Type  AuthType `json:"type"`
-	Token string   `json:"token"`
+	Type  AuthType `json:"type"`  // the kind of authorisation awaited
+	Token string   `json:"token"` // the token that satisfies it (DefaultToken for AuthDefault)
 }
 
 // Authorization is one entry of an auth_list JSON array: a requirement that
 // was satisfied, by whom and when.
 type Authorization struct {
-	Type       AuthType  `json:"type"`
-	Token      string    `json:"token"`
-	Authorizer string    `json:"authorizer"`
-	Time       time.Time `json:"time"`
+	Type       AuthType  `json:"type"`       // the satisfied requirement's type
+	Token      string    `json:"token"`      // the satisfied requirement's token
+	Authorizer string    `json:"authorizer"` // who authorised it, as passed to Authorize
+	Time       time.Time `json:"time"`       // when, from the store clock (UTC)
 }
 
 // VarChange is one entry of workflow_var_log.change_log.
 type VarChange struct {
-	User   string    `json:"user"`
-	Time   time.Time `json:"time"`
-	Action string    `json:"action"`
+	User   string    `json:"user"`   // who changed the variable, as passed to SetRunVar
+	Time   time.Time `json:"time"`   // when, from the store clock (UTC)
+	Action string    `json:"action"` // what changed: set KEY from "OLD" to "NEW"
 }
 
 // Level names which of the three run-log tables a run-state operation works on.

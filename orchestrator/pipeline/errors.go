@@ -44,10 +44,10 @@ func (e *InstanceLimitError) Unwrap() []error { return []error{ErrInstanceLimit,
 // TransitionError is a refused run-state change: the row was not in a state
 // the change may start from (a terminal state is final).
 type TransitionError struct {
-	Level Level
-	ID    int64
+	Level Level    // the log table of the row
+	ID    int64    // the row's id
 	From  RunState // the state the row was found in
-	To    RunState
+	To    RunState // the state asked for (Authorize: the terminal state found)
 }
 
 // Error describes the failure.

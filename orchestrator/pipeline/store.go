@@ -17,29 +17,29 @@ type Store interface {
 // WorkflowSpec is a workflow version to create: the workflow row, its stages
 // in order (each with its actions) and its variables.
 type WorkflowSpec struct {
-	Workflow Workflow
-	Stages   []StageSpec
-	Vars     []WorkflowVar
+	Workflow Workflow      // the version row; CreateWorkflow sets id, code, counters, times
+	Stages   []StageSpec   // the stages in order, each with its actions
+	Vars     []WorkflowVar // the version's variables
 }
 
 // StageSpec is a stage and its actions.
 type StageSpec struct {
-	Stage   Stage
-	Actions []Action
+	Stage   Stage    // the stage row; CreateWorkflow sets its ids and links
+	Actions []Action // the stage's actions, in order
 }
 
 // Definition is a stored workflow version with its stages, actions and
 // variables, as GetWorkflow returns it.
 type Definition struct {
-	Workflow Workflow
-	Stages   []DefinedStage
-	Vars     []WorkflowVar
+	Workflow Workflow       // the version's workflow row
+	Stages   []DefinedStage // its stages in id order, each with its actions
+	Vars     []WorkflowVar  // its variables in id order
 }
 
 // DefinedStage is a stored stage and its actions.
 type DefinedStage struct {
-	Stage   Stage
-	Actions []Action
+	Stage   Stage    // the stage row
+	Actions []Action // its actions in id order
 }
 
 // Definitions manages the definition tables. Reads never return
@@ -83,25 +83,31 @@ type Definitions interface {
 	// ListVars returns a version's variables.
 	ListVars(ctx context.Context, workflow int64) ([]WorkflowVar, error)
 
-	// CreateComponent stores a component; ListComponents lists a namespace's.
+	// CreateComponent stores a component.
 	CreateComponent(ctx context.Context, c *Component) error
+	// ListComponents lists a namespace's components in id order.
 	ListComponents(ctx context.Context, namespace string) ([]Component, error)
 	// CreateService stores a service (unique per namespace and name).
 	CreateService(ctx context.Context, s *Service) error
+	// ListServices lists a namespace's services in id order.
 	ListServices(ctx context.Context, namespace string) ([]Service, error)
 	// CreateServiceDefinition stores a service definition (unique by name).
 	CreateServiceDefinition(ctx context.Context, d *ServiceDefinition) error
+	// ListServiceDefinitions lists every service definition in id order.
 	ListServiceDefinitions(ctx context.Context) ([]ServiceDefinition, error)
 	// SetUserSetting stores the settings of a namespace/repository,
-	// replacing earlier ones; UserSetting reads them. Concurrent callers are
-	// serialised by a name lock, so the first settings of a
-	// namespace/repository are inserted once, however many callers race.
+	// replacing earlier ones. Concurrent callers are serialised by a name
+	// lock, so the first settings of a namespace/repository are inserted
+	// once, however many callers race.
 	SetUserSetting(ctx context.Context, namespace, repository, setting string) (*UserSetting, error)
+	// UserSetting returns the settings of a namespace/repository (ErrNotFound
+	// when there are none).
 	UserSetting(ctx context.Context, namespace, repository string) (*UserSetting, error)
-	// CreateEventDefinition stores an event definition; EventDefinitions
-	// lists those of an action (log or definition id, as stored). Type,
-	// Source and Character must be codes of their kind (ErrInvalid).
+	// CreateEventDefinition stores an event definition. Type, Source and
+	// Character must be codes of their kind (ErrInvalid).
 	CreateEventDefinition(ctx context.Context, d *EventDefinition) error
+	// EventDefinitions lists the event definitions of an action (log or
+	// definition id, as stored) in id order.
 	EventDefinitions(ctx context.Context, action int64) ([]EventDefinition, error)
 }
 
@@ -110,8 +116,8 @@ type StartOptions struct {
 	Event           int64  // event id that started the run
 	PreWorkflow     int64  // a run started by another run: its workflow_log id
 	PreWorkflowInfo string // and a note about it
-	PreStage        int64
-	PreAction       int64
+	PreStage        int64  // with PreWorkflow: the stage of that run that started it
+	PreAction       int64  // with PreWorkflow: the action of that run that started it
 	// StartData, when not empty, is recorded as the start stage's outcome
 	// (action OutcomeStageStart) in the same transaction.
 	StartData string
@@ -119,24 +125,24 @@ type StartOptions struct {
 
 // Run is one run with everything recorded about it.
 type Run struct {
-	Workflow WorkflowLog
-	Stages   []RunStage
-	Vars     []WorkflowVarLog
-	Outcomes []Outcome
-	Events   []Event
+	Workflow WorkflowLog      // the run's workflow_log row
+	Stages   []RunStage       // its stages in order, each with its actions
+	Vars     []WorkflowVarLog // its variables (workflow_var_log rows)
+	Outcomes []Outcome        // its outcomes, in the order recorded
+	Events   []Event          // its events, in the order recorded
 }
 
 // RunStage is a stage of a run and its actions.
 type RunStage struct {
-	Stage   StageLog
-	Actions []ActionLog
+	Stage   StageLog    // the stage_log row
+	Actions []ActionLog // its action_log rows in id order
 }
 
 // RunFilter selects runs by what users browse history by. Version "" means
 // every version.
 type RunFilter struct {
-	Namespace, Repository, Workflow, Version string
-	Limit                                    int // 0 = no limit
+	Namespace, Repository, Workflow, Version string // the runs' namespace, repository, workflow name, version
+	Limit                                    int    // 0 = no limit
 }
 
 // Runs starts runs and records what happens to them.
@@ -164,9 +170,11 @@ type Runs interface {
 	// EventCharacterService or EventCharacterComponent); others are
 	// refused with store.ErrInvalid and nothing is written.
 	RecordEvent(ctx context.Context, e *Event) error
-	// RecordOutcome stores an action's outcome; RecordStageOutcome the start
-	// (OutcomeStageStart) or end (OutcomeStageEnd) outcome of a run.
+	// RecordOutcome stores an action's outcome.
 	RecordOutcome(ctx context.Context, o *Outcome) error
+	// RecordStageOutcome records and returns the start (which =
+	// OutcomeStageStart) or end (OutcomeStageEnd) outcome of run, a
+	// workflow_log id, on the run's start or end stage.
 	RecordStageOutcome(ctx context.Context, run int64, which int64, status bool, result, output string) (*Outcome, error)
 	// Outcomes lists a run's outcomes in the order they were recorded.
 	Outcomes(ctx context.Context, run int64) ([]Outcome, error)
@@ -186,7 +194,7 @@ type Runs interface {
 
 // Firing is what FireDueTimers did with one due timer.
 type Firing struct {
-	Timer   Timer
+	Timer   Timer        // the timer, its NextRun already advanced
 	Due     time.Time    // the occurrence that fired
 	NextRun time.Time    // the next one
 	Run     *WorkflowLog // the run started, nil if Err is set

@@ -74,7 +74,7 @@ type Filter struct {
 	// customer id, a customer description or an instance value (full-text
 	// search on PostgreSQL; word-substring search elsewhere).
 	Text       string
-	CustomerID string
-	Status     Lifecycle
-	Limit      int
+	CustomerID string    // exact customer id; "" for any
+	Status     Lifecycle // lifecycle; "" for any
+	Limit      int       // most results; 0 for no limit
 }
