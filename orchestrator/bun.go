@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
@@ -142,7 +143,7 @@ func (b *BunStore) CreateProcess(ctx context.Context, p *Process, initial State)
 	if p.Assignee == "" {
 		p.Assignee = AssigneeSystem
 	}
-	if len(p.Assignee) > 50 {
+	if utf8.RuneCountInString(p.Assignee) > 50 { // varchar(50) counts characters
 		return fmt.Errorf("%w: assignee longer than 50 characters", store.ErrTooLong)
 	}
 	now := b.h.Now()

@@ -179,7 +179,7 @@ func (s State) clone() (State, error) {
 }
 
 // WorkflowRow is a row of "workflows". Workflows are soft-deleted: DeletedAt
-// set hides them from List and lookups by name.
+// set hides them from Store.Workflows and lookups by name.
 type WorkflowRow struct {
 	bun.BaseModel `bun:"table:workflows"`
 
