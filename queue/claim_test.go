@@ -184,6 +184,11 @@ func drain(t *testing.T, db *store.DB, who string, workers int) []uuid.UUID {
 				mu.Lock()
 				all = append(all, ids...)
 				mu.Unlock()
+				// The work itself: a moment with the elements claimed, as a
+				// real worker has, so that every process takes part before
+				// the queue is drained (on SQLite the parent's goroutines
+				// could otherwise take the write lock turn after turn).
+				time.Sleep(time.Millisecond)
 				if len(ids) == 1 {
 					if err := q.Finish(ctx, ids[0], queue.Done(who)); err != nil {
 						t.Errorf("%s worker %d: finish: %v", who, w, err)
