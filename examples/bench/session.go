@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sync/atomic"
 
+	"github.com/google/uuid"
+
 	"github.com/flowstore/flowstore/store"
 )
 
@@ -40,7 +42,15 @@ func init() {
 
 var nameSeq atomic.Int64
 
-func nextName(prefix string) string { return fmt.Sprintf("bench-%s-%d", prefix, nameSeq.Add(1)) }
+// runTag keeps the names of one run apart from those earlier runs left in
+// the same database.
+var runTag = uuid.NewString()[:8]
+
+// nextName returns a name no other row of the bench uses, in this run or an
+// earlier one.
+func nextName(prefix string) string {
+	return fmt.Sprintf("bench-%s-%s-%d", runTag, prefix, nameSeq.Add(1))
+}
 
 func insertConstantSQL(db *store.DB) string {
 	return "INSERT INTO " + db.Dialect().Quote("Constants") + " (name, value, changed_at) VALUES (?, ?, ?)"

@@ -5,6 +5,8 @@ import (
 	"crypto/rand"
 	"fmt"
 
+	"github.com/google/uuid"
+
 	"github.com/flowstore/flowstore/store"
 )
 
@@ -84,7 +86,7 @@ func (b *snapshotBench) prepare(ctx context.Context, db *store.DB, _ int) error 
 	_, _ = rand.Read(payload)
 	b.mine = make([]*store.Snapshot, b.workers)
 	for w := range b.mine {
-		b.mine[w] = &store.Snapshot{ID: nextName("snap")[6:], ProcessID: "bench", Payload: payload}
+		b.mine[w] = &store.Snapshot{ID: uuid.NewString(), ProcessID: "bench", Payload: payload}
 		if err := b.snaps.Create(ctx, b.mine[w]); err != nil {
 			return err
 		}
