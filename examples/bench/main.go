@@ -6,9 +6,10 @@
 //	go run ./examples/bench -dsn postgres://…        # any flowstore DSN
 //	go run ./examples/bench -run queue -json out.json
 //
-// Each case runs both sides -rounds times, alternating which goes first, and
-// keeps each side's best round, so a burst of background load does not decide
-// the ratio. Every case registers itself from its own file (see register).
+// Each case runs both sides -rounds times, back to back, alternating which
+// goes first. The table shows each side's median rate and the median of the
+// rounds' ratios: a burst of background load spoils one round, not the
+// figure. Every case registers itself from its own file (see register).
 package main
 
 import (
@@ -73,8 +74,8 @@ type report struct {
 func main() {
 	dsn := flag.String("dsn", "", "database DSN (default: a new SQLite file in a temp directory)")
 	runRE := flag.String("run", "", "only cases whose name matches this regular expression")
-	rounds := flag.Int("rounds", 3, "rounds per side; the best of each side counts")
-	scale := flag.Float64("scale", 1, "multiply every case's operation count")
+	rounds := flag.Int("rounds", 7, "rounds per case; each side's median counts")
+	scale := flag.Float64("scale", 1, "multiply every case's least operation count (rounds last at least 300ms anyway)")
 	jsonOut := flag.String("json", "", "also write the results as JSON to this file (- for stdout)")
 	flag.Parse()
 	if err := run(context.Background(), *dsn, *runRE, *rounds, *scale, *jsonOut, os.Stdout, os.Stderr); err != nil {
@@ -110,7 +111,10 @@ func run(ctx context.Context, dsn, runRE string, rounds int, scale float64, json
 		if !filter.MatchString(c.name) {
 			continue
 		}
-		n := max(1, int(float64(c.ops)*scale))
+		n, err := calibrate(ctx, db, c, max(1, int(float64(c.ops)*scale)))
+		if err != nil {
+			return fmt.Errorf("%s: %w", c.name, err)
+		}
 		res, err := measure(ctx, db, c, n, rounds)
 		if err != nil {
 			return fmt.Errorf("%s: %w", c.name, err)
@@ -125,13 +129,37 @@ func run(ctx context.Context, dsn, runRE string, rounds int, scale float64, json
 	return nil
 }
 
+// roundTarget is how long one side's round should last at least: shorter
+// rounds are decided by a GC cycle or a WAL checkpoint falling into one side.
+const roundTarget = 300 * time.Millisecond
+
+// calibrate runs the library side once (a warm-up, not counted) with n
+// operations and returns n scaled up so that a round lasts about
+// roundTarget — at most 20 times n.
+func calibrate(ctx context.Context, db *store.DB, c *benchCase, n int) (int, error) {
+	if c.prepare != nil {
+		if err := c.prepare(ctx, db, n); err != nil {
+			return 0, fmt.Errorf("prepare: %w", err)
+		}
+	}
+	rate, err := timeSide(ctx, db, c.library, c.workers, n)
+	if err != nil {
+		return 0, err
+	}
+	if took := time.Duration(float64(n) / rate * float64(time.Second)); took < roundTarget {
+		n = min(20*n, int(float64(n)*float64(roundTarget)/float64(took))+1)
+	}
+	return n, nil
+}
+
 func measure(ctx context.Context, db *store.DB, c *benchCase, n, rounds int) (result, error) {
-	var bestLib, bestRaw float64
-	for r := range max(1, rounds) {
+	rounds = max(1, rounds)
+	lib, raw, ratios := make([]float64, rounds), make([]float64, rounds), make([]float64, rounds)
+	for r := range rounds {
 		sides := []struct {
 			fn   op
-			best *float64
-		}{{c.library, &bestLib}, {c.raw, &bestRaw}}
+			rate *float64
+		}{{c.library, &lib[r]}, {c.raw, &raw[r]}}
 		if r%2 == 1 {
 			sides[0], sides[1] = sides[1], sides[0]
 		}
@@ -145,10 +173,21 @@ func measure(ctx context.Context, db *store.DB, c *benchCase, n, rounds int) (re
 			if err != nil {
 				return result{}, err
 			}
-			*s.best = max(*s.best, rate)
+			*s.rate = rate
 		}
+		ratios[r] = lib[r] / raw[r]
 	}
-	return result{Case: c.name, Workers: c.workers, Ops: n, LibraryOps: bestLib, RawOps: bestRaw, Ratio: bestLib / bestRaw}, nil
+	return result{Case: c.name, Workers: c.workers, Ops: n, LibraryOps: median(lib), RawOps: median(raw), Ratio: median(ratios)}, nil
+}
+
+// median of xs (which it sorts).
+func median(xs []float64) float64 {
+	sort.Float64s(xs)
+	m := len(xs) / 2
+	if len(xs)%2 == 0 {
+		return (xs[m-1] + xs[m]) / 2
+	}
+	return xs[m]
 }
 
 // timeSide runs n operations over workers goroutines and returns ops/s.
