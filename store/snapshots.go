@@ -326,17 +326,7 @@ func (s *Snapshots) Get(ctx context.Context, id string) (*Snapshot, error) {
 // too long for the dialect — is ErrInvalid or ErrTooLong, never a conflict,
 // and nothing is written.
 func (s *Snapshots) Update(ctx context.Context, snap *Snapshot) error {
-	if err := s.checkKey(snap); err != nil {
-		return err
-	}
-	var events []string
-	if snap.EventTypes != nil {
-		var err error
-		if events, err = s.eventSet(snap.EventTypes); err != nil {
-			return err
-		}
-	}
-	stored, codec, err := s.encode(ctx, snap.ID, snap.Payload)
+	events, stored, codec, err := s.prepareUpdate(ctx, snap)
 	if err != nil {
 		return err
 	}
@@ -358,6 +348,22 @@ func (s *Snapshots) Update(ctx context.Context, snap *Snapshot) error {
 	snap.Version++
 	snap.Codec = snapCodecString(codec)
 	return nil
+}
+
+// prepareUpdate checks an update's input and encodes its payload, before
+// anything is written: the event-type set (nil when snap.EventTypes is nil,
+// which keeps the stored set), the stored payload and its codec.
+func (s *Snapshots) prepareUpdate(ctx context.Context, snap *Snapshot) (events []string, stored []byte, codec any, err error) {
+	if err := s.checkKey(snap); err != nil {
+		return nil, nil, nil, err
+	}
+	if snap.EventTypes != nil {
+		if events, err = s.eventSet(snap.EventTypes); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	stored, codec, err = s.encode(ctx, snap.ID, snap.Payload)
+	return events, stored, codec, err
 }
 
 func (s *Snapshots) cas(ctx context.Context, h Handle, snap *Snapshot, stored []byte, codec any) error {
@@ -385,17 +391,7 @@ func (s *Snapshots) cas(ctx context.Context, h Handle, snap *Snapshot, stored []
 // version. A non-nil snap.EventTypes replaces the stored set. ErrNotFound if
 // the row does not exist. Input is checked as by Update.
 func (s *Snapshots) UpdateUnchecked(ctx context.Context, snap *Snapshot) error {
-	if err := s.checkKey(snap); err != nil {
-		return err
-	}
-	var events []string
-	if snap.EventTypes != nil {
-		var err error
-		if events, err = s.eventSet(snap.EventTypes); err != nil {
-			return err
-		}
-	}
-	stored, codec, err := s.encode(ctx, snap.ID, snap.Payload)
+	events, stored, codec, err := s.prepareUpdate(ctx, snap)
 	if err != nil {
 		return err
 	}
