@@ -9,9 +9,9 @@
 // the queue has no NEW element left.
 //
 // With -compare it then does the same work again with the raw driver — the
-// same claim and finish SQL, hand-written here, with bound parameters on the
-// same database — and prints the library's speed as a ratio of the raw
-// driver's, for enqueueing and for working (PostgreSQL and SQLite only).
+// same claim and finish SQL, hand-written in internal/rawqueue, with bound
+// parameters on the same database — and prints the library's speed as a
+// ratio of the raw driver's, for enqueueing and for working.
 package main
 
 import (
@@ -101,10 +101,7 @@ func work(ctx context.Context, c config, out io.Writer) error {
 	order := []*side{lib}
 	var rs *side
 	if c.compare {
-		r, err := newRaw(db)
-		if err != nil {
-			return err
-		}
+		r := newRaw(db)
 		rs = &side{name: "raw driver", enqueue: func(ctx context.Context) error { return r.enqueue(ctx, c) }, worker: r.worker(c)}
 		// raw, lib, lib, raw: neither side always runs first, on the
 		// colder database.

@@ -3,15 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/flowstore/flowstore/internal/testdb"
 	"github.com/flowstore/flowstore/queue"
 	"github.com/flowstore/flowstore/store"
 )
@@ -42,22 +39,4 @@ func TestQueueworkerRefusesBadFlags(t *testing.T) {
 	errOut.Reset()
 	require.Equal(t, 2, run(context.Background(), []string{"-batch", "1001"}, &out, &errOut), "more than queue.MaxClaimBatch")
 	require.Contains(t, errOut.String(), "-batch from 1 to 1000")
-}
-
-// TestRawSQLIsTheLibrarys keeps the -compare side honest: its hand-written
-// statements must be the ones the queue package runs, as pinned in the
-// queue package's golden files.
-func TestRawSQLIsTheLibrarys(t *testing.T) {
-	for _, d := range []store.Dialect{store.Postgres, store.SQLite} {
-		t.Run(string(d), func(t *testing.T) {
-			golden, err := os.ReadFile(filepath.Join("..", "..", "queue", "testdata", "sql", string(d)+".sql"))
-			require.NoError(t, err)
-			r, err := newRaw(testdb.Offline(d))
-			require.NoError(t, err)
-			for name, sql := range map[string]string{"claim": r.claim, "finish": r.finish1} {
-				require.Contains(t, string(golden), "\n"+sql+";\n", "the raw %s is not what the library runs", name)
-			}
-			require.Len(t, r.claimArgs(time.Time{}, "q", 1), strings.Count(r.claim, "?")+strings.Count(r.claim, "$"), "one argument per placeholder")
-		})
-	}
 }
