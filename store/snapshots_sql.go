@@ -12,12 +12,6 @@ import (
 type snapshotDialect struct {
 	// byteLen is the function giving a binary value's length in bytes.
 	byteLen string
-	// currentRead is appended to the SELECT that reports the version after a
-	// failed compare-and-swap. Open runs MySQL at READ COMMITTED, but a host
-	// pool adopted with New may run at InnoDB's REPEATABLE READ, whose
-	// snapshot inside a transaction would report the version the caller
-	// already had; a locking read sees the latest commit at either level.
-	currentRead string
 	// page renders "the first n rows of this SELECT": LIMIT on most
 	// dialects, TOP on SQL Server.
 	page func(sel string, n int) string
@@ -56,7 +50,7 @@ var snapshotDialects = map[Dialect]snapshotDialect{
 		payloadMax: 1_000_000_000 - 1<<16},
 	// VARCHAR(450) in utf8mb4 counts characters. A LONGBLOB holds 4 GiB, but
 	// one value may be at most the server's max_allowed_packet.
-	MySQL: {byteLen: "LENGTH", currentRead: " LOCK IN SHARE MODE", page: snapPageLimit,
+	MySQL: {byteLen: "LENGTH", page: snapPageLimit,
 		processRef:      snapLimit{max: 450, what: "VARCHAR(450)"},
 		payloadMaxQuery: "SELECT @@max_allowed_packet"},
 	SQLServer: {byteLen: "DATALENGTH", page: snapPageTop, utf16: true,
@@ -183,7 +177,10 @@ func newSnapshotSQL(d Dialect, pageSize int) *snapshotSQL {
 	q.insertBusinessKey = r(`INSERT INTO business_key_mapping (business_key, process_instance_id) VALUES (?, ?)`)
 	q.get = r(`SELECT ` + snapshotColumns + ` FROM process_instances p WHERE p.id = ?`)
 	q.exists = r(`SELECT 1 FROM process_instances p WHERE p.id = ?`)
-	q.versionOf = r(`SELECT COALESCE(p.version, 0) FROM process_instances p WHERE p.id = ?` + sd.currentRead)
+	// A plain read sees the latest commit: every pool runs at READ COMMITTED
+	// (New refuses a MySQL pool at REPEATABLE READ, whose snapshot would show
+	// the version the caller already had).
+	q.versionOf = r(`SELECT COALESCE(p.version, 0) FROM process_instances p WHERE p.id = ?`)
 	q.stat = r(`SELECT p.id, p.process_id, p.version, p.process_version, p.payload_codec, ` + sd.byteLen + `(p.payload) FROM process_instances p WHERE p.id = ?`)
 	q.businessKeyOf = r(`SELECT business_key FROM business_key_mapping WHERE process_instance_id = ?`)
 	q.eventTypesOf = r(`SELECT event_type FROM event_types WHERE process_instance_id = ? ORDER BY event_type`)

@@ -9,7 +9,7 @@ SELECT p.id, p.payload, p.process_id, p.version, p.process_version, p.payload_co
 -- exists
 SELECT 1 FROM process_instances p WHERE p.id = ?;
 -- version after a failed update
-SELECT COALESCE(p.version, 0) FROM process_instances p WHERE p.id = ? LOCK IN SHARE MODE;
+SELECT COALESCE(p.version, 0) FROM process_instances p WHERE p.id = ?;
 -- stat
 SELECT p.id, p.process_id, p.version, p.process_version, p.payload_codec, LENGTH(p.payload) FROM process_instances p WHERE p.id = ?;
 -- business key of
