@@ -82,12 +82,10 @@
 // are not replayed (OpenOrchestrator 1.2.0's rule). The checks see the
 // competitor's commit because every dialect runs at READ COMMITTED.
 //
-// store.Open sets READ COMMITTED on every MySQL/MariaDB connection, whose
-// default is REPEATABLE READ. A host pool adopted with store.New must run at
-// READ COMMITTED on MySQL/MariaDB too (go-sql-driver/mysql DSN parameter
-// transaction_isolation='READ-COMMITTED'; tx_isolation on MariaDB before
-// 11.1): this package's statements are written and tested for it, not for
-// REPEATABLE READ's gap locks and first-read snapshots.
+// The checks rely on READ COMMITTED, at which every flowstore pool runs
+// (store.Open sets it on MySQL/MariaDB; store.New refuses a pool at InnoDB's
+// REPEATABLE READ, whose first-read snapshot would hide the competitor's
+// commit).
 //
 // # Scheduler
 //
