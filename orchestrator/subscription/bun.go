@@ -385,16 +385,14 @@ func elsewhereQuery(db bun.IDB, id uuid.UUID, ids []uuid.UUID) *bun.SelectQuery 
 func (b *BunStore) clearOwned(ctx context.Context, h store.Handle, id uuid.UUID, existing map[uuid.UUID]Instance, known map[uuid.UUID]bool) error {
 	db := h.IDB()
 	ours := db.NewSelect().Model((*Instance)(nil)).Column("subscription_instance_id").Where("subscription_id = ?", id)
-	for _, q := range []*bun.DeleteQuery{
+	if err := execAll(ctx, h,
 		db.NewDelete().Model((*Relation)(nil)).Where("in_use_by_id IN (?)", ours),
 		db.NewDelete().Model((*Value)(nil)).Where("subscription_instance_id IN (?)", ours),
 		db.NewDelete().Model((*CustomerDescription)(nil)).Where("subscription_id = ?", id),
 		db.NewDelete().Model((*Metadata)(nil)).Where("subscription_id = ?", id),
 		db.NewDelete().TableExpr("subscriptions_search").Where("subscription_id = ?", id),
-	} {
-		if _, err := q.Exec(ctx); err != nil {
-			return h.Classify(err)
-		}
+	); err != nil {
+		return err
 	}
 	var removed []uuid.UUID
 	for iid := range existing {
@@ -450,14 +448,19 @@ func sameText(a, b *string) bool {
 func (b *BunStore) deleteChildren(ctx context.Context, h store.Handle, id uuid.UUID) error {
 	db := h.IDB()
 	instances := db.NewSelect().Model((*Instance)(nil)).Column("subscription_instance_id").Where("subscription_id = ?", id)
-	for _, q := range []*bun.DeleteQuery{
+	return execAll(ctx, h,
 		db.NewDelete().Model((*Relation)(nil)).Where("depends_on_id IN (?) OR in_use_by_id IN (?)", instances, instances),
 		db.NewDelete().Model((*Value)(nil)).Where("subscription_instance_id IN (?)", instances),
 		db.NewDelete().Model((*Instance)(nil)).Where("subscription_id = ?", id),
 		db.NewDelete().Model((*CustomerDescription)(nil)).Where("subscription_id = ?", id),
 		db.NewDelete().Model((*Metadata)(nil)).Where("subscription_id = ?", id),
 		db.NewDelete().TableExpr("subscriptions_search").Where("subscription_id = ?", id),
-	} {
+	)
+}
+
+// execAll runs deletes in order, children before the rows they point at.
+func execAll(ctx context.Context, h store.Handle, qs ...*bun.DeleteQuery) error {
+	for _, q := range qs {
 		if _, err := q.Exec(ctx); err != nil {
 			return h.Classify(err)
 		}
