@@ -1,4 +1,4 @@
-package crypto
+package secret
 
 import (
 	"errors"
@@ -10,9 +10,9 @@ var (
 	// ErrDecrypt: a token could not be decrypted (wrong key, tampered,
 	// truncated or malformed token). Package store maps it onto
 	// store.ErrDecrypt.
-	ErrDecrypt = errors.New("crypto: decryption failed")
+	ErrDecrypt = errors.New("secret: decryption failed")
 	// ErrInvalidKey: a key is malformed (wrong length, not base64, unknown kind).
-	ErrInvalidKey = errors.New("crypto: invalid key")
+	ErrInvalidKey = errors.New("secret: invalid key")
 )
 
 // DecryptError says why a token did not decrypt and which keys were tried.
@@ -33,9 +33,9 @@ type DecryptError struct {
 // Error describes the failure.
 func (e *DecryptError) Error() string {
 	if len(e.Tried) == 0 {
-		return "crypto: decryption failed: " + e.Reason
+		return "secret: decryption failed: " + e.Reason
 	}
-	return fmt.Sprintf("crypto: decryption failed with key %s: %s", strings.Join(e.Tried, ", "), e.Reason)
+	return fmt.Sprintf("secret: decryption failed with key %s: %s", strings.Join(e.Tried, ", "), e.Reason)
 }
 
 // Is makes errors.Is(err, ErrDecrypt) true.

@@ -1,21 +1,21 @@
-package crypto_test
+package secret_test
 
 import (
 	"errors"
 	"fmt"
 	"strings"
 
-	"github.com/flowstore/flowstore/crypto"
+	"github.com/flowstore/flowstore/crypto/secret"
 )
 
 // An OpenOrchestratorKey is a Fernet key: a ring whose primary key is one
 // writes Fernet tokens, which OpenOrchestrator (Python cryptography) reads.
 func ExampleRing_fernet() {
-	key, err := crypto.GenerateKey(crypto.Fernet) // or crypto.ParseRing(os.Getenv("OpenOrchestratorKey"))
+	key, err := secret.GenerateKey(secret.Fernet) // or secret.ParseRing(os.Getenv("OpenOrchestratorKey"))
 	if err != nil {
 		panic(err)
 	}
-	ring, err := crypto.NewRing(key)
+	ring, err := secret.NewRing(key)
 	if err != nil {
 		panic(err)
 	}
@@ -31,12 +31,12 @@ func ExampleRing_fernet() {
 // Rotating: a ring with a new AES-256-GCM primary key writes GCM tokens that
 // name their key, and still reads tokens of the old Fernet key.
 func ExampleRing_rotation() {
-	old, _ := crypto.GenerateKey(crypto.Fernet)
-	oldRing, _ := crypto.NewRing(old)
+	old, _ := secret.GenerateKey(secret.Fernet)
+	oldRing, _ := secret.NewRing(old)
 	legacy, _ := oldRing.Encrypt([]byte("written with the old key"))
 
-	next, _ := crypto.GenerateKey(crypto.AESGCM)
-	ring, _ := crypto.NewRing(next, old)
+	next, _ := secret.GenerateKey(secret.AESGCM)
+	ring, _ := secret.NewRing(next, old)
 	fresh, _ := ring.Encrypt([]byte("written with the new key"))
 
 	a, _ := ring.Decrypt(legacy)
@@ -46,7 +46,7 @@ func ExampleRing_rotation() {
 
 	// A ring without the right key fails with ErrDecrypt, never garbage.
 	_, err := oldRing.Decrypt(fresh)
-	fmt.Println(errors.Is(err, crypto.ErrDecrypt))
+	fmt.Println(errors.Is(err, secret.ErrDecrypt))
 	// Output:
 	// written with the old key
 	// written with the new key true
@@ -63,7 +63,7 @@ aes256gcm:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=
 # the old OpenOrchestratorKey, kept to read tokens written with it
 cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4=
 `
-	ring, err := crypto.ParseRing(keyFile)
+	ring, err := secret.ParseRing(keyFile)
 	if err != nil {
 		panic(err)
 	}

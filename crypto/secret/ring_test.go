@@ -1,4 +1,4 @@
-package crypto_test
+package secret_test
 
 import (
 	"bytes"
@@ -8,12 +8,12 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/flowstore/flowstore/crypto"
+	"github.com/flowstore/flowstore/crypto/secret"
 )
 
-func mustKey(t testing.TB, kind crypto.Kind) *crypto.Key {
+func mustKey(t testing.TB, kind secret.Kind) *secret.Key {
 	t.Helper()
-	k, err := crypto.GenerateKey(kind)
+	k, err := secret.GenerateKey(kind)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -21,21 +21,21 @@ func mustKey(t testing.TB, kind crypto.Kind) *crypto.Key {
 }
 
 func TestParseKeyForms(t *testing.T) {
-	f := mustKey(t, crypto.Fernet)
-	g := mustKey(t, crypto.AESGCM)
+	f := mustKey(t, secret.Fernet)
+	g := mustKey(t, secret.AESGCM)
 	for _, tc := range []struct {
 		in   string
-		kind crypto.Kind
+		kind secret.Kind
 		id   string
 	}{
-		{f.Encode(), crypto.Fernet, f.ID()},
-		{"  " + f.Encode() + "\n", crypto.Fernet, f.ID()},
-		{"fernet:" + f.Encode(), crypto.Fernet, f.ID()},
-		{strings.TrimRight(f.Encode(), "="), crypto.Fernet, f.ID()},
-		{g.Encode(), crypto.AESGCM, g.ID()},
-		{"aes256gcm:" + strings.NewReplacer("-", "+", "_", "/").Replace(strings.TrimPrefix(g.Encode(), "aes256gcm:")), crypto.AESGCM, g.ID()},
+		{f.Encode(), secret.Fernet, f.ID()},
+		{"  " + f.Encode() + "\n", secret.Fernet, f.ID()},
+		{"fernet:" + f.Encode(), secret.Fernet, f.ID()},
+		{strings.TrimRight(f.Encode(), "="), secret.Fernet, f.ID()},
+		{g.Encode(), secret.AESGCM, g.ID()},
+		{"aes256gcm:" + strings.NewReplacer("-", "+", "_", "/").Replace(strings.TrimPrefix(g.Encode(), "aes256gcm:")), secret.AESGCM, g.ID()},
 	} {
-		k, err := crypto.ParseKey(tc.in)
+		k, err := secret.ParseKey(tc.in)
 		if err != nil {
 			t.Fatalf("ParseKey(%q): %v", tc.in, err)
 		}
@@ -44,7 +44,7 @@ func TestParseKeyForms(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"", "short", "rsa:" + f.Encode(), f.Encode() + "AAAA", "!!!!" + f.Encode()[4:]} {
-		if _, err := crypto.ParseKey(bad); !errors.Is(err, crypto.ErrInvalidKey) {
+		if _, err := secret.ParseKey(bad); !errors.Is(err, secret.ErrInvalidKey) {
 			t.Errorf("ParseKey(%q) = %v, want ErrInvalidKey", bad, err)
 		}
 	}
@@ -54,21 +54,21 @@ func TestParseKeyForms(t *testing.T) {
 }
 
 func TestKeyIDsDifferByKindAndMaterial(t *testing.T) {
-	f := mustKey(t, crypto.Fernet)
-	same, _ := crypto.ParseKey("aes256gcm:" + f.Encode())
+	f := mustKey(t, secret.Fernet)
+	same, _ := secret.ParseKey("aes256gcm:" + f.Encode())
 	if same.ID() == f.ID() {
 		t.Error("a Fernet key and a GCM key with the same bytes share an id")
 	}
-	if mustKey(t, crypto.Fernet).ID() == f.ID() {
+	if mustKey(t, secret.Fernet).ID() == f.ID() {
 		t.Error("two random keys share an id")
 	}
 }
 
 func TestPrimaryKindDecidesFormat(t *testing.T) {
-	f := mustKey(t, crypto.Fernet)
-	g := mustKey(t, crypto.AESGCM)
-	fr, _ := crypto.NewRing(f, g)
-	gr, _ := crypto.NewRing(g, f)
+	f := mustKey(t, secret.Fernet)
+	g := mustKey(t, secret.AESGCM)
+	fr, _ := secret.NewRing(f, g)
+	gr, _ := secret.NewRing(g, f)
 	ft, err := fr.Encrypt([]byte("secret"))
 	if err != nil {
 		t.Fatal(err)
@@ -87,7 +87,7 @@ func TestPrimaryKindDecidesFormat(t *testing.T) {
 		t.Errorf("TokenLen disagrees with the tokens")
 	}
 	// Both rings read both tokens: one column can hold both formats.
-	for _, r := range []*crypto.Ring{fr, gr} {
+	for _, r := range []*secret.Ring{fr, gr} {
 		for _, tok := range []string{ft, gt} {
 			got, err := r.Decrypt(tok)
 			if err != nil || string(got) != "secret" {
@@ -104,38 +104,38 @@ func TestPrimaryKindDecidesFormat(t *testing.T) {
 }
 
 func TestWrongKeyNamesKeyTried(t *testing.T) {
-	a, b := mustKey(t, crypto.Fernet), mustKey(t, crypto.Fernet)
-	ga, gb := mustKey(t, crypto.AESGCM), mustKey(t, crypto.AESGCM)
-	ra, _ := crypto.NewRing(a, ga)
-	rb, _ := crypto.NewRing(b, gb)
+	a, b := mustKey(t, secret.Fernet), mustKey(t, secret.Fernet)
+	ga, gb := mustKey(t, secret.AESGCM), mustKey(t, secret.AESGCM)
+	ra, _ := secret.NewRing(a, ga)
+	rb, _ := secret.NewRing(b, gb)
 	ft, _ := ra.Encrypt([]byte("x"))
 	gt, _ := ga.Encrypt([]byte("x"))
 
 	_, err := rb.Decrypt(ft)
-	var de *crypto.DecryptError
-	if !errors.Is(err, crypto.ErrDecrypt) || !errors.As(err, &de) {
+	var de *secret.DecryptError
+	if !errors.Is(err, secret.ErrDecrypt) || !errors.As(err, &de) {
 		t.Fatalf("wrong Fernet key: %v", err)
 	}
 	if len(de.Tried) != 1 || de.Tried[0] != b.ID() || !strings.Contains(err.Error(), b.ID()) {
 		t.Errorf("error %q should name key %s", err, b.ID())
 	}
 	_, err = rb.Decrypt(gt)
-	if !errors.Is(err, crypto.ErrDecrypt) || !strings.Contains(err.Error(), ga.ID()) || !strings.Contains(err.Error(), b.ID()) {
+	if !errors.Is(err, secret.ErrDecrypt) || !strings.Contains(err.Error(), ga.ID()) || !strings.Contains(err.Error(), b.ID()) {
 		t.Errorf("GCM token of an unknown key: %v (should name id %s)", err, ga.ID())
 	}
 	// A key of the right id that is not the right key cannot exist (ids are
 	// derived), so forge the id: the authentication must still fail.
 	forged := "gcm1." + gb.ID() + gt[len("gcm1.")+8:]
 	_, err = rb.Decrypt(forged)
-	if !errors.Is(err, crypto.ErrDecrypt) || !strings.Contains(err.Error(), gb.ID()) {
+	if !errors.Is(err, secret.ErrDecrypt) || !strings.Contains(err.Error(), gb.ID()) {
 		t.Errorf("GCM token moved to another key id: %v", err)
 	}
 }
 
 func TestTamperedTokensFail(t *testing.T) {
-	f, g := mustKey(t, crypto.Fernet), mustKey(t, crypto.AESGCM)
-	r, _ := crypto.NewRing(f, g)
-	for _, k := range []*crypto.Key{f, g} {
+	f, g := mustKey(t, secret.Fernet), mustKey(t, secret.AESGCM)
+	r, _ := secret.NewRing(f, g)
+	for _, k := range []*secret.Key{f, g} {
 		tok, _ := k.Encrypt([]byte("attack at dawn"))
 		for i := 0; i < len(tok); i++ {
 			b := []byte(tok)
@@ -153,7 +153,7 @@ func TestTamperedTokensFail(t *testing.T) {
 			}
 		}
 		for n := 0; n < len(tok); n++ {
-			if _, err := r.Decrypt(tok[:n]); !errors.Is(err, crypto.ErrDecrypt) {
+			if _, err := r.Decrypt(tok[:n]); !errors.Is(err, secret.ErrDecrypt) {
 				t.Fatalf("%s: truncated token (%d chars) gave %v", k.Kind(), n, err)
 			}
 		}
@@ -161,24 +161,24 @@ func TestTamperedTokensFail(t *testing.T) {
 }
 
 func TestParseRing(t *testing.T) {
-	a, g := mustKey(t, crypto.Fernet), mustKey(t, crypto.AESGCM)
-	r, err := crypto.ParseRing("# keys\n\n" + g.Encode() + "\n" + a.Encode() + "\n" + a.Encode() + "\n")
+	a, g := mustKey(t, secret.Fernet), mustKey(t, secret.AESGCM)
+	r, err := secret.ParseRing("# keys\n\n" + g.Encode() + "\n" + a.Encode() + "\n" + a.Encode() + "\n")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if r.Primary().ID() != g.ID() || len(r.Keys()) != 2 {
 		t.Errorf("primary %s, %d keys", r.Primary(), len(r.Keys()))
 	}
-	if _, err := crypto.ParseRing("# nothing\n"); !errors.Is(err, crypto.ErrInvalidKey) {
+	if _, err := secret.ParseRing("# nothing\n"); !errors.Is(err, secret.ErrInvalidKey) {
 		t.Errorf("empty ring: %v", err)
 	}
-	if _, err := crypto.ParseRing(a.Encode() + "\nnot-a-key\n"); err == nil || !strings.Contains(err.Error(), "line 2") {
+	if _, err := secret.ParseRing(a.Encode() + "\nnot-a-key\n"); err == nil || !strings.Contains(err.Error(), "line 2") {
 		t.Errorf("bad line: %v", err)
 	}
 }
 
 func TestGCMMaxPlaintext(t *testing.T) {
-	g := mustKey(t, crypto.AESGCM)
+	g := mustKey(t, secret.AESGCM)
 	n := g.MaxPlaintext(1000)
 	if g.TokenLen(n) > 1000 || g.TokenLen(n+1) <= 1000 {
 		t.Errorf("MaxPlaintext(1000) = %d: TokenLen %d, next %d", n, g.TokenLen(n), g.TokenLen(n+1))
@@ -192,9 +192,9 @@ func TestGCMMaxPlaintext(t *testing.T) {
 // A line break inside a token is not skipped: encoding/base64 would ignore
 // it, which made one token open in many spellings.
 func TestTokensWithLineBreaksFail(t *testing.T) {
-	f, g := mustKey(t, crypto.Fernet), mustKey(t, crypto.AESGCM)
-	r, _ := crypto.NewRing(f, g)
-	for _, k := range []*crypto.Key{f, g} {
+	f, g := mustKey(t, secret.Fernet), mustKey(t, secret.AESGCM)
+	r, _ := secret.NewRing(f, g)
+	for _, k := range []*secret.Key{f, g} {
 		tok, err := k.Encrypt([]byte("attack at dawn"))
 		if err != nil {
 			t.Fatal(err)
@@ -209,10 +209,10 @@ func TestTokensWithLineBreaksFail(t *testing.T) {
 			tok + "\n",
 			tok[:mid] + " " + tok[mid:],
 		} {
-			if got, err := r.Decrypt(bad); !errors.Is(err, crypto.ErrDecrypt) {
+			if got, err := r.Decrypt(bad); !errors.Is(err, secret.ErrDecrypt) {
 				t.Errorf("%s: Decrypt(%q) = %q, %v; want ErrDecrypt", k.Kind(), bad, got, err)
 			}
-			if got, err := k.Decrypt(bad); !errors.Is(err, crypto.ErrDecrypt) {
+			if got, err := k.Decrypt(bad); !errors.Is(err, secret.ErrDecrypt) {
 				t.Errorf("%s: Key.Decrypt(%q) = %q, %v; want ErrDecrypt", k.Kind(), bad, got, err)
 			}
 			if _, ok := r.KeyIDOf(bad); ok {
@@ -225,11 +225,11 @@ func TestTokensWithLineBreaksFail(t *testing.T) {
 // A GCM token of a key the ring lacks names that key id in Reason and the
 // ring's keys in Tried, as DecryptError documents.
 func TestUnknownGCMKeyListsRingKeys(t *testing.T) {
-	a, g, other := mustKey(t, crypto.Fernet), mustKey(t, crypto.AESGCM), mustKey(t, crypto.AESGCM)
-	r, _ := crypto.NewRing(a, g)
+	a, g, other := mustKey(t, secret.Fernet), mustKey(t, secret.AESGCM), mustKey(t, secret.AESGCM)
+	r, _ := secret.NewRing(a, g)
 	tok, _ := other.Encrypt([]byte("x"))
 	_, err := r.Decrypt(tok)
-	var de *crypto.DecryptError
+	var de *secret.DecryptError
 	if !errors.As(err, &de) {
 		t.Fatalf("want a *DecryptError, got %v", err)
 	}
@@ -246,15 +246,15 @@ func TestUnknownGCMKeyListsRingKeys(t *testing.T) {
 // caller another caller's keys. The base ring has three keys, so its key
 // slice has spare capacity — where append(r.keys[1:], …) used to write.
 func TestRingWithConcurrent(t *testing.T) {
-	base, err := crypto.NewRing(mustKey(t, crypto.Fernet), mustKey(t, crypto.Fernet), mustKey(t, crypto.AESGCM))
+	base, err := secret.NewRing(mustKey(t, secret.Fernet), mustKey(t, secret.Fernet), mustKey(t, secret.AESGCM))
 	if err != nil {
 		t.Fatal(err)
 	}
 	baseIDs := ringIDs(base)
 	const workers = 16
-	others := make([]*crypto.Ring, workers)
+	others := make([]*secret.Ring, workers)
 	for i := range others {
-		others[i], _ = crypto.NewRing(mustKey(t, crypto.AESGCM))
+		others[i], _ = secret.NewRing(mustKey(t, secret.AESGCM))
 	}
 	var wg sync.WaitGroup
 	for i := range workers {
@@ -274,7 +274,7 @@ func TestRingWithConcurrent(t *testing.T) {
 	}
 }
 
-func ringIDs(r *crypto.Ring) []string {
+func ringIDs(r *secret.Ring) []string {
 	var ids []string
 	for _, k := range r.Keys() {
 		ids = append(ids, k.ID())

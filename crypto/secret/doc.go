@@ -1,4 +1,4 @@
-// Package crypto encrypts the secrets flowstore keeps (OpenOrchestrator's
+// Package secret encrypts the secrets flowstore keeps (OpenOrchestrator's
 // Credentials.password) with keys users already have.
 //
 // Two token formats share one column:
@@ -40,7 +40,7 @@
 // *DecryptError — never a panic, never garbage plaintext. It names the key
 // ids tried and satisfies errors.Is(err, ErrDecrypt). This package imports
 // nothing of flowstore's, so it has its own sentinel; package store wraps
-// crypto errors so that errors.Is(err, store.ErrDecrypt) holds as well as
-// errors.Is(err, crypto.ErrDecrypt). Malformed keys return errors matching
+// its errors so that errors.Is(err, store.ErrDecrypt) holds as well as
+// errors.Is(err, secret.ErrDecrypt). Malformed keys return errors matching
 // ErrInvalidKey.
-package crypto
+package secret
