@@ -9,12 +9,6 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
-
-	// The four drivers register themselves with database/sql.
-	_ "github.com/go-sql-driver/mysql"
-	_ "github.com/jackc/pgx/v5/stdlib"
-	_ "github.com/microsoft/go-mssqldb"
-	_ "modernc.org/sqlite"
 )
 
 // DB is a flowstore database handle: a bun.DB plus the dialect, the clock and
@@ -22,7 +16,8 @@ import (
 // database and share it.
 type DB struct {
 	bun        *bun.DB
-	dialect    Dialect
+	dialect    *Dialect
+	turn       *writeTurn // nil unless the dialect has FeatureSerialWrites and Open made the pool
 	clock      func() time.Time
 	logger     *slog.Logger
 	maxRetries int
@@ -78,7 +73,14 @@ func newConfig(opts []Option) config {
 }
 
 // Open connects to the database a DSN names (see ParseDSN for the forms) and
-// checks that it answers. It does not migrate; call Migrate.
+// checks that it answers. It does not migrate; call Migrate (or open with
+// flowstore.Open, which does). The DSN's dialect must be linked into the
+// program: package flowstore links all four, and each has a package of its
+// own under store/dialect to import instead.
+//
+// On a dialect that admits one writer at a time (SQLite) the connections of
+// the pool take turns to write (FeatureSerialWrites), so writers queue in
+// the process instead of sleeping in the database's busy handler.
 //
 // An in-memory SQLite database gets a pool of exactly one connection (it
 // vanishes with its last connection). While a Session is open on it, every
@@ -91,10 +93,20 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	sqldb, err := openPool(target)
+	d, err := LookupDialect(target.Dialect)
 	if err != nil {
-		return nil, fmt.Errorf("flowstore: open %s: %w", target.Dialect, err)
+		return nil, fmt.Errorf("store: open: %w", err)
 	}
+	connector, err := d.s.Connector(target)
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", d, err)
+	}
+	var turn *writeTurn
+	if d.Has(FeatureSerialWrites) {
+		turn = newWriteTurn(turnPatience)
+		connector = turnConnector{Connector: connector, turn: turn}
+	}
+	sqldb := sql.OpenDB(connector)
 	if target.Memory {
 		// An in-memory SQLite database vanishes with its last connection and
 		// shared-cache locks do not wait for each other: one connection,
@@ -103,23 +115,46 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 		sqldb.SetConnMaxLifetime(0)
 		sqldb.SetConnMaxIdleTime(0)
 	}
-	if err := ping(ctx, sqldb, target.Dialect); err != nil {
+	if err := ping(ctx, sqldb, d); err != nil {
 		_ = sqldb.Close()
-		return nil, fmt.Errorf("flowstore: connect to %s database %s: %w", target.Dialect, redact(dsn), err)
+		return nil, fmt.Errorf("store: connect to %s database %s: %w", d, redact(dsn), err)
 	}
-	db := newDB(bun.NewDB(sqldb, BunDialect(target.Dialect)), target.Dialect, opts)
+	db := newDB(bun.NewDB(sqldb, d.Bun()), d, opts)
 	db.owned = true
+	db.turn = turn
 	return db, nil
 }
 
+// turnPatience bounds a writer's wait for the pool's write turn: the busy
+// timeout every SQLite connection of Open's has (busy_timeout(10000)).
+const turnPatience = 10 * time.Second
+
+// ping checks the connection, retrying for a few seconds where the dialect
+// can fail a first connection transiently (SQLite's switch to WAL).
+func ping(ctx context.Context, sqldb *sql.DB, d *Dialect) error {
+	deadline := time.Now().Add(10 * time.Second)
+	for attempt := 0; ; attempt++ {
+		err := d.Classify(sqldb.PingContext(ctx))
+		if err == nil || !d.s.RetryFirstPing || !IsRetryable(err) || time.Now().After(deadline) {
+			return err
+		}
+		if werr := sleepBackoff(ctx, attempt); werr != nil {
+			return err
+		}
+	}
+}
+
 // New adopts a bun handle the host application already has. The dialect is
-// taken from it. Close does not close the adopted pool. For SQL Server and
+// taken from it, and flowstore's package for that dialect must be linked
+// (see Open). Close does not close the adopted pool. For SQL Server and
 // MySQL the host's bun dialect writes times as it likes; flowstore normalises
-// every time it writes to UTC first, so that is harmless.
+// every time it writes to UTC first, so that is harmless. An adopted SQLite
+// pool does not take write turns (see Open): its writers meet in SQLite's
+// busy handler.
 //
 // New checks the two pool settings that would otherwise corrupt data
-// silently, with one cheap query, and refuses the pool with ErrUnsupported
-// naming the DSN option to set:
+// silently, with one cheap query on ctx, and refuses the pool with
+// ErrUnsupported naming the DSN option to set:
 //
 //   - SQL Server: uniqueidentifier must come back in RFC byte order, which
 //     go-mssqldb does only with the DSN option "guid conversion=true";
@@ -129,35 +164,69 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 //     deadlock concurrent claims and whose snapshot hides rows committed
 //     after the transaction's first read. For go-sql-driver/mysql: the DSN
 //     parameter transaction_isolation='READ-COMMITTED' (tx_isolation on
-//     MariaDB before 11.1), or a connector wrapped with ReadCommitted,
-//     which works on both. The DSN should also set clientFoundRows=true, so
-//     that rows affected counts matched rows as on every other dialect;
-//     that flag cannot be checked from a connection.
+//     MariaDB before 11.1), or a connector wrapped with the dialect
+//     package's ReadCommitted, which works on both. The DSN should also set
+//     clientFoundRows=true, so that rows affected counts matched rows as on
+//     every other dialect; that flag cannot be checked from a connection.
 //
 // The checks run only on the drivers flowstore knows (go-mssqldb,
 // go-sql-driver/mysql); a pool behind another driver or a wrapper is taken
 // as it is. SQLite and PostgreSQL need no check.
-func New(b *bun.DB, opts ...Option) (*DB, error) {
+func New(ctx context.Context, b *bun.DB, opts ...Option) (*DB, error) {
+	if err := checkContext(ctx); err != nil {
+		return nil, err
+	}
 	if b == nil {
-		return nil, fmt.Errorf("%w: nil *bun.DB", ErrInvalid)
+		return nil, fmt.Errorf("store: new: %w: nil *bun.DB", ErrInvalid)
 	}
-	d, err := dialectOf(b.Dialect())
+	d, err := dialectOfBun(b.Dialect())
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("store: new: %w", err)
 	}
-	if err := checkAdopted(b.DB, d); err != nil {
-		return nil, err
+	if err := checkAdopted(ctx, b.DB, d); err != nil {
+		return nil, fmt.Errorf("store: new: %w", err)
 	}
 	return newDB(b, d, opts), nil
 }
 
-func newDB(b *bun.DB, d Dialect, opts []Option) *DB {
+// checkAdopted runs the dialect's check on a pool given to New. It
+// questions only the dialect's own driver: a pool behind another driver —
+// a tracing wrapper, a test double that renders SQL without a server — is
+// taken as it is, and the host answers for its settings.
+func checkAdopted(ctx context.Context, sqldb *sql.DB, d *Dialect) error {
+	if d.s.CheckPool == nil || d.s.OwnsDriver == nil || !d.s.OwnsDriver(sqldb.Driver()) {
+		return nil
+	}
+	return d.Classify(d.s.CheckPool(ctx, sqldb))
+}
+
+// checkContext refuses a nil context at the public boundary, where
+// database/sql would panic on it.
+func checkContext(ctx context.Context) error {
+	if ctx == nil {
+		return fmt.Errorf("%w: nil context", ErrInvalid)
+	}
+	return nil
+}
+
+func newDB(b *bun.DB, d *Dialect, opts []Option) *DB {
 	c := newConfig(opts)
 	return &DB{bun: b, dialect: d, clock: c.clock, logger: c.logger, maxRetries: c.maxRetries}
 }
 
-// Dialect reports which SQL dialect the database speaks.
-func (db *DB) Dialect() Dialect { return db.dialect }
+// SQLDialect reports the database's SQL dialect: its name, and what
+// flowstore's packages build their statements from.
+func (db *DB) SQLDialect() *Dialect { return db.dialect }
+
+// WritersWaiting reports how many writers of this DB wait for its write
+// turn right now (see Open): on SQLite, how many goroutines a write in
+// progress holds up. It is 0 on other dialects and on adopted pools.
+func (db *DB) WritersWaiting() int {
+	if db.turn == nil {
+		return 0
+	}
+	return int(db.turn.waiting.Load())
+}
 
 // Bun returns the underlying bun handle, for queries flowstore does not offer.
 func (db *DB) Bun() *bun.DB { return db.bun }
@@ -171,6 +240,12 @@ func (db *DB) Logger() *slog.Logger { return db.logger }
 // Now returns the current time from the configured clock, in UTC, truncated to
 // microseconds — the precision every dialect stores.
 func (db *DB) Now() time.Time { return UTC(db.clock()) }
+
+// Adopted reports whether the pool is the host's, given to New, rather
+// than one Open made with flowstore's settings. Limits that depend on those
+// settings differ: on MySQL, Open makes the driver send a large value in
+// chunks the server accepts (maxAllowedPacket=0), a host's pool may not.
+func (db *DB) Adopted() bool { return !db.owned }
 
 // Close closes the connection pool if Open created it.
 func (db *DB) Close() error {
@@ -200,7 +275,7 @@ func UTC(t time.Time) time.Time {
 func (db *DB) Begin(ctx context.Context) (*Session, error) {
 	tx, err := db.bun.BeginTx(ctx, nil)
 	if err != nil {
-		return nil, fmt.Errorf("flowstore: begin: %w", Classify(db.dialect, err))
+		return nil, fmt.Errorf("store: begin: %w", db.dialect.Classify(err))
 	}
 	return &Session{db: db, tx: tx}, nil
 }
@@ -251,7 +326,7 @@ func (db *DB) runOnce(ctx context.Context, fn func(ctx context.Context, s *Sessi
 		if rbErr := s.end(false); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
 			err = errors.Join(err, rbErr)
 		}
-		return Classify(db.dialect, err)
+		return db.dialect.Classify(err)
 	}
 	return s.end(true)
 }

@@ -1,6 +1,8 @@
 // Package store is the foundation of flowstore: it opens databases of four
 // dialects, owns the schema and its migrations, defines the error sentinels,
-// and provides the Session — one transaction that many stores share.
+// and provides the Session — one transaction that many stores share — and
+// the dialect layer every package builds its SQL from. It holds no store of
+// its own; this page is where the shape they all share is written down.
 //
 // # Opening
 //
@@ -12,7 +14,83 @@
 // Open accepts flowstore DSNs and the SQLAlchemy URLs OpenOrchestrator users
 // already have (see ParseDSN). New adopts a *bun.DB the host application
 // already owns. Every time flowstore writes comes from the DB's clock
-// (WithClock), in UTC, truncated to microseconds (UTC).
+// (WithClock), in UTC, truncated to microseconds (UTC). Most programs open
+// through package flowstore instead, which migrates and binds every store.
+//
+// # Dialects, by import
+//
+// Package store links no database driver. Each dialect lives in a package of
+// its own that registers it, as database/sql drivers do:
+//
+//	import _ "github.com/flowstore/flowstore/store/dialect/postgres" // or sqlite, sqlserver, mysql
+//
+// Package flowstore imports all four, so flowstore.Open takes any DSN; a
+// program that imports only store and one dialect links only that driver.
+// Opening a DSN whose dialect is not linked is ErrUnsupported, naming the
+// import.
+//
+// A *Dialect (DB.SQLDialect, Session.SQLDialect, Handle.SQLDialect) is
+// everything flowstore knows about one dialect: identifier quoting,
+// placeholders (Rebind), row limits, locking reads, the atomic claim form,
+// the upsert form, transaction-scoped named locks (LockName), how text
+// lengths count (CheckText: characters, or UTF-16 code units on SQL
+// Server), parameter and row limits, transactional DDL, boolean literals,
+// error classification and the checks of an adopted pool. Capabilities that
+// only some dialects have are Features (Dialect.Has). Packages build their
+// statements from it once, when a store is made, and never branch on the
+// dialect's name; the forms that differ in shape (Claim, Upsert, LockName)
+// are written once, in this package.
+//
+// On SQLite, which admits one writer at a time, the connections of a pool
+// Open made take turns to write: a transaction holds the DB's write turn
+// from BEGIN to COMMIT, a lone write statement while it runs. Writers of one
+// process then queue instead of sleeping in SQLite's busy handler. The turn
+// belongs to the DB and goes with it.
+//
+// # One store pattern
+//
+// Every package that keeps tables — queue, trigger, orchestrator,
+// orchestrator/subscription, orchestrator/pipeline, store/logs,
+// store/constant, store/credential, store/snapshot, store/correlation —
+// has the same shape:
+//
+//   - typed models for its rows, and a Store interface holding every
+//     operation of the package, WithTx included;
+//   - one bun-backed implementation, unexported, made by
+//     New(db *store.DB, opts ...Option) (Store, error), which validates its
+//     options and does no I/O;
+//   - WithTx(s *store.Session) Store, the same store bound to a session:
+//     its writes commit or roll back with the session's other work;
+//   - its SQL in a file of its own (sql.go), built from the dialect layer.
+//
+// Code that uses a store holds the interface, so a test can substitute a
+// fake. Package flowstore's DB exposes every store as its interface.
+//
+// Lists that can be long take a filter whose Limit 0 means DefaultLimit
+// rows (a negative limit is ErrInvalid) and have an iterator (iter.Seq2)
+// that streams every row in keyset pages (see Stream). Batch operations
+// take a slice of the single-item input type.
+//
+// # One lifecycle
+//
+// The long-running parts — orchestrator.Engine, trigger.Scheduler,
+// pipeline.TimerRunner, logs.Handler — share one lifecycle:
+//
+//   - NewX(db *store.DB, …, opts ...XOption) (*X, error) validates its
+//     options and does no I/O; it starts nothing.
+//   - Run(ctx) works until ctx ends. It first takes what it holds (a
+//     registration, a name) and returns at once if it cannot; after that
+//     it logs and retries failures instead of returning. When ctx ends it
+//     takes no new work, lets running work finish for at most the stop
+//     timeout (WithStopTimeout), then cancels it, releases what it holds
+//     and returns nil. Run may be called once.
+//   - Every query it runs in the background has a context and a timeout
+//     (WithQueryTimeout); the release at the end runs on a context detached
+//     from the cancelled one, with that timeout.
+//
+// The options that mean the same thing have the same name everywhere:
+// WithPollInterval, WithMaxConcurrent, WithLease, WithName, WithStopTimeout,
+// WithQueryTimeout, WithLogger.
 //
 // # Schema
 //
@@ -52,10 +130,10 @@
 // by side do not collide:
 //
 //	0001       reference schema (package store)
-//	0010–0019  logs, credentials, constants (package store)
+//	0010–0019  store/logs, store/credential, store/constant
 //	0020–0029  queue
 //	0030–0039  trigger
-//	0040–0049  snapshots, correlations (package store)
+//	0040–0049  store/snapshot, store/correlation
 //	0050–0059  orchestrator, orchestrator/subscription
 //	0060–0069  orchestrator/pipeline
 //
@@ -70,9 +148,13 @@
 // A Session is one transaction that satisfies bun.IDB. Stores bind to it with
 // WithTx(s), so writes of several stores commit together:
 //
+//	q, _ := queue.New(db)
+//	c, _ := constant.New(db)
 //	err := db.InTx(ctx, func(ctx context.Context, s *store.Session) error {
-//		// queue.New(db).WithTx(s).Enqueue(...); constants.WithTx(s).Set(...)
-//		return nil
+//		if _, err := q.WithTx(s).Enqueue(ctx, "invoices", queue.NewElement{Reference: "INV-1"}); err != nil {
+//			return err
+//		}
+//		return c.WithTx(s).Set(ctx, "last_invoice", "INV-1")
 //	})
 //
 // InTx commits when fn returns nil, rolls back on an error or a panic, and
@@ -89,64 +171,16 @@
 //
 // Errors wrap sentinels (ErrNotFound, ErrConflict, ErrDuplicate, ErrTooLong,
 // ErrInvalid, ErrLocked, ErrDecrypt, ErrRetryable, ErrUnsupported,
-// ErrSchemaTooNew, ErrRollbackOnly); test them with errors.Is. Classify maps
-// each dialect's driver errors (SQLSTATEs, SQL Server numbers, SQLite codes,
-// MySQL numbers) onto them.
-//
-// # Record stores
-//
-// The OpenOrchestrator record tables have stores in this package, each an
-// interface with a bun implementation, usable on a DB or, through WithTx, in
-// a Session:
-//
-//   - Constants (ConstantStore): get, set (an atomic upsert per dialect),
-//     create (ErrDuplicate), update (ErrNotFound), delete, list by name;
-//     changed_at comes from the store clock.
-//   - Credentials (CredentialStore): passwords encrypted with a crypto.Ring
-//     — Fernet tokens OpenOrchestrator reads, or AES-256-GCM tokens with a
-//     key id; get, get without decrypting, list (no plaintext), delete, and
-//     Rotate, which re-encrypts every row in one transaction. A token that
-//     would not fit varchar(1000) is refused with ErrTooLong naming the
-//     longest password that fits (687 bytes with a Fernet key, 711 with
-//     GCM). Decryption failures match both ErrDecrypt and crypto.ErrDecrypt.
-//   - Logs (LogStore): single and batched inserts (multi-row, chunked under
-//     each dialect's parameter limit), filtered queries newest first with a
-//     total count, an iterator (iter.Seq2) that streams any number of rows
-//     in constant memory, distinct process names, pruning. Messages over
-//     8000 characters keep their first and last 4000, as OpenOrchestrator
-//     does. LogHandler is a slog.Handler writing to Logs through a bounded,
-//     batched buffer.
-//
-// They add no tables, columns or indexes to the reference schema.
-//
-// # Snapshots and correlations (Kogito)
-//
-// Snapshots keeps Kogito's process_instances: Create (version 0), Get,
-// Update — a compare-and-swap on the version column that fails with a
-// *ConflictError (errors.Is ErrConflict; expected and found version) when
-// another writer got there first — UpdateUnchecked (no check, still bumps
-// the version), Delete, Exists, Stat. Queries are scoped by process id and
-// version (ProcessRef; a nil version matches process_version IS NULL): IDs,
-// All (a keyset-paged stream), Count, FindByBusinessKey
-// (business_key_mapping), WaitingForEventType (event_types, replaced after
-// the version check in the same transaction when Snapshot.EventTypes is
-// non-nil) and MigrateInstances. Retry runs the load-apply-update loop,
-// reloading on conflicts. Correlations keeps correlation_instances with
-// Kogito's MD5 encoded ids (EncodeCorrelation).
-//
-// Extras of this part (migration 0040): process_instances.payload_codec, a
-// nullable column naming the Codec a payload was written with (NULL: stored
-// as given, which is what Kogito writes), so plain, gzip and encrypted rows
-// can live side by side; and an index on event_types(event_type,
-// process_instance_id). Payloads are bound on the driver, never inlined:
-// 16 MiB works on every dialect; on MySQL/MariaDB one value may be at most
-// the server's max_allowed_packet (MariaDB's default is exactly 16 MiB,
-// MySQL 8's 64 MiB) and a larger one is ErrTooLong.
+// ErrSchemaTooNew, ErrRollbackOnly); test them with errors.Is. Each
+// dialect's Classify maps its driver's errors (SQLSTATEs, SQL Server
+// numbers, SQLite codes, MySQL numbers) onto them. Messages carry each
+// layer's context once, package first: "queue: enqueue: value too long:
+// reference is 300 characters, at most 255 fit".
 //
 // # Handles
 //
-// Stores in other packages run on a Handle: a DB, optionally bound to a
-// Session. Handle.IDB gives bun, Handle.Raw the database/sql executor for
-// parameterized hot paths (with Dialect.Rebind for placeholders), and
-// Handle.InTx a transaction on a DB or a savepoint in a session.
+// Stores run on a Handle: a DB, optionally bound to a Session. Handle.IDB
+// gives bun, Handle.Raw the database/sql executor for statements with bound
+// parameters (Rebind them with the dialect), Handle.InTx a transaction on a
+// DB or a savepoint in a session, and Handle.SQLDialect the dialect layer.
 package store

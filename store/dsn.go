@@ -10,9 +10,9 @@ import (
 // Target is what a DSN resolves to: the dialect, the database/sql driver name
 // and the DSN in the form that driver accepts.
 type Target struct {
-	Dialect   Dialect // SQLite, Postgres, SQLServer or MySQL
-	Driver    string  // database/sql driver: sqlite, pgx, sqlserver or mysql
-	DriverDSN string  // what to pass to sql.Open with Driver
+	Dialect   DialectName // SQLite, Postgres, SQLServer or MySQL
+	Driver    string      // database/sql driver: sqlite, pgx, sqlserver or mysql
+	DriverDSN string      // what to pass to sql.Open with Driver
 	// Memory is true for an in-memory SQLite database, which lives as long as
 	// one connection stays open; Open then keeps the pool to one connection.
 	Memory bool

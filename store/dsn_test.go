@@ -125,21 +125,13 @@ func TestParseDSNRejects(t *testing.T) {
 }
 
 func TestParseDialect(t *testing.T) {
-	for in, want := range map[string]store.Dialect{"pg": store.Postgres, "MSSQL": store.SQLServer, "mariadb": store.MySQL, "sqlite": store.SQLite} {
-		got, err := store.ParseDialect(in)
+	for in, want := range map[string]store.DialectName{"pg": store.Postgres, "MSSQL": store.SQLServer, "mariadb": store.MySQL, "sqlite": store.SQLite} {
+		got, err := store.ParseDialectName(in)
 		require.NoError(t, err)
 		require.Equal(t, want, got)
 	}
-	_, err := store.ParseDialect("db2")
+	_, err := store.ParseDialectName("db2")
 	require.ErrorIs(t, err, store.ErrUnsupported)
-}
-
-func TestRebind(t *testing.T) {
-	q := `SELECT * FROM t WHERE a = ? AND b = '?' AND "c?" = ? AND d IN (?, ?)`
-	require.Equal(t, `SELECT * FROM t WHERE a = $1 AND b = '?' AND "c?" = $2 AND d IN ($3, $4)`, store.Postgres.Rebind(q))
-	require.Equal(t, `SELECT * FROM t WHERE a = @p1 AND b = '?' AND "c?" = @p2 AND d IN (@p3, @p4)`, store.SQLServer.Rebind(q))
-	require.Equal(t, q, store.SQLite.Rebind(q))
-	require.Equal(t, q, store.MySQL.Rebind(q))
 }
 
 // FuzzParseDSN: any input either parses to a known dialect or fails with one
@@ -169,15 +161,8 @@ func FuzzParseDSN(f *testing.F) {
 			}
 			return
 		}
-		if _, err := store.ParseDialect(string(target.Dialect)); err != nil {
+		if _, err := store.ParseDialectName(string(target.Dialect)); err != nil {
 			t.Fatalf("%q: unknown dialect %q", dsn, target.Dialect)
 		}
 	})
-}
-
-func TestQuote(t *testing.T) {
-	require.Equal(t, `"Queues"`, store.Postgres.Quote("Queues"))
-	require.Equal(t, `"Queues"`, store.SQLServer.Quote("Queues"))
-	require.Equal(t, "`Queues`", store.MySQL.Quote("Queues"))
-	require.Equal(t, `"a""b"`, store.SQLite.Quote(`a"b`))
 }

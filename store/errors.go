@@ -9,35 +9,43 @@ import (
 // classes wraps the sentinel, so callers test with errors.Is and read the
 // details from the message (or, for conflicts, with errors.As on
 // *ConflictError).
+//
+// Messages follow one rule: each layer adds its context once, as a prefix —
+// the package, then the operation and what it worked on ("queue: claim from
+// \"billing\": …") — and the sentinel comes last but for its detail:
+// "queue: enqueue: value too long: reference is 300 characters, at most 255
+// fit". A driver's message follows a sentinel only where it adds something
+// (which constraint was violated); "not found" never carries database/sql's
+// "no rows in result set".
 var (
 	// ErrNotFound: the row asked for does not exist.
-	ErrNotFound = errors.New("flowstore: not found")
+	ErrNotFound = errors.New("not found")
 	// ErrConflict: an optimistic-locking or state check failed because another
 	// writer got there first (version mismatch, status already changed).
-	ErrConflict = errors.New("flowstore: conflict")
+	ErrConflict = errors.New("conflict")
 	// ErrDuplicate: a unique key already exists.
-	ErrDuplicate = errors.New("flowstore: duplicate")
+	ErrDuplicate = errors.New("duplicate")
 	// ErrTooLong: a value does not fit its column. Nothing was written.
-	ErrTooLong = errors.New("flowstore: value too long")
+	ErrTooLong = errors.New("value too long")
 	// ErrInvalid: the input is malformed or violates a rule of the schema.
-	ErrInvalid = errors.New("flowstore: invalid input")
+	ErrInvalid = errors.New("invalid input")
 	// ErrLocked: a lock could not be taken (engine locked, row or lock busy).
-	ErrLocked = errors.New("flowstore: locked")
+	ErrLocked = errors.New("locked")
 	// ErrDecrypt: a secret could not be decrypted with any key of the ring.
-	ErrDecrypt = errors.New("flowstore: decryption failed")
+	ErrDecrypt = errors.New("decryption failed")
 	// ErrRetryable: the database gave up on the transaction (deadlock victim,
 	// serialization failure, SQLITE_BUSY); running it again may succeed.
 	// DB.InTx retries such errors by itself.
-	ErrRetryable = errors.New("flowstore: transaction may be retried")
+	ErrRetryable = errors.New("transaction may be retried")
 	// ErrUnsupported: the request names something flowstore does not support
 	// (a DSN scheme, a dialect, a feature of one dialect).
-	ErrUnsupported = errors.New("flowstore: unsupported")
+	ErrUnsupported = errors.New("unsupported")
 	// ErrSchemaTooNew: the database was migrated by a newer flowstore than
 	// this one; refusing to touch it.
-	ErrSchemaTooNew = errors.New("flowstore: database schema is newer than this library")
+	ErrSchemaTooNew = errors.New("database schema is newer than this library")
 	// ErrRollbackOnly: the session was marked rollback-only (a suppressed
 	// Rollback call); its owner rolled it back instead of committing.
-	ErrRollbackOnly = errors.New("flowstore: session is rollback-only")
+	ErrRollbackOnly = errors.New("session is rollback-only")
 )
 
 // IsRetryable reports whether err says the transaction may succeed if run again.
@@ -56,9 +64,9 @@ type ConflictError struct {
 // Error describes the failure.
 func (e *ConflictError) Error() string {
 	if e.Actual < 0 {
-		return fmt.Sprintf("flowstore: conflict: %s %s: expected version %d, row no longer exists", e.Table, e.ID, e.Expected)
+		return fmt.Sprintf("conflict: %s %s: expected version %d, the row no longer exists", e.Table, e.ID, e.Expected)
 	}
-	return fmt.Sprintf("flowstore: conflict: %s %s: expected version %d, found %d", e.Table, e.ID, e.Expected, e.Actual)
+	return fmt.Sprintf("conflict: %s %s: expected version %d, found %d", e.Table, e.ID, e.Expected, e.Actual)
 }
 
 // Is makes errors.Is(err, ErrConflict) true.
@@ -67,13 +75,20 @@ func (e *ConflictError) Is(target error) bool { return target == ErrConflict }
 // DBError is a driver error that flowstore classified: errors.Is matches both
 // the sentinel (Kind) and the original driver error.
 type DBError struct {
-	Dialect Dialect // the dialect whose driver returned Err
-	Kind    error   // one of the sentinels above
-	Err     error   // the driver's error
+	Dialect DialectName // the dialect whose driver returned Err
+	Kind    error       // one of the sentinels above
+	Err     error       // the driver's error
 }
 
-// Error describes the failure.
-func (e *DBError) Error() string { return e.Kind.Error() + ": " + e.Err.Error() }
+// Error describes the failure: the sentinel, then the driver's message —
+// except for ErrNotFound, where database/sql's "no rows in result set" would
+// add nothing.
+func (e *DBError) Error() string {
+	if e.Kind == ErrNotFound {
+		return e.Kind.Error()
+	}
+	return e.Kind.Error() + ": " + e.Err.Error()
+}
 
 // Unwrap exposes the sentinel and the driver error to errors.Is and errors.As.
 func (e *DBError) Unwrap() []error { return []error{e.Kind, e.Err} }

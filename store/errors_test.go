@@ -22,11 +22,11 @@ func TestClassifyDuplicate(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		require.NoError(t, insertConstant(ctx, db.Bun(), "dup"))
-		err := store.Classify(db.Dialect(), insertConstant(ctx, db.Bun(), "dup"))
+		err := db.SQLDialect().Classify(insertConstant(ctx, db.Bun(), "dup"))
 		require.ErrorIs(t, err, store.ErrDuplicate)
 		var dbErr *store.DBError
 		require.ErrorAs(t, err, &dbErr)
-		require.Equal(t, db.Dialect(), dbErr.Dialect)
+		require.Equal(t, db.SQLDialect().Name(), dbErr.Dialect)
 	})
 }
 
@@ -35,7 +35,7 @@ func TestClassifyTooLong(t *testing.T) {
 		ctx := context.Background()
 		// Constants.value is varchar(1000).
 		_, err := db.Bun().NewInsert().Model(&constant{Name: "long", Value: strings.Repeat("x", 1001), ChangedAt: time.Now()}).Exec(ctx)
-		require.ErrorIs(t, store.Classify(db.Dialect(), err), store.ErrTooLong)
+		require.ErrorIs(t, db.SQLDialect().Classify(err), store.ErrTooLong)
 		require.False(t, constantExists(t, db, "long"))
 		// 1000 characters fit, also multi-byte ones.
 		_, err = db.Bun().NewInsert().Model(&constant{Name: "fits", Value: strings.Repeat("é", 1000), ChangedAt: time.Now()}).Exec(ctx)
@@ -47,7 +47,7 @@ func TestClassifyNotFound(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		var c constant
 		err := db.Bun().NewSelect().Model(&c).Where("name = ?", "absent").Scan(context.Background())
-		require.ErrorIs(t, store.Classify(db.Dialect(), err), store.ErrNotFound)
+		require.ErrorIs(t, db.SQLDialect().Classify(err), store.ErrNotFound)
 	})
 }
 
@@ -57,7 +57,7 @@ func TestClassifyNotFound(t *testing.T) {
 // its retryable error is SQLITE_BUSY, provoked in TestClassifySQLiteBusy.
 func TestClassifyDeadlock(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
-		if db.Dialect() == store.SQLite {
+		if db.SQLDialect().Name() == store.SQLite {
 			t.Skip("SQLite serialises writers; see TestClassifySQLiteBusy")
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -79,7 +79,10 @@ func TestClassifyDeadlock(t *testing.T) {
 		var errA, errB error
 		wg.Add(2)
 		go func() { defer wg.Done(); errA = update(a, "row-2") }()
-		go func() { defer wg.Done(); time.Sleep(100 * time.Millisecond); errB = update(b, "row-1") }()
+		// b closes the cycle only once a waits for its row: the database
+		// itself says so.
+		testdb.WaitBlocked(t, db, 1)
+		go func() { defer wg.Done(); errB = update(b, "row-1") }()
 		wg.Wait()
 		_ = a.Rollback()
 		_ = b.Rollback()
@@ -90,7 +93,7 @@ func TestClassifyDeadlock(t *testing.T) {
 		}
 		require.Error(t, victim, "one of the two transactions must be the deadlock victim")
 		require.True(t, errA == nil || errB == nil, "only one victim: %v / %v", errA, errB)
-		require.ErrorIs(t, store.Classify(db.Dialect(), victim), store.ErrRetryable, "victim error: %v", victim)
+		require.ErrorIs(t, db.SQLDialect().Classify(victim), store.ErrRetryable, "victim error: %v", victim)
 	})
 }
 
@@ -113,7 +116,7 @@ func TestClassifySQLiteBusy(t *testing.T) {
 
 	err = insertConstant(ctx, impatient.Bun(), "blocked")
 	require.Error(t, err)
-	require.ErrorIs(t, store.Classify(store.SQLite, err), store.ErrRetryable, "got %v", err)
+	require.ErrorIs(t, dialect(t, store.SQLite).Classify(err), store.ErrRetryable, "got %v", err)
 }
 
 // queueRow is enough of OpenOrchestrator's Queues table to round-trip a UUID
@@ -159,8 +162,8 @@ func TestTimeAndUUIDRoundTrip(t *testing.T) {
 		// bytes on SQL Server, in RFC order only with "guid conversion"),
 		// and a string would hold SQL Server's raw bytes.
 		var rawID uuid.UUID
-		q := db.Dialect().Rebind(`SELECT id FROM "Queues" WHERE created_date = ?`)
-		if db.Dialect() == store.MySQL {
+		q := db.SQLDialect().Rebind(`SELECT id FROM "Queues" WHERE created_date = ?`)
+		if db.SQLDialect().Name() == store.MySQL {
 			q = "SELECT id FROM `Queues` WHERE created_date = ?"
 		}
 		err = db.SQL().QueryRowContext(ctx, q, store.UTC(written)).Scan(&rawID)
@@ -179,7 +182,7 @@ func TestUTCNormalises(t *testing.T) {
 
 func TestDBNowUsesClock(t *testing.T) {
 	fixed := time.Date(2030, 5, 6, 7, 8, 9, 999, time.FixedZone("Y", 3600))
-	db, err := store.New(testdb.Offline(store.SQLite).Bun(), store.WithClock(func() time.Time { return fixed }))
+	db, err := store.New(context.Background(), testdb.Offline(store.SQLite).Bun(), store.WithClock(func() time.Time { return fixed }))
 	require.NoError(t, err)
 	require.True(t, db.Now().Equal(fixed.Truncate(time.Microsecond)))
 	require.Equal(t, time.UTC, db.Now().Location())
@@ -188,7 +191,7 @@ func TestDBNowUsesClock(t *testing.T) {
 func TestIsRetryable(t *testing.T) {
 	require.True(t, store.IsRetryable(&store.DBError{Kind: store.ErrRetryable, Err: errors.New("x")}))
 	require.False(t, store.IsRetryable(errors.New("x")))
-	require.NoError(t, store.Classify(store.Postgres, nil))
+	require.NoError(t, dialect(t, store.Postgres).Classify(nil))
 }
 
 // TestLiteralsGolden pins how each dialect receives a UUID and a time that
@@ -201,7 +204,7 @@ func TestLiteralsGolden(t *testing.T) {
 	created := time.Date(2026, 3, 29, 3, 4, 5, 123456789, plus2)
 	row := queueRow{ID: uuid.MustParse("0191e8b2-1c2d-7e3f-8a4b-5c6d7e8f9a0b"), QueueName: "q", Status: "NEW", CreatedDate: created}
 	var b strings.Builder
-	for _, d := range store.Dialects() {
+	for _, d := range store.DialectNames() {
 		q := testdb.Offline(d).Bun().NewInsert().Model(&row)
 		b.WriteString(string(d) + ": " + q.String() + "\n")
 	}

@@ -33,7 +33,7 @@ type TestMigration struct {
 }
 
 // Migrations exposes the embedded migrations of a dialect to tests.
-func Migrations(d Dialect) ([]TestMigration, error) {
+func Migrations(d DialectName) ([]TestMigration, error) {
 	ms, err := migrations(d)
 	var out []TestMigration
 	for _, m := range ms {
@@ -44,11 +44,15 @@ func Migrations(d Dialect) ([]TestMigration, error) {
 
 // MigrationStatements renders the dialect-specific statements of the migrator
 // for golden files.
-func MigrationStatements(d Dialect) string {
-	md := migrationDialects[d]
-	return "-- bookkeeping\n" + md.bookkeeping + "\n-- table exists\n" + md.tableExists +
-		"\n-- count tables\n" + md.countTable + "\n-- count indexes\n" + md.countIndex +
-		"\n-- lock\n" + md.lock + "\n-- unlock\n" + md.unlock + "\n"
+func MigrationStatements(name DialectName) string {
+	d, err := LookupDialect(name)
+	if err != nil {
+		return err.Error()
+	}
+	md := d.s.Catalog
+	return "-- bookkeeping\n" + md.Bookkeeping + "\n-- table exists\n" + md.TableExists +
+		"\n-- count tables\n" + md.CountTable + "\n-- count indexes\n" + md.CountIndex +
+		"\n-- lock\n" + md.SessionLock + "\n-- unlock\n" + md.SessionUnlock + "\n"
 }
 
 // ResumableOnMySQL reports whether a MySQL migration statement is one the
@@ -66,10 +70,3 @@ func ResumableOnMySQL(stmt string) bool {
 	}
 	return false
 }
-
-// CheckGUIDBytes is the check New makes of a SQL Server pool's answer for
-// ProbeGUID.
-func CheckGUIDBytes(raw []byte) error { return checkGUIDBytes(raw) }
-
-// ProbeGUID is the uniqueidentifier New asks a SQL Server pool for.
-const ProbeGUID = probeGUID

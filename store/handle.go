@@ -34,8 +34,9 @@ func (h Handle) DB() *DB { return h.db }
 // Session returns the bound session, or nil.
 func (h Handle) Session() *Session { return h.sess }
 
-// Dialect reports the database's dialect.
-func (h Handle) Dialect() Dialect { return h.db.dialect }
+// SQLDialect reports the database's SQL dialect, which the stores build
+// their statements from.
+func (h Handle) SQLDialect() *Dialect { return h.db.dialect }
 
 // Now returns the database clock's time (UTC, microseconds).
 func (h Handle) Now() time.Time { return h.db.Now() }
@@ -57,8 +58,9 @@ func (h Handle) Raw() Querier {
 	return h.db.bun.DB
 }
 
-// Classify maps a driver error of this handle's dialect (see Classify).
-func (h Handle) Classify(err error) error { return Classify(h.db.dialect, err) }
+// Classify maps a driver error of this handle's dialect (see
+// Dialect.Classify).
+func (h Handle) Classify(err error) error { return h.db.dialect.Classify(err) }
 
 // InTx runs fn atomically. On a database handle it is DB.InTx (a new
 // transaction, retried on retryable errors); on a session handle it is a

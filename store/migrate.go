@@ -29,26 +29,26 @@ var migrationFileName = regexp.MustCompile(`^(\d{4})_([a-z0-9_]+)\.sql$`)
 
 var (
 	loadOnce   sync.Once
-	loaded     map[Dialect][]migration
+	loaded     map[DialectName][]migration
 	loadErr    error
 	latestSeen int
 )
 
 // migrations returns the dialect's migrations in version order. The files are
 // embedded, so a malformed one is a build defect: it is reported, not ignored.
-func migrations(d Dialect) ([]migration, error) {
+func migrations(d DialectName) ([]migration, error) {
 	loadOnce.Do(func() {
-		loaded = map[Dialect][]migration{}
-		for _, dd := range Dialects() {
+		loaded = map[DialectName][]migration{}
+		for _, dd := range DialectNames() {
 			entries, err := fs.ReadDir(migrationFS, "migrations/"+string(dd))
 			if err != nil {
-				loadErr = fmt.Errorf("flowstore: migrations for %s: %w", dd, err)
+				loadErr = fmt.Errorf("store: migrations for %s: %w", dd, err)
 				return
 			}
 			for _, e := range entries {
 				m := migrationFileName.FindStringSubmatch(e.Name())
 				if m == nil {
-					loadErr = fmt.Errorf("flowstore: migration file %s/%s: name must be NNNN_name.sql", dd, e.Name())
+					loadErr = fmt.Errorf("store: migration file %s/%s: name must be NNNN_name.sql", dd, e.Name())
 					return
 				}
 				body, err := fs.ReadFile(migrationFS, path.Join("migrations", string(dd), e.Name()))
@@ -65,9 +65,9 @@ func migrations(d Dialect) ([]migration, error) {
 		// Every dialect must carry the same versions, or a database could claim
 		// a version whose tables it does not have.
 		ref := versions(loaded[SQLite])
-		for _, dd := range Dialects()[1:] {
+		for _, dd := range DialectNames()[1:] {
 			if got := versions(loaded[dd]); !slices.Equal(ref, got) {
-				loadErr = fmt.Errorf("flowstore: migration versions differ between sqlite %v and %s %v", ref, dd, got)
+				loadErr = fmt.Errorf("store: migration versions differ between sqlite %v and %s %v", ref, dd, got)
 				return
 			}
 		}
@@ -123,37 +123,24 @@ func LatestSchemaVersion() int {
 	return latestSeen
 }
 
-// migrationDialect is everything about migrating that differs per dialect.
-type migrationDialect struct {
-	bookkeeping string // creates flowstore_migrations if it does not exist
-	tableExists string // one row, one column: 1 if flowstore_migrations exists
-	// countTable and countIndex count the tables / indexes of a name (one
-	// '?' parameter), for Adopt.
-	countTable, countIndex string
-	lock                   string // one row, one column: 1 once the lock is held ("" = no session lock)
-	unlock                 string
-	// transactionalDDL: each migration runs in one transaction, so a failure
-	// leaves the database as it was. MySQL commits DDL implicitly; there a
-	// failed migration is undone statement by statement as far as possible,
-	// and resumed by the next Migrate (see applyMigration).
-	transactionalDDL bool
-	// attempts creates flowstore_migration_attempts, where a dialect without
-	// transactional DDL notes the migration it is applying until it is
-	// recorded in flowstore_migrations ("" elsewhere).
-	attempts string
-	// countColumn counts the columns of a table (two '?' parameters: table,
-	// column), to resume a failed migration's ALTER TABLE … ADD COLUMN.
-	countColumn string
-	// batchSeparator ends each statement in SchemaSQL as its own batch
-	// ("GO" on SQL Server), the way Migrate sends them.
-	batchSeparator string
-	// begin opens a migration's transaction on the locked connection (nil
-	// where DDL is not transactional); end commits or rolls it back.
-	begin func(ctx context.Context, c *sql.Conn) (q Querier, end func(commit bool) error, err error)
-}
-
-// beginTx is the usual way: a database/sql transaction on the connection.
-func beginTx(ctx context.Context, c *sql.Conn) (Querier, func(bool) error, error) {
+// beginMigration opens a migration's transaction on the locked connection, in the
+// dialect's way (see CatalogSpec.BeginImmediate), and returns what ends it.
+func beginMigration(ctx context.Context, c *sql.Conn, cat CatalogSpec) (Querier, func(bool) error, error) {
+	if cat.BeginImmediate {
+		// Takes SQLite's write lock at BEGIN, whatever the pool's _txlock
+		// setting (a pool adopted with New may not have one).
+		if _, err := c.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+			return nil, nil, err
+		}
+		return c, func(commit bool) error {
+			end := "ROLLBACK"
+			if commit {
+				end = "COMMIT"
+			}
+			_, err := c.ExecContext(context.Background(), end)
+			return err
+		}, nil
+	}
 	tx, err := c.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, nil, err
@@ -166,88 +153,23 @@ func beginTx(ctx context.Context, c *sql.Conn) (Querier, func(bool) error, error
 	}, nil
 }
 
-// beginImmediate takes SQLite's write lock at BEGIN, whatever the pool's
-// _txlock setting (a pool adopted with New may not have one).
-func beginImmediate(ctx context.Context, c *sql.Conn) (Querier, func(bool) error, error) {
-	if _, err := c.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
-		return nil, nil, err
-	}
-	return c, func(commit bool) error {
-		end := "ROLLBACK"
-		if commit {
-			end = "COMMIT"
-		}
-		_, err := c.ExecContext(context.Background(), end)
-		return err
-	}, nil
-}
-
-const lockName = "flowstore_migrate"
-
-var migrationDialects = map[Dialect]migrationDialect{
-	SQLite: {
-		bookkeeping: `CREATE TABLE IF NOT EXISTS "flowstore_migrations" ("version" INTEGER NOT NULL PRIMARY KEY, "name" TEXT NOT NULL, "applied_at" DATETIME NOT NULL)`,
-		tableExists: `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'flowstore_migrations'`,
-		countTable:  `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?`,
-		countIndex:  `SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = ?`,
-		// SQLite has one writer at a time: BEGIN IMMEDIATE per migration is the lock.
-		transactionalDDL: true,
-		begin:            beginImmediate,
-	},
-	Postgres: {
-		bookkeeping:      `CREATE TABLE IF NOT EXISTS "flowstore_migrations" ("version" integer NOT NULL PRIMARY KEY, "name" varchar(200) NOT NULL, "applied_at" timestamptz NOT NULL)`,
-		tableExists:      `SELECT CASE WHEN to_regclass('flowstore_migrations') IS NULL THEN 0 ELSE 1 END`,
-		countTable:       `SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = ?`,
-		countIndex:       `SELECT COUNT(*) FROM pg_indexes WHERE schemaname = current_schema() AND indexname = ?`,
-		lock:             `SELECT 1 FROM pg_advisory_lock(hashtext('` + lockName + `'))`,
-		unlock:           `SELECT pg_advisory_unlock(hashtext('` + lockName + `'))`,
-		transactionalDDL: true,
-		begin:            beginTx,
-	},
-	SQLServer: {
-		bookkeeping:      `IF OBJECT_ID(N'flowstore_migrations', N'U') IS NULL CREATE TABLE "flowstore_migrations" ("version" int NOT NULL PRIMARY KEY, "name" nvarchar(200) NOT NULL, "applied_at" datetime2(6) NOT NULL)`,
-		tableExists:      `SELECT CASE WHEN OBJECT_ID(N'flowstore_migrations', N'U') IS NULL THEN 0 ELSE 1 END`,
-		countTable:       `SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = SCHEMA_NAME() AND table_name = ?`,
-		countIndex:       `SELECT COUNT(*) FROM sys.indexes WHERE name = ?`,
-		lock:             `DECLARE @rc int; EXEC @rc = sp_getapplock @Resource = N'` + lockName + `', @LockMode = 'Exclusive', @LockOwner = 'Session', @LockTimeout = 300000; SELECT CASE WHEN @rc >= 0 THEN 1 ELSE 0 END`,
-		unlock:           `EXEC sp_releaseapplock @Resource = N'` + lockName + `', @LockOwner = 'Session'`,
-		transactionalDDL: true,
-		begin:            beginTx,
-		// T-SQL compiles a batch as a whole: an ALTER TABLE … ADD and a
-		// statement using the new column must not share one.
-		batchSeparator: "GO",
-	},
-	MySQL: {
-		bookkeeping:      "CREATE TABLE IF NOT EXISTS `flowstore_migrations` (`version` INT NOT NULL PRIMARY KEY, `name` VARCHAR(200) NOT NULL, `applied_at` DATETIME(6) NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4",
-		tableExists:      `SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'flowstore_migrations'`,
-		countTable:       `SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?`,
-		countIndex:       `SELECT COUNT(DISTINCT index_name) FROM information_schema.statistics WHERE table_schema = DATABASE() AND index_name = ?`,
-		lock:             `SELECT COALESCE(GET_LOCK('` + lockName + `', 300), 0)`,
-		unlock:           `SELECT RELEASE_LOCK('` + lockName + `')`,
-		transactionalDDL: false,
-		attempts:         "CREATE TABLE IF NOT EXISTS `flowstore_migration_attempts` (`version` INT NOT NULL PRIMARY KEY, `name` VARCHAR(200) NOT NULL, `started_at` DATETIME(6) NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4",
-		countColumn:      `SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = ? AND column_name = ?`,
-	},
-}
-
 // SchemaVersion returns the highest migration version applied to the
 // database, 0 for a database flowstore never migrated.
 func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
 	return schemaVersion(ctx, db.bun.DB, db.dialect)
 }
 
-func schemaVersion(ctx context.Context, q Querier, d Dialect) (int, error) {
-	md := migrationDialects[d]
+func schemaVersion(ctx context.Context, q Querier, d *Dialect) (int, error) {
 	var exists int
-	if err := q.QueryRowContext(ctx, md.tableExists).Scan(&exists); err != nil {
-		return 0, fmt.Errorf("flowstore: read schema version: %w", Classify(d, err))
+	if err := q.QueryRowContext(ctx, d.s.Catalog.TableExists).Scan(&exists); err != nil {
+		return 0, fmt.Errorf("store: read schema version: %w", d.Classify(err))
 	}
 	if exists == 0 {
 		return 0, nil
 	}
 	var v sql.NullInt64
 	if err := q.QueryRowContext(ctx, `SELECT MAX(version) FROM flowstore_migrations`).Scan(&v); err != nil {
-		return 0, fmt.Errorf("flowstore: read schema version: %w", Classify(d, err))
+		return 0, fmt.Errorf("store: read schema version: %w", d.Classify(err))
 	}
 	return int(v.Int64), nil
 }
@@ -270,7 +192,7 @@ func schemaVersion(ctx context.Context, q Querier, d Dialect) (int, error) {
 // left by a process that died, does not block it. The error names the
 // migration and the statement that failed.
 func (db *DB) Migrate(ctx context.Context) error {
-	ms, err := migrations(db.dialect)
+	ms, err := migrations(db.dialect.Name())
 	if err != nil {
 		return err
 	}
@@ -290,7 +212,7 @@ func (db *DB) Migrate(ctx context.Context) error {
 // An adopted table must have the reference columns (see SchemaSQL); Adopt
 // does not rewrite tables whose shape differs.
 func (db *DB) Adopt(ctx context.Context) error {
-	ms, err := migrations(db.dialect)
+	ms, err := migrations(db.dialect.Name())
 	if err != nil {
 		return err
 	}
@@ -306,36 +228,36 @@ type migrateOptions struct {
 }
 
 func (db *DB) migrate(ctx context.Context, ms []migration, opt migrateOptions) (err error) {
-	md := migrationDialects[db.dialect]
+	md := db.dialect.s.Catalog
 	conn, err := db.bun.DB.Conn(ctx)
 	if err != nil {
-		return fmt.Errorf("flowstore: migrate: %w", Classify(db.dialect, err))
+		return fmt.Errorf("store: migrate: %w", db.dialect.Classify(err))
 	}
 	defer conn.Close()
-	if md.lock != "" {
+	if md.SessionLock != "" {
 		var held int
-		if err := conn.QueryRowContext(ctx, md.lock).Scan(&held); err != nil {
-			return fmt.Errorf("flowstore: migrate: take lock: %w", Classify(db.dialect, err))
+		if err := conn.QueryRowContext(ctx, md.SessionLock).Scan(&held); err != nil {
+			return fmt.Errorf("store: migrate: take lock: %w", db.dialect.Classify(err))
 		}
 		if held != 1 {
-			return fmt.Errorf("%w: migration lock %s not granted within 5 minutes", ErrLocked, lockName)
+			return fmt.Errorf("%w: migration lock %s not granted within 5 minutes", ErrLocked, "flowstore_migrate")
 		}
 	}
-	if md.unlock != "" {
+	if md.SessionUnlock != "" {
 		defer func() {
 			// A fresh context: the caller's may be cancelled, and a lock left
 			// on a pooled connection would block every later migration.
-			if _, uerr := conn.ExecContext(context.WithoutCancel(ctx), md.unlock); uerr != nil && err == nil {
-				err = fmt.Errorf("flowstore: migrate: release lock: %w", uerr)
+			if _, uerr := conn.ExecContext(context.WithoutCancel(ctx), md.SessionUnlock); uerr != nil && err == nil {
+				err = fmt.Errorf("store: migrate: release lock: %w", uerr)
 			}
 		}()
 	}
-	if _, err := conn.ExecContext(ctx, md.bookkeeping); err != nil {
-		return fmt.Errorf("flowstore: migrate: create flowstore_migrations: %w", Classify(db.dialect, err))
+	if _, err := conn.ExecContext(ctx, md.Bookkeeping); err != nil {
+		return fmt.Errorf("store: migrate: create flowstore_migrations: %w", db.dialect.Classify(err))
 	}
-	if md.attempts != "" {
-		if _, err := conn.ExecContext(ctx, md.attempts); err != nil {
-			return fmt.Errorf("flowstore: migrate: create flowstore_migration_attempts: %w", Classify(db.dialect, err))
+	if md.Attempts != "" {
+		if _, err := conn.ExecContext(ctx, md.Attempts); err != nil {
+			return fmt.Errorf("store: migrate: create flowstore_migration_attempts: %w", db.dialect.Classify(err))
 		}
 	}
 	for _, m := range ms {
@@ -346,16 +268,17 @@ func (db *DB) migrate(ctx context.Context, ms []migration, opt migrateOptions) (
 	return nil
 }
 
-func (db *DB) applyMigration(ctx context.Context, conn *sql.Conn, md migrationDialect, m migration, adopt, noUndo bool) (err error) {
+func (db *DB) applyMigration(ctx context.Context, conn *sql.Conn, md CatalogSpec, m migration, adopt, noUndo bool) (err error) {
 	var q Querier = conn
-	if md.transactionalDDL {
+	transactional := db.dialect.Has(FeatureTransactionalDDL)
+	if transactional {
 		var end func(commit bool) error
-		if q, end, err = md.begin(ctx, conn); err != nil {
-			return fmt.Errorf("flowstore: migration %04d_%s: begin: %w", m.Version, m.Name, Classify(db.dialect, err))
+		if q, end, err = beginMigration(ctx, conn, md); err != nil {
+			return fmt.Errorf("store: migration %04d_%s: begin: %w", m.Version, m.Name, db.dialect.Classify(err))
 		}
 		defer func() {
 			if endErr := end(err == nil); endErr != nil && err == nil {
-				err = fmt.Errorf("flowstore: migration %04d_%s: commit: %w", m.Version, m.Name, Classify(db.dialect, endErr))
+				err = fmt.Errorf("store: migration %04d_%s: commit: %w", m.Version, m.Name, db.dialect.Classify(endErr))
 			}
 		}()
 	}
@@ -370,7 +293,7 @@ func (db *DB) applyMigration(ctx context.Context, conn *sql.Conn, md migrationDi
 	}
 	var applied int
 	if err := q.QueryRowContext(ctx, db.dialect.Rebind(`SELECT COUNT(*) FROM flowstore_migrations WHERE version = ?`), m.Version).Scan(&applied); err != nil {
-		return fmt.Errorf("flowstore: migration %04d_%s: %w", m.Version, m.Name, Classify(db.dialect, err))
+		return fmt.Errorf("store: migration %04d_%s: %w", m.Version, m.Name, db.dialect.Classify(err))
 	}
 	if applied > 0 {
 		return nil
@@ -379,7 +302,7 @@ func (db *DB) applyMigration(ctx context.Context, conn *sql.Conn, md migrationDi
 	if adopt {
 		mode = skipAdopted
 	}
-	if md.attempts != "" {
+	if md.Attempts != "" {
 		resume, err := db.noteAttempt(ctx, conn, m)
 		if err != nil {
 			return err
@@ -394,7 +317,7 @@ func (db *DB) applyMigration(ctx context.Context, conn *sql.Conn, md migrationDi
 		if mode != skipNothing {
 			skip, err := db.skips(ctx, q, md, mode, stmt, existing)
 			if err != nil {
-				return fmt.Errorf("flowstore: migration %04d_%s, statement %d: check: %w", m.Version, m.Name, i+1, Classify(db.dialect, err))
+				return fmt.Errorf("store: migration %04d_%s, statement %d: check: %w", m.Version, m.Name, i+1, db.dialect.Classify(err))
 			}
 			if skip {
 				undo.skipped = true
@@ -402,8 +325,8 @@ func (db *DB) applyMigration(ctx context.Context, conn *sql.Conn, md migrationDi
 			}
 		}
 		if _, err := q.ExecContext(ctx, stmt); err != nil {
-			err = fmt.Errorf("flowstore: migration %04d_%s, statement %d: %w\n%s", m.Version, m.Name, i+1, Classify(db.dialect, err), firstLine(stmt))
-			if md.transactionalDDL {
+			err = fmt.Errorf("store: migration %04d_%s, statement %d: %w\n%s", m.Version, m.Name, i+1, db.dialect.Classify(err), firstLine(stmt))
+			if transactional {
 				return err
 			}
 			err = fmt.Errorf("%w\n(%s commits DDL statement by statement: the migration's earlier changes were undone where possible; once the cause is fixed, Migrate resumes it)", err, db.dialect)
@@ -412,15 +335,15 @@ func (db *DB) applyMigration(ctx context.Context, conn *sql.Conn, md migrationDi
 			}
 			return errors.Join(err, db.undoFailed(context.WithoutCancel(ctx), conn, m, &undo))
 		}
-		if !md.transactionalDDL {
+		if !transactional {
 			undo.add(stmt)
 		}
 	}
 	_, err = q.ExecContext(ctx, db.dialect.Rebind(`INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (?, ?, ?)`), m.Version, m.Name, db.Now())
 	if err != nil {
-		return fmt.Errorf("flowstore: migration %04d_%s: record: %w", m.Version, m.Name, Classify(db.dialect, err))
+		return fmt.Errorf("store: migration %04d_%s: record: %w", m.Version, m.Name, db.dialect.Classify(err))
 	}
-	if md.attempts != "" {
+	if md.Attempts != "" {
 		if err := db.forgetAttempt(ctx, conn, m); err != nil {
 			return err
 		}
@@ -435,20 +358,20 @@ func (db *DB) applyMigration(ctx context.Context, conn *sql.Conn, md migrationDi
 func (db *DB) noteAttempt(ctx context.Context, conn *sql.Conn, m migration) (resume bool, err error) {
 	var n int
 	if err := conn.QueryRowContext(ctx, db.dialect.Rebind(`SELECT COUNT(*) FROM flowstore_migration_attempts WHERE version = ?`), m.Version).Scan(&n); err != nil {
-		return false, fmt.Errorf("flowstore: migration %04d_%s: read attempts: %w", m.Version, m.Name, Classify(db.dialect, err))
+		return false, fmt.Errorf("store: migration %04d_%s: read attempts: %w", m.Version, m.Name, db.dialect.Classify(err))
 	}
 	if n > 0 {
 		return true, nil
 	}
 	if _, err := conn.ExecContext(ctx, db.dialect.Rebind(`INSERT INTO flowstore_migration_attempts (version, name, started_at) VALUES (?, ?, ?)`), m.Version, m.Name, db.Now()); err != nil {
-		return false, fmt.Errorf("flowstore: migration %04d_%s: note attempt: %w", m.Version, m.Name, Classify(db.dialect, err))
+		return false, fmt.Errorf("store: migration %04d_%s: note attempt: %w", m.Version, m.Name, db.dialect.Classify(err))
 	}
 	return false, nil
 }
 
 func (db *DB) forgetAttempt(ctx context.Context, conn *sql.Conn, m migration) error {
 	if _, err := conn.ExecContext(ctx, db.dialect.Rebind(`DELETE FROM flowstore_migration_attempts WHERE version = ?`), m.Version); err != nil {
-		return fmt.Errorf("flowstore: migration %04d_%s: forget attempt: %w", m.Version, m.Name, Classify(db.dialect, err))
+		return fmt.Errorf("store: migration %04d_%s: forget attempt: %w", m.Version, m.Name, db.dialect.Classify(err))
 	}
 	return nil
 }
@@ -486,14 +409,14 @@ const (
 
 // skips decides whether a statement is left out (see skipMode); existing
 // remembers the tables found, for the INSERTs into them.
-func (db *DB) skips(ctx context.Context, q Querier, md migrationDialect, mode skipMode, stmt string, existing map[string]bool) (bool, error) {
+func (db *DB) skips(ctx context.Context, q Querier, md CatalogSpec, mode skipMode, stmt string, existing map[string]bool) (bool, error) {
 	count := func(query string, args ...any) (bool, error) {
 		var n int
 		err := q.QueryRowContext(ctx, db.dialect.Rebind(query), args...).Scan(&n)
 		return n > 0, err
 	}
 	if m := createTableRE.FindStringSubmatch(stmt); m != nil {
-		found, err := count(md.countTable, m[1])
+		found, err := count(md.CountTable, m[1])
 		existing[m[1]] = found
 		return found, err
 	}
@@ -504,16 +427,16 @@ func (db *DB) skips(ctx context.Context, q Querier, md migrationDialect, mode sk
 		return count("SELECT COUNT(*) FROM " + db.dialect.Quote(m[1]))
 	}
 	if m := createIndexRE.FindStringSubmatch(stmt); m != nil {
-		return count(md.countIndex, m[1])
+		return count(md.CountIndex, m[1])
 	}
 	if mode != skipDone {
 		return false, nil
 	}
-	if m := addColumnRE.FindStringSubmatch(stmt); m != nil && md.countColumn != "" && !multiClauseAlterRE.MatchString(stmt) {
-		return count(md.countColumn, m[1], m[2])
+	if m := addColumnRE.FindStringSubmatch(stmt); m != nil && md.CountColumn != "" && !multiClauseAlterRE.MatchString(stmt) {
+		return count(md.CountColumn, m[1], m[2])
 	}
 	if m := dropIndexRE.FindStringSubmatch(stmt); m != nil {
-		found, err := count(md.countIndex, m[1])
+		found, err := count(md.CountIndex, m[1])
 		return !found, err
 	}
 	return false, nil
@@ -531,7 +454,7 @@ type undoLog struct {
 
 // add notes the inverse of a statement that just succeeded.
 func (u *undoLog) add(stmt string) {
-	q := MySQL.Quote
+	q := func(ident string) string { return "`" + ident + "`" }
 	if m := createTableRE.FindStringSubmatch(stmt); m != nil {
 		u.stmts = append(u.stmts, "DROP TABLE "+q(m[1]))
 		if u.created == nil {
@@ -564,11 +487,11 @@ func (db *DB) undoFailed(ctx context.Context, conn *sql.Conn, m migration, u *un
 	if len(u.stmts) > 0 {
 		// Tables of the migration may reference each other.
 		if _, err := conn.ExecContext(ctx, "SET FOREIGN_KEY_CHECKS = 0"); err != nil {
-			return fmt.Errorf("flowstore: migration %04d_%s: undo: %w", m.Version, m.Name, err)
+			return fmt.Errorf("store: migration %04d_%s: undo: %w", m.Version, m.Name, err)
 		}
 		for i := len(u.stmts) - 1; i >= 0; i-- {
 			if _, err := conn.ExecContext(ctx, u.stmts[i]); err != nil {
-				errs = append(errs, fmt.Errorf("flowstore: migration %04d_%s: undo %s: %w", m.Version, m.Name, u.stmts[i], err))
+				errs = append(errs, fmt.Errorf("store: migration %04d_%s: undo %s: %w", m.Version, m.Name, u.stmts[i], err))
 			}
 		}
 		if _, err := conn.ExecContext(ctx, "SET FOREIGN_KEY_CHECKS = 1"); err != nil {
@@ -589,20 +512,24 @@ func firstLine(s string) string {
 // SchemaSQL returns the complete DDL of a dialect, for DBAs who apply schemas
 // themselves: every migration in order, followed by the bookkeeping table and
 // its rows, so that a later Migrate sees the database as up to date.
-func SchemaSQL(d Dialect) (string, error) {
-	ms, err := migrations(d)
+func SchemaSQL(name DialectName) (string, error) {
+	d, err := LookupDialect(name)
+	if err != nil {
+		return "", fmt.Errorf("store: schema: %w", err)
+	}
+	ms, err := migrations(name)
 	if err != nil {
 		return "", err
 	}
-	md := migrationDialects[d]
+	md := d.s.Catalog
 	var b strings.Builder
 	// Each statement is one batch, as Migrate sends it (one ExecContext per
 	// statement): on SQL Server a GO line ends it, for sqlcmd and SSMS.
 	statement := func(s string) {
 		b.WriteString(s)
 		b.WriteString(";\n")
-		if md.batchSeparator != "" {
-			b.WriteString(md.batchSeparator + "\n")
+		if md.BatchSeparator != "" {
+			b.WriteString(md.BatchSeparator + "\n")
 		}
 	}
 	fmt.Fprintf(&b, "-- flowstore schema for %s, version %d\n", d, LatestSchemaVersion())
@@ -613,16 +540,9 @@ func SchemaSQL(d Dialect) (string, error) {
 		}
 	}
 	b.WriteString("\n-- flowstore bookkeeping\n")
-	statement(md.bookkeeping)
+	statement(md.Bookkeeping)
 	for _, m := range ms {
-		statement(fmt.Sprintf("INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (%d, '%s', %s)", m.Version, m.Name, nowSQL[d]))
+		statement(fmt.Sprintf("INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (%d, '%s', %s)", m.Version, m.Name, md.Now))
 	}
 	return b.String(), nil
-}
-
-var nowSQL = map[Dialect]string{
-	SQLite:    "strftime('%Y-%m-%d %H:%M:%f+00:00', 'now')",
-	Postgres:  "now()",
-	SQLServer: "SYSUTCDATETIME()",
-	MySQL:     "UTC_TIMESTAMP(6)",
 }

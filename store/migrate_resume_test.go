@@ -16,8 +16,8 @@ import (
 // table, indexes it, and then fails in its last statement while Queues holds
 // two elements of one queue name: a unique index cannot be built. Deleting
 // one of them fixes the cause.
-func halfwayMigration(d store.Dialect) store.TestMigration {
-	q := d.Quote
+func halfwayMigration(d store.DialectName) store.TestMigration {
+	q := mustDialect(d).Quote
 	add, text := "ADD COLUMN", "VARCHAR(50)"
 	switch d {
 	case store.SQLServer:
@@ -49,7 +49,7 @@ func TestMigrateResumesHalfwayFailedMigration(t *testing.T) {
 		t.Run(map[bool]string{false: "undone", true: "crashed"}[crashed], func(t *testing.T) {
 			testdb.Each(t, func(t *testing.T, db *store.DB) {
 				ctx := context.Background()
-				d := db.Dialect()
+				d := db.SQLDialect().Name()
 				ids := []uuid.UUID{uuid.New(), uuid.New()}
 				for _, id := range ids {
 					_, err := db.Bun().NewInsert().Model(&queueRow{ID: id, QueueName: "same", Status: "NEW", CreatedDate: db.Now()}).Exec(ctx)
@@ -89,7 +89,7 @@ func TestMigrateResumesHalfwayFailedMigration(t *testing.T) {
 				require.True(t, indexExists(t, db, "ix_Constants_halfway_note"))
 				require.True(t, indexExists(t, db, "ux_Queues_halfway_queue_name"))
 				var seeded int
-				require.NoError(t, db.SQL().QueryRowContext(ctx, `SELECT COUNT(*) FROM `+d.Quote("halfway_done")).Scan(&seeded))
+				require.NoError(t, db.SQL().QueryRowContext(ctx, `SELECT COUNT(*) FROM `+mustDialect(d).Quote("halfway_done")).Scan(&seeded))
 				require.Equal(t, 1, seeded, "the seed row is written once")
 				require.NoError(t, db.MigrateWith(ctx, []store.TestMigration{m}), "it is recorded: a third run is a no-op")
 				require.NoError(t, db.Migrate(ctx), "and the database is still one Migrate accepts")
@@ -134,15 +134,15 @@ func columnExists(t *testing.T, db *store.DB, table, column string) bool {
 
 func indexExists(t *testing.T, db *store.DB, name string) bool {
 	t.Helper()
-	q := map[store.Dialect]string{
+	q := map[store.DialectName]string{
 		store.SQLite:    `SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = ?`,
 		store.Postgres:  `SELECT COUNT(*) FROM pg_indexes WHERE schemaname = current_schema() AND indexname = ?`,
 		store.SQLServer: `SELECT COUNT(*) FROM sys.indexes WHERE name = ?`,
 		store.MySQL:     `SELECT COUNT(*) FROM information_schema.statistics WHERE table_schema = DATABASE() AND index_name = ?`,
-	}[db.Dialect()]
+	}[db.SQLDialect().Name()]
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	var n int
-	require.NoError(t, db.SQL().QueryRowContext(ctx, db.Dialect().Rebind(q), name).Scan(&n))
+	require.NoError(t, db.SQL().QueryRowContext(ctx, db.SQLDialect().Rebind(q), name).Scan(&n))
 	return n > 0
 }

@@ -73,7 +73,7 @@ func TestMigrateRefusesNewerSchema(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		future := store.LatestSchemaVersion() + 100
-		_, err := db.SQL().ExecContext(ctx, db.Dialect().Rebind(`INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (?, ?, ?)`), future, "from_the_future", db.Now())
+		_, err := db.SQL().ExecContext(ctx, db.SQLDialect().Rebind(`INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (?, ?, ?)`), future, "from_the_future", db.Now())
 		require.NoError(t, err)
 		err = db.Migrate(ctx)
 		require.ErrorIs(t, err, store.ErrSchemaTooNew)
@@ -207,7 +207,7 @@ func readCatalog(t *testing.T, db *store.DB) catalog {
 	t.Helper()
 	ctx := context.Background()
 	var q string
-	switch db.Dialect() {
+	switch db.SQLDialect().Name() {
 	case store.SQLite:
 		q = `SELECT m.name, p.name, CASE WHEN p."notnull" = 0 AND p.pk = 0 THEN 'YES' ELSE 'NO' END, 0
 			FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table'`
@@ -234,7 +234,7 @@ func readCatalog(t *testing.T, db *store.DB) catalog {
 	require.NoError(t, rows.Err())
 
 	// Length limits kept in CHECK constraints rather than in the type.
-	checks := map[store.Dialect]struct {
+	checks := map[store.DialectName]struct {
 		query string
 		re    *regexp.Regexp
 	}{
@@ -242,7 +242,7 @@ func readCatalog(t *testing.T, db *store.DB) catalog {
 		store.SQLServer: {`SELECT OBJECT_NAME(parent_object_id), definition FROM sys.check_constraints
 			WHERE name LIKE '%[_]len' AND SCHEMA_NAME(schema_id) = SCHEMA_NAME()`, sqlserverLenCheck},
 	}
-	if c, ok := checks[db.Dialect()]; ok {
+	if c, ok := checks[db.SQLDialect().Name()]; ok {
 		rows, err := db.SQL().QueryContext(ctx, c.query)
 		require.NoError(t, err)
 		defer rows.Close()
@@ -264,7 +264,7 @@ func readCatalog(t *testing.T, db *store.DB) catalog {
 		require.NoError(t, rows.Err())
 	}
 
-	if db.Dialect() == store.MySQL {
+	if db.SQLDialect().Name() == store.MySQL {
 		var lctn int
 		require.NoError(t, db.SQL().QueryRowContext(ctx, `SELECT @@lower_case_table_names`).Scan(&lctn))
 		cat.foldTables = lctn == 1
@@ -323,7 +323,7 @@ func TestReferenceCoversEverySystem(t *testing.T) {
 func TestCatalogCheckIsExact(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		d := db.Dialect()
+		d := db.SQLDialect().Name()
 		if d == store.MySQL {
 			var lctn int
 			require.NoError(t, db.SQL().QueryRowContext(ctx, `SELECT @@lower_case_table_names`).Scan(&lctn))
@@ -331,8 +331,8 @@ func TestCatalogCheckIsExact(t *testing.T) {
 				t.Skip("lower_case_table_names=1: MySQL cannot hold a table name in upper case")
 			}
 		}
-		q := d.Quote
-		value := map[store.Dialect]string{
+		q := mustDialect(d).Quote
+		value := map[store.DialectName]string{
 			store.SQLite:    `TEXT NOT NULL CONSTRAINT "constants_value_len" CHECK (length("value") <= 999)`,
 			store.Postgres:  `VARCHAR(999) NOT NULL`,
 			store.SQLServer: `NVARCHAR(999) NOT NULL`,
@@ -342,7 +342,7 @@ func TestCatalogCheckIsExact(t *testing.T) {
 		if d == store.SQLite {
 			name = `TEXT NOT NULL PRIMARY KEY CONSTRAINT "constants_name_len" CHECK (length("name") <= 100)`
 		}
-		timeType := map[store.Dialect]string{store.SQLite: "DATETIME", store.Postgres: "timestamptz", store.SQLServer: "datetime2(6)", store.MySQL: "DATETIME(6)"}[d]
+		timeType := map[store.DialectName]string{store.SQLite: "DATETIME", store.Postgres: "timestamptz", store.SQLServer: "datetime2(6)", store.MySQL: "DATETIME(6)"}[d]
 		for _, stmt := range []string{
 			`DROP TABLE ` + q("Constants"),
 			`CREATE TABLE ` + q("constants") + ` (` + q("name") + ` ` + name + `, ` + q("value") + ` ` + value + `, ` + q("changed_at") + ` ` + timeType + ` NOT NULL)`,
@@ -373,7 +373,7 @@ func TestSchemaSQLGolden(t *testing.T) {
 	ddl, err := store.SchemaSQL(store.SQLServer)
 	require.NoError(t, err)
 	golden.Assert(t, "testdata/schema/sqlserver.sql", ddl)
-	for _, d := range store.Dialects() {
+	for _, d := range store.DialectNames() {
 		ddl, err := store.SchemaSQL(d)
 		require.NoError(t, err)
 		require.Contains(t, ddl, "INSERT INTO flowstore_migrations")
@@ -413,7 +413,7 @@ func TestSchemaSQLBatchesAreMigrateStatements(t *testing.T) {
 	for _, batch := range got[len(want):] {
 		require.Regexp(t, `^(IF OBJECT_ID|INSERT INTO flowstore_migrations)`, batch, "then the bookkeeping, one batch each")
 	}
-	for _, d := range []store.Dialect{store.SQLite, store.Postgres, store.MySQL} {
+	for _, d := range []store.DialectName{store.SQLite, store.Postgres, store.MySQL} {
 		ddl, err := store.SchemaSQL(d)
 		require.NoError(t, err)
 		require.NotContains(t, ddl, "\nGO\n", d)
@@ -423,7 +423,7 @@ func TestSchemaSQLBatchesAreMigrateStatements(t *testing.T) {
 // TestMigratorStatementsGolden pins the lock and bookkeeping statements of
 // every dialect, SQL Server's sp_getapplock among them.
 func TestMigratorStatementsGolden(t *testing.T) {
-	for _, d := range store.Dialects() {
+	for _, d := range store.DialectNames() {
 		golden.Assert(t, "testdata/migrator/"+string(d)+".sql", store.MigrationStatements(d))
 	}
 }

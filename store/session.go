@@ -130,16 +130,16 @@ func (s *Session) end(commit bool) error {
 	rollbackOnly := s.rollbackOnly
 	s.mu.Unlock()
 	if !commit {
-		return Classify(s.db.dialect, s.tx.Rollback())
+		return s.db.dialect.Classify(s.tx.Rollback())
 	}
 	if rollbackOnly {
 		if err := s.tx.Rollback(); err != nil {
-			return errors.Join(ErrRollbackOnly, Classify(s.db.dialect, err))
+			return errors.Join(ErrRollbackOnly, s.db.dialect.Classify(err))
 		}
 		return ErrRollbackOnly
 	}
 	if err := s.tx.Commit(); err != nil {
-		return fmt.Errorf("flowstore: commit: %w", Classify(s.db.dialect, err))
+		return fmt.Errorf("store: commit: %w", s.db.dialect.Classify(err))
 	}
 	return nil
 }
@@ -156,7 +156,7 @@ func (s *Session) end(commit bool) error {
 func (s *Session) Savepoint(ctx context.Context, fn func(ctx context.Context) error) (err error) {
 	sp, err := s.beginSavepoint(ctx)
 	if err != nil {
-		return fmt.Errorf("flowstore: savepoint: %w", err)
+		return fmt.Errorf("store: savepoint: %w", err)
 	}
 	defer func() {
 		if p := recover(); p != nil {
@@ -168,7 +168,7 @@ func (s *Session) Savepoint(ctx context.Context, fn func(ctx context.Context) er
 		return s.rollbackSavepoint(sp, err)
 	}
 	if err := sp.Commit(); err != nil {
-		return fmt.Errorf("flowstore: release savepoint: %w", Classify(s.db.dialect, err))
+		return fmt.Errorf("store: release savepoint: %w", s.db.dialect.Classify(err))
 	}
 	return nil
 }
@@ -180,7 +180,7 @@ func (s *Session) Savepoint(ctx context.Context, fn func(ctx context.Context) er
 // is sent. Values (trace ids, …) of ctx are kept.
 func (s *Session) beginSavepoint(ctx context.Context) (bun.Tx, error) {
 	sp, err := s.tx.BeginTx(context.WithoutCancel(ctx), nil)
-	return sp, Classify(s.db.dialect, err)
+	return sp, s.db.dialect.Classify(err)
 }
 
 // rollbackSavepoint undoes a savepoint after fn failed with cause and
@@ -189,15 +189,20 @@ func (s *Session) beginSavepoint(ctx context.Context) (bun.Tx, error) {
 // commit it).
 func (s *Session) rollbackSavepoint(sp bun.Tx, cause error) error {
 	if rbErr := sp.Rollback(); rbErr != nil {
-		return errors.Join(cause, fmt.Errorf("flowstore: rollback to savepoint: %w", Classify(s.db.dialect, rbErr)))
+		return errors.Join(cause, fmt.Errorf("store: rollback to savepoint: %w", s.db.dialect.Classify(rbErr)))
 	}
 	return cause
 }
 
 // The bun.IDB methods below delegate to the transaction.
 
-// Dialect returns bun's dialect of the transaction (part of bun.IDB).
+// Dialect returns bun's dialect of the transaction: the method bun.IDB
+// requires. flowstore's own view of the dialect is SQLDialect; no other
+// flowstore type has a Dialect method.
 func (s *Session) Dialect() schema.Dialect { return s.tx.Dialect() }
+
+// SQLDialect reports the database's SQL dialect (see DB.SQLDialect).
+func (s *Session) SQLDialect() *Dialect { return s.db.dialect }
 
 // ExecContext runs a statement in the transaction (bun formats the arguments).
 func (s *Session) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
@@ -282,5 +287,5 @@ func (s *Session) RunInTx(ctx context.Context, _ *sql.TxOptions, f func(ctx cont
 	if err := f(ctx, sp); err != nil {
 		return s.rollbackSavepoint(sp, err)
 	}
-	return Classify(s.db.dialect, sp.Commit())
+	return s.db.dialect.Classify(sp.Commit())
 }

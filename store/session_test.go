@@ -43,7 +43,7 @@ func TestSessionSuppressedCommitCommitsNothing(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		var logs bytes.Buffer
-		db2, err := store.New(db.Bun(), store.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+		db2, err := store.New(context.Background(), db.Bun(), store.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
 		require.NoError(t, err)
 
 		s, err := db2.Begin(ctx)
@@ -123,7 +123,7 @@ func TestSessionFailedSavepointKeepsOuterWork(t *testing.T) {
 				}
 				return insertConstant(ctx, tx, "outer-1")
 			})
-			require.ErrorIs(t, store.Classify(db.Dialect(), err), store.ErrDuplicate)
+			require.ErrorIs(t, db.SQLDialect().Classify(err), store.ErrDuplicate)
 
 			// Savepoint: same through flowstore's own helper.
 			err = s.Savepoint(ctx, func(ctx context.Context) error {
@@ -162,7 +162,7 @@ func TestInTxRetriesRetryableErrorsOnly(t *testing.T) {
 				return err
 			}
 			if n == 1 {
-				return &store.DBError{Dialect: db.Dialect(), Kind: store.ErrRetryable, Err: errors.New("deadlock victim")}
+				return &store.DBError{Dialect: db.SQLDialect().Name(), Kind: store.ErrRetryable, Err: errors.New("deadlock victim")}
 			}
 			return nil
 		})
@@ -340,7 +340,7 @@ func TestInTxEndsTransactionDespiteUnrestoredSuppress(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		var logs bytes.Buffer
-		db2, err := store.New(db.Bun(), store.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+		db2, err := store.New(context.Background(), db.Bun(), store.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
 		require.NoError(t, err)
 
 		err = db2.InTx(ctx, func(ctx context.Context, s *store.Session) error {
@@ -375,7 +375,7 @@ func TestInTxStopsRetryingAtMaxRetries(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		for _, limit := range []int{0, 2} {
-			limited, err := store.New(db.Bun(), store.WithMaxRetries(limit))
+			limited, err := store.New(context.Background(), db.Bun(), store.WithMaxRetries(limit))
 			require.NoError(t, err)
 			var attempts int
 			err = limited.InTx(ctx, func(ctx context.Context, s *store.Session) error {
@@ -383,7 +383,7 @@ func TestInTxStopsRetryingAtMaxRetries(t *testing.T) {
 				if err := insertConstant(ctx, s, fmt.Sprintf("retry-%d", limit)); err != nil {
 					return err
 				}
-				return &store.DBError{Dialect: db.Dialect(), Kind: store.ErrRetryable, Err: fmt.Errorf("victim %d", attempts)}
+				return &store.DBError{Dialect: db.SQLDialect().Name(), Kind: store.ErrRetryable, Err: fmt.Errorf("victim %d", attempts)}
 			})
 			require.ErrorIs(t, err, store.ErrRetryable)
 			require.Contains(t, err.Error(), fmt.Sprintf("victim %d", limit+1), "the last attempt's error")
@@ -437,9 +437,9 @@ func TestInTxRetriesRealSerializationFailure(t *testing.T) {
 	})
 	require.NoError(t, err)
 	require.Error(t, first, "the first attempt must hit a serialization failure")
-	require.ErrorIs(t, store.Classify(store.Postgres, first), store.ErrRetryable)
+	require.ErrorIs(t, dialect(t, store.Postgres).Classify(first), store.ErrRetryable)
 	var dbErr *store.DBError
-	require.ErrorAs(t, store.Classify(store.Postgres, first), &dbErr)
+	require.ErrorAs(t, dialect(t, store.Postgres).Classify(first), &dbErr)
 	require.Contains(t, dbErr.Err.Error(), "40001")
 	require.Equal(t, 2, attempts, "InTx retried the serialization failure once")
 

@@ -78,7 +78,7 @@ func (r *versionRows) Next(dest []driver.Value) error {
 
 var (
 	offlineMu  sync.Mutex
-	offlineDBs = map[store.Dialect]*store.DB{}
+	offlineDBs = map[store.DialectName]*store.DB{}
 )
 
 // Offline returns a database handle of dialect d that has no server behind
@@ -86,7 +86,7 @@ var (
 // and pinning it in golden files: the only check SQL Server gets on a
 // machine without one. Executing anything fails. The handle is shared by
 // every caller in the test binary and must not be closed.
-func Offline(d store.Dialect) *store.DB {
+func Offline(d store.DialectName) *store.DB {
 	offlineMu.Lock()
 	defer offlineMu.Unlock()
 	if db, ok := offlineDBs[d]; ok {
@@ -95,7 +95,7 @@ func Offline(d store.Dialect) *store.DB {
 	// store.New checks pools of the drivers it knows (go-mssqldb,
 	// go-sql-driver/mysql) with a query; this driver is none of them, so
 	// the offline handle is adopted without one.
-	db, err := store.New(bun.NewDB(sql.OpenDB(offlineConnector{}), offlineDialect(d)))
+	db, err := store.New(context.Background(), bun.NewDB(sql.OpenDB(offlineConnector{}), offlineDialect(d)))
 	if err != nil {
 		panic(fmt.Sprintf("testdb: Offline(%q): %v", d, err))
 	}
@@ -105,11 +105,10 @@ func Offline(d store.Dialect) *store.DB {
 
 // offlineDialect returns the bun dialect store.Open would use for d, so
 // rendered SQL (times included) is what a live database would receive.
-func offlineDialect(d store.Dialect) schema.Dialect {
-	for _, known := range store.Dialects() {
-		if d == known {
-			return store.BunDialect(d)
-		}
+func offlineDialect(name store.DialectName) schema.Dialect {
+	d, err := store.LookupDialect(name)
+	if err != nil {
+		panic(fmt.Sprintf("testdb: Offline: %v", err))
 	}
-	panic(fmt.Sprintf("testdb: Offline: unknown dialect %q", d))
+	return d.Bun()
 }

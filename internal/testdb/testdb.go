@@ -16,7 +16,7 @@ import (
 
 // Target is one dialect as the harness sees it on this machine.
 type Target struct {
-	Dialect store.Dialect
+	Dialect store.DialectName
 	// Live reports whether tests run against the dialect here.
 	Live bool
 	// Detail says where the dialect's server is when it is live, and why the
@@ -55,7 +55,7 @@ type lazyTarget struct {
 
 // targets is fixed at init; each entry resolves itself once, on first use,
 // so a package that only needs SQLite never starts a server.
-var targets = map[store.Dialect]*lazyTarget{
+var targets = map[store.DialectName]*lazyTarget{
 	store.SQLite:    {setup: setupSQLite},
 	store.Postgres:  {setup: setupPostgres},
 	store.SQLServer: {setup: setupSQLServer},
@@ -70,7 +70,7 @@ var (
 	summary    string
 )
 
-func resolve(d store.Dialect) *Target {
+func resolve(d store.DialectName) *Target {
 	lt, ok := targets[d]
 	if !ok {
 		panic(fmt.Sprintf("testdb: unknown dialect %q", d))
@@ -91,7 +91,7 @@ func resolve(d store.Dialect) *Target {
 // parallel), and returns them in store.Dialects order. The first call prints
 // a one-line summary of what runs and what is skipped, and why, to stderr.
 func Targets() []Target {
-	ds := store.Dialects()
+	ds := store.DialectNames()
 	var wg sync.WaitGroup
 	for _, d := range ds {
 		wg.Go(func() { resolve(d) })
@@ -137,8 +137,8 @@ func firstLine(s string) string {
 
 // Live returns the dialects tests run against here, in store.Dialects order.
 // It resolves every target (see Targets).
-func Live() []store.Dialect {
-	var ds []store.Dialect
+func Live() []store.DialectName {
+	var ds []store.DialectName
 	for _, t := range Targets() {
 		if t.Live {
 			ds = append(ds, t.Dialect)
@@ -172,7 +172,7 @@ func shutdown() error {
 
 // usable returns d's target for a test that needs a database, skipping the
 // test when d is not live here and failing it when d's server is broken.
-func usable(t testing.TB, d store.Dialect) *Target {
+func usable(t testing.TB, d store.DialectName) *Target {
 	t.Helper()
 	if IsChild() {
 		t.Fatalf("testdb: a child process must not create databases: pass the parent's DSN (testdb.DSN) through the environment")
@@ -191,7 +191,7 @@ func usable(t testing.TB, d store.Dialect) *Target {
 // the form store.Open accepts. The database is dropped when the test ends,
 // after the test's own cleanups (which should close its connections). The
 // test is skipped when d is not live here.
-func FreshDSN(t testing.TB, d store.Dialect) string {
+func FreshDSN(t testing.TB, d store.DialectName) string {
 	t.Helper()
 	tg := usable(t, d)
 	dsn, err := tg.be.create(t.Context(), t)
@@ -206,7 +206,7 @@ var dsns sync.Map
 
 // Fresh returns an open handle on a new, migrated database of dialect d,
 // closed when the test ends. The test is skipped when d is not live here.
-func Fresh(t testing.TB, d store.Dialect) *store.DB {
+func Fresh(t testing.TB, d store.DialectName) *store.DB {
 	t.Helper()
 	tg := usable(t, d)
 	ctx := t.Context()

@@ -36,12 +36,12 @@ func TestTargets(t *testing.T) {
 // tableCount counts the user tables of the database db is connected to.
 func tableCount(t *testing.T, db *store.DB) int {
 	t.Helper()
-	q := map[store.Dialect]string{
+	q := map[store.DialectName]string{
 		store.SQLite:    `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`,
 		store.Postgres:  `SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema()`,
 		store.MySQL:     `SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE()`,
 		store.SQLServer: `SELECT COUNT(*) FROM sys.tables`,
-	}[db.Dialect()]
+	}[db.SQLDialect().Name()]
 	var n int
 	if err := db.SQL().QueryRowContext(t.Context(), q).Scan(&n); err != nil {
 		t.Fatalf("count tables: %v", err)
@@ -89,11 +89,11 @@ func TestFreshDSN(t *testing.T) {
 }
 
 func TestEach(t *testing.T) {
-	var ran []store.Dialect
+	var ran []store.DialectName
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
-		ran = append(ran, db.Dialect())
-		if t.Name() != "TestEach/"+string(db.Dialect()) {
-			t.Errorf("subtest %s for dialect %s", t.Name(), db.Dialect())
+		ran = append(ran, db.SQLDialect().Name())
+		if t.Name() != "TestEach/"+string(db.SQLDialect().Name()) {
+			t.Errorf("subtest %s for dialect %s", t.Name(), db.SQLDialect().Name())
 		}
 		if v, err := db.SchemaVersion(t.Context()); err != nil || v != store.LatestSchemaVersion() {
 			t.Fatalf("SchemaVersion = %d, %v; want %d", v, err, store.LatestSchemaVersion())
@@ -103,7 +103,7 @@ func TestEach(t *testing.T) {
 		if _, err := db.SQL().ExecContext(t.Context(), `CREATE TABLE testdb_marker (n INTEGER NOT NULL)`); err != nil {
 			t.Fatal(err)
 		}
-		again := testdb.Fresh(t, db.Dialect())
+		again := testdb.Fresh(t, db.SQLDialect().Name())
 		if testdb.DSN(t, again) == testdb.DSN(t, db) {
 			t.Fatal("two Fresh calls gave the same database")
 		}
@@ -201,16 +201,16 @@ func TestStartChildKill(t *testing.T) {
 }
 
 func TestOffline(t *testing.T) {
-	want := map[store.Dialect]string{
+	want := map[store.DialectName]string{
 		store.SQLite:    `SELECT * FROM "Queues" WHERE ("id" = 1)`,
 		store.Postgres:  `SELECT * FROM "Queues" WHERE ("id" = 1)`,
 		store.MySQL:     "SELECT * FROM `Queues` WHERE (`id` = 1)",
 		store.SQLServer: `SELECT * FROM "Queues" WHERE ("id" = 1)`,
 	}
-	for _, d := range store.Dialects() {
+	for _, d := range store.DialectNames() {
 		db := testdb.Offline(d)
-		if db.Dialect() != d {
-			t.Errorf("Offline(%s).Dialect() = %s", d, db.Dialect())
+		if db.SQLDialect().Name() != d {
+			t.Errorf("Offline(%s).Dialect() = %s", d, db.SQLDialect().Name())
 		}
 		if testdb.Offline(d) != db {
 			t.Errorf("Offline(%s) is not shared", d)

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/flowstore/flowstore/store"
+	// storetest opens SQLite databases.
+	_ "github.com/flowstore/flowstore/store/dialect/sqlite"
 )
 
 // New returns a migrated, empty SQLite database for t, in a file in

@@ -11,8 +11,8 @@ import (
 
 func TestNewIsMigrated(t *testing.T) {
 	db := storetest.New(t)
-	if db.Dialect() != store.SQLite {
-		t.Fatalf("dialect %s, want sqlite", db.Dialect())
+	if db.SQLDialect().Name() != store.SQLite {
+		t.Fatalf("dialect %s, want sqlite", db.SQLDialect().Name())
 	}
 	v, err := db.SchemaVersion(t.Context())
 	if err != nil || v != store.LatestSchemaVersion() {
