@@ -1,0 +1,153 @@
+package constant
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/flowstore/flowstore/store"
+)
+
+// bunStore is the Store on bun, for every dialect.
+type bunStore struct {
+	h store.Handle
+	d *store.Dialect
+	q *stmts
+}
+
+var _ Store = (*bunStore)(nil)
+
+// New returns the Constants store of db. It renders the package's
+// statements for db's dialect and does no I/O.
+func New(db *store.DB) (Store, error) {
+	if db == nil {
+		return nil, fmt.Errorf("constant: new store: %w: nil *store.DB", store.ErrInvalid)
+	}
+	return &bunStore{h: db.Handle(), d: db.SQLDialect(), q: newStmts(db.SQLDialect())}, nil
+}
+
+// WithTx implements Store.
+func (b *bunStore) WithTx(s *store.Session) Store {
+	return &bunStore{h: s.Handle(), d: b.d, q: b.q}
+}
+
+// check refuses a name or value that is empty or longer than its column,
+// before anything is written.
+func (b *bunStore) check(name, value string) error {
+	if name == "" {
+		return fmt.Errorf("%w: empty name", store.ErrInvalid)
+	}
+	if err := b.d.CheckText("Constants.name", name, NameMax); err != nil {
+		return err
+	}
+	return b.d.CheckText("Constants.value", value, ValueMax)
+}
+
+// Get implements Store.
+func (b *bunStore) Get(ctx context.Context, name string) (*Constant, error) {
+	k, err := b.get(ctx, name)
+	if err != nil {
+		return nil, fmt.Errorf("constant: get %q: %w", name, err)
+	}
+	return k, nil
+}
+
+func (b *bunStore) get(ctx context.Context, name string) (*Constant, error) {
+	var k Constant
+	if err := b.h.IDB().NewSelect().Model(&k).Where("name = ?", name).Scan(ctx); err != nil {
+		return nil, b.h.Classify(err)
+	}
+	k.ChangedAt = store.UTC(k.ChangedAt)
+	return &k, nil
+}
+
+// Set implements Store.
+func (b *bunStore) Set(ctx context.Context, name, value string) error {
+	if err := b.check(name, value); err != nil {
+		return fmt.Errorf("constant: set %q: %w", name, err)
+	}
+	if _, err := b.h.Raw().ExecContext(ctx, b.q.upsert, name, value, b.h.Now()); err != nil {
+		return fmt.Errorf("constant: set %q: %w", name, b.h.Classify(err))
+	}
+	return nil
+}
+
+// Create implements Store. Inside a session the insert runs in a
+// savepoint, so a duplicate leaves the session usable (PostgreSQL would
+// otherwise abort the whole transaction).
+func (b *bunStore) Create(ctx context.Context, name, value string) error {
+	if err := b.check(name, value); err != nil {
+		return fmt.Errorf("constant: create %q: %w", name, err)
+	}
+	err := b.h.InTx(ctx, func(ctx context.Context, h store.Handle) error {
+		_, err := h.Raw().ExecContext(ctx, b.q.insert, name, value, h.Now())
+		return h.Classify(err)
+	})
+	if err != nil {
+		return fmt.Errorf("constant: create %q: %w", name, err)
+	}
+	return nil
+}
+
+// Update implements Store.
+//
+// Where rows affected may count changed rather than matched rows
+// (store.FeatureCountsChangedRows: MySQL on a pool adopted without
+// clientFoundRows=true), an update that writes the value and changed_at a
+// row already has reports 0; Update then reads the row back and succeeds if
+// it holds exactly what was to be written.
+func (b *bunStore) Update(ctx context.Context, name, value string) error {
+	if err := b.check(name, value); err != nil {
+		return fmt.Errorf("constant: update %q: %w", name, err)
+	}
+	now := b.h.Now()
+	res, err := b.h.Raw().ExecContext(ctx, b.q.update, value, now, name)
+	err = oneRow(b.h, res, err)
+	if errors.Is(err, store.ErrNotFound) && b.d.Has(store.FeatureCountsChangedRows) {
+		if k, gerr := b.get(ctx, name); gerr == nil && k.Value == value && k.ChangedAt.Equal(now) {
+			return nil
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("constant: update %q: %w", name, err)
+	}
+	return nil
+}
+
+// Delete implements Store.
+func (b *bunStore) Delete(ctx context.Context, name string) error {
+	res, err := b.h.Raw().ExecContext(ctx, b.q.delete, name)
+	if err := oneRow(b.h, res, err); err != nil {
+		return fmt.Errorf("constant: delete %q: %w", name, err)
+	}
+	return nil
+}
+
+// List implements Store.
+func (b *bunStore) List(ctx context.Context) ([]Constant, error) {
+	var out []Constant
+	if err := b.h.IDB().NewSelect().Model(&out).Order("name").Scan(ctx); err != nil {
+		return nil, fmt.Errorf("constant: list: %w", b.h.Classify(err))
+	}
+	for i := range out {
+		out[i].ChangedAt = store.UTC(out[i].ChangedAt)
+	}
+	return out, nil
+}
+
+// oneRow turns the result of a single-row UPDATE or DELETE into nil, or
+// store.ErrNotFound when no row matched.
+func oneRow(h store.Handle, res sql.Result, err error) error {
+	if err != nil {
+		return h.Classify(err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return h.Classify(err)
+	}
+	if n == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}

@@ -1,0 +1,8 @@
+-- correlation insert
+INSERT INTO correlation_instances (id, encoded_correlation_id, correlated_id, correlation) VALUES (@p1, @p2, @p3, @p4);
+-- correlation by encoded id
+SELECT id, encoded_correlation_id, correlated_id, correlation FROM correlation_instances WHERE encoded_correlation_id = @p1;
+-- correlation by correlated id
+SELECT id, encoded_correlation_id, correlated_id, correlation FROM correlation_instances WHERE correlated_id = @p1;
+-- correlation delete
+DELETE FROM correlation_instances WHERE encoded_correlation_id = @p1;

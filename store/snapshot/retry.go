@@ -1,0 +1,75 @@
+package snapshot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/flowstore/flowstore/store"
+)
+
+// DefaultRetryAttempts is how many times Retry tries when given 0 attempts.
+const DefaultRetryAttempts = 10
+
+// Retry is the optimistic-locking loop: it loads the snapshot, lets apply
+// change it (payload, and event types if apply sets them), and updates it
+// with the version check. When another writer got there first it waits a
+// moment (growing, with jitter), reloads and applies again — so apply must
+// compute the new state from the snapshot it is given, and may run several
+// times. It gives up after attempts tries (DefaultRetryAttempts when 0 or
+// less), returning the last *store.ConflictError, and stops as soon as ctx
+// is done. An error from apply ends the loop and is returned as is; nothing
+// is written for that attempt. A snapshot deleted meanwhile ends it with
+// store.ErrNotFound. On success it returns the snapshot as stored, with its
+// new version.
+//
+// Run it on a store bound to the database rather than to a session: each
+// attempt is then a short transaction of its own, where inside a session the
+// session's other locks would be held through every backoff pause.
+func Retry(ctx context.Context, st Store, id string, attempts int, apply func(ctx context.Context, s *Snapshot) error) (*Snapshot, error) {
+	if attempts <= 0 {
+		attempts = DefaultRetryAttempts
+	}
+	var conflict error
+	for attempt := 0; attempt < attempts; attempt++ {
+		if attempt > 0 {
+			if err := backoff(ctx, attempt-1); err != nil {
+				return nil, fmt.Errorf("snapshot: retry %s: %w (waiting after: %v)", id, err, conflict)
+			}
+		} else if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("snapshot: retry %s: %w", id, err)
+		}
+		s, err := st.Get(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if err := apply(ctx, s); err != nil {
+			return nil, err
+		}
+		err = st.Update(ctx, s)
+		if err == nil {
+			return s, nil
+		}
+		if !errors.Is(err, store.ErrConflict) {
+			return nil, err
+		}
+		conflict = err
+	}
+	return nil, fmt.Errorf("snapshot: retry %s: gave up after %d attempts: %w", id, attempts, conflict)
+}
+
+// backoff waits a little longer after each failed attempt, with jitter so
+// that writers that collided do not collide again in step.
+func backoff(ctx context.Context, attempt int) error {
+	d := time.Duration(1<<min(attempt, 6)) * 2 * time.Millisecond
+	d += time.Duration(time.Now().UnixNano() % int64(d))
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
