@@ -37,9 +37,9 @@ import (
 // median over the rounds. The benchmark's own ns/op
 // includes the untimed refills and means nothing.
 
-var benchDialects = []store.Dialect{store.SQLite, store.Postgres}
+var benchDialects = []store.DialectName{store.SQLite, store.Postgres}
 
-func benchDB(b *testing.B, d store.Dialect) *store.DB {
+func benchDB(b *testing.B, d store.DialectName) *store.DB {
 	b.Helper()
 	return testdb.Fresh(b, d)
 }
@@ -51,17 +51,26 @@ func refill(b *testing.B, db *store.DB, n int) {
 	if _, err := db.SQL().ExecContext(ctx, `DELETE FROM "Queues"`); err != nil {
 		b.Fatal(err)
 	}
-	s := New(db)
+	s := benchStore(b, db)
 	for lo := 0; lo < n; lo += 10000 {
 		k := min(10000, n-lo)
-		refs, data := make([]string, k), make([]string, k)
-		for i := range refs {
-			refs[i], data[i] = strconv.Itoa(lo+i), `{"n":1}`
+		els := make([]NewElement, k)
+		for i := range els {
+			els[i] = NewElement{Reference: strconv.Itoa(lo + i), Data: `{"n":1}`, CreatedBy: "bench"}
 		}
-		if _, err := s.EnqueueBatch(ctx, "bench", refs, data, "bench"); err != nil {
+		if _, err := s.EnqueueBatch(ctx, "bench", els); err != nil {
 			b.Fatal(err)
 		}
 	}
+}
+
+func benchStore(b *testing.B, db *store.DB) Store {
+	b.Helper()
+	s, err := New(db)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return s
 }
 
 // parallel works n elements over workers goroutines, each op taking up to
@@ -124,11 +133,11 @@ func BenchmarkClaimFinish(b *testing.B) {
 		for _, workers := range []int{1, 4, 16} {
 			b.Run(fmt.Sprintf("%s/workers=%d", d, workers), func(b *testing.B) {
 				db := benchDB(b, d)
-				ds := newDialectSQL(d)
+				ds := newStatements(db.SQLDialect())
 				claim := ds.claims[claimKind{}]
 				lib := func(b *testing.B, n int) time.Duration {
 					refill(b, db, n)
-					s := New(db)
+					s := benchStore(b, db)
 					return timeIt(func() {
 						parallel(b, workers, n, 1, func(ctx context.Context, _ int) bool {
 							e, err := s.Claim(ctx, "bench")
@@ -149,7 +158,7 @@ func BenchmarkClaimFinish(b *testing.B) {
 					raw := db.SQL()
 					return timeIt(func() {
 						parallel(b, workers, n, 1, func(ctx context.Context, _ int) bool {
-							els, err := rawClaim(ctx, raw, claim.SQL, claim.bind(claimValues{now: db.Now(), queue: "bench", limit: 1})...)
+							els, err := rawClaim(ctx, raw, claim.Statement, claim.Bind([]any{db.Now()}, []any{"bench"}, 1)...)
 							if err != nil || len(els) != 1 {
 								b.Error(len(els), err)
 								return false
@@ -228,11 +237,11 @@ func BenchmarkClaimFinishBatch(b *testing.B) {
 		for _, workers := range []int{1, 4} {
 			b.Run(fmt.Sprintf("%s/workers=%d/batch=%d", d, workers, benchBatch), func(b *testing.B) {
 				db := benchDB(b, d)
-				ds := newDialectSQL(d)
+				ds := newStatements(db.SQLDialect())
 				claim := ds.claims[claimKind{}]
 				lib := func(b *testing.B, n int) time.Duration {
 					refill(b, db, n)
-					s := New(db)
+					s := benchStore(b, db)
 					return timeIt(func() {
 						parallel(b, workers, n, benchBatch, func(ctx context.Context, k int) bool {
 							els, err := s.ClaimBatch(ctx, "bench", k)
@@ -257,7 +266,7 @@ func BenchmarkClaimFinishBatch(b *testing.B) {
 					raw := db.SQL()
 					return timeIt(func() {
 						parallel(b, workers, n, benchBatch, func(ctx context.Context, k int) bool {
-							els, err := rawClaim(ctx, raw, claim.SQL, claim.bind(claimValues{now: db.Now(), queue: "bench", limit: k})...)
+							els, err := rawClaim(ctx, raw, claim.Statement, claim.Bind([]any{db.Now()}, []any{"bench"}, k)...)
 							if err != nil || len(els) != k {
 								b.Error(len(els), k, err)
 								return false
@@ -286,19 +295,19 @@ func BenchmarkEnqueueBatch(b *testing.B) {
 	for _, d := range benchDialects {
 		b.Run(string(d), func(b *testing.B) {
 			db := benchDB(b, d)
-			ds := newDialectSQL(d)
-			refs, data := make([]string, enqueueBatch), make([]string, enqueueBatch)
-			for i := range refs {
-				refs[i], data[i] = "ref-"+strconv.Itoa(i), `{"invoice":12345,"amount":"99.50"}`
+			ds := newStatements(db.SQLDialect())
+			els := make([]NewElement, enqueueBatch)
+			for i := range els {
+				els[i] = NewElement{Reference: "ref-" + strconv.Itoa(i), Data: `{"invoice":12345,"amount":"99.50"}`, CreatedBy: "bench"}
 			}
 			lib := func(b *testing.B, n int) time.Duration {
 				refill(b, db, 0)
-				s := New(db)
+				s := benchStore(b, db)
 				ctx := context.Background()
 				return timeIt(func() {
 					for done := 0; done < n; done += enqueueBatch {
 						k := min(enqueueBatch, n-done)
-						if _, err := s.EnqueueBatch(ctx, "bench", refs[:k], data[:k], "bench"); err != nil {
+						if _, err := s.EnqueueBatch(ctx, "bench", els[:k]); err != nil {
 							b.Fatal(err)
 						}
 					}
@@ -314,7 +323,7 @@ func BenchmarkEnqueueBatch(b *testing.B) {
 						now := db.Now()
 						args := make([]any, 0, k*insertRowParams)
 						for i := range k {
-							args = append(args, uuid.Must(uuid.NewV7()), "bench", data[i], refs[i], batchCreated(now, i), "bench")
+							args = append(args, uuid.Must(uuid.NewV7()), "bench", els[i].Data, els[i].Reference, batchCreated(now, i), els[i].CreatedBy)
 						}
 						if _, err := raw.ExecContext(ctx, ds.insertMany(k), args...); err != nil {
 							b.Fatal(err)

@@ -5,9 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"iter"
 	"slices"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -21,53 +20,27 @@ import (
 // sql.go; reads use bun, except Counts.
 type bunStore struct {
 	h     store.Handle
-	sql   *dialectSQL
+	d     *store.Dialect
+	sql   *statements
 	lease time.Duration
-	// turn, on SQLite only, lets one of this process's writers at a time
-	// at the database (see writeTurn).
-	turn chan struct{}
 }
 
 var _ Store = (*bunStore)(nil)
 
-// New returns the queue store of db.
-func New(db *store.DB, opts ...Option) Store {
+// New returns the queue store of db. It checks its options and does no I/O.
+func New(db *store.DB, opts ...Option) (Store, error) {
+	if db == nil {
+		return nil, fmt.Errorf("queue: new store: %w: nil database", store.ErrInvalid)
+	}
 	var o options
 	for _, opt := range opts {
 		opt(&o)
 	}
-	s := &bunStore{h: db.Handle(), sql: newDialectSQL(db.Dialect()), lease: o.lease}
-	if s.sql.serialWrites {
-		t, _ := writeTurns.LoadOrStore(db, make(chan struct{}, 1))
-		s.turn = t.(chan struct{})
+	if err := errors.Join(o.errs...); err != nil {
+		return nil, fmt.Errorf("queue: new store: %w: %w", store.ErrInvalid, err)
 	}
-	return s
-}
-
-// writeTurns holds one write turn per *store.DB whose writes take turns
-// (SQLite), shared by every queue store of that database.
-var writeTurns sync.Map
-
-// writeTurn waits until this process's other queue writers on the same
-// SQLite database are done, and returns the function that ends the turn.
-//
-// SQLite admits one writer at a time. A writer that finds the database
-// locked sleeps in SQLite's busy handler — 1 ms, then 2, 5, 10 … — even
-// when the lock is free again after a few microseconds, so goroutines
-// competing for it spend most of their time asleep. Queued on a channel
-// they wake the moment it is their turn. Writers of other processes still
-// meet in the busy handler, as before. A store bound to a session needs no
-// turn: its transaction already holds the write lock.
-func (s *bunStore) writeTurn(ctx context.Context) (func(), error) {
-	if s.turn == nil || s.h.Session() != nil {
-		return func() {}, nil
-	}
-	select {
-	case s.turn <- struct{}{}:
-		return func() { <-s.turn }, nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
+	d := db.SQLDialect()
+	return &bunStore{h: db.Handle(), d: d, sql: newStatements(d), lease: o.lease}, nil
 }
 
 // WithTx returns the same store bound to the session s.
@@ -77,22 +50,22 @@ func (s *bunStore) WithTx(sess *store.Session) Store {
 	return &c
 }
 
-// ---- validation
+// ---- validation and errors
 
-// checkLen refuses a value longer than its column with store.ErrTooLong.
+// invalid is a store.ErrInvalid with its detail.
+func invalid(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{store.ErrInvalid}, args...)...)
+}
+
+// checkLen refuses a value longer than its column with store.ErrTooLong,
+// counting as the dialect's varchar(n) counts.
 func (s *bunStore) checkLen(column, v string, max int) error {
-	if len(v) <= max { // bytes ≥ characters ≥ … so short values need no count
-		return nil
-	}
-	if n := s.sql.length(v); n > max {
-		return fmt.Errorf("%w: queue %s is %d characters, the column holds %d", store.ErrTooLong, column, n, max)
-	}
-	return nil
+	return s.d.CheckText(column, v, max)
 }
 
 func (s *bunStore) checkQueue(queue string) error {
 	if queue == "" {
-		return fmt.Errorf("%w: empty queue name", store.ErrInvalid)
+		return invalid("empty queue name")
 	}
 	return s.checkLen("queue_name", queue, MaxQueueName)
 }
@@ -103,7 +76,7 @@ func (s *bunStore) message(r Result) (string, error) {
 		if err := r.Status.Validate(); err != nil {
 			return "", err
 		}
-		return "", fmt.Errorf("%w: finish with %s: a result must be DONE, FAILED or ABANDONED", store.ErrInvalid, r.Status)
+		return "", invalid("finish with %s: a result must be DONE, FAILED or ABANDONED", r.Status)
 	}
 	return s.fitMessage(r.Message, r.TruncateMessage)
 }
@@ -113,7 +86,7 @@ func (s *bunStore) fitMessage(msg string, truncate bool) (string, error) {
 		if !truncate {
 			return "", err
 		}
-		msg = cut(msg, MaxMessage, s.sql.utf16)
+		msg = s.d.CutText(msg, MaxMessage)
 	}
 	return msg, nil
 }
@@ -134,61 +107,71 @@ func null(v string) any {
 	return v
 }
 
-// exec runs a write statement on the handle, in this process's SQLite write
-// turn.
+// exec runs a write statement on the handle.
 func (s *bunStore) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	done, err := s.writeTurn(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer done()
 	return s.h.Raw().ExecContext(ctx, query, args...)
 }
 
+// fail prefixes an error of operation op with the package, once. Driver
+// errors are classified first; the unexported helpers below return errors
+// without a prefix, so that fail is the only place one is added.
 func (s *bunStore) fail(op string, err error) error {
+	if err == nil {
+		return nil
+	}
 	return fmt.Errorf("queue: %s: %w", op, s.h.Classify(err))
 }
 
 // ---- enqueue
 
 func (s *bunStore) Enqueue(ctx context.Context, queue string, e NewElement) (Element, error) {
+	el, err := s.enqueue(ctx, queue, e)
+	return el, s.fail("enqueue", err)
+}
+
+func (s *bunStore) enqueue(ctx context.Context, queue string, e NewElement) (Element, error) {
 	if err := errors.Join(s.checkQueue(queue), s.checkNew(e)); err != nil {
-		return Element{}, fmt.Errorf("queue: enqueue: %w", err)
+		return Element{}, err
 	}
 	id, err := uuid.NewV7()
 	if err != nil {
-		return Element{}, fmt.Errorf("queue: enqueue: %w", err)
+		return Element{}, err
 	}
 	now := s.h.Now()
 	if _, err := s.exec(ctx, s.sql.insert1, id, queue, null(e.Data), null(e.Reference), now, null(e.CreatedBy)); err != nil {
-		return Element{}, s.fail("enqueue", err)
+		return Element{}, err
 	}
 	return Element{ID: id, QueueName: queue, Status: StatusNew, Data: e.Data, Reference: e.Reference, CreatedDate: now, CreatedBy: e.CreatedBy}, nil
 }
 
-func (s *bunStore) EnqueueBatch(ctx context.Context, queue string, references, data []string, createdBy string) ([]uuid.UUID, error) {
-	if len(references) == 0 || len(references) != len(data) {
-		return nil, fmt.Errorf("queue: enqueue batch: %w: %d references and %d data (want equal, non-zero lengths)", store.ErrInvalid, len(references), len(data))
+func (s *bunStore) EnqueueBatch(ctx context.Context, queue string, elements []NewElement) ([]uuid.UUID, error) {
+	ids, err := s.enqueueBatch(ctx, queue, elements)
+	return ids, s.fail("enqueue batch", err)
+}
+
+func (s *bunStore) enqueueBatch(ctx context.Context, queue string, elements []NewElement) ([]uuid.UUID, error) {
+	if len(elements) == 0 {
+		return nil, invalid("no elements")
 	}
-	errs := []error{s.checkQueue(queue), s.checkLen("created_by", createdBy, MaxCreatedBy)}
-	for i := range references {
-		if err := errors.Join(s.checkLen("reference", references[i], MaxReference), s.checkLen("data", data[i], MaxData)); err != nil {
+	errs := []error{s.checkQueue(queue)}
+	for i, e := range elements {
+		if err := s.checkNew(e); err != nil {
 			errs = append(errs, fmt.Errorf("element %d: %w", i, err))
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
-		return nil, fmt.Errorf("queue: enqueue batch: %w", err)
+		return nil, err
 	}
-	ids := make([]uuid.UUID, len(references))
+	ids := make([]uuid.UUID, len(elements))
 	for i := range ids {
 		id, err := uuid.NewV7()
 		if err != nil {
-			return nil, fmt.Errorf("queue: enqueue batch: %w", err)
+			return nil, err
 		}
 		ids[i] = id
 	}
-	if err := s.insertBatch(ctx, queue, ids, references, data, createdBy, s.h.Now()); err != nil {
-		return nil, s.fail("enqueue batch", err)
+	if err := s.insertBatch(ctx, queue, ids, elements, s.h.Now()); err != nil {
+		return nil, err
 	}
 	return ids, nil
 }
@@ -208,26 +191,21 @@ func batchCreated(start time.Time, i int) time.Time {
 	return start.Add(time.Duration(i) * time.Microsecond)
 }
 
-// insertBatch writes a batch of NEW elements, its i-th stamped
-// batchCreated(start, i), in as few INSERTs as the dialect allows and
-// atomically: several INSERTs run in one transaction (a savepoint in a
+// insertBatch writes a batch of NEW elements, its i-th with ids[i] and
+// stamped batchCreated(start, i), in as few INSERTs as the dialect allows
+// and atomically: several INSERTs run in one transaction (a savepoint in a
 // session), so a failing one leaves nothing behind.
-func (s *bunStore) insertBatch(ctx context.Context, queue string, ids []uuid.UUID, refs, data []string, createdBy string, start time.Time) error {
-	per := s.sql.batchRows()
+func (s *bunStore) insertBatch(ctx context.Context, queue string, ids []uuid.UUID, els []NewElement, start time.Time) error {
+	per := s.sql.batchRows
 	insert := func(ctx context.Context, h store.Handle) error {
 		for lo := 0; lo < len(ids); lo += per {
 			hi := min(lo+per, len(ids))
-			if err := s.insertChunk(ctx, h, queue, ids[lo:hi], refs[lo:hi], data[lo:hi], createdBy, start, lo); err != nil {
+			if err := s.insertChunk(ctx, h, queue, ids[lo:hi], els[lo:hi], start, lo); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
-	done, err := s.writeTurn(ctx)
-	if err != nil {
-		return err
-	}
-	defer done()
 	if len(ids) <= per {
 		return insert(ctx, s.h) // one statement is atomic by itself
 	}
@@ -236,27 +214,26 @@ func (s *bunStore) insertBatch(ctx context.Context, queue string, ids []uuid.UUI
 
 // newRows are the NEW elements of one INSERT of a batch, for bun to
 // insert; first is the batch index of the first.
-func newRows(queue string, ids []uuid.UUID, refs, data []string, createdBy string, start time.Time, first int) []Element {
+func newRows(queue string, ids []uuid.UUID, els []NewElement, start time.Time, first int) []Element {
 	rows := make([]Element, len(ids))
-	for i := range ids {
-		rows[i] = Element{ID: ids[i], QueueName: queue, Status: StatusNew, Data: data[i], Reference: refs[i],
-			CreatedDate: batchCreated(start, first+i), CreatedBy: createdBy}
+	for i, e := range els {
+		rows[i] = Element{ID: ids[i], QueueName: queue, Status: StatusNew, Data: e.Data, Reference: e.Reference,
+			CreatedDate: batchCreated(start, first+i), CreatedBy: e.CreatedBy}
 	}
 	return rows
 }
 
 // insertChunk writes one INSERT of a batch; first is the batch index of its
 // first row.
-func (s *bunStore) insertChunk(ctx context.Context, h store.Handle, queue string, ids []uuid.UUID, refs, data []string, createdBy string, start time.Time, first int) error {
+func (s *bunStore) insertChunk(ctx context.Context, h store.Handle, queue string, ids []uuid.UUID, els []NewElement, start time.Time, first int) error {
 	if s.sql.inlineBatch {
-		rows := newRows(queue, ids, refs, data, createdBy, start, first)
+		rows := newRows(queue, ids, els, start, first)
 		_, err := h.IDB().NewInsert().Model(&rows).Exec(ctx)
 		return err
 	}
 	args := make([]any, 0, len(ids)*insertRowParams)
-	cb := null(createdBy)
-	for i := range ids {
-		args = append(args, ids[i], queue, null(data[i]), null(refs[i]), batchCreated(start, first+i), cb)
+	for i, e := range els {
+		args = append(args, ids[i], queue, null(e.Data), null(e.Reference), batchCreated(start, first+i), null(e.CreatedBy))
 	}
 	_, err := h.Raw().ExecContext(ctx, s.sql.insertMany(len(ids)), args...)
 	return err
@@ -265,18 +242,21 @@ func (s *bunStore) insertChunk(ctx context.Context, h store.Handle, queue string
 // ---- claim
 
 func (s *bunStore) Claim(ctx context.Context, queue string) (Element, error) {
-	return s.claimOne(ctx, queue, "", false)
+	e, err := s.claimOne(ctx, queue, "", false)
+	return e, s.fail(fmt.Sprintf("claim from %q", queue), err)
 }
 
 func (s *bunStore) ClaimReference(ctx context.Context, queue, reference string) (Element, error) {
+	op := fmt.Sprintf("claim %q from %q", reference, queue)
 	if reference == "" {
 		// "" is stored as NULL, which no reference = ? matches.
-		return Element{}, fmt.Errorf("queue: claim: %w: empty reference (use Claim for any element)", store.ErrInvalid)
+		return Element{}, s.fail(op, invalid("empty reference (use Claim for any element)"))
 	}
 	if err := s.checkLen("reference", reference, MaxReference); err != nil {
-		return Element{}, fmt.Errorf("queue: claim: %w", err)
+		return Element{}, s.fail(op, err)
 	}
-	return s.claimOne(ctx, queue, reference, true)
+	e, err := s.claimOne(ctx, queue, reference, true)
+	return e, s.fail(op, err)
 }
 
 func (s *bunStore) claimOne(ctx context.Context, queue, reference string, byRef bool) (Element, error) {
@@ -285,46 +265,44 @@ func (s *bunStore) claimOne(ctx context.Context, queue, reference string, byRef 
 		return Element{}, err
 	}
 	if len(els) == 0 {
-		return Element{}, fmt.Errorf("queue %q: %w", queue, ErrEmpty)
+		return Element{}, ErrEmpty
 	}
 	return els[0], nil
 }
 
 func (s *bunStore) ClaimBatch(ctx context.Context, queue string, n int) ([]Element, error) {
+	op := fmt.Sprintf("claim batch from %q", queue)
 	if n <= 0 || n > MaxClaimBatch {
-		return nil, fmt.Errorf("queue: claim batch: %w: n = %d (want 1 to %d)", store.ErrInvalid, n, MaxClaimBatch)
+		return nil, s.fail(op, invalid("n = %d (want 1 to %d)", n, MaxClaimBatch))
 	}
-	return s.claim(ctx, queue, "", false, n)
+	els, err := s.claim(ctx, queue, "", false, n)
+	return els, s.fail(op, err)
 }
 
 func (s *bunStore) claim(ctx context.Context, queue, reference string, byRef bool, n int) ([]Element, error) {
 	if err := s.checkQueue(queue); err != nil {
-		return nil, fmt.Errorf("queue: claim: %w", err)
+		return nil, err
 	}
 	now := s.h.Now()
-	st := s.sql.claims[claimKind{byReference: byRef, lease: s.lease > 0}]
-	args := st.bind(claimValues{now: now, cutoff: now.Add(-s.lease), queue: queue, reference: reference, limit: n})
+	k := claimKind{byReference: byRef, lease: s.lease > 0}
+	c := s.sql.claims[k]
+	args := c.Bind([]any{now}, claimArgs(k, queue, now.Add(-s.lease), reference), n)
 	var els []Element
 	var err error
-	switch s.sql.style {
-	case claimReturning:
-		var done func()
-		if done, err = s.writeTurn(ctx); err == nil {
-			els, err = queryElements(ctx, s.h.Raw(), st.SQL, args)
-			done()
-		}
-	case claimLockThenUpdate:
+	if !c.TwoStep {
+		els, err = queryElements(ctx, s.h.Raw(), c.Statement, args)
+	} else {
 		err = s.h.InTx(ctx, func(ctx context.Context, h store.Handle) error {
-			els, err = queryElements(ctx, h.Raw(), st.SQL, args)
+			els, err = queryElements(ctx, h.Raw(), c.Statement, args)
 			if err != nil || len(els) == 0 {
 				return err
 			}
-			upd := make([]any, 0, len(els)+1)
-			upd = append(upd, now)
+			mark := make([]any, 0, len(els)+1)
+			mark = append(mark, now)
 			for _, e := range els {
-				upd = append(upd, e.ID)
+				mark = append(mark, e.ID)
 			}
-			_, err := h.Raw().ExecContext(ctx, s.sql.updateClaimed(len(els)), upd...)
+			_, err := h.Raw().ExecContext(ctx, c.MarkClaimed(len(els)), mark...)
 			return err
 		})
 		for i := range els {
@@ -332,7 +310,7 @@ func (s *bunStore) claim(ctx context.Context, queue, reference string, byRef boo
 		}
 	}
 	if err != nil {
-		return nil, s.fail(fmt.Sprintf("claim from %q", queue), err)
+		return nil, err
 	}
 	// UPDATE … RETURNING returns rows in no particular order: put them
 	// back into the order the claim picked them in.
@@ -345,9 +323,13 @@ func (s *bunStore) claim(ctx context.Context, queue, reference string, byRef boo
 // ---- finish
 
 func (s *bunStore) Finish(ctx context.Context, id uuid.UUID, r Result) error {
+	return s.fail("finish "+id.String(), s.finish(ctx, id, r))
+}
+
+func (s *bunStore) finish(ctx context.Context, id uuid.UUID, r Result) error {
 	msg, err := s.message(r)
 	if err != nil {
-		return fmt.Errorf("queue: finish %s: %w", id, err)
+		return err
 	}
 	now := s.h.Now()
 	var res sql.Result
@@ -357,23 +339,25 @@ func (s *bunStore) Finish(ctx context.Context, id uuid.UUID, r Result) error {
 		res, err = s.exec(ctx, s.sql.finish1Msg, string(r.Status), now, msg, id)
 	}
 	if err != nil {
-		return s.fail("finish "+id.String(), err)
+		return err
 	}
-	if n, err := res.RowsAffected(); err != nil {
-		return s.fail("finish "+id.String(), err)
-	} else if n == 1 {
-		return nil
+	if n, err := res.RowsAffected(); err != nil || n == 1 {
+		return err
 	}
-	return s.whyNot(ctx, id, "finish")
+	return s.whyNot(ctx, id)
 }
 
 func (s *bunStore) FinishClaimed(ctx context.Context, e Element, r Result) error {
+	return s.fail("finish claimed "+e.ID.String(), s.finishClaimed(ctx, e, r))
+}
+
+func (s *bunStore) finishClaimed(ctx context.Context, e Element, r Result) error {
 	msg, err := s.message(r)
 	if err != nil {
-		return fmt.Errorf("queue: finish claimed %s: %w", e.ID, err)
+		return err
 	}
 	if e.StartDate.IsZero() {
-		return fmt.Errorf("queue: finish claimed %s: %w: the element has no start_date (pass the Element a claim returned)", e.ID, store.ErrInvalid)
+		return invalid("the element has no start_date (pass the Element a claim returned)")
 	}
 	now, started := s.h.Now(), store.UTC(e.StartDate)
 	var res sql.Result
@@ -383,53 +367,53 @@ func (s *bunStore) FinishClaimed(ctx context.Context, e Element, r Result) error
 		res, err = s.exec(ctx, s.sql.finishClaimed1Msg, string(r.Status), now, msg, e.ID, started)
 	}
 	if err != nil {
-		return s.fail("finish claimed "+e.ID.String(), err)
+		return err
 	}
-	if n, err := res.RowsAffected(); err != nil {
-		return s.fail("finish claimed "+e.ID.String(), err)
-	} else if n == 1 {
-		return nil
+	if n, err := res.RowsAffected(); err != nil || n == 1 {
+		return err
 	}
-	cur, err := s.Get(ctx, e.ID)
+	cur, err := s.get(ctx, e.ID)
 	if err != nil {
-		return fmt.Errorf("queue: finish claimed %s: %w", e.ID, err)
+		return err
 	}
 	if cur.Status == StatusInProgress {
-		return fmt.Errorf("queue: finish claimed %s: %w: taken over by a claim at %s (this claim started at %s; its lease ran out)",
-			e.ID, store.ErrConflict, cur.StartDate.Format(time.RFC3339Nano), started.Format(time.RFC3339Nano))
+		return fmt.Errorf("%w: taken over by a claim at %s (this claim started at %s; its lease ran out)",
+			store.ErrConflict, cur.StartDate.Format(time.RFC3339Nano), started.Format(time.RFC3339Nano))
 	}
-	return fmt.Errorf("queue: finish claimed %s: %w: element is %s, not IN_PROGRESS", e.ID, store.ErrConflict, cur.Status)
+	return fmt.Errorf("%w: element is %s, not IN_PROGRESS", store.ErrConflict, cur.Status)
 }
 
 // whyNot explains a conditional update that changed nothing: the element
 // is missing (ErrNotFound) or not IN_PROGRESS (ErrConflict).
-func (s *bunStore) whyNot(ctx context.Context, id uuid.UUID, op string) error {
-	e, err := s.Get(ctx, id)
+func (s *bunStore) whyNot(ctx context.Context, id uuid.UUID) error {
+	e, err := s.get(ctx, id)
 	if err != nil {
-		return fmt.Errorf("queue: %s %s: %w", op, id, err)
+		return err
 	}
-	return fmt.Errorf("queue: %s %s: %w: element is %s, not IN_PROGRESS", op, id, store.ErrConflict, e.Status)
+	return fmt.Errorf("%w: element is %s, not IN_PROGRESS", store.ErrConflict, e.Status)
 }
 
-// finishChunk is how many ids one FinishBatch statement carries: well
-// under every dialect's parameter limit (SQL Server's 2100 is the lowest).
-const finishChunk = 1000
-
 func (s *bunStore) FinishBatch(ctx context.Context, ids []uuid.UUID, r Result) (int, error) {
+	n, err := s.finishBatch(ctx, ids, r)
+	return n, s.fail("finish batch", err)
+}
+
+func (s *bunStore) finishBatch(ctx context.Context, ids []uuid.UUID, r Result) (int, error) {
 	msg, err := s.message(r)
 	if err != nil {
-		return 0, fmt.Errorf("queue: finish batch: %w", err)
+		return 0, err
 	}
 	if len(ids) == 0 {
 		return 0, nil
 	}
 	ids = unique(ids)
 	now := s.h.Now()
+	per := s.sql.finishRows
 	total := 0
 	run := func(ctx context.Context, h store.Handle) error {
 		total = 0
-		for lo := 0; lo < len(ids); lo += finishChunk {
-			chunk := ids[lo:min(lo+finishChunk, len(ids))]
+		for lo := 0; lo < len(ids); lo += per {
+			chunk := ids[lo:min(lo+per, len(ids))]
 			args := make([]any, 0, len(chunk)+3)
 			args = append(args, string(r.Status), now)
 			if msg != "" {
@@ -450,21 +434,16 @@ func (s *bunStore) FinishBatch(ctx context.Context, ids []uuid.UUID, r Result) (
 		}
 		return nil
 	}
-	done, err := s.writeTurn(ctx)
-	if err != nil {
-		return 0, s.fail("finish batch", err)
-	}
-	defer done()
-	if len(ids) <= finishChunk {
+	if len(ids) <= per {
 		err = run(ctx, s.h)
 	} else {
 		err = s.h.InTx(ctx, run)
 	}
 	if err != nil {
-		return 0, s.fail("finish batch", err)
+		return 0, err
 	}
 	if total < len(ids) {
-		return total, fmt.Errorf("queue: finish batch: %w: %d of %d elements were not IN_PROGRESS (or do not exist) and were left alone", store.ErrConflict, len(ids)-total, len(ids))
+		return total, fmt.Errorf("%w: %d of %d elements were not IN_PROGRESS (or do not exist) and were left alone", store.ErrConflict, len(ids)-total, len(ids))
 	}
 	return total, nil
 }
@@ -482,11 +461,15 @@ func unique(ids []uuid.UUID) []uuid.UUID {
 }
 
 func (s *bunStore) ForceStatus(ctx context.Context, id uuid.UUID, status Status, message string) error {
+	return s.fail("force status of "+id.String(), s.forceStatus(ctx, id, status, message))
+}
+
+func (s *bunStore) forceStatus(ctx context.Context, id uuid.UUID, status Status, message string) error {
 	if err := status.Validate(); err != nil {
-		return fmt.Errorf("queue: force status of %s: %w", id, err)
+		return err
 	}
 	if err := s.checkLen("message", message, MaxMessage); err != nil {
-		return fmt.Errorf("queue: force status of %s: %w", id, err)
+		return err
 	}
 	args := []any{string(status)}
 	var dateColumn string
@@ -505,32 +488,40 @@ func (s *bunStore) ForceStatus(ctx context.Context, id uuid.UUID, status Status,
 	args = append(args, id)
 	res, err := s.exec(ctx, s.sql.force(dateColumn, message != ""), args...)
 	if err != nil {
-		return s.fail("force status of "+id.String(), err)
+		return err
 	}
-	if n, err := res.RowsAffected(); err != nil {
-		return s.fail("force status of "+id.String(), err)
-	} else if n == 0 {
-		// MySQL counts changed rows, so an unchanged one reads as 0 too.
-		if _, err := s.Get(ctx, id); err != nil {
-			return fmt.Errorf("queue: force status of %s: %w", id, err)
-		}
+	n, err := res.RowsAffected()
+	if err != nil || n > 0 {
+		return err
 	}
-	return nil
+	// Where rows affected counts changed rows (MySQL), an unchanged row
+	// reads as 0 too: only a missing one is an error.
+	_, err = s.get(ctx, id)
+	return err
 }
 
 // ---- stale work
 
 func (s *bunStore) RequeueStale(ctx context.Context, queue string, olderThan time.Duration) (int, error) {
+	n, err := s.requeueStale(ctx, queue, olderThan)
+	return n, s.fail("requeue stale", err)
+}
+
+func (s *bunStore) requeueStale(ctx context.Context, queue string, olderThan time.Duration) (int, error) {
 	if err := s.checkStale(queue, olderThan); err != nil {
-		return 0, fmt.Errorf("queue: requeue stale: %w", err)
+		return 0, err
 	}
-	res, err := s.exec(ctx, s.sql.requeueStale(), queue, s.h.Now().Add(-olderThan))
-	return s.affected("requeue stale", res, err)
+	return affected(s.exec(ctx, s.sql.requeueStale(), queue, s.h.Now().Add(-olderThan)))
 }
 
 func (s *bunStore) FailStale(ctx context.Context, queue string, olderThan time.Duration, message string) (int, error) {
+	n, err := s.failStale(ctx, queue, olderThan, message)
+	return n, s.fail("fail stale", err)
+}
+
+func (s *bunStore) failStale(ctx context.Context, queue string, olderThan time.Duration, message string) (int, error) {
 	if err := errors.Join(s.checkStale(queue, olderThan), s.checkLen("message", message, MaxMessage)); err != nil {
-		return 0, fmt.Errorf("queue: fail stale: %w", err)
+		return 0, err
 	}
 	now := s.h.Now()
 	args := []any{now}
@@ -538,68 +529,62 @@ func (s *bunStore) FailStale(ctx context.Context, queue string, olderThan time.D
 		args = append(args, message)
 	}
 	args = append(args, queue, now.Add(-olderThan))
-	res, err := s.exec(ctx, s.sql.failStale(message != ""), args...)
-	return s.affected("fail stale", res, err)
+	return affected(s.exec(ctx, s.sql.failStale(message != ""), args...))
 }
 
 func (s *bunStore) checkStale(queue string, olderThan time.Duration) error {
 	if olderThan < 0 {
-		return fmt.Errorf("%w: negative duration %s", store.ErrInvalid, olderThan)
+		return invalid("negative duration %s", olderThan)
 	}
 	return s.checkQueue(queue)
 }
 
-func (s *bunStore) affected(op string, res sql.Result, err error) (int, error) {
+// affected returns the rows a statement changed.
+func affected(res sql.Result, err error) (int, error) {
 	if err != nil {
-		return 0, s.fail(op, err)
+		return 0, err
 	}
 	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, s.fail(op, err)
-	}
-	return int(n), nil
+	return int(n), err
 }
 
 // ---- reads
 
 func (s *bunStore) Get(ctx context.Context, id uuid.UUID) (Element, error) {
+	e, err := s.get(ctx, id)
+	return e, s.fail("get "+id.String(), err)
+}
+
+// get reads one element; a missing one is store.ErrNotFound.
+func (s *bunStore) get(ctx context.Context, id uuid.UUID) (Element, error) {
 	var e Element
-	err := s.h.IDB().NewSelect().Model(&e).Where("? = ?", bun.Ident("id"), id).Scan(ctx)
-	if err != nil {
-		return Element{}, s.fail("get "+id.String(), err)
+	if err := s.h.IDB().NewSelect().Model(&e).Where("? = ?", bun.Ident("id"), id).Scan(ctx); err != nil {
+		return Element{}, s.h.Classify(err)
 	}
 	normalise(&e)
 	return e, nil
 }
 
-// orderable are the columns List may sort by.
-var orderable = map[string]bool{}
-
-func init() {
-	for _, c := range columns {
-		orderable[c] = true
-	}
+func (s *bunStore) List(ctx context.Context, f Filter) (Page, error) {
+	p, err := s.list(ctx, f)
+	return p, s.fail("list", err)
 }
 
-// likeEscaper escapes LIKE's wildcards (and SQL Server's '[') with '!', an
-// escape character no dialect treats specially inside a string literal.
-var likeEscaper = strings.NewReplacer("!", "!!", "%", "!%", "_", "!_", "[", "![")
-
-func (s *bunStore) List(ctx context.Context, f Filter) (Page, error) {
+func (s *bunStore) list(ctx context.Context, f Filter) (Page, error) {
 	page := Page{Total: -1}
 	count, list, err := listQueries(s.h.IDB(), f, &page.Elements)
 	if err != nil {
-		return Page{}, fmt.Errorf("queue: list: %w", err)
+		return Page{}, err
 	}
 	if f.Count {
 		n, err := count.Count(ctx)
 		if err != nil {
-			return Page{}, s.fail("list", err)
+			return Page{}, err
 		}
 		page.Total = int(n)
 	}
 	if err := list.Scan(ctx); err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return Page{}, s.fail("list", err)
+		return Page{}, err
 	}
 	for i := range page.Elements {
 		normalise(&page.Elements[i])
@@ -607,72 +592,44 @@ func (s *bunStore) List(ctx context.Context, f Filter) (Page, error) {
 	return page, nil
 }
 
-// listQueries checks a filter and builds List's two queries on idb: count
-// (for Filter.Count) and the page, which scans into dst. bun builds them,
-// so they are the same on every dialect but for its own rendering (paging,
-// quoting, literals); the golden test pins them.
-func listQueries(idb bun.IDB, f Filter, dst *[]Element) (count, page *bun.SelectQuery, err error) {
-	if f.Status != "" {
-		if err := f.Status.Validate(); err != nil {
-			return nil, nil, err
+func (s *bunStore) All(ctx context.Context, f Filter) iter.Seq2[Element, error] {
+	const op = "all"
+	orderBy, n, err := checkFilter(f)
+	if err != nil {
+		return func(yield func(Element, error) bool) { yield(Element{}, s.fail(op, err)) }
+	}
+	pages := store.Stream(ctx, n, func(ctx context.Context, after *Element, n int) ([]Element, error) {
+		var els []Element
+		if err := allPage(s.h.IDB(), f, orderBy, after, n, &els).Scan(ctx); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return nil, err
+		}
+		for i := range els {
+			normalise(&els[i])
+		}
+		return els, nil
+	})
+	return func(yield func(Element, error) bool) {
+		for e, err := range pages {
+			if err != nil {
+				yield(Element{}, s.fail(op, err))
+				return
+			}
+			if !yield(e, nil) {
+				return
+			}
 		}
 	}
-	orderBy := f.OrderBy
-	if orderBy == "" {
-		orderBy = "created_date"
-	}
-	if !orderable[orderBy] {
-		return nil, nil, fmt.Errorf("%w: cannot order by %q (want a column of Queues)", store.ErrInvalid, f.OrderBy)
-	}
-	if f.Offset < 0 || f.Limit < 0 {
-		return nil, nil, fmt.Errorf("%w: negative offset or limit", store.ErrInvalid)
-	}
-	limit := f.Limit
-	if limit == 0 {
-		limit = 100
-	}
-	filter := func(q *bun.SelectQuery) *bun.SelectQuery {
-		if f.Queue != "" {
-			q = q.Where("? = ?", bun.Ident("queue_name"), f.Queue)
-		}
-		if f.Status != "" {
-			q = q.Where("? = ?", bun.Ident("status"), string(f.Status))
-		}
-		if f.Reference != "" {
-			q = q.Where("? = ?", bun.Ident("reference"), f.Reference)
-		}
-		if !f.From.IsZero() {
-			q = q.Where("? >= ?", bun.Ident("created_date"), store.UTC(f.From))
-		}
-		if !f.To.IsZero() {
-			q = q.Where("? <= ?", bun.Ident("created_date"), store.UTC(f.To))
-		}
-		if f.Search != "" {
-			term := likeEscaper.Replace(f.Search)
-			q = q.WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
-				return q.Where("? LIKE ? ESCAPE '!'", bun.Ident("reference"), term+"%").
-					WhereOr("? LIKE ? ESCAPE '!'", bun.Ident("data"), "%"+term+"%").
-					WhereOr("? LIKE ? ESCAPE '!'", bun.Ident("message"), "%"+term+"%")
-			})
-		}
-		return q
-	}
-	dir := "ASC"
-	if f.Desc {
-		dir = "DESC"
-	}
-	count = filter(idb.NewSelect().Model((*Element)(nil)))
-	page = filter(idb.NewSelect().Model(dst)).
-		OrderExpr("? "+dir, bun.Ident(orderBy)).
-		OrderExpr("? "+dir, bun.Ident("id")).
-		Offset(int64(f.Offset)).Limit(int64(limit))
-	return count, page, nil
 }
 
 func (s *bunStore) Counts(ctx context.Context) (Counts, error) {
+	c, err := s.countAll(ctx)
+	return c, s.fail("counts", err)
+}
+
+func (s *bunStore) countAll(ctx context.Context) (Counts, error) {
 	rows, err := s.h.Raw().QueryContext(ctx, s.sql.counts)
 	if err != nil {
-		return nil, s.fail("counts", err)
+		return nil, err
 	}
 	defer rows.Close()
 	out := Counts{}
@@ -680,7 +637,7 @@ func (s *bunStore) Counts(ctx context.Context) (Counts, error) {
 		var name, status string
 		var n int
 		if err := rows.Scan(&name, &status, &n); err != nil {
-			return nil, s.fail("counts", err)
+			return nil, err
 		}
 		if out[name] == nil {
 			out[name] = map[Status]int{}
@@ -688,33 +645,33 @@ func (s *bunStore) Counts(ctx context.Context) (Counts, error) {
 		out[name][Status(status)] = n
 	}
 	if err := rows.Err(); err != nil {
-		return nil, s.fail("counts", err)
+		return nil, err
 	}
 	return out, nil
 }
 
 func (s *bunStore) Delete(ctx context.Context, id uuid.UUID) error {
-	res, err := s.exec(ctx, s.sql.delete1, id)
-	n, err := s.affected("delete "+id.String(), res, err)
-	if err != nil {
-		return err
+	n, err := affected(s.exec(ctx, s.sql.delete1, id))
+	if err == nil && n == 0 {
+		err = store.ErrNotFound
 	}
-	if n == 0 {
-		return fmt.Errorf("queue: delete %s: %w", id, store.ErrNotFound)
-	}
-	return nil
+	return s.fail("delete "+id.String(), err)
 }
 
 func (s *bunStore) Prune(ctx context.Context, queue string, before time.Time) (int, error) {
+	n, err := s.prune(ctx, queue, before)
+	return n, s.fail("prune", err)
+}
+
+func (s *bunStore) prune(ctx context.Context, queue string, before time.Time) (int, error) {
 	if queue != "" {
 		if err := s.checkQueue(queue); err != nil {
-			return 0, fmt.Errorf("queue: prune: %w", err)
+			return 0, err
 		}
 	}
 	args := []any{store.UTC(before)}
 	if queue != "" {
 		args = append(args, queue)
 	}
-	res, err := s.exec(ctx, s.sql.prune(queue != ""), args...)
-	return s.affected("prune", res, err)
+	return affected(s.exec(ctx, s.sql.prune(queue != ""), args...))
 }

@@ -13,39 +13,44 @@ import (
 	"github.com/flowstore/flowstore/store"
 )
 
-// smallChunks returns db's queue store with statements of at most 10 rows,
+// smallChunks returns db's queue store with INSERTs of at most 10 rows,
 // so that a batch needs several INSERTs in one transaction, as a large
 // batch does on SQL Server or past the other dialects' parameter limits.
-// Both limits are lowered: the bound-parameter one (the row count on
-// PostgreSQL, SQLite and MySQL) and the VALUES-list one (the row count on
-// SQL Server, which inlines the values).
+// The rows are bound or inlined as the dialect's limits decide (inlined on
+// SQL Server).
 func smallChunks(t *testing.T, db *store.DB) *bunStore {
 	t.Helper()
-	s := New(db).(*bunStore)
+	st, err := New(db)
+	require.NoError(t, err)
+	s := st.(*bunStore)
 	small := *s.sql
-	small.maxParams = 10 * insertRowParams
-	small.maxValuesRows = 10
+	small.batchRows = 10
 	s.sql = &small
-	require.Equal(t, 10, s.sql.batchRows())
 	return s
+}
+
+// elements returns n new elements, referenced "0", "1" ….
+func elements(n int) []NewElement {
+	els := make([]NewElement, n)
+	for i := range els {
+		els[i].Reference = fmt.Sprint(i)
+	}
+	return els
 }
 
 func TestEnqueueBatchChunks(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
 		s := smallChunks(t, db)
-		refs, data := make([]string, 25), make([]string, 25)
-		for i := range refs {
-			refs[i] = fmt.Sprint(i)
-		}
-		ids, err := s.EnqueueBatch(ctx, "chunks", refs, data, "")
+		in := elements(25)
+		ids, err := s.EnqueueBatch(ctx, "chunks", in)
 		require.NoError(t, err)
 		els, err := s.ClaimBatch(ctx, "chunks", 100)
 		require.NoError(t, err)
 		require.Len(t, els, 25)
 		for i, e := range els {
 			require.Equal(t, ids[i], e.ID)
-			require.Equal(t, refs[i], e.Reference)
+			require.Equal(t, in[i].Reference, e.Reference)
 			require.Empty(t, e.Data, "empty data is stored as NULL and read as empty")
 			if i > 0 {
 				require.Equal(t, time.Microsecond, e.CreatedDate.Sub(els[i-1].CreatedDate),
@@ -63,17 +68,16 @@ func TestEnqueueBatchChunksAtomic(t *testing.T) {
 		ctx := t.Context()
 		s := smallChunks(t, db)
 		const n = 25
-		batch := func() ([]uuid.UUID, []string) {
-			ids, refs := make([]uuid.UUID, n), make([]string, n)
+		batch := func() []uuid.UUID {
+			ids := make([]uuid.UUID, n)
 			for i := range ids {
-				ids[i], refs[i] = uuid.Must(uuid.NewV7()), fmt.Sprint(i)
+				ids[i] = uuid.Must(uuid.NewV7())
 			}
 			ids[15] = ids[3]
-			return ids, refs
+			return ids
 		}
 
-		ids, refs := batch()
-		err := s.insertBatch(ctx, "atomic", ids, refs, make([]string, n), "", db.Now())
+		err := s.insertBatch(ctx, "atomic", batch(), elements(n), db.Now())
 		require.ErrorIs(t, s.h.Classify(err), store.ErrDuplicate, "the second INSERT fails")
 		c, err := s.Counts(ctx)
 		require.NoError(t, err)
@@ -83,8 +87,7 @@ func TestEnqueueBatchChunksAtomic(t *testing.T) {
 			inTx := s.WithTx(sess).(*bunStore)
 			_, err := inTx.Enqueue(ctx, "atomic", NewElement{Reference: "kept"})
 			require.NoError(t, err)
-			ids, refs := batch()
-			err = inTx.insertBatch(ctx, "atomic", ids, refs, make([]string, n), "", db.Now())
+			err = inTx.insertBatch(ctx, "atomic", batch(), elements(n), db.Now())
 			require.ErrorIs(t, inTx.h.Classify(err), store.ErrDuplicate)
 			return nil // commit what the session did besides the batch
 		})

@@ -39,12 +39,12 @@ func TestClaimExactlyOnce(t *testing.T) {
 	}
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
-		q := queue.New(db)
-		refs, data := make([]string, claimElements), make([]string, claimElements)
-		for i := range refs {
-			refs[i] = strconv.Itoa(i)
+		q := newQueue(t, db)
+		els := make([]queue.NewElement, claimElements)
+		for i := range els {
+			els[i].Reference = strconv.Itoa(i)
 		}
-		ids, err := q.EnqueueBatch(ctx, "once", refs, data, "")
+		ids, err := q.EnqueueBatch(ctx, "once", els)
 		require.NoError(t, err)
 		// A second queue the workers must not touch.
 		_, err = q.Enqueue(ctx, "bystander", queue.NewElement{})
@@ -144,7 +144,7 @@ func waitFiles(t *testing.T, dir, prefix string, n int) {
 // empty; even-numbered ones claim one element at a time, odd ones three.
 // It returns every id claimed.
 func drain(t *testing.T, db *store.DB, who string, workers int) []uuid.UUID {
-	q := queue.New(db)
+	q := newQueue(t, db)
 	ctx := t.Context()
 	var mu sync.Mutex
 	var all []uuid.UUID
@@ -215,11 +215,10 @@ func drain(t *testing.T, db *store.DB, who string, workers int) []uuid.UUID {
 func TestClaimNeverExceedsLimit(t *testing.T) {
 	db := testdb.Fresh(t, store.Postgres)
 	ctx := t.Context()
-	q := queue.New(db)
+	q := newQueue(t, db)
 	_, err := db.SQL().ExecContext(ctx, `ANALYZE "Queues"`) // while it is empty
 	require.NoError(t, err)
-	refs := make([]string, 50)
-	_, err = q.EnqueueBatch(ctx, "limit", refs, refs, "")
+	_, err = q.EnqueueBatch(ctx, "limit", make([]queue.NewElement, 50))
 	require.NoError(t, err)
 	for _, n := range []int{1, 2, 7} {
 		err = db.InTx(ctx, func(ctx context.Context, s *store.Session) error {

@@ -26,9 +26,13 @@ func TestWorkerCrash(t *testing.T) {
 	}
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
-		q := queue.New(db)
+		q := newQueue(t, db)
 		refs := []string{"a", "b", "c", "d", "e", "f", "g", "h"}
-		_, err := q.EnqueueBatch(ctx, "crash", refs, make([]string, len(refs)), "")
+		els := make([]queue.NewElement, len(refs))
+		for i, r := range refs {
+			els[i].Reference = r
+		}
+		_, err := q.EnqueueBatch(ctx, "crash", els)
 		require.NoError(t, err)
 
 		child := testdb.StartChild(t, "TestWorkerCrash", map[string]string{"CRASH_DSN": testdb.DSN(t, db)})
@@ -72,7 +76,7 @@ func crashChild(t *testing.T) {
 	ctx := context.Background()
 	db, err := store.Open(ctx, os.Getenv("CRASH_DSN"))
 	require.NoError(t, err)
-	q := queue.New(db)
+	q := newQueue(t, db)
 	committed, err := q.ClaimBatch(ctx, "crash", 3)
 	require.NoError(t, err)
 	require.Len(t, committed, 3)

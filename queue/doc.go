@@ -4,11 +4,21 @@
 // same meaning of start_date (set when a worker takes an element), end_date
 // (set when it finishes) and message.
 //
-//	q := queue.New(db)
+//	q, err := queue.New(db) // or queue.New(db, queue.WithLease(10*time.Minute))
 //	q.Enqueue(ctx, "invoices", queue.NewElement{Reference: "INV-1", Data: `{"amount":12}`})
 //	e, err := q.Claim(ctx, "invoices")        // oldest NEW element, now IN_PROGRESS
 //	if errors.Is(err, queue.ErrEmpty) { … }  // nothing to do
 //	err = q.Finish(ctx, e.ID, queue.Done("")) // or queue.Failed(msg), queue.Abandoned(msg)
+//
+// # The store
+//
+// Element is a row of the Queues table, NewElement what Enqueue and
+// EnqueueBatch (a slice of them) need to create one, Result how a worker
+// finishes one. Store holds every operation; New returns the bun-backed
+// implementation for a *store.DB after checking its options (WithLease),
+// without touching the database, and WithTx binds it to a session. Code
+// that uses a queue holds the Store interface, as store's package
+// documentation describes for every store of flowstore.
 //
 // # Claims are atomic
 //
@@ -34,6 +44,9 @@
 //     and an UPDATE of those ids in one transaction.
 //   - SQLite: one UPDATE … RETURNING; SQLite has one writer at a time and a
 //     writing statement holds the write lock from its start.
+//
+// The dialect layer (store.Dialect.Claim) writes each of these forms; this
+// package gives it the predicate, the order and the assignment.
 //
 // Elements come out oldest first by (created_date, id), and ClaimBatch
 // returns them in that order. EnqueueBatch stamps its i-th element
@@ -62,13 +75,32 @@
 // WithTx binds the store to a *store.Session: an enqueue, a claim or a finish
 // then commits (or rolls back) with the caller's other writes.
 //
+// # Lists
+//
+// List returns one page of the elements a Filter selects (Limit 0 means
+// store.DefaultLimit, 100, OpenOrchestrator's page size), with an optional
+// total. All streams every element the filter selects as an iter.Seq2,
+// a page per query, each continuing after the last element of the one
+// before (keyset paging on the order column and the id), so a long queue
+// costs neither memory nor a growing OFFSET. Where the order column is
+// nullable, All puts elements without a value first in ascending order on
+// every dialect; List leaves that to the dialect.
+//
+// # Errors
+//
+// Every error names the package and the operation once ("queue: finish
+// 0192…: conflict: element is DONE, not IN_PROGRESS") and wraps a store
+// sentinel: ErrEmpty (store.ErrNotFound) for an empty queue, ErrNotFound,
+// ErrConflict, ErrTooLong, ErrInvalid, or a classified driver error.
+//
 // # Limits
 //
 // Values longer than their columns (data 2000, message 1000, reference 100,
-// queue_name 100, created_by 100 characters; UTF-16 code units on SQL
-// Server's NVARCHAR) are refused with store.ErrTooLong before anything is
-// written. A finishing message is cut to fit only when the Result says
-// TruncateMessage.
+// queue_name 100, created_by 100) are refused with store.ErrTooLong before
+// anything is written, counted as the dialect counts (store.Dialect's
+// CheckText: characters, or UTF-16 code units on SQL Server's NVARCHAR). A
+// finishing message is cut to fit only when the Result says
+// TruncateMessage, never inside a character.
 //
 // # Schema additions
 //
@@ -81,12 +113,12 @@
 //
 // Every write binds parameters on the database/sql executor
 // (store.Handle.Raw) instead of letting bun inline every value; reads use
-// bun, except Counts. On SQLite the queue stores of one *store.DB take
-// turns for writes on a channel instead of in SQLite's busy handler, which
-// sleeps in millisecond steps while the write lock is taken (see
-// writeTurn): with 16 workers that doubles throughput. EnqueueBatch writes
-// as many rows per INSERT as the dialect's parameter limit allows (on SQL
-// Server bun inlines the values, 1000 rows per statement, the VALUES
-// list's limit). See bench_test.go and examples/queueworker for
-// measurements against the raw driver.
+// bun, except Counts. On SQLite the writers of one *store.DB take turns in
+// the DB itself (see package store), so queue workers queue for the write
+// lock instead of sleeping in SQLite's busy handler. EnqueueBatch writes as
+// many rows per INSERT as the dialect's parameter limit allows; where
+// binding would allow fewer rows than one VALUES list may hold (SQL Server:
+// 2100 parameters, 350 rows, against 1000 rows) bun inlines the values
+// instead. See bench_test.go and examples/queueworker for measurements
+// against the raw driver (internal/rawqueue).
 package queue

@@ -23,9 +23,15 @@ func Example() {
 	if err := db.Migrate(ctx); err != nil {
 		panic(err)
 	}
-	q := queue.New(db)
+	q, err := queue.New(db)
+	if err != nil {
+		panic(err)
+	}
 
-	if _, err := q.EnqueueBatch(ctx, "invoices", []string{"INV-1", "INV-2"}, []string{`{"amount":12}`, `{"amount":7}`}, "importer"); err != nil {
+	if _, err := q.EnqueueBatch(ctx, "invoices", []queue.NewElement{
+		{Reference: "INV-1", Data: `{"amount":12}`, CreatedBy: "importer"},
+		{Reference: "INV-2", Data: `{"amount":7}`, CreatedBy: "importer"},
+	}); err != nil {
 		panic(err)
 	}
 	for {
@@ -64,7 +70,10 @@ func ExampleStore_WithTx() {
 	if err := db.Migrate(ctx); err != nil {
 		panic(err)
 	}
-	q := queue.New(db)
+	q, err := queue.New(db)
+	if err != nil {
+		panic(err)
+	}
 	err = db.InTx(ctx, func(ctx context.Context, s *store.Session) error {
 		if _, err := q.WithTx(s).Enqueue(ctx, "mail", queue.NewElement{Reference: "welcome"}); err != nil {
 			return err
@@ -99,10 +108,16 @@ func ExampleStore_ClaimBatch() {
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	db := openExample(ctx, &now)
 	defer db.Close()
-	q := queue.New(db)
+	q, err := queue.New(db)
+	if err != nil {
+		panic(err)
+	}
 
-	refs := []string{"A", "B", "C", "D", "E"}
-	if _, err := q.EnqueueBatch(ctx, "mail", refs, make([]string, len(refs)), "importer"); err != nil {
+	var mail []queue.NewElement
+	for _, ref := range []string{"A", "B", "C", "D", "E"} {
+		mail = append(mail, queue.NewElement{Reference: ref, CreatedBy: "importer"})
+	}
+	if _, err := q.EnqueueBatch(ctx, "mail", mail); err != nil {
 		panic(err)
 	}
 	for {
@@ -124,7 +139,7 @@ func ExampleStore_ClaimBatch() {
 		}
 		fmt.Println("- finished", n)
 	}
-	_, err := q.ClaimBatch(ctx, "mail", queue.MaxClaimBatch+1)
+	_, err = q.ClaimBatch(ctx, "mail", queue.MaxClaimBatch+1)
 	fmt.Println(errors.Is(err, store.ErrInvalid))
 	// Output:
 	// A B - finished 2
@@ -141,7 +156,10 @@ func ExampleWithLease() {
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	db := openExample(ctx, &now)
 	defer db.Close()
-	q := queue.New(db, queue.WithLease(10*time.Minute))
+	q, err := queue.New(db, queue.WithLease(10*time.Minute))
+	if err != nil {
+		panic(err)
+	}
 
 	if _, err := q.Enqueue(ctx, "reports", queue.NewElement{Reference: "Q1"}); err != nil {
 		panic(err)
@@ -179,7 +197,10 @@ func ExampleStore_List() {
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	db := openExample(ctx, &now)
 	defer db.Close()
-	q := queue.New(db)
+	q, err := queue.New(db)
+	if err != nil {
+		panic(err)
+	}
 
 	for _, ref := range []string{"INV-1", "INV-2", "INV-3", "ORD-1"} {
 		if _, err := q.Enqueue(ctx, "invoices", queue.NewElement{Reference: ref, Data: `{"ref":"` + ref + `"}`}); err != nil {
@@ -223,9 +244,12 @@ func ExampleStore_RequeueStale() {
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	db := openExample(ctx, &now)
 	defer db.Close()
-	q := queue.New(db)
+	q, err := queue.New(db)
+	if err != nil {
+		panic(err)
+	}
 
-	if _, err := q.EnqueueBatch(ctx, "jobs", []string{"a", "b"}, []string{"", ""}, ""); err != nil {
+	if _, err := q.EnqueueBatch(ctx, "jobs", []queue.NewElement{{Reference: "a"}, {Reference: "b"}}); err != nil {
 		panic(err)
 	}
 	if _, err := q.Claim(ctx, "jobs"); err != nil { // a worker takes "a" and dies
@@ -250,4 +274,55 @@ func ExampleStore_RequeueStale() {
 	// Output:
 	// requeued 1
 	// claimed a again
+}
+
+// All streams every element a filter selects, a page at a time, however
+// many there are; a loop may stop early.
+func ExampleStore_All() {
+	ctx := context.Background()
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	db := openExample(ctx, &now)
+	defer db.Close()
+	q, err := queue.New(db)
+	if err != nil {
+		panic(err)
+	}
+
+	var els []queue.NewElement
+	for i := range 250 {
+		els = append(els, queue.NewElement{Reference: fmt.Sprintf("INV-%03d", i)})
+	}
+	if _, err := q.EnqueueBatch(ctx, "invoices", els); err != nil {
+		panic(err)
+	}
+
+	n := 0
+	for e, err := range q.All(ctx, queue.Filter{Queue: "invoices"}) { // 100 per query
+		if err != nil {
+			panic(err)
+		}
+		if n%100 == 0 {
+			fmt.Println(e.Reference)
+		}
+		n++
+	}
+	fmt.Println(n, "elements")
+
+	// The newest three, then stop: a loop may end early.
+	for e, err := range q.All(ctx, queue.Filter{Queue: "invoices", Desc: true}) {
+		if err != nil {
+			panic(err)
+		}
+		fmt.Print(e.Reference, " ")
+		if e.Reference == "INV-247" {
+			break
+		}
+	}
+	fmt.Println()
+	// Output:
+	// INV-000
+	// INV-100
+	// INV-200
+	// 250 elements
+	// INV-249 INV-248 INV-247
 }

@@ -20,15 +20,26 @@ import (
 // the check: testdata/sql/sqlserver.sql is what was reviewed against the
 // T-SQL documentation (see the package doc).
 func TestSQLGolden(t *testing.T) {
-	for _, d := range store.Dialects() {
+	for _, d := range store.DialectNames() {
 		t.Run(string(d), func(t *testing.T) {
 			golden.Assert(t, "testdata/sql/"+string(d)+".sql", renderSQL(t, d))
 		})
 	}
 }
 
-func renderSQL(t *testing.T, d store.Dialect) string {
-	ds := newDialectSQL(d)
+// dialect returns the registered dialect of a name (the test binary links
+// all four through internal/testdb).
+func dialect(t testing.TB, name store.DialectName) *store.Dialect {
+	t.Helper()
+	d, err := store.LookupDialect(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func renderSQL(t *testing.T, d store.DialectName) string {
+	ds := newStatements(dialect(t, d))
 	var b strings.Builder
 	section := func(name, sql string, args ...any) {
 		fmt.Fprintf(&b, "-- %s", name)
@@ -37,26 +48,34 @@ func renderSQL(t *testing.T, d store.Dialect) string {
 		}
 		fmt.Fprintf(&b, "\n%s;\n\n", sql)
 	}
-	style := map[claimStyle]string{claimReturning: "one statement", claimLockThenUpdate: "locking SELECT, then UPDATE by ids, in one transaction"}
-	fmt.Fprintf(&b, "-- claim style: %s\n\n", style[ds.style])
-	for _, k := range []claimKind{{}, {byReference: true}, {lease: true}, {byReference: true, lease: true}} {
-		st := ds.claims[k]
-		names := make([]string, len(st.Args))
-		for i, a := range st.Args {
-			names[i] = [...]string{"now", "queue", "reference", "lease cutoff", "limit"}[a]
-		}
-		section(fmt.Sprintf("claim (by reference: %v, lease: %v) args", k.byReference, k.lease), st.SQL, names)
+	style := "one statement"
+	if ds.claims[claimKind{}].TwoStep {
+		style = "locking SELECT, then UPDATE by ids, in one transaction"
 	}
-	if ds.style == claimLockThenUpdate {
-		section("claim: mark the locked rows (3 here)", ds.updateClaimed(3))
+	fmt.Fprintf(&b, "-- claim style: %s\n\n", style)
+	for _, k := range claimKinds {
+		c := ds.claims[k]
+		// Bind with the arguments' names to show the order the statement
+		// binds them in; the limit, an int, is -1.
+		var names []string
+		for _, a := range c.Bind([]any{"now"}, claimArgs(k, "queue", "lease cutoff", "reference"), -1) {
+			if a == -1 {
+				a = "limit"
+			}
+			names = append(names, a.(string))
+		}
+		section(fmt.Sprintf("claim (by reference: %v, lease: %v) args", k.byReference, k.lease), c.Statement, names)
+	}
+	if c := ds.claims[claimKind{}]; c.TwoStep {
+		section("claim: mark the locked rows (3 here)", c.MarkClaimed(3))
 	}
 	section("enqueue", ds.insert1)
-	fmt.Fprintf(&b, "-- enqueue batch: %d rows per statement\n", ds.batchRows())
+	fmt.Fprintf(&b, "-- enqueue batch: %d rows per statement\n", ds.batchRows)
 	if ds.inlineBatch {
 		now := time.Date(2026, 3, 1, 12, 0, 0, 123456000, time.UTC)
 		ids := []uuid.UUID{uuid.MustParse("0191e8b2-1c2d-7e3f-8a4b-5c6d7e8f9a0b"), uuid.MustParse("0191e8b2-1c2d-7e3f-8a4b-5c6d7e8f9a0c")}
 		// Rows 1000 and 1001 of a batch: the second INSERT.
-		rows := newRows("q", ids, []string{"r1", "r2"}, []string{"d1", ""}, "me", now, 1000)
+		rows := newRows("q", ids, []NewElement{{Reference: "r1", Data: "d1", CreatedBy: "me"}, {Reference: "r2", CreatedBy: "me"}}, now, 1000)
 		section("enqueue batch (bun inlines the values; rows 1000 and 1001 here, created start + 1000 µs and + 1001 µs)", testdb.Offline(d).Bun().NewInsert().Model(&rows).String())
 	} else {
 		section("enqueue batch (2 rows here)", ds.insertMany(2))
@@ -100,6 +119,28 @@ func renderSQL(t *testing.T, d store.Dialect) string {
 	list(`list, every filter (queue q, FAILED, reference r1, 1 March 2026 to 2 March, search "50%_off!", by end_date descending, offset 20, limit 10)`,
 		Filter{Queue: "q", Status: StatusFailed, Reference: "r1", From: from, To: from.Add(24 * time.Hour),
 			Search: "50%_off!", OrderBy: "end_date", Desc: true, Offset: 20, Limit: 10, Count: true})
+
+	// All's keyset pages: the first, and the one after an element, for
+	// each kind of order column.
+	after := &Element{ID: uuid.MustParse("0191e8b2-1c2d-7e3f-8a4b-5c6d7e8f9a0b"), QueueName: "q", Status: StatusDone,
+		Reference: "r1", CreatedDate: from, StartDate: from.Add(time.Minute)}
+	all := func(name string, f Filter, after *Element) {
+		orderBy, n, err := checkFilter(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec.last = ""
+		_ = allPage(idb, f, orderBy, after, n, &dst).Scan(t.Context())
+		section(name, rec.last)
+	}
+	all("all, first page (queue q, offset 5)", Filter{Queue: "q", Offset: 5}, nil)
+	all("all, page after an element (queue q)", Filter{Queue: "q"}, after)
+	all("all, page after an element, by id descending", Filter{OrderBy: "id", Desc: true, Limit: 10}, after)
+	all("all, page after an element, by reference (nullable text) descending", Filter{OrderBy: "reference", Desc: true}, after)
+	all("all, page after an element without end_date, by end_date (nullable time)", Filter{OrderBy: "end_date"}, after)
+	all("all, page after an element without end_date, by end_date descending", Filter{OrderBy: "end_date", Desc: true}, after)
+	all("all, page after an element with start_date, by start_date", Filter{OrderBy: "start_date"}, after)
+	all("all, page after an element with start_date, by start_date descending", Filter{OrderBy: "start_date", Desc: true}, after)
 	return b.String()
 }
 

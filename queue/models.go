@@ -134,8 +134,9 @@ func Failed(message string) Result { return Result{Status: StatusFailed, Message
 // message.
 func Abandoned(message string) Result { return Result{Status: StatusAbandoned, Message: message} }
 
-// Filter selects elements for List. The zero Filter lists the first 100
-// elements of every queue, oldest first.
+// Filter selects elements for List and All. The zero Filter selects every
+// element of every queue, oldest first; List returns the first
+// store.DefaultLimit of them.
 type Filter struct {
 	// Queue restricts the list to one queue ("" for all).
 	Queue string
@@ -152,15 +153,20 @@ type Filter struct {
 	// for ASCII letters on SQLite.
 	Search string
 	// OrderBy is a column name of the Queues table; "" means created_date.
-	// The element id always breaks ties, so pages are stable.
+	// The element id always breaks ties, so pages are stable. Where a
+	// nullable column has no value, List leaves the place of such elements
+	// to the dialect (PostgreSQL sorts NULLs last in ascending order, the
+	// others first); All sorts them first in ascending order everywhere,
+	// and NULL text as "".
 	OrderBy string
 	// Desc sorts descending.
 	Desc bool
-	// Offset skips that many elements; Limit returns at most that many
-	// (0 means 100, OpenOrchestrator's page size).
+	// Offset skips that many elements. Limit is List's page size, and how
+	// many elements All reads per query: 0 means store.DefaultLimit (100,
+	// OpenOrchestrator's page size), a negative value is store.ErrInvalid.
 	Offset, Limit int
-	// Count asks for the number of all matching elements, regardless of
-	// Offset and Limit (a second query with the same filters).
+	// Count asks List for the number of all matching elements, regardless
+	// of Offset and Limit (a second query with the same filters).
 	Count bool
 }
 

@@ -25,38 +25,6 @@ func mustIDs(t *testing.T, ss ...string) []uuid.UUID {
 	return ids
 }
 
-func TestSQLServerGUIDOrder(t *testing.T) {
-	// Microsoft's own example ("Comparing GUID and uniqueidentifier
-	// values", ADO.NET docs): SqlGuid, which sorts as SQL Server does,
-	// orders these by their last group, Guid by their first.
-	ids := mustIDs(t,
-		"3aaaaaaa-bbbb-cccc-dddd-2eeeeeeeeeee",
-		"2aaaaaaa-bbbb-cccc-dddd-1eeeeeeeeeee",
-		"1aaaaaaa-bbbb-cccc-dddd-3eeeeeeeeeee")
-	slices.SortFunc(ids, compareSQLServerGUIDs)
-	require.Equal(t, mustIDs(t,
-		"2aaaaaaa-bbbb-cccc-dddd-1eeeeeeeeeee",
-		"3aaaaaaa-bbbb-cccc-dddd-2eeeeeeeeeee",
-		"1aaaaaaa-bbbb-cccc-dddd-3eeeeeeeeeee"), ids)
-	slices.SortFunc(ids, compareBytes)
-	require.Equal(t, mustIDs(t,
-		"1aaaaaaa-bbbb-cccc-dddd-3eeeeeeeeeee",
-		"2aaaaaaa-bbbb-cccc-dddd-1eeeeeeeeeee",
-		"3aaaaaaa-bbbb-cccc-dddd-2eeeeeeeeeee"), ids)
-
-	// Every byte position counts exactly once.
-	seen := map[int]bool{}
-	for _, i := range sqlServerGUIDOrder {
-		require.False(t, seen[i], "byte %d twice", i)
-		seen[i] = true
-	}
-	require.Len(t, seen, 16)
-	// Within the first three groups SQL Server reads the bytes backwards:
-	// 00000001-… (byte 3 set) sorts after 01000000-… (byte 0 set).
-	require.Equal(t, 1, compareSQLServerGUIDs(uuid.MustParse("00000001-0000-0000-0000-000000000000"), uuid.MustParse("01000000-0000-0000-0000-000000000000")))
-	require.Equal(t, 0, compareSQLServerGUIDs(ids[0], ids[0]))
-}
-
 // TestUUIDv7BatchOrderNeedsCreatedDate is why EnqueueBatch stamps distinct
 // created_dates: the UUIDv7s of a batch, generated in order, are in order
 // byte-wise but not in SQL Server's order.
@@ -65,8 +33,10 @@ func TestUUIDv7BatchOrderNeedsCreatedDate(t *testing.T) {
 	for i := range ids {
 		ids[i] = uuid.Must(uuid.NewV7())
 	}
-	require.True(t, slices.IsSortedFunc(ids, compareBytes), "UUIDv7s of one process sort by time byte-wise")
-	require.False(t, slices.IsSortedFunc(ids, compareSQLServerGUIDs), "but not as SQL Server sorts uniqueidentifier (random last bytes first)")
+	for _, d := range []store.DialectName{store.SQLite, store.Postgres, store.MySQL} {
+		require.True(t, slices.IsSortedFunc(ids, dialect(t, d).CompareUUIDs), "UUIDv7s of one process sort by time as %s orders ids", d)
+	}
+	require.False(t, slices.IsSortedFunc(ids, dialect(t, store.SQLServer).CompareUUIDs), "but not as SQL Server sorts uniqueidentifier (random last bytes first)")
 }
 
 func TestBatchCreated(t *testing.T) {
@@ -96,9 +66,9 @@ func TestClaimOrder(t *testing.T) {
 	tieA := Element{ID: uuid.MustParse("2aaaaaaa-bbbb-cccc-dddd-1eeeeeeeeeee"), CreatedDate: start.Add(time.Second)}
 	tieB := Element{ID: uuid.MustParse("1aaaaaaa-bbbb-cccc-dddd-3eeeeeeeeeee"), CreatedDate: start.Add(time.Second)}
 
-	for _, d := range store.Dialects() {
+	for _, d := range store.DialectNames() {
 		t.Run(string(d), func(t *testing.T) {
-			ds := newDialectSQL(d)
+			ds := newStatements(dialect(t, d))
 			els := []Element{tieA, batch[2], tieB, batch[0], batch[1]}
 			slices.SortFunc(els, ds.claimOrder)
 			want := []Element{batch[0], batch[1], batch[2], tieB, tieA} // byte order: 1aaa… < 2aaa…
@@ -110,34 +80,55 @@ func TestClaimOrder(t *testing.T) {
 	}
 }
 
-func TestUTF16LenAndCut(t *testing.T) {
+// TestMessageCut checks how a finishing message is cut to fit when a
+// Result asks for it (TruncateMessage): by the dialect's text units, never
+// inside a character.
+func TestMessageCut(t *testing.T) {
 	const (
 		bmp   = "é" // U+00E9: 2 bytes, 1 character, 1 UTF-16 unit
 		astro = "😀" // U+1F600: 4 bytes, 1 character, 2 UTF-16 units (a surrogate pair)
 	)
+	chars, utf16s := dialect(t, store.SQLite), dialect(t, store.SQLServer)
 	units := func(s string) int { return len(utf16.Encode([]rune(s))) }
 	for _, s := range []string{"", "abc", bmp, astro, "a" + astro + bmp + astro, strings.Repeat(astro, 600)} {
-		require.Equal(t, units(s), utf16Len(s), "%q", s)
+		require.Equal(t, units(s), utf16s.TextLen(s), "%q", s)
 	}
-	require.Equal(t, 2, utf16Len(astro))
-	require.Equal(t, 1200, utf16Len(strings.Repeat(astro, 600)))
+	require.Equal(t, 2, utf16s.TextLen(astro))
+	require.Equal(t, 1200, utf16s.TextLen(strings.Repeat(astro, 600)))
 
 	// Characters (PostgreSQL, SQLite, MySQL).
-	require.Equal(t, "a"+astro, cut("a"+astro+bmp, 2, false))
-	require.Equal(t, strings.Repeat(astro, 1000), cut(strings.Repeat(astro, 1001), 1000, false))
-	require.Equal(t, "short", cut("short", 1000, false))
+	for _, d := range []store.DialectName{store.SQLite, store.Postgres, store.MySQL} {
+		cd := dialect(t, d)
+		require.Equal(t, "a"+astro, cd.CutText("a"+astro+bmp, 2), d)
+		require.Equal(t, strings.Repeat(astro, 1000), cd.CutText(strings.Repeat(astro, 1001), 1000), d)
+		require.Equal(t, "short", cd.CutText("short", 1000), d)
+	}
 
 	// UTF-16 code units (SQL Server): a pair that does not fit entirely is
 	// dropped whole, never split.
-	require.Equal(t, "a", cut("a"+astro, 2, true), "1 + 2 units > 2")
-	require.Equal(t, "a"+astro, cut("a"+astro+"b", 3, true))
-	require.Equal(t, strings.Repeat(astro, 500), cut(strings.Repeat(astro, 600), 1000, true))
-	require.Equal(t, strings.Repeat(astro, 499)+"a", cut(strings.Repeat(astro, 499)+"a"+astro, 1000, true))
+	require.Equal(t, "a", utf16s.CutText("a"+astro, 2), "1 + 2 units > 2")
+	require.Equal(t, "a"+astro, utf16s.CutText("a"+astro+"b", 3))
+	require.Equal(t, strings.Repeat(astro, 500), utf16s.CutText(strings.Repeat(astro, 600), 1000))
+	require.Equal(t, strings.Repeat(astro, 499)+"a", utf16s.CutText(strings.Repeat(astro, 499)+"a"+astro, 1000))
 	for _, s := range []string{strings.Repeat(astro, 600), strings.Repeat("a"+astro, 400), strings.Repeat(bmp+astro+"x", 300)} {
-		got := cut(s, MaxMessage, true)
-		require.LessOrEqual(t, utf16Len(got), MaxMessage)
+		got := utf16s.CutText(s, MaxMessage)
+		require.LessOrEqual(t, utf16s.TextLen(got), MaxMessage)
 		require.True(t, strings.HasPrefix(s, got))
-		require.Greater(t, utf16Len(s[:len(got)+firstCharLen(s[len(got):])]), MaxMessage, "the longest prefix that fits")
+		require.Greater(t, utf16s.TextLen(s[:len(got)+firstCharLen(s[len(got):])]), MaxMessage, "the longest prefix that fits")
+	}
+
+	// The store cuts with its dialect's rule, and only when asked.
+	long := strings.Repeat(astro, MaxMessage+1)
+	for cd, fit := range map[*store.Dialect]int{chars: MaxMessage, utf16s: MaxMessage / 2} {
+		s := &bunStore{d: cd}
+		_, err := s.fitMessage(long, false)
+		require.ErrorIs(t, err, store.ErrTooLong, cd.Name())
+		got, err := s.fitMessage(long, true)
+		require.NoError(t, err)
+		require.Equal(t, strings.Repeat(astro, fit), got, cd.Name())
+		got, err = s.fitMessage(strings.Repeat(astro, fit), false)
+		require.NoError(t, err, "at the limit")
+		require.Equal(t, strings.Repeat(astro, fit), got)
 	}
 }
 

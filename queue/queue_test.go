@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -39,7 +41,7 @@ func (c *clock) advance(d time.Duration) {
 func withClock(t *testing.T, db *store.DB) (*store.DB, *clock) {
 	t.Helper()
 	c := &clock{t: time.Date(2026, 3, 1, 12, 0, 0, 123456000, time.UTC)}
-	cdb, err := store.New(db.Bun(), store.WithClock(c.now))
+	cdb, err := store.New(context.Background(), db.Bun(), store.WithClock(c.now))
 	require.NoError(t, err)
 	return cdb, c
 }
@@ -48,7 +50,7 @@ func TestEnqueueClaimFinish(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
 		db, clk := withClock(t, db)
-		q := queue.New(db)
+		q := newQueue(t, db)
 
 		e1, err := q.Enqueue(ctx, "invoices", queue.NewElement{Reference: "r1", Data: `{"n":1}`, CreatedBy: "robot"})
 		require.NoError(t, err)
@@ -117,7 +119,7 @@ func TestForceStatus(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
 		db, clk := withClock(t, db)
-		q := queue.New(db)
+		q := newQueue(t, db)
 		e, err := q.Enqueue(ctx, "q", queue.NewElement{})
 		require.NoError(t, err)
 		clk.advance(time.Minute)
@@ -145,18 +147,18 @@ func TestForceStatus(t *testing.T) {
 func TestBatches(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
-		q := queue.New(db)
-		_, err := q.EnqueueBatch(ctx, "b", nil, nil, "")
+		q := newQueue(t, db)
+		_, err := q.EnqueueBatch(ctx, "b", nil)
 		require.ErrorIs(t, err, store.ErrInvalid)
-		_, err = q.EnqueueBatch(ctx, "b", []string{"a"}, []string{"x", "y"}, "")
+		_, err = q.EnqueueBatch(ctx, "b", []queue.NewElement{})
 		require.ErrorIs(t, err, store.ErrInvalid)
 
 		const n = 1200 // more than one statement on SQL Server (1000 rows each)
-		refs, data := make([]string, n), make([]string, n)
-		for i := range refs {
-			refs[i], data[i] = fmt.Sprintf("ref-%04d", i), fmt.Sprintf("data %d", i)
+		in := make([]queue.NewElement, n)
+		for i := range in {
+			in[i] = queue.NewElement{Reference: fmt.Sprintf("ref-%04d", i), Data: fmt.Sprintf("data %d", i), CreatedBy: fmt.Sprintf("loader %d", i%3)}
 		}
-		ids, err := q.EnqueueBatch(ctx, "b", refs, data, "loader")
+		ids, err := q.EnqueueBatch(ctx, "b", in)
 		require.NoError(t, err)
 		require.Len(t, ids, n)
 
@@ -165,8 +167,9 @@ func TestBatches(t *testing.T) {
 		require.Len(t, els, 10)
 		for i, e := range els {
 			require.Equal(t, ids[i], e.ID, "a batch comes out in input order")
-			require.Equal(t, refs[i], e.Reference)
-			require.Equal(t, "loader", e.CreatedBy)
+			require.Equal(t, in[i].Reference, e.Reference)
+			require.Equal(t, in[i].Data, e.Data)
+			require.Equal(t, in[i].CreatedBy, e.CreatedBy, "each element has its own creator")
 			require.Equal(t, queue.StatusInProgress, e.Status)
 		}
 		done := []uuid.UUID{els[0].ID, els[1].ID, els[2].ID, els[0].ID}
@@ -190,6 +193,9 @@ func TestBatches(t *testing.T) {
 		}
 		require.Len(t, rest, n-10)
 		require.Equal(t, ids[10:], idsOf(rest), "the rest, in input order too")
+		for i, e := range rest {
+			require.Equal(t, in[10+i].CreatedBy, e.CreatedBy)
+		}
 		all := make([]uuid.UUID, len(rest))
 		for i, e := range rest {
 			all[i] = e.ID
@@ -223,15 +229,18 @@ func TestBatchOrder(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
 		db, clk := withClock(t, db)
-		q := queue.New(db)
+		q := newQueue(t, db)
 		const n = 50
-		refs := make([]string, n)
-		for i := range refs {
-			refs[i] = fmt.Sprint(i)
+		batch := func(by string) []queue.NewElement {
+			els := make([]queue.NewElement, n)
+			for i := range els {
+				els[i] = queue.NewElement{Reference: fmt.Sprint(i), CreatedBy: by}
+			}
+			return els
 		}
-		a, err := q.EnqueueBatch(ctx, "order", refs, make([]string, n), "a")
+		a, err := q.EnqueueBatch(ctx, "order", batch("a"))
 		require.NoError(t, err)
-		b, err := q.EnqueueBatch(ctx, "order", refs, make([]string, n), "b")
+		b, err := q.EnqueueBatch(ctx, "order", batch("b"))
 		require.NoError(t, err)
 		for i, id := range a {
 			e, err := q.Get(ctx, id)
@@ -265,7 +274,7 @@ func TestFinishClaimed(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
 		db, clk := withClock(t, db)
-		q := queue.New(db, queue.WithLease(time.Minute))
+		q := newQueue(t, db, queue.WithLease(time.Minute))
 		e, err := q.Enqueue(ctx, "fence", queue.NewElement{Reference: "slow"})
 		require.NoError(t, err)
 
@@ -318,7 +327,7 @@ func TestFinishClaimed(t *testing.T) {
 func TestTooLong(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
-		q := queue.New(db)
+		q := newQueue(t, db)
 		long := func(n int) string { return strings.Repeat("é", n) } // 2 bytes, 1 character
 		_, err := q.Enqueue(ctx, "q", queue.NewElement{Data: long(queue.MaxData), Reference: long(queue.MaxReference), CreatedBy: long(queue.MaxCreatedBy)})
 		require.NoError(t, err, "values exactly at the limit fit")
@@ -332,12 +341,13 @@ func TestTooLong(t *testing.T) {
 		}
 		_, err = q.Enqueue(ctx, long(queue.MaxQueueName+1), queue.NewElement{})
 		require.ErrorIs(t, err, store.ErrTooLong)
-		_, err = q.EnqueueBatch(ctx, "q", []string{"ok", long(queue.MaxReference + 1)}, []string{"", ""}, "")
+		_, err = q.EnqueueBatch(ctx, "q", []queue.NewElement{{Reference: "ok"}, {Reference: long(queue.MaxReference + 1)}})
 		require.ErrorIs(t, err, store.ErrTooLong)
-		_, err = q.EnqueueBatch(ctx, "q", []string{"ok", "ok"}, []string{"", long(queue.MaxData + 1)}, "")
+		_, err = q.EnqueueBatch(ctx, "q", []queue.NewElement{{Reference: "ok"}, {Reference: "ok", Data: long(queue.MaxData + 1)}})
 		require.ErrorIs(t, err, store.ErrTooLong, "batch data")
-		_, err = q.EnqueueBatch(ctx, "q", []string{"ok"}, []string{""}, long(queue.MaxCreatedBy+1))
+		_, err = q.EnqueueBatch(ctx, "q", []queue.NewElement{{Reference: "ok", CreatedBy: "me"}, {Reference: "ok", CreatedBy: long(queue.MaxCreatedBy + 1)}})
 		require.ErrorIs(t, err, store.ErrTooLong, "batch created_by")
+		require.Contains(t, err.Error(), "element 1: ", "names the element")
 		_, err = q.ClaimReference(ctx, "q", long(queue.MaxReference+1))
 		require.ErrorIs(t, err, store.ErrTooLong)
 		_, err = q.Enqueue(ctx, "", queue.NewElement{})
@@ -388,7 +398,7 @@ func TestStaleWork(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
 		db, clk := withClock(t, db)
-		q := queue.New(db)
+		q := newQueue(t, db)
 		for range 3 {
 			_, err := q.Enqueue(ctx, "s", queue.NewElement{})
 			require.NoError(t, err)
@@ -430,7 +440,7 @@ func TestLease(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
 		db, clk := withClock(t, db)
-		q := queue.New(db, queue.WithLease(time.Minute))
+		q := newQueue(t, db, queue.WithLease(time.Minute))
 		e1, err := q.Enqueue(ctx, "l", queue.NewElement{})
 		require.NoError(t, err)
 		clk.advance(time.Second)
@@ -456,7 +466,7 @@ func TestReads(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
 		db, clk := withClock(t, db)
-		q := queue.New(db)
+		q := newQueue(t, db)
 		start := clk.now()
 		var ids []uuid.UUID
 		for i := range 12 {
@@ -529,7 +539,7 @@ func TestReads(t *testing.T) {
 func TestEnqueueInSession(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
-		q := queue.New(db)
+		q := newQueue(t, db)
 		boom := errors.New("boom")
 		err := db.InTx(ctx, func(ctx context.Context, s *store.Session) error {
 			_, err := q.WithTx(s).Enqueue(ctx, "tx", queue.NewElement{Reference: "rolled back"})
@@ -554,5 +564,174 @@ func TestEnqueueInSession(t *testing.T) {
 		require.Len(t, p.Elements, 1)
 		require.Equal(t, "kept", p.Elements[0].Reference)
 		require.Equal(t, queue.StatusDone, p.Elements[0].Status)
+	})
+}
+
+// TestAll streams lists longer than a page with every kind of order
+// column — plain, nullable text, nullable time — in both directions, and
+// checks the order against the dialect's own: created_date or the column,
+// then the id as the database orders ids.
+func TestAll(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		db, clk := withClock(t, db)
+		q := newQueue(t, db)
+		refs := []string{"", "a", "b", "c"}
+		for i := range 23 {
+			if i%3 == 0 {
+				clk.advance(time.Second) // three elements per created_date: ties
+			}
+			_, err := q.Enqueue(ctx, "all", queue.NewElement{Reference: refs[i%4]})
+			require.NoError(t, err)
+		}
+		_, err := q.Enqueue(ctx, "bystander", queue.NewElement{Reference: "a"})
+		require.NoError(t, err)
+		clk.advance(time.Second)
+		_, err = q.ClaimBatch(ctx, "all", 4) // four elements with one start_date
+		require.NoError(t, err)
+		clk.advance(time.Second)
+		_, err = q.Claim(ctx, "all")
+		require.NoError(t, err)
+		clk.advance(time.Second)
+		_, err = q.ClaimBatch(ctx, "all", 3)
+		require.NoError(t, err)
+
+		p, err := q.List(ctx, queue.Filter{Queue: "all", Limit: 1000})
+		require.NoError(t, err)
+		stored := p.Elements
+		require.Len(t, stored, 23)
+		cmpIDs := db.SQLDialect().CompareUUIDs
+		sorted := func(cmp func(a, b queue.Element) int) []uuid.UUID {
+			els := slices.Clone(stored)
+			slices.SortFunc(els, func(a, b queue.Element) int {
+				if c := cmp(a, b); c != 0 {
+					return c
+				}
+				return cmpIDs(a.ID, b.ID)
+			})
+			return idsOf(els)
+		}
+		reversed := func(ids []uuid.UUID) []uuid.UUID { slices.Reverse(ids); return ids }
+		byCreated := func(a, b queue.Element) int { return a.CreatedDate.Compare(b.CreatedDate) }
+		byRef := func(a, b queue.Element) int { return strings.Compare(a.Reference, b.Reference) }
+		byStart := func(a, b queue.Element) int { // the zero time (NULL) first
+			return a.StartDate.Compare(b.StartDate)
+		}
+		all := func(f queue.Filter) []uuid.UUID {
+			t.Helper()
+			var ids []uuid.UUID
+			for e, err := range q.All(ctx, f) {
+				require.NoError(t, err)
+				ids = append(ids, e.ID)
+			}
+			return ids
+		}
+
+		require.Equal(t, sorted(byCreated), idsOf(stored), "List orders as the test expects")
+		require.Equal(t, sorted(byCreated), all(queue.Filter{Queue: "all", Limit: 4}), "created_date, 6 pages")
+		require.Equal(t, reversed(sorted(byCreated)), all(queue.Filter{Queue: "all", Desc: true, Limit: 5}), "created_date descending")
+		require.Equal(t, sorted(byCreated)[5:], all(queue.Filter{Queue: "all", Offset: 5, Limit: 4}), "an offset skips before the first page")
+		require.Equal(t, sorted(byCreated), all(queue.Filter{Queue: "all"}), "Limit 0: one page of store.DefaultLimit")
+		require.Equal(t, sorted(func(a, b queue.Element) int { return 0 }), all(queue.Filter{Queue: "all", OrderBy: "id", Limit: 4}), "by id")
+		require.Equal(t, sorted(byRef), all(queue.Filter{Queue: "all", OrderBy: "reference", Limit: 3}), "nullable text, empty first")
+		require.Equal(t, reversed(sorted(byRef)), all(queue.Filter{Queue: "all", OrderBy: "reference", Desc: true, Limit: 3}), "nullable text descending")
+		require.Equal(t, sorted(byStart), all(queue.Filter{Queue: "all", OrderBy: "start_date", Limit: 3}), "nullable time, NULL first")
+		require.Equal(t, reversed(sorted(byStart)), all(queue.Filter{Queue: "all", OrderBy: "start_date", Desc: true, Limit: 3}), "nullable time descending, NULL last")
+		require.Len(t, all(queue.Filter{Queue: "all", Status: queue.StatusInProgress, Limit: 2}), 8, "the filter applies to every page")
+		require.Len(t, all(queue.Filter{Reference: "a", Limit: 2}), 7, "six in the queue, one bystander")
+
+		// Stopping early stops the paging.
+		var first []uuid.UUID
+		for e, err := range q.All(ctx, queue.Filter{Queue: "all", Limit: 4}) {
+			require.NoError(t, err)
+			first = append(first, e.ID)
+			if len(first) == 6 {
+				break
+			}
+		}
+		require.Equal(t, sorted(byCreated)[:6], first)
+
+		// A bad filter is one error, prefixed once.
+		n := 0
+		for _, err := range q.All(ctx, queue.Filter{OrderBy: "nope"}) {
+			require.ErrorIs(t, err, store.ErrInvalid)
+			require.True(t, strings.HasPrefix(err.Error(), "queue: all: invalid input: "), err.Error())
+			n++
+		}
+		require.Equal(t, 1, n)
+		for _, err := range q.All(ctx, queue.Filter{Limit: -1}) {
+			require.ErrorIs(t, err, store.ErrInvalid)
+		}
+	})
+}
+
+// TestDefaultLimit: a Filter.Limit of 0 means store.DefaultLimit for List,
+// and a page size for All, which still reads everything.
+func TestDefaultLimit(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		q := newQueue(t, db)
+		const n = store.DefaultLimit + 20
+		_, err := q.EnqueueBatch(ctx, "many", make([]queue.NewElement, n))
+		require.NoError(t, err)
+		p, err := q.List(ctx, queue.Filter{Queue: "many", Count: true})
+		require.NoError(t, err)
+		require.Len(t, p.Elements, store.DefaultLimit)
+		require.Equal(t, n, p.Total)
+		_, err = q.List(ctx, queue.Filter{Limit: -1})
+		require.ErrorIs(t, err, store.ErrInvalid)
+		k := 0
+		for _, err := range q.All(ctx, queue.Filter{Queue: "many"}) {
+			require.NoError(t, err)
+			k++
+		}
+		require.Equal(t, n, k)
+	})
+}
+
+// prefix finds the package's prefix in a message.
+var prefix = regexp.MustCompile(`\bqueue: `)
+
+// TestErrorMessages: each message names the package and the operation
+// once, then the sentinel and its detail.
+func TestErrorMessages(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		q := newQueue(t, db)
+		e, err := q.Enqueue(ctx, "msgs", queue.NewElement{})
+		require.NoError(t, err)
+		c, err := q.Claim(ctx, "msgs")
+		require.NoError(t, err)
+		require.NoError(t, q.Finish(ctx, c.ID, queue.Done("")))
+		missing := uuid.MustParse("00000000-0000-7000-8000-000000000001")
+
+		_, claimErr := q.Claim(ctx, "msgs")
+		_, refErr := q.ClaimReference(ctx, "msgs", "nope")
+		_, batchErr := q.ClaimBatch(ctx, "msgs", 0)
+		_, getErr := q.Get(ctx, missing)
+		_, longErr := q.Enqueue(ctx, "msgs", queue.NewElement{Reference: strings.Repeat("x", queue.MaxReference+1)})
+		_, listErr := q.List(ctx, queue.Filter{OrderBy: "nope"})
+		_, newErr := queue.New(db, queue.WithLease(0))
+		_, nilErr := queue.New(nil)
+		for want, err := range map[string]error{
+			`queue: claim from "msgs": not found: nothing to claim`:                                   claimErr,
+			`queue: claim "nope" from "msgs": not found: nothing to claim`:                            refErr,
+			`queue: claim batch from "msgs": invalid input: n = 0 (want 1 to 1000)`:                   batchErr,
+			"queue: finish " + e.ID.String() + ": conflict: element is DONE, not IN_PROGRESS":         q.Finish(ctx, e.ID, queue.Done("")),
+			"queue: finish " + missing.String() + ": not found":                                       q.Finish(ctx, missing, queue.Done("")),
+			"queue: finish claimed " + e.ID.String() + ": conflict: element is DONE, not IN_PROGRESS": q.FinishClaimed(ctx, c, queue.Done("")),
+			"queue: force status of " + missing.String() + ": not found":                              q.ForceStatus(ctx, missing, queue.StatusNew, ""),
+			"queue: get " + missing.String() + ": not found":                                          getErr,
+			"queue: delete " + missing.String() + ": not found":                                       q.Delete(ctx, missing),
+			"queue: enqueue: value too long: reference is 101 characters, at most 100 fit":            longErr,
+			`queue: list: invalid input: cannot order by "nope" (want a column of Queues)`:            listErr,
+			"queue: new store: invalid input: WithLease(0s): must be positive":                        newErr,
+			"queue: new store: invalid input: nil database":                                           nilErr,
+		} {
+			require.EqualError(t, err, want)
+			require.Len(t, prefix.FindAllString(err.Error(), -1), 1, "one prefix: %s", err)
+		}
+		require.ErrorIs(t, newErr, store.ErrInvalid)
+		require.ErrorIs(t, claimErr, queue.ErrEmpty)
 	})
 }

@@ -3,6 +3,7 @@ package queue
 import (
 	"context"
 	"fmt"
+	"iter"
 	"time"
 
 	"github.com/google/uuid"
@@ -12,7 +13,7 @@ import (
 
 // ErrEmpty is returned by Claim and ClaimReference when the queue has no
 // element to hand out. It wraps store.ErrNotFound.
-var ErrEmpty = fmt.Errorf("%w: no NEW element in the queue", store.ErrNotFound)
+var ErrEmpty = fmt.Errorf("%w: nothing to claim", store.ErrNotFound)
 
 // Store is the work-queue API over OpenOrchestrator's Queues table.
 //
@@ -25,13 +26,12 @@ type Store interface {
 
 	// Enqueue adds one NEW element to a queue and returns it.
 	Enqueue(ctx context.Context, queue string, e NewElement) (Element, error)
-	// EnqueueBatch adds one NEW element per reference, with the data of the
-	// same index, all created by createdBy, in as few INSERT statements as
-	// the dialect allows, atomically. The slices must have equal, non-zero
-	// length. It returns the new ids in input order. The i-th element's
+	// EnqueueBatch adds one NEW element per entry of elements (at least
+	// one) in as few INSERT statements as the dialect allows, atomically,
+	// and returns the new ids in input order. The i-th element's
 	// created_date is the store clock's time plus i microseconds, so that
 	// claims hand the batch out in input order on every dialect.
-	EnqueueBatch(ctx context.Context, queue string, references, data []string, createdBy string) ([]uuid.UUID, error)
+	EnqueueBatch(ctx context.Context, queue string, elements []NewElement) ([]uuid.UUID, error)
 
 	// Claim hands out the oldest NEW element of a queue, now IN_PROGRESS with
 	// start_date set, in one atomic statement: two workers never receive
@@ -80,8 +80,17 @@ type Store interface {
 
 	// Get returns one element, or an error wrapping store.ErrNotFound.
 	Get(ctx context.Context, id uuid.UUID) (Element, error)
-	// List returns a page of the elements a filter selects.
+	// List returns a page of the elements a filter selects: Filter.Limit
+	// of them (0: store.DefaultLimit) after skipping Filter.Offset.
 	List(ctx context.Context, f Filter) (Page, error)
+	// All streams every element a filter selects, in the filter's order,
+	// reading Filter.Limit elements (0: store.DefaultLimit) per query and
+	// continuing after the last one read (keyset paging), so memory stays
+	// at one page and a long list costs no growing OFFSET. Filter.Offset
+	// skips elements before the first; Filter.Count is ignored. A nullable
+	// order column sorts its empty values first in ascending order on every
+	// dialect (see Filter.OrderBy). An error ends the sequence.
+	All(ctx context.Context, f Filter) iter.Seq2[Element, error]
 	// Counts returns the number of elements per queue and status.
 	Counts(ctx context.Context) (Counts, error)
 	// Delete removes one element; a missing one is store.ErrNotFound.
@@ -105,6 +114,7 @@ type Option func(*options)
 
 type options struct {
 	lease time.Duration
+	errs  []error
 }
 
 // WithLease makes Claim and ClaimBatch also hand out elements that have been
@@ -119,11 +129,14 @@ type options struct {
 // FinishBatch, which finish any IN_PROGRESS element. Claims with a lease
 // cannot walk the index in order and sort the queue's NEW and IN_PROGRESS
 // elements instead, so they are slower on long queues; RequeueStale from a
-// periodic job is the cheaper alternative.
+// periodic job is the cheaper alternative. d must be positive; without
+// WithLease a claim never takes an IN_PROGRESS element.
 func WithLease(d time.Duration) Option {
 	return func(o *options) {
-		if d > 0 {
-			o.lease = d
+		if d <= 0 {
+			o.errs = append(o.errs, fmt.Errorf("WithLease(%s): must be positive", d))
+			return
 		}
+		o.lease = d
 	}
 }

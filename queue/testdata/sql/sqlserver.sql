@@ -67,3 +67,27 @@ SELECT count(*) FROM "Queues" AS "element" WHERE ("queue_name" = N'q') AND ("sta
 -- list, every filter (queue q, FAILED, reference r1, 1 March 2026 to 2 March, search "50%_off!", by end_date descending, offset 20, limit 10): page
 SELECT "element"."id", "element"."queue_name", "element"."status", "element"."data", "element"."reference", "element"."created_date", "element"."start_date", "element"."end_date", "element"."message", "element"."created_by" FROM "Queues" AS "element" WHERE ("queue_name" = N'q') AND ("status" = N'FAILED') AND ("reference" = N'r1') AND ("created_date" >= '2026-03-01 00:00:00') AND ("created_date" <= '2026-03-02 00:00:00') AND (("reference" LIKE N'50!%!_off!!%' ESCAPE '!') OR ("data" LIKE N'%50!%!_off!!%' ESCAPE '!') OR ("message" LIKE N'%50!%!_off!!%' ESCAPE '!')) ORDER BY "end_date" DESC, "id" DESC OFFSET 20 ROWS FETCH NEXT 10 ROWS ONLY;
 
+-- all, first page (queue q, offset 5)
+SELECT "element"."id", "element"."queue_name", "element"."status", "element"."data", "element"."reference", "element"."created_date", "element"."start_date", "element"."end_date", "element"."message", "element"."created_by" FROM "Queues" AS "element" WHERE ("queue_name" = N'q') ORDER BY "created_date" ASC, "id" ASC OFFSET 5 ROWS FETCH NEXT 100 ROWS ONLY;
+
+-- all, page after an element (queue q)
+SELECT "element"."id", "element"."queue_name", "element"."status", "element"."data", "element"."reference", "element"."created_date", "element"."start_date", "element"."end_date", "element"."message", "element"."created_by" FROM "Queues" AS "element" WHERE ("queue_name" = N'q') AND ("created_date" >= '2026-03-01 00:00:00') AND (("created_date" > '2026-03-01 00:00:00' OR "id" > N'0191e8b2-1c2d-7e3f-8a4b-5c6d7e8f9a0b')) ORDER BY "created_date" ASC, "id" ASC OFFSET 0 ROWS FETCH NEXT 100 ROWS ONLY;
+
+-- all, page after an element, by id descending
+SELECT "element"."id", "element"."queue_name", "element"."status", "element"."data", "element"."reference", "element"."created_date", "element"."start_date", "element"."end_date", "element"."message", "element"."created_by" FROM "Queues" AS "element" WHERE ("id" < N'0191e8b2-1c2d-7e3f-8a4b-5c6d7e8f9a0b') ORDER BY "id" DESC OFFSET 0 ROWS FETCH NEXT 10 ROWS ONLY;
+
+-- all, page after an element, by reference (nullable text) descending
+SELECT "element"."id", "element"."queue_name", "element"."status", "element"."data", "element"."reference", "element"."created_date", "element"."start_date", "element"."end_date", "element"."message", "element"."created_by" FROM "Queues" AS "element" WHERE (COALESCE("reference", '') <= N'r1') AND ((COALESCE("reference", '') < N'r1' OR "id" < N'0191e8b2-1c2d-7e3f-8a4b-5c6d7e8f9a0b')) ORDER BY COALESCE("reference", '') DESC, "id" DESC OFFSET 0 ROWS FETCH NEXT 100 ROWS ONLY;
+
+-- all, page after an element without end_date, by end_date (nullable time)
+SELECT "element"."id", "element"."queue_name", "element"."status", "element"."data", "element"."reference", "element"."created_date", "element"."start_date", "element"."end_date", "element"."message", "element"."created_by" FROM "Queues" AS "element" WHERE ((("end_date" IS NULL AND "id" > N'0191e8b2-1c2d-7e3f-8a4b-5c6d7e8f9a0b') OR "end_date" IS NOT NULL)) ORDER BY CASE WHEN "end_date" IS NULL THEN 0 ELSE 1 END ASC, "end_date" ASC, "id" ASC OFFSET 0 ROWS FETCH NEXT 100 ROWS ONLY;
+
+-- all, page after an element without end_date, by end_date descending
+SELECT "element"."id", "element"."queue_name", "element"."status", "element"."data", "element"."reference", "element"."created_date", "element"."start_date", "element"."end_date", "element"."message", "element"."created_by" FROM "Queues" AS "element" WHERE ("end_date" IS NULL AND "id" < N'0191e8b2-1c2d-7e3f-8a4b-5c6d7e8f9a0b') ORDER BY CASE WHEN "end_date" IS NULL THEN 0 ELSE 1 END DESC, "end_date" DESC, "id" DESC OFFSET 0 ROWS FETCH NEXT 100 ROWS ONLY;
+
+-- all, page after an element with start_date, by start_date
+SELECT "element"."id", "element"."queue_name", "element"."status", "element"."data", "element"."reference", "element"."created_date", "element"."start_date", "element"."end_date", "element"."message", "element"."created_by" FROM "Queues" AS "element" WHERE ("start_date" >= '2026-03-01 00:01:00') AND (("start_date" > '2026-03-01 00:01:00' OR "id" > N'0191e8b2-1c2d-7e3f-8a4b-5c6d7e8f9a0b')) ORDER BY CASE WHEN "start_date" IS NULL THEN 0 ELSE 1 END ASC, "start_date" ASC, "id" ASC OFFSET 0 ROWS FETCH NEXT 100 ROWS ONLY;
+
+-- all, page after an element with start_date, by start_date descending
+SELECT "element"."id", "element"."queue_name", "element"."status", "element"."data", "element"."reference", "element"."created_date", "element"."start_date", "element"."end_date", "element"."message", "element"."created_by" FROM "Queues" AS "element" WHERE (("start_date" IS NULL OR "start_date" < '2026-03-01 00:01:00' OR ("start_date" = '2026-03-01 00:01:00' AND "id" < N'0191e8b2-1c2d-7e3f-8a4b-5c6d7e8f9a0b'))) ORDER BY CASE WHEN "start_date" IS NULL THEN 0 ELSE 1 END DESC, "start_date" DESC, "id" DESC OFFSET 0 ROWS FETCH NEXT 100 ROWS ONLY;
+
