@@ -76,7 +76,7 @@ func seedTriggers(tb testing.TB, db *store.DB, n, bigQueue int) int {
 		parents = append(parents, p)
 	}
 	insert := func(table string, model any) {
-		if _, err := db.Bun().NewInsert().Model(model).ModelTableExpr(db.Dialect().Quote(table)).Exec(ctx); err != nil {
+		if _, err := db.Bun().NewInsert().Model(model).ModelTableExpr(db.SQLDialect().Quote(table)).Exec(ctx); err != nil {
 			tb.Fatalf("seed %s: %v", table, err)
 		}
 	}
@@ -102,14 +102,14 @@ func seedTriggers(tb testing.TB, db *store.DB, n, bigQueue int) int {
 		insert("Queues", &chunk)
 	}
 	// Fresh statistics, as a live database would have.
-	switch db.Dialect() {
+	switch db.SQLDialect().Name() {
 	case store.Postgres:
 		_, _ = db.SQL().ExecContext(ctx, "ANALYZE")
 	case store.SQLite:
 		_, _ = db.SQL().ExecContext(ctx, "ANALYZE")
 	case store.MySQL:
 		for _, t := range []string{"Triggers", "Scheduled_Triggers", "Single_Triggers", "Queue_Triggers", "Queues"} {
-			_, _ = db.SQL().ExecContext(ctx, "ANALYZE TABLE "+db.Dialect().Quote(t))
+			_, _ = db.SQL().ExecContext(ctx, "ANALYZE TABLE "+db.SQLDialect().Quote(t))
 		}
 	}
 	return due
@@ -122,7 +122,7 @@ func seedTriggers(tb testing.TB, db *store.DB, n, bigQueue int) int {
 // same loop, one call each per iteration, so they see the same database in
 // the same state; the result reports
 //
-//	ns/op, lib-ns/op  the library's Due(now, 0), as the scheduler calls it
+//	ns/op, lib-ns/op  the library's due set without a limit, as the scheduler asks for it
 //	raw-ns/op         the raw driver
 //	lib/raw           the ratio of the two
 //	rows              the rows each returned
@@ -144,15 +144,18 @@ func BenchmarkDue(b *testing.B) {
 			b.Run(string(d)+"/"+seed.name, func(b *testing.B) {
 				db := testdb.Fresh(b, d)
 				due := seedTriggers(b, db, 10_000, seed.bigQueue)
-				s := New(db)
+				s, err := newStore(db)
+				if err != nil {
+					b.Fatal(err)
+				}
 				ctx := context.Background()
-				query := d.Rebind(s.sql.due)
+				query := db.SQLDialect().Rebind(s.sql.due)
 				var lib, raw, limited time.Duration
 				n := 0
 				for b.Loop() {
 					n++
 					t0 := time.Now()
-					ts, err := s.Due(ctx, benchNow, 0)
+					ts, err := s.due(ctx, benchNow, 0)
 					t1 := time.Now()
 					if err != nil || len(ts) != due {
 						b.Fatalf("library due: %d of %d, %v", len(ts), due, err)
@@ -226,7 +229,10 @@ func BenchmarkBeginEnd(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer db.Close()
-			s := New(db)
+			s, err := newStore(db)
+			if err != nil {
+				b.Fatal(err)
+			}
 			if err := s.Heartbeat(ctx, "bench"); err != nil {
 				b.Fatal(err)
 			}
@@ -246,7 +252,7 @@ func BenchmarkBeginEnd(b *testing.B) {
 				}
 			})
 			b.Run("raw", func(b *testing.B) {
-				sq := s.sql
+				sq, d := s.sql, db.SQLDialect()
 				beginTrigger, cronOf, beginScheduled, noteLatest := d.Rebind(sq.beginTrigger), d.Rebind(sq.cronOf), d.Rebind(sq.beginScheduled), d.Rebind(sq.noteLatest)
 				end, statusOf := d.Rebind(sq.transitions[opEndOwn].sql), d.Rebind(sq.statusOf)
 				id := tr.ID.String()

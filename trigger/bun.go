@@ -13,30 +13,49 @@ import (
 	"github.com/flowstore/flowstore/store"
 )
 
-// BunStore is the Store on bun. Build it with New; it is safe for concurrent
-// use (bound to a Session, it is as safe as the Session: not at all).
-type BunStore struct {
+// bunStore is the Store on bun. It is safe for concurrent use; bound to a
+// Session it is as safe as the Session (not at all).
+type bunStore struct {
 	h   store.Handle
+	d   *store.Dialect
 	sql *statements
 }
 
-var _ Store = (*BunStore)(nil)
+var _ Store = (*bunStore)(nil)
 
-// New returns the trigger store of db.
-func New(db *store.DB) *BunStore {
-	return &BunStore{h: db.Handle(), sql: statementsFor(db.Dialect())}
+// New returns the trigger store of db. It does no I/O; a nil db is
+// store.ErrInvalid.
+func New(db *store.DB) (Store, error) {
+	s, err := newStore(db)
+	if err != nil {
+		return nil, fmt.Errorf("trigger: new store: %w", err)
+	}
+	return s, nil
+}
+
+func newStore(db *store.DB) (*bunStore, error) {
+	if db == nil {
+		return nil, fmt.Errorf("%w: nil database", store.ErrInvalid)
+	}
+	d := db.SQLDialect()
+	return &bunStore{h: db.Handle(), d: d, sql: statementsFor(d)}, nil
 }
 
 // WithTx returns the same store bound to s: its writes commit with s.
-func (b *BunStore) WithTx(s *store.Session) Store { return b.withTx(s) }
+func (b *bunStore) WithTx(s *store.Session) Store { return b.on(s.Handle()) }
 
-func (b *BunStore) withTx(s *store.Session) *BunStore {
-	return &BunStore{h: s.Handle(), sql: b.sql}
+func (b *bunStore) on(h store.Handle) *bunStore { return &bunStore{h: h, d: b.d, sql: b.sql} }
+
+// wrap gives an error of a public method its one prefix: the package, the
+// operation and what it worked on.
+func wrap(err error, format string, args ...any) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("trigger: "+format+": %w", append(args, err)...)
 }
 
-func (b *BunStore) on(h store.Handle) *BunStore { return &BunStore{h: h, sql: b.sql} }
-
-func (b *BunStore) exec(ctx context.Context, query string, args ...any) (int64, error) {
+func (b *bunStore) exec(ctx context.Context, query string, args ...any) (int64, error) {
 	res, err := b.h.IDB().NewRaw(query, args...).Exec(ctx)
 	if err != nil {
 		return 0, b.h.Classify(err)
@@ -48,11 +67,11 @@ func (b *BunStore) exec(ctx context.Context, query string, args ...any) (int64, 
 	return n, nil
 }
 
-func (b *BunStore) scan(ctx context.Context, dest any, query string, args ...any) error {
+func (b *bunStore) scan(ctx context.Context, dest any, query string, args ...any) error {
 	return b.h.Classify(b.h.IDB().NewRaw(query, args...).Scan(ctx, dest))
 }
 
-func (b *BunStore) triggers(ctx context.Context, query string, args ...any) ([]Trigger, error) {
+func (b *bunStore) triggers(ctx context.Context, query string, args ...any) ([]Trigger, error) {
 	var rows []joined
 	if err := b.scan(ctx, &rows, query, args...); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
@@ -75,20 +94,23 @@ func nullable(s string) any {
 	return s
 }
 
-func notFound(id uuid.UUID) error {
-	return fmt.Errorf("%w: trigger %s", store.ErrNotFound, id)
+// required refuses an empty value for a NOT NULL column.
+func required(column, v string) error {
+	if strings.TrimSpace(v) == "" {
+		return fmt.Errorf("%w: %s is required", store.ErrInvalid, column)
+	}
+	return nil
 }
 
-// validateCommon checks the columns every trigger has.
-func validateCommon(spec *Spec) (whitelist string, err error) {
-	if err := required("trigger_name", spec.Name); err != nil {
-		return "", err
-	}
-	if err := required("process_name", spec.ProcessName); err != nil {
-		return "", err
-	}
-	if err := required("process_path", spec.ProcessPath); err != nil {
-		return "", err
+// checkCommon checks the columns every trigger has and returns the stored
+// form of the whitelist.
+func (b *bunStore) checkCommon(spec *Spec) (whitelist string, err error) {
+	for _, c := range []struct{ col, v string }{
+		{"trigger_name", spec.Name}, {"process_name", spec.ProcessName}, {"process_path", spec.ProcessPath},
+	} {
+		if err := required(c.col, c.v); err != nil {
+			return "", err
+		}
 	}
 	for _, c := range []struct {
 		col string
@@ -101,30 +123,40 @@ func validateCommon(spec *Spec) (whitelist string, err error) {
 		{"process_args", spec.ProcessArgs, MaxProcessArgs},
 		{"git_branch", spec.GitBranch, MaxGitBranch},
 	} {
-		if err := checkLen(c.col, c.v, c.max); err != nil {
+		if err := b.d.CheckText(c.col, c.v, c.max); err != nil {
 			return "", err
 		}
 	}
-	return encodeWhitelist(spec.SchedulerWhitelist)
+	return b.whitelist(spec.SchedulerWhitelist)
+}
+
+// whitelist returns the stored form of a whitelist, checked against its
+// column.
+func (b *bunStore) whitelist(names []string) (string, error) {
+	wl, err := encodeWhitelist(names)
+	if err != nil {
+		return "", err
+	}
+	return wl, b.d.CheckText("scheduler_whitelist", wl, MaxWhitelist)
 }
 
 // checkCron validates a cron expression for the cron_expr column.
-func checkCron(expr string) (Schedule, error) {
-	if err := checkLen("cron_expr", expr, MaxCronExpr); err != nil {
+func (b *bunStore) checkCron(expr string) (Schedule, error) {
+	if err := b.d.CheckText("cron_expr", expr, MaxCronExpr); err != nil {
 		return Schedule{}, err
 	}
-	s, err := ParseCron(expr)
+	s, err := parseCron(expr)
 	if err != nil {
-		return Schedule{}, fmt.Errorf("cron_expr: %w", err)
+		return Schedule{}, fmt.Errorf("%w: cron_expr %q: %v", store.ErrInvalid, expr, err)
 	}
 	return s, nil
 }
 
-func checkQueue(name string, minBatch int) error {
+func (b *bunStore) checkQueue(name string, minBatch int) error {
 	if err := required("queue_name", name); err != nil {
 		return err
 	}
-	if err := checkLen("queue_name", name, MaxQueueName); err != nil {
+	if err := b.d.CheckText("queue_name", name, MaxQueueName); err != nil {
 		return err
 	}
 	if minBatch < 1 {
@@ -133,39 +165,52 @@ func checkQueue(name string, minBatch int) error {
 	return nil
 }
 
+// checkSchedulerName checks a scheduler's name for Schedulers.machine_name
+// and Triggers.flowstore_scheduler.
+func (b *bunStore) checkSchedulerName(name string) error {
+	if err := required("scheduler name", name); err != nil {
+		return err
+	}
+	return b.d.CheckText("scheduler name", name, MaxSchedulerName)
+}
+
 // Create implements Store.
-func (b *BunStore) Create(ctx context.Context, spec Spec) (Trigger, error) {
+func (b *bunStore) Create(ctx context.Context, spec Spec) (Trigger, error) {
+	t, err := b.create(ctx, spec)
+	return t, wrap(err, "create %q", spec.Name)
+}
+
+func (b *bunStore) create(ctx context.Context, spec Spec) (Trigger, error) {
 	if err := spec.Type.Validate(); err != nil {
 		return Trigger{}, err
 	}
-	wl, err := validateCommon(&spec)
+	wl, err := b.checkCommon(&spec)
 	if err != nil {
-		return Trigger{}, fmt.Errorf("trigger %q: %w", spec.Name, err)
+		return Trigger{}, err
 	}
-	fail := func(err error) (Trigger, error) { return Trigger{}, fmt.Errorf("trigger %q: %w", spec.Name, err) }
 	now := b.h.Now()
 	id := uuid.New()
 	var child any
 	switch spec.Type {
 	case Single:
 		if spec.CronExpr != "" || spec.QueueName != "" || spec.MinBatchSize != 0 {
-			return fail(fmt.Errorf("%w: a SINGLE trigger takes only next_run (cron_expr, queue_name, min_batch_size must be empty)", store.ErrInvalid))
+			return Trigger{}, fmt.Errorf("%w: a SINGLE trigger takes only next_run (cron_expr, queue_name, min_batch_size must be empty)", store.ErrInvalid)
 		}
 		if spec.NextRun.IsZero() {
-			return fail(fmt.Errorf("%w: next_run is required for a SINGLE trigger", store.ErrInvalid))
+			return Trigger{}, fmt.Errorf("%w: next_run is required for a SINGLE trigger", store.ErrInvalid)
 		}
 		spec.NextRun = store.UTC(spec.NextRun)
 		child = &singleRow{ID: id, NextRun: spec.NextRun}
 	case Scheduled:
 		if spec.QueueName != "" || spec.MinBatchSize != 0 {
-			return fail(fmt.Errorf("%w: a SCHEDULED trigger takes cron_expr and next_run (queue_name, min_batch_size must be empty)", store.ErrInvalid))
+			return Trigger{}, fmt.Errorf("%w: a SCHEDULED trigger takes cron_expr and next_run (queue_name, min_batch_size must be empty)", store.ErrInvalid)
 		}
 		if strings.TrimSpace(spec.CronExpr) == "" {
-			return fail(fmt.Errorf("%w: cron_expr is required for a SCHEDULED trigger", store.ErrInvalid))
+			return Trigger{}, fmt.Errorf("%w: cron_expr is required for a SCHEDULED trigger", store.ErrInvalid)
 		}
-		sched, err := checkCron(spec.CronExpr)
+		sched, err := b.checkCron(spec.CronExpr)
 		if err != nil {
-			return fail(err)
+			return Trigger{}, err
 		}
 		spec.CronExpr = sched.String()
 		if spec.NextRun.IsZero() {
@@ -175,10 +220,10 @@ func (b *BunStore) Create(ctx context.Context, spec Spec) (Trigger, error) {
 		child = &scheduledRow{ID: id, CronExpr: spec.CronExpr, NextRun: spec.NextRun}
 	case Queue:
 		if spec.CronExpr != "" || !spec.NextRun.IsZero() {
-			return fail(fmt.Errorf("%w: a QUEUE trigger takes queue_name and min_batch_size (cron_expr, next_run must be empty)", store.ErrInvalid))
+			return Trigger{}, fmt.Errorf("%w: a QUEUE trigger takes queue_name and min_batch_size (cron_expr, next_run must be empty)", store.ErrInvalid)
 		}
-		if err := checkQueue(spec.QueueName, spec.MinBatchSize); err != nil {
-			return fail(err)
+		if err := b.checkQueue(spec.QueueName, spec.MinBatchSize); err != nil {
+			return Trigger{}, err
 		}
 		child = &queueRow{ID: id, QueueName: spec.QueueName, MinBatchSize: spec.MinBatchSize}
 	}
@@ -197,7 +242,7 @@ func (b *BunStore) Create(ctx context.Context, spec Spec) (Trigger, error) {
 		return nil
 	})
 	if err != nil {
-		return fail(err)
+		return Trigger{}, err
 	}
 	wlNames, _ := decodeWhitelist(wl)
 	return Trigger{
@@ -209,19 +254,29 @@ func (b *BunStore) Create(ctx context.Context, spec Spec) (Trigger, error) {
 }
 
 // Get implements Store.
-func (b *BunStore) Get(ctx context.Context, id uuid.UUID) (Trigger, error) {
+func (b *bunStore) Get(ctx context.Context, id uuid.UUID) (Trigger, error) {
+	t, err := b.get(ctx, id)
+	return t, wrap(err, "get %s", id)
+}
+
+func (b *bunStore) get(ctx context.Context, id uuid.UUID) (Trigger, error) {
 	ts, err := b.triggers(ctx, b.sql.byID, id)
 	if err != nil {
 		return Trigger{}, err
 	}
 	if len(ts) == 0 {
-		return Trigger{}, notFound(id)
+		return Trigger{}, store.ErrNotFound
 	}
 	return ts[0], nil
 }
 
 // List implements Store.
-func (b *BunStore) List(ctx context.Context, f Filter) ([]Trigger, error) {
+func (b *bunStore) List(ctx context.Context, f Filter) ([]Trigger, error) {
+	ts, err := b.list(ctx, f)
+	return ts, wrap(err, "list")
+}
+
+func (b *bunStore) list(ctx context.Context, f Filter) ([]Trigger, error) {
 	if f.Type != "" {
 		if err := f.Type.Validate(); err != nil {
 			return nil, err
@@ -237,7 +292,12 @@ func (b *BunStore) List(ctx context.Context, f Filter) ([]Trigger, error) {
 }
 
 // Update implements Store.
-func (b *BunStore) Update(ctx context.Context, id uuid.UUID, p Patch) (Trigger, error) {
+func (b *bunStore) Update(ctx context.Context, id uuid.UUID, p Patch) (Trigger, error) {
+	t, err := b.update(ctx, id, p)
+	return t, wrap(err, "update %s", id)
+}
+
+func (b *bunStore) update(ctx context.Context, id uuid.UUID, p Patch) (Trigger, error) {
 	var out Trigger
 	err := b.h.InTx(ctx, func(ctx context.Context, h store.Handle) error {
 		s := b.on(h)
@@ -247,13 +307,13 @@ func (b *BunStore) Update(ctx context.Context, id uuid.UUID, p Patch) (Trigger, 
 		if err := s.lock(ctx, id); err != nil {
 			return err
 		}
-		cur, err := s.Get(ctx, id)
+		cur, err := s.get(ctx, id)
 		if err != nil {
 			return err
 		}
 		parent, child, err := s.patchSets(cur, p)
 		if err != nil {
-			return fmt.Errorf("trigger %s: %w", id, err)
+			return err
 		}
 		if len(parent.cols) > 0 {
 			if _, err := s.exec(ctx, s.sql.patch("Triggers", parent.cols), append(parent.args, id)...); err != nil {
@@ -265,7 +325,7 @@ func (b *BunStore) Update(ctx context.Context, id uuid.UUID, p Patch) (Trigger, 
 				return err
 			}
 		}
-		out, err = s.Get(ctx, id)
+		out, err = s.get(ctx, id)
 		return err
 	})
 	return out, err
@@ -292,26 +352,7 @@ func (s *sets) add(col string, v any) { s.cols = append(s.cols, col); s.args = a
 
 // patchSets validates p against the trigger cur and returns the assignments
 // for the Triggers row and the subtype row.
-func (b *BunStore) patchSets(cur Trigger, p Patch) (parent, child sets, err error) {
-	str := func(col string, v *string, max int, req bool) error {
-		if v == nil {
-			return nil
-		}
-		if req {
-			if err := required(col, *v); err != nil {
-				return err
-			}
-		}
-		if err := checkLen(col, *v, max); err != nil {
-			return err
-		}
-		if req {
-			parent.add(col, *v)
-		} else {
-			parent.add(col, nullable(*v))
-		}
-		return nil
-	}
+func (b *bunStore) patchSets(cur Trigger, p Patch) (parent, child sets, err error) {
 	for _, f := range []struct {
 		col string
 		v   *string
@@ -324,8 +365,21 @@ func (b *BunStore) patchSets(cur Trigger, p Patch) (parent, child sets, err erro
 		{"process_args", p.ProcessArgs, MaxProcessArgs, false},
 		{"git_branch", p.GitBranch, MaxGitBranch, false},
 	} {
-		if err := str(f.col, f.v, f.max, f.req); err != nil {
+		if f.v == nil {
+			continue
+		}
+		if f.req {
+			if err := required(f.col, *f.v); err != nil {
+				return sets{}, sets{}, err
+			}
+		}
+		if err := b.d.CheckText(f.col, *f.v, f.max); err != nil {
 			return sets{}, sets{}, err
+		}
+		if f.req {
+			parent.add(f.col, *f.v)
+		} else {
+			parent.add(f.col, nullable(*f.v))
 		}
 	}
 	if p.IsGitRepo != nil {
@@ -338,7 +392,7 @@ func (b *BunStore) patchSets(cur Trigger, p Patch) (parent, child sets, err erro
 		parent.add("priority", *p.Priority)
 	}
 	if p.SchedulerWhitelist != nil {
-		wl, err := encodeWhitelist(*p.SchedulerWhitelist)
+		wl, err := b.whitelist(*p.SchedulerWhitelist)
 		if err != nil {
 			return sets{}, sets{}, err
 		}
@@ -351,7 +405,7 @@ func (b *BunStore) patchSets(cur Trigger, p Patch) (parent, child sets, err erro
 		if cur.Type != Scheduled {
 			return sets{}, sets{}, wrongType("cron_expr")
 		}
-		sched, err := checkCron(*p.CronExpr)
+		sched, err := b.checkCron(*p.CronExpr)
 		if err != nil {
 			return sets{}, sets{}, err
 		}
@@ -383,7 +437,7 @@ func (b *BunStore) patchSets(cur Trigger, p Patch) (parent, child sets, err erro
 		if p.MinBatchSize != nil {
 			minBatch = *p.MinBatchSize
 		}
-		if err := checkQueue(name, minBatch); err != nil {
+		if err := b.checkQueue(name, minBatch); err != nil {
 			return sets{}, sets{}, err
 		}
 		if p.QueueName != nil {
@@ -397,8 +451,8 @@ func (b *BunStore) patchSets(cur Trigger, p Patch) (parent, child sets, err erro
 }
 
 // Delete implements Store.
-func (b *BunStore) Delete(ctx context.Context, id uuid.UUID) error {
-	return b.h.InTx(ctx, func(ctx context.Context, h store.Handle) error {
+func (b *bunStore) Delete(ctx context.Context, id uuid.UUID) error {
+	err := b.h.InTx(ctx, func(ctx context.Context, h store.Handle) error {
 		s := b.on(h)
 		// The Triggers row's lock first, as Begin and Update take it, though
 		// the rows are deleted child first (the subtype rows reference it).
@@ -413,23 +467,35 @@ func (b *BunStore) Delete(ctx context.Context, id uuid.UUID) error {
 		_, err := s.exec(ctx, s.sql.deleteTrigger, id)
 		return err
 	})
+	return wrap(err, "delete %s", id)
 }
 
 // lock takes the Triggers row's lock for the rest of the transaction, or
 // returns store.ErrNotFound.
-func (b *BunStore) lock(ctx context.Context, id uuid.UUID) error {
+func (b *bunStore) lock(ctx context.Context, id uuid.UUID) error {
 	var ids []uuid.UUID
 	if err := b.scan(ctx, &ids, b.sql.lockTrigger, id); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
 	if len(ids) == 0 {
-		return notFound(id)
+		return store.ErrNotFound
 	}
 	return nil
 }
 
 // Due implements Store.
-func (b *BunStore) Due(ctx context.Context, now time.Time, limit int) ([]Trigger, error) {
+func (b *bunStore) Due(ctx context.Context, now time.Time, limit int) ([]Trigger, error) {
+	n, err := store.PageLimit(limit)
+	if err != nil {
+		return nil, wrap(err, "due")
+	}
+	ts, err := b.due(ctx, now, n)
+	return ts, wrap(err, "due")
+}
+
+// due returns the first limit due triggers, or all of them for limit 0:
+// the scheduler must see every one (see Scheduler.startDue).
+func (b *bunStore) due(ctx context.Context, now time.Time, limit int) ([]Trigger, error) {
 	now = store.UTC(now)
 	if limit > 0 {
 		return b.triggers(ctx, b.sql.dueLimit, now, now, limit)
@@ -438,15 +504,20 @@ func (b *BunStore) Due(ctx context.Context, now time.Time, limit int) ([]Trigger
 }
 
 // Begin implements Store.
-func (b *BunStore) Begin(ctx context.Context, t Trigger, by string) (Trigger, error) {
+func (b *bunStore) Begin(ctx context.Context, t Trigger, by string) (Trigger, error) {
+	started, err := b.begin(ctx, t, by)
+	return started, wrap(err, "begin %s", t.ID)
+}
+
+func (b *bunStore) begin(ctx context.Context, t Trigger, by string) (Trigger, error) {
 	if err := t.Type.Validate(); err != nil {
 		return Trigger{}, err
 	}
-	if err := checkLen("scheduler name", by, MaxSchedulerName); err != nil {
+	if err := b.d.CheckText("scheduler name", by, MaxSchedulerName); err != nil {
 		return Trigger{}, err
 	}
 	now := b.h.Now()
-	notStarted := func(why string) error { return fmt.Errorf("%w: %s: %s", ErrNotStarted, t.ID, why) }
+	notStarted := func(why string) error { return fmt.Errorf("%w: %s", ErrNotStarted, why) }
 	err := b.h.InTx(ctx, func(ctx context.Context, h store.Handle) error {
 		s := b.on(h)
 		// First the Triggers row: the conditional UPDATE takes its row lock,
@@ -470,7 +541,7 @@ func (b *BunStore) Begin(ctx context.Context, t Trigger, by string) (Trigger, er
 			}
 			sched, err := ParseCron(rows[0].CronExpr)
 			if err != nil {
-				return fmt.Errorf("trigger %s: stored cron_expr: %w", t.ID, err)
+				return fmt.Errorf("stored cron_expr: %w", err)
 			}
 			next := sched.Next(now)
 			// Conditional on still being due: a scheduler that started and
@@ -515,34 +586,39 @@ func (b *BunStore) Begin(ctx context.Context, t Trigger, by string) (Trigger, er
 }
 
 // End implements Store.
-func (b *BunStore) End(ctx context.Context, id uuid.UUID) (Status, error) {
-	return b.transition(ctx, opEnd, id, "")
+func (b *bunStore) End(ctx context.Context, id uuid.UUID) (Status, error) {
+	return b.transitionOp(ctx, opEnd, id)
 }
 
 // Fail implements Store.
-func (b *BunStore) Fail(ctx context.Context, id uuid.UUID) (Status, error) {
-	return b.transition(ctx, opFail, id, "")
+func (b *bunStore) Fail(ctx context.Context, id uuid.UUID) (Status, error) {
+	return b.transitionOp(ctx, opFail, id)
 }
 
 // Pause implements Store.
-func (b *BunStore) Pause(ctx context.Context, id uuid.UUID) (Status, error) {
-	return b.transition(ctx, opPause, id, "")
+func (b *bunStore) Pause(ctx context.Context, id uuid.UUID) (Status, error) {
+	return b.transitionOp(ctx, opPause, id)
 }
 
 // Resume implements Store.
-func (b *BunStore) Resume(ctx context.Context, id uuid.UUID) (Status, error) {
-	return b.transition(ctx, opResume, id, "")
+func (b *bunStore) Resume(ctx context.Context, id uuid.UUID) (Status, error) {
+	return b.transitionOp(ctx, opResume, id)
 }
 
 // Kill implements Store.
-func (b *BunStore) Kill(ctx context.Context, id uuid.UUID) (Status, error) {
-	return b.transition(ctx, opKill, id, "")
+func (b *bunStore) Kill(ctx context.Context, id uuid.UUID) (Status, error) {
+	return b.transitionOp(ctx, opKill, id)
+}
+
+func (b *bunStore) transitionOp(ctx context.Context, o op, id uuid.UUID) (Status, error) {
+	st, err := b.transition(ctx, o, id, "")
+	return st, wrap(err, "%s %s", o, id)
 }
 
 // transition runs one conditional status UPDATE and returns the status the
 // trigger has afterwards. With owner set, only a run that scheduler started
 // is changed.
-func (b *BunStore) transition(ctx context.Context, o op, id uuid.UUID, owner string) (Status, error) {
+func (b *bunStore) transition(ctx context.Context, o op, id uuid.UUID, owner string) (Status, error) {
 	tr := b.sql.transitions[o]
 	args := []any{id}
 	if owner != "" {
@@ -560,7 +636,7 @@ func (b *BunStore) transition(ctx context.Context, o op, id uuid.UUID, owner str
 			return err
 		}
 		if len(rows) == 0 {
-			return notFound(id)
+			return store.ErrNotFound
 		}
 		after = Status(rows[0])
 		if n > 0 || slices.Contains(tr.noop, after) {
@@ -570,17 +646,18 @@ func (b *BunStore) transition(ctx context.Context, o op, id uuid.UUID, owner str
 		if owner != "" {
 			why += " of a run started by scheduler " + owner
 		}
-		return fmt.Errorf("%w: trigger %s is %s; %s", store.ErrConflict, id, after, why)
+		return fmt.Errorf("%w: the trigger is %s; %s", store.ErrConflict, after, why)
 	})
 	return after, err
 }
 
 // Heartbeat implements Store.
-func (b *BunStore) Heartbeat(ctx context.Context, scheduler string) error {
-	if err := required("machine_name", scheduler); err != nil {
-		return err
-	}
-	if err := checkLen("machine_name", scheduler, MaxSchedulerName); err != nil {
+func (b *bunStore) Heartbeat(ctx context.Context, scheduler string) error {
+	return wrap(b.heartbeat(ctx, scheduler), "heartbeat %q", scheduler)
+}
+
+func (b *bunStore) heartbeat(ctx context.Context, scheduler string) error {
+	if err := b.checkSchedulerName(scheduler); err != nil {
 		return err
 	}
 	now := b.h.Now()
@@ -588,8 +665,9 @@ func (b *BunStore) Heartbeat(ctx context.Context, scheduler string) error {
 	if err != nil || n > 0 {
 		return err
 	}
-	// No row yet — or, on MySQL, a row whose last_update already had this
-	// value (MySQL counts changed rows, not matched ones).
+	// No row yet — or a row whose last_update already had this value,
+	// where an UPDATE counts the rows it changed, not those it matched
+	// (store.FeatureCountsChangedRows).
 	_, err = b.exec(ctx, b.sql.heartbeatInsert, scheduler, now)
 	if errors.Is(err, store.ErrDuplicate) {
 		_, err = b.exec(ctx, b.sql.heartbeatUpdate, now, scheduler)
@@ -598,10 +676,10 @@ func (b *BunStore) Heartbeat(ctx context.Context, scheduler string) error {
 }
 
 // Schedulers implements Store.
-func (b *BunStore) Schedulers(ctx context.Context) ([]SchedulerInfo, error) {
+func (b *bunStore) Schedulers(ctx context.Context) ([]SchedulerInfo, error) {
 	var out []SchedulerInfo
 	if err := b.scan(ctx, &out, b.sql.listSchedulers); err != nil && !errors.Is(err, store.ErrNotFound) {
-		return nil, err
+		return nil, wrap(err, "list schedulers")
 	}
 	for i := range out {
 		out[i].LastUpdate = store.UTC(out[i].LastUpdate)
@@ -615,41 +693,100 @@ func (b *BunStore) Schedulers(ctx context.Context) ([]SchedulerInfo, error) {
 // stale, or the stale ones' runs were settled long ago — writes nothing and
 // takes no locks; then it settles each one's runs with one conditional
 // UPDATE in a transaction of its own.
-func (b *BunStore) RecoverStale(ctx context.Context, staleBefore time.Time, mode RecoverMode) (int, error) {
-	stmts, ok := b.sql.recover[mode]
-	if !ok {
-		return 0, fmt.Errorf("%w: recover mode %d", store.ErrInvalid, mode)
+func (b *bunStore) RecoverStale(ctx context.Context, staleBefore time.Time, mode RecoverMode) (int, error) {
+	if err := mode.validate(); err != nil {
+		return 0, wrap(err, "recover stale schedulers")
 	}
-	staleBefore = store.UTC(staleBefore)
-	var names []string
-	if err := b.scan(ctx, &names, b.sql.staleSchedulers, staleBefore); err != nil && !errors.Is(err, store.ErrNotFound) {
-		return 0, err
+	names, err := b.staleSchedulers(ctx, staleBefore)
+	if err != nil {
+		return 0, wrap(err, "recover stale schedulers")
 	}
 	total := 0
 	for _, name := range names {
-		var n int64
-		err := b.h.InTx(ctx, func(ctx context.Context, h store.Handle) (err error) {
-			n, err = b.on(h).exec(ctx, stmts[0], name, name, staleBefore)
-			return err
-		})
+		n, err := b.recoverScheduler(ctx, name, staleBefore, mode)
+		total += n
 		if err != nil {
-			return total, fmt.Errorf("recover the runs of scheduler %q: %w", name, err)
+			return total, wrap(err, "recover stale schedulers")
 		}
-		total += int(n)
 	}
 	return total, nil
 }
 
-// recoverOwn settles the runs a scheduler of this name left behind (it
-// crashed and was restarted before its heartbeat went stale).
-func (b *BunStore) recoverOwn(ctx context.Context, name string, mode RecoverMode) (int, error) {
-	n, err := b.exec(ctx, b.sql.recover[mode][1], name)
-	return int(n), err
+func (m RecoverMode) validate() error {
+	if m != RecoverFail && m != RecoverIdle {
+		return fmt.Errorf("%w: unknown recover mode %d", store.ErrInvalid, m)
+	}
+	return nil
+}
+
+// staleSchedulers lists the schedulers whose heartbeat is before
+// staleBefore and that still own a run.
+func (b *bunStore) staleSchedulers(ctx context.Context, staleBefore time.Time) ([]string, error) {
+	var names []string
+	if err := b.scan(ctx, &names, b.sql.staleSchedulers, store.UTC(staleBefore)); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	return names, nil
+}
+
+// recoverScheduler settles the runs of the scheduler name, if its heartbeat
+// is still before staleBefore, in a transaction of its own.
+func (b *bunStore) recoverScheduler(ctx context.Context, name string, staleBefore time.Time, mode RecoverMode) (int, error) {
+	var n int64
+	err := b.h.InTx(ctx, func(ctx context.Context, h store.Handle) (err error) {
+		n, err = b.on(h).exec(ctx, b.sql.recover[mode][0], name, name, store.UTC(staleBefore))
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("the runs of scheduler %q: %w", name, err)
+	}
+	return int(n), nil
+}
+
+// errNameTaken: the name's row has a heartbeat younger than the lease.
+var errNameTaken = errors.New("name taken")
+
+// takeName makes the scheduler's Schedulers row its own, with a heartbeat
+// at now, if the name has no row or its row's heartbeat is older than
+// lease; in the same transaction it settles the runs a previous scheduler
+// of the name left behind, as mode says, and returns how many. If a live
+// scheduler has the name it changes nothing and returns errNameTaken.
+// Taking the name is one conditional statement, so of two schedulers of
+// one name starting at once only one gets it.
+func (b *bunStore) takeName(ctx context.Context, name string, lease time.Duration, mode RecoverMode) (recovered int, err error) {
+	err = b.h.InTx(ctx, func(ctx context.Context, h store.Handle) error {
+		s := b.on(h)
+		now := h.Now()
+		n, err := s.exec(ctx, s.sql.takeName, now, name, now.Add(-lease))
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			_, err := s.exec(ctx, s.sql.heartbeatInsert, name, now)
+			if errors.Is(err, store.ErrDuplicate) {
+				return errNameTaken
+			}
+			if err != nil {
+				return err
+			}
+		}
+		r, err := s.exec(ctx, s.sql.recover[mode][1], name)
+		recovered = int(r)
+		return err
+	})
+	return recovered, err
+}
+
+// releaseName removes the scheduler's Schedulers row unless a run it
+// started is still active; it reports whether the row went.
+func (b *bunStore) releaseName(ctx context.Context, name string) (bool, error) {
+	n, err := b.exec(ctx, b.sql.releaseName, name, name)
+	return n > 0, err
 }
 
 // lastHeartbeat returns the last_update of the scheduler's Schedulers row;
 // found is false when it has none.
-func (b *BunStore) lastHeartbeat(ctx context.Context, name string) (last time.Time, found bool, err error) {
+func (b *bunStore) lastHeartbeat(ctx context.Context, name string) (last time.Time, found bool, err error) {
 	var rows []time.Time
 	if err := b.scan(ctx, &rows, b.sql.lastHeartbeat, name); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return time.Time{}, false, err
@@ -661,7 +798,7 @@ func (b *BunStore) lastHeartbeat(ctx context.Context, name string) (last time.Ti
 }
 
 // killing returns the ids of the KILLING triggers the scheduler runs.
-func (b *BunStore) killing(ctx context.Context, name string) ([]uuid.UUID, error) {
+func (b *bunStore) killing(ctx context.Context, name string) ([]uuid.UUID, error) {
 	var ids []uuid.UUID
 	if err := b.scan(ctx, &ids, b.sql.killing, name); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err

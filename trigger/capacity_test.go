@@ -25,7 +25,7 @@ import (
 func TestRunningMapSurvivesRefire(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
-		s := trigger.New(db)
+		s := newStore(t, db)
 		tr, err := s.Create(ctx, queued("refire", "refire", 1))
 		require.NoError(t, err)
 		enqueue(t, db, "refire", 1) // never drained: due after every run
@@ -39,9 +39,8 @@ func TestRunningMapSurvivesRefire(t *testing.T) {
 		causes := make(chan error, 1)
 		var runs, settles atomic.Int32
 		var sch *trigger.Scheduler
-		sch, err = trigger.NewScheduler(db, trigger.SchedulerConfig{
-			Name: "refire", PollInterval: 2 * time.Millisecond, StaleAfter: time.Hour, MaxConcurrent: 4,
-			Handler: func(hctx context.Context, _ trigger.Trigger) error {
+		sch, err = trigger.NewScheduler(db,
+			func(hctx context.Context, _ trigger.Trigger) error {
 				if runs.Add(1) != 2 {
 					return nil
 				}
@@ -66,13 +65,17 @@ func TestRunningMapSurvivesRefire(t *testing.T) {
 					return nil
 				}
 			},
-			OnSettled: func(trigger.Trigger, trigger.Status, error) {
+			trigger.WithName("refire"),
+			trigger.WithPollInterval(2*time.Millisecond),
+			trigger.WithLease(time.Hour),
+			trigger.WithMaxConcurrent(4),
+			trigger.WithOnSettled(func(trigger.Trigger, trigger.Status, error) {
 				if settles.Add(1) == 1 {
 					time.Sleep(200 * time.Millisecond)
 					close(firstSettled)
 				}
-			},
-		})
+			}),
+		)
 		require.NoError(t, err)
 		runCtx, cancel := context.WithCancel(ctx)
 		done := make(chan error, 1)
@@ -109,7 +112,7 @@ func TestSchedulerMaxConcurrent(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
 		cdb := withClock(t, db, newClock(T0))
-		s := trigger.New(cdb)
+		s := newStore(t, cdb)
 		var ids []uuid.UUID
 		for i := range 10 {
 			tr, err := s.Create(ctx, single(fmt.Sprintf("slot-%02d", i), T0.Add(-time.Minute)))
@@ -120,9 +123,8 @@ func TestSchedulerMaxConcurrent(t *testing.T) {
 		var mu sync.Mutex
 		var inFlight, peak int
 		release := make(chan struct{})
-		sch, err := trigger.NewScheduler(cdb, trigger.SchedulerConfig{
-			Name: "bounded", PollInterval: 2 * time.Millisecond, MaxConcurrent: slots,
-			Handler: func(hctx context.Context, _ trigger.Trigger) error {
+		sch, err := trigger.NewScheduler(cdb,
+			func(hctx context.Context, _ trigger.Trigger) error {
 				mu.Lock()
 				inFlight++
 				peak = max(peak, inFlight)
@@ -137,7 +139,10 @@ func TestSchedulerMaxConcurrent(t *testing.T) {
 				mu.Unlock()
 				return nil
 			},
-		})
+			trigger.WithName("bounded"),
+			trigger.WithPollInterval(2*time.Millisecond),
+			trigger.WithMaxConcurrent(slots),
+		)
 		require.NoError(t, err)
 		runCtx, cancel := context.WithCancel(ctx)
 		done := make(chan error, 1)
@@ -180,7 +185,7 @@ func TestSchedulerBlockingTriggerWaits(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
 		cdb := withClock(t, db, newClock(T0))
-		s := trigger.New(cdb)
+		s := newStore(t, cdb)
 		mk := func(sp trigger.Spec) trigger.Trigger {
 			tr, err := s.Create(ctx, sp)
 			require.NoError(t, err)
@@ -197,9 +202,8 @@ func TestSchedulerBlockingTriggerWaits(t *testing.T) {
 		}
 		releaseLong := make(chan struct{})
 		lateCreated := make(chan error, 1)
-		sch, err := trigger.NewScheduler(cdb, trigger.SchedulerConfig{
-			Name: "solo", PollInterval: 2 * time.Millisecond, MaxConcurrent: 4,
-			Handler: func(hctx context.Context, tr trigger.Trigger) error {
+		sch, err := trigger.NewScheduler(cdb,
+			func(hctx context.Context, tr trigger.Trigger) error {
 				event("start " + tr.Name)
 				switch tr.Name {
 				case "long":
@@ -213,7 +217,10 @@ func TestSchedulerBlockingTriggerWaits(t *testing.T) {
 				event("end " + tr.Name)
 				return nil
 			},
-		})
+			trigger.WithName("solo"),
+			trigger.WithPollInterval(2*time.Millisecond),
+			trigger.WithMaxConcurrent(4),
+		)
 		require.NoError(t, err)
 		runCtx, cancel := context.WithCancel(ctx)
 		done := make(chan error, 1)

@@ -1,6 +1,7 @@
 package trigger
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -28,9 +29,19 @@ var cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month 
 // refused: OpenOrchestrator's cron dialect has no such thing and it would not
 // survive being read back by another system.
 func ParseCron(expr string) (Schedule, error) {
+	s, err := parseCron(expr)
+	if err != nil {
+		return Schedule{}, fmt.Errorf("%w: cron expression %q: %v", store.ErrInvalid, expr, err)
+	}
+	return s, nil
+}
+
+// parseCron is ParseCron with a bare reason for an error, so that the
+// store can name the column instead of "cron expression".
+func parseCron(expr string) (Schedule, error) {
 	trimmed := strings.TrimSpace(expr)
 	if trimmed == "" {
-		return Schedule{}, fmt.Errorf("%w: empty cron expression", store.ErrInvalid)
+		return Schedule{}, errors.New("empty")
 	}
 	body := trimmed
 	if strings.HasPrefix(body, "CRON_TZ=") || strings.HasPrefix(body, "TZ=") {
@@ -39,11 +50,11 @@ func ParseCron(expr string) (Schedule, error) {
 		}
 	}
 	if strings.HasPrefix(body, "@every") {
-		return Schedule{}, fmt.Errorf("%w: cron expression %q: @every is not supported; use a five-field expression", store.ErrInvalid, expr)
+		return Schedule{}, errors.New("@every is not supported; use a five-field expression")
 	}
 	s, err := cronParser.Parse(trimmed)
 	if err != nil {
-		return Schedule{}, fmt.Errorf("%w: cron expression %q: %v", store.ErrInvalid, expr, err)
+		return Schedule{}, err
 	}
 	return Schedule{expr: trimmed, sched: s}, nil
 }

@@ -27,6 +27,29 @@
 // Schedulers(machine_name, last_update, latest_trigger, latest_trigger_time)
 // holds each scheduler's heartbeat and the trigger it started last.
 //
+// # The store
+//
+// Store holds every operation on these tables; New(db) returns the
+// bun-backed one and does no I/O, and WithTx(s) binds it to a
+// *store.Session, so a trigger's rows commit with the session's other work:
+//
+//	triggers, err := trigger.New(db)
+//	…
+//	t, err := triggers.Create(ctx, trigger.Spec{Type: trigger.Scheduled, Name: "nightly",
+//		ProcessName: "report", ProcessPath: "robots/report.py", CronExpr: "0 2 * * *"})
+//
+// List returns every trigger a filter selects, without a limit: a database
+// holds a few triggers per robot process, not a backlog. Due returns the
+// first limit due triggers, a limit of 0 meaning store.DefaultLimit as for
+// every list of flowstore; the Scheduler reads the whole due set itself.
+//
+// Errors read "trigger: <operation> <subject>: " and then the store
+// sentinel they wrap and its detail — "trigger: create "nightly": value too
+// long: process_path is 300 characters, at most 250 fit". Lengths are
+// checked before anything is written and counted as the database counts
+// them: characters, or on SQL Server, whose columns are NVARCHAR, UTF-16
+// code units (a character above U+FFFF takes two).
+//
 // # What this package adds to the schema (migration 0030)
 //
 //   - Triggers.flowstore_scheduler, VARCHAR(100) NULL: the name of the
@@ -89,24 +112,62 @@
 //
 // # Scheduler
 //
-// A Scheduler (NewScheduler, Run) polls every PollInterval (default 6 s, as
-// OpenOrchestrator): it upserts its Schedulers row, settles the runs of
-// schedulers whose heartbeat is older than StaleAfter (RecoverFail: FAILED;
-// RecoverIdle: back to IDLE; a dead scheduler that owns no run costs a read,
-// never a write), cancels the handlers of its triggers that were
-// set KILLING, and starts due triggers in Due order that its whitelist mode
-// allows — a blocking trigger only when it runs nothing else, nothing while a
-// blocking run is in progress, at most MaxConcurrent at once (OpenOrchestrator
-// starts one per tick; this starts as many as there are free slots). The
-// handler's result ends (nil) or fails (error, panic) the run. Cancelling
-// Run's context cancels the handlers, waits for them and returns their
-// interrupted triggers to IDLE. Any number of schedulers, in any number of
-// processes, can share a database; no leader is elected. Their names must be
-// unique (OpenOrchestrator uses the machine name): Run refuses to start, with
-// a *NameInUseError, while its name's heartbeat is younger than StaleAfter,
-// rather than settle a live namesake's runs as a crashed predecessor's. A
-// restarted scheduler therefore starts once its previous life's heartbeat
-// is StaleAfter old; it then settles the runs that life left behind.
+// A Scheduler runs a Handler for the triggers it starts. NewScheduler(db,
+// handler, options…) validates and does no I/O; WithName is required.
+// Run(ctx) works until ctx ends, with the lifecycle every long-running part
+// of flowstore shares (see package store):
+//
+//	s, err := trigger.NewScheduler(db, runRobot, trigger.WithName(host))
+//	…
+//	err = s.Run(ctx) // returns nil once ctx ended and the runs are recorded
+//
+// Run first takes its name: in one transaction the name's Schedulers row
+// becomes its own, with a fresh heartbeat, and the runs a previous scheduler
+// of the name left behind (it crashed and was restarted) are settled as
+// WithRecover says. While the name's heartbeat is younger than the lease
+// (WithLease, default ten poll intervals) another scheduler of the name may
+// be alive — two instances during a rolling deploy, a copied configuration
+// — and Run returns a *NameInUseError instead of settling a live namesake's
+// runs. Names must be unique among live schedulers; OpenOrchestrator uses
+// the machine name.
+//
+// Then it ticks every poll interval (WithPollInterval, default 6 s, as
+// OpenOrchestrator): it heartbeats, settles the runs of schedulers whose
+// heartbeat is older than the lease (RecoverFail: FAILED; RecoverIdle: back
+// to IDLE; a dead scheduler that owns no run costs a read, never a write),
+// cancels the handlers of its triggers that were set KILLING, and starts
+// due triggers in Due order that its whitelist mode (WithWhitelistOnly)
+// allows — a blocking trigger only when it runs nothing else, nothing while
+// a blocking run is in progress, at most WithMaxConcurrent at once
+// (OpenOrchestrator starts one per tick; this starts as many as there are
+// free slots). The handler's result ends (nil) or fails (error, panic) the
+// run. Every query it runs in the background is bounded by WithQueryTimeout.
+// Any number of schedulers, in any number of processes, can share a
+// database; no leader is elected.
+//
+// When ctx ends, Run starts nothing more and lets the running handlers
+// finish for at most WithStopTimeout (default 30 s), still heartbeating and
+// honouring kills; then it cancels them, and their runs wait again (IDLE)
+// for their next occurrence. Last it releases its name by removing its
+// Schedulers row, so a scheduler of the same name can start at once. Only
+// a crashed scheduler's name waits for its heartbeat to go stale — and so
+// does the name of one that stopped while a run it started is still active
+// (a handler that ignores its context, a record the database refused): its
+// row stays, so that other schedulers recover the run once the heartbeat is
+// a lease old. OpenOrchestrator's schedulers upsert their own row every
+// tick and never act on another's, so a missing row only says that no
+// scheduler of that name is running.
+//
+// # Dialects
+//
+// The statements are built once per dialect from the dialect layer
+// (store.Dialect) and pinned, SQL Server's included, by golden files in
+// testdata/statements. What differs: the Triggers row's lock for Update and
+// Delete is FOR UPDATE, SQL Server's UPDLOCK hint, or on SQLite, whose
+// transactions hold the write lock from their start, a plain read; where a
+// LIMIT may name the outer row (PostgreSQL) a queue trigger's count of NEW
+// elements stops at min_batch_size, elsewhere it counts the whole queue;
+// the due set's UNION casts its NULLs to the dialect's column types.
 //
 // All times — now, next_run, last_run, heartbeats — come from the store's
 // clock (store.WithClock), in UTC; the cron expression's own zone (CRON_TZ=)

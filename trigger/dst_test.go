@@ -19,7 +19,7 @@ func TestBeginAcrossDST(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
 		c := newClock(time.Time{})
-		s := trigger.New(withClock(t, db, c))
+		s := newStore(t, withClock(t, db, c))
 		run := func(tr trigger.Trigger, at time.Time) time.Time {
 			t.Helper()
 			c.Set(at)

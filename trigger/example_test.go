@@ -31,7 +31,10 @@ func Example() {
 	now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
 	db := exampleDB(now)
 	defer db.Close()
-	triggers := trigger.New(db)
+	triggers, err := trigger.New(db)
+	if err != nil {
+		panic(err)
+	}
 
 	nightly, err := triggers.Create(ctx, trigger.Spec{
 		Type: trigger.Scheduled, Name: "nightly report", ProcessName: "report", ProcessPath: "robots/report.py",
@@ -40,7 +43,7 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	due, _ := triggers.Due(ctx, now, 0)
+	due, _ := triggers.Due(ctx, now, 10)
 	fmt.Println("due:", len(due), due[0].Name)
 
 	started, err := triggers.Begin(ctx, due[0], "scheduler-1")
@@ -64,35 +67,45 @@ func Example() {
 	// true
 }
 
-// A Scheduler runs handlers for the due triggers until its context ends.
+// A Scheduler runs handlers for the due triggers until its context ends;
+// then it lets the running handlers finish, records their runs and releases
+// its name.
 func ExampleScheduler() {
 	now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
 	db := exampleDB(now)
 	defer db.Close()
-	triggers := trigger.New(db)
+	triggers, err := trigger.New(db)
+	if err != nil {
+		panic(err)
+	}
 	ctx, stop := context.WithCancel(context.Background())
 	_, _ = triggers.Create(ctx, trigger.Spec{
 		Type: trigger.Single, Name: "once", ProcessName: "hello", ProcessPath: "hello.py", NextRun: now,
 	})
-	s, err := trigger.NewScheduler(db, trigger.SchedulerConfig{
-		Name:         "box-1",
-		PollInterval: 10 * time.Millisecond,
-		Handler: func(ctx context.Context, t trigger.Trigger) error {
+	s, err := trigger.NewScheduler(db,
+		func(ctx context.Context, t trigger.Trigger) error {
 			fmt.Println("running", t.Name, t.ProcessName)
 			return nil
 		},
-		OnSettled: func(t trigger.Trigger, status trigger.Status, err error) {
+		trigger.WithName("box-1"),
+		trigger.WithPollInterval(10*time.Millisecond),
+		trigger.WithOnSettled(func(t trigger.Trigger, status trigger.Status, err error) {
 			fmt.Println("ended", t.Name, status, err)
 			stop()
-		},
-	})
+		}),
+	)
 	if err != nil {
 		panic(err)
 	}
-	_ = s.Run(ctx)
+	if err := s.Run(ctx); err != nil {
+		panic(err)
+	}
+	schedulers, _ := triggers.Schedulers(context.Background())
+	fmt.Println("schedulers after the stop:", len(schedulers))
 	// Output:
 	// running once hello
 	// ended once DONE <nil>
+	// schedulers after the stop: 0
 }
 
 // ParseCron reads standard five-field expressions and descriptors, in the

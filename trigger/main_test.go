@@ -80,7 +80,7 @@ func queued(name, queue string, minBatch int) trigger.Spec {
 // is not this package's dependency).
 func enqueue(t testing.TB, db *store.DB, queue string, n int) {
 	t.Helper()
-	q := db.Dialect().Quote
+	q := db.SQLDialect().Quote
 	for range n {
 		_, err := db.Bun().NewRaw("INSERT INTO "+q("Queues")+" ("+q("id")+", "+q("queue_name")+", "+q("status")+", "+q("created_date")+") VALUES (?, ?, 'NEW', ?)",
 			uuid.New(), queue, db.Now()).Exec(context.Background())
@@ -90,7 +90,7 @@ func enqueue(t testing.TB, db *store.DB, queue string, n int) {
 
 // drain marks a queue's NEW elements DONE, as a robot working through them would.
 func drain(ctx context.Context, db *store.DB, queue string) error {
-	q := db.Dialect().Quote
+	q := db.SQLDialect().Quote
 	_, err := db.Bun().NewRaw("UPDATE "+q("Queues")+" SET "+q("status")+" = 'DONE' WHERE "+q("queue_name")+" = ? AND "+q("status")+" = 'NEW'", queue).Exec(ctx)
 	return err
 }
@@ -98,7 +98,7 @@ func drain(ctx context.Context, db *store.DB, queue string) error {
 // force sets a trigger's status (and owner) directly, to set up a transition test.
 func force(t testing.TB, db *store.DB, id uuid.UUID, st trigger.Status, owner string) {
 	t.Helper()
-	q := db.Dialect().Quote
+	q := db.SQLDialect().Quote
 	var o any
 	if owner != "" {
 		o = owner
@@ -112,4 +112,12 @@ func get(t testing.TB, s trigger.Store, id uuid.UUID) trigger.Trigger {
 	tr, err := s.Get(context.Background(), id)
 	require.NoError(t, err)
 	return tr
+}
+
+// newStore returns the trigger store of db.
+func newStore(t testing.TB, db *store.DB) trigger.Store {
+	t.Helper()
+	s, err := trigger.New(db)
+	require.NoError(t, err)
+	return s
 }

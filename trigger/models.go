@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
@@ -101,7 +100,9 @@ func ParseStatus(s string) (Status, error) {
 }
 
 // Column lengths of the trigger tables. Longer values are refused with
-// store.ErrTooLong before anything is written.
+// store.ErrTooLong before anything is written, counted as the database
+// counts them: in characters, or on SQL Server (NVARCHAR) in UTF-16 code
+// units, where a character above U+FFFF takes two.
 const (
 	MaxTriggerName   = 100
 	MaxProcessName   = 100
@@ -287,7 +288,7 @@ type joined struct {
 func (j *joined) trigger() (Trigger, error) {
 	wl, err := decodeWhitelist(j.SchedulerWhitelist)
 	if err != nil {
-		return Trigger{}, fmt.Errorf("trigger %s: %w", j.ID, err)
+		return Trigger{}, fmt.Errorf("%s: %w", j.ID, err)
 	}
 	t := Trigger{
 		ID: j.ID, Name: j.TriggerName, ProcessName: j.ProcessName, ProcessPath: j.ProcessPath,
@@ -323,11 +324,8 @@ func encodeWhitelist(names []string) (string, error) {
 		}
 		parts[i] = string(b)
 	}
-	s := "[" + strings.Join(parts, ", ") + "]"
-	if err := checkLen("scheduler_whitelist", s, MaxWhitelist); err != nil {
-		return "", err
-	}
-	return s, nil
+	// Its length is the store's to check: it counts as the dialect does.
+	return "[" + strings.Join(parts, ", ") + "]", nil
 }
 
 func decodeWhitelist(s string) ([]string, error) {
@@ -342,19 +340,4 @@ func decodeWhitelist(s string) ([]string, error) {
 		return nil, nil
 	}
 	return names, nil
-}
-
-// checkLen refuses a value longer than its column, naming the column.
-func checkLen(column, v string, max int) error {
-	if n := utf8.RuneCountInString(v); n > max {
-		return fmt.Errorf("%w: %s is %d characters, the column holds %d", store.ErrTooLong, column, n, max)
-	}
-	return nil
-}
-
-func required(column, v string) error {
-	if strings.TrimSpace(v) == "" {
-		return fmt.Errorf("%w: %s is required", store.ErrInvalid, column)
-	}
-	return nil
 }

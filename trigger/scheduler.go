@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -16,69 +17,35 @@ import (
 
 // ErrKilled is the cause (context.Cause) of a handler's context when its
 // trigger was killed (status KILLING).
-var ErrKilled = errors.New("flowstore: trigger killed")
+var ErrKilled = errors.New("trigger: killed")
 
 // NameInUseError is returned by Run when the Schedulers row of the
-// scheduler's name has a heartbeat younger than StaleAfter: another scheduler
+// scheduler's name has a heartbeat younger than the lease: another scheduler
 // of that name is alive (two instances during a rolling deploy, a copied
-// configuration), or one stopped or crashed less than StaleAfter ago — the
-// two cannot be told apart. Starting anyway would settle the live one's runs
-// as a crashed predecessor's. It wraps store.ErrConflict.
+// configuration), or one crashed less than a lease ago — the two cannot be
+// told apart. Starting anyway would settle the live one's runs as a crashed
+// predecessor's. A scheduler that stopped cleanly released its name, so it
+// is not in the way. It wraps store.ErrConflict.
 type NameInUseError struct {
 	Name          string        // the scheduler name asked for
 	LastHeartbeat time.Time     // the row's last_update, store clock
-	StaleAfter    time.Duration // the name is free once the heartbeat is this old
+	Lease         time.Duration // the name is free once the heartbeat is this old
 }
 
 // Error names the scheduler, its last heartbeat and when the name is free.
 func (e *NameInUseError) Error() string {
-	return fmt.Sprintf("flowstore: scheduler name %q is in use: its last heartbeat, at %s, is less than %s old; two live schedulers must not share a name (if the previous one has stopped, start again after %s)",
-		e.Name, e.LastHeartbeat.Format(time.RFC3339), e.StaleAfter, e.LastHeartbeat.Add(e.StaleAfter).Format(time.RFC3339))
+	return fmt.Sprintf("trigger: scheduler name %q is in use: its last heartbeat, at %s, is less than the lease (%s) old; two live schedulers must not share a name (if the previous one crashed, its name is free from %s)",
+		e.Name, e.LastHeartbeat.Format(time.RFC3339), e.Lease, e.LastHeartbeat.Add(e.Lease).Format(time.RFC3339))
 }
 
 // Unwrap makes errors.Is(err, store.ErrConflict) true.
 func (e *NameInUseError) Unwrap() error { return store.ErrConflict }
 
 // Handler runs one trigger. Its ctx is cancelled when the trigger is killed
-// (context.Cause is ErrKilled) or the scheduler stops; a handler should
-// return soon after. A nil error ends the run (End), an error fails it
-// (Fail); a panic counts as an error.
+// (context.Cause is ErrKilled) or when the scheduler stops and the stop
+// timeout has passed; a handler should return soon after. A nil error ends
+// the run (End), an error fails it (Fail); a panic counts as an error.
 type Handler func(ctx context.Context, t Trigger) error
-
-// SchedulerConfig configures a Scheduler. Name and Handler are required.
-type SchedulerConfig struct {
-	// Name identifies the scheduler in the Schedulers table and in
-	// whitelists (OpenOrchestrator uses the machine name). Two schedulers
-	// running at the same time must not share a name: Run refuses to start
-	// (NameInUseError) while the name's heartbeat is younger than
-	// StaleAfter.
-	Name string
-	// Handler runs the triggers this scheduler starts.
-	Handler Handler
-	// PollInterval is the time between two ticks (heartbeat, recovery,
-	// kill check, starts). Default 6s, OpenOrchestrator's.
-	PollInterval time.Duration
-	// WhitelistOnly: start only triggers whose scheduler_whitelist names
-	// this scheduler. Otherwise triggers without a whitelist start here too.
-	WhitelistOnly bool
-	// MaxConcurrent bounds the handlers running at once. Default 4.
-	MaxConcurrent int
-	// StaleAfter: a scheduler whose heartbeat (on the store clock) is older
-	// than this is considered dead and its runs are recovered. Default ten
-	// poll intervals; it must exceed two.
-	StaleAfter time.Duration
-	// Recover says what recovery does with a dead scheduler's runs
-	// (default RecoverFail).
-	Recover RecoverMode
-	// OnSettled, when set, is called after each run is recorded, with the
-	// trigger as started, the status it was left in (if recording was
-	// refused, which is logged, the status found), and the handler's error (nil for a
-	// successful run). It is called from the run's goroutine, so calls for
-	// different runs may overlap.
-	OnSettled func(t Trigger, status Status, err error)
-	// Logger receives the scheduler's warnings (default: the DB's logger).
-	Logger *slog.Logger
-}
 
 // Scheduler is OpenOrchestrator's scheduler loop, embeddable and leaderless:
 // any number of them, in any number of processes, poll one database and each
@@ -87,11 +54,23 @@ type SchedulerConfig struct {
 // heartbeat went stale, cancels the handlers of triggers set KILLING, and
 // starts due triggers it may start: allowed by the whitelist, no blocking run
 // in progress here, a blocking trigger only when nothing runs here, at most
-// MaxConcurrent at once.
+// WithMaxConcurrent at once.
 type Scheduler struct {
-	cfg   SchedulerConfig
-	store *BunStore
-	log   *slog.Logger
+	name          string
+	handler       Handler
+	poll          time.Duration
+	maxConcurrent int
+	lease         time.Duration
+	whitelistOnly bool
+	recover       RecoverMode
+	onSettled     func(t Trigger, status Status, err error)
+	log           *slog.Logger
+	stopTimeout   time.Duration
+	queryTimeout  time.Duration
+	invalid       error
+
+	store     *bunStore
+	runCalled atomic.Bool
 
 	mu      sync.Mutex
 	running map[uuid.UUID]*job
@@ -103,46 +82,158 @@ type job struct {
 	cancel context.CancelCauseFunc
 }
 
-// NewScheduler returns a scheduler on db; Run starts it.
-func NewScheduler(db *store.DB, cfg SchedulerConfig) (*Scheduler, error) {
-	if err := required("scheduler Name", cfg.Name); err != nil {
-		return nil, err
+// SchedulerOption configures NewScheduler.
+type SchedulerOption func(*Scheduler)
+
+// WithName sets the scheduler's name: its row in Schedulers, the name
+// whitelists list, and the owner of the runs it starts (OpenOrchestrator
+// uses the machine name). It is required, at most 100 characters. Two
+// schedulers running at the same time must not share a name: Run refuses to
+// start (NameInUseError) while the name is taken.
+func WithName(name string) SchedulerOption { return func(s *Scheduler) { s.name = name } }
+
+// WithPollInterval sets the time between two ticks (heartbeat, recovery,
+// kill check, starts). Default 6 s, OpenOrchestrator's.
+func WithPollInterval(d time.Duration) SchedulerOption {
+	return func(s *Scheduler) { s.poll = s.positive("WithPollInterval", d) }
+}
+
+// WithMaxConcurrent bounds the handlers running at once (default 4).
+func WithMaxConcurrent(n int) SchedulerOption {
+	return func(s *Scheduler) {
+		if n <= 0 {
+			s.bad(fmt.Errorf("WithMaxConcurrent(%d): must be positive", n))
+			return
+		}
+		s.maxConcurrent = n
 	}
-	if err := checkLen("scheduler Name", cfg.Name, MaxSchedulerName); err != nil {
-		return nil, err
+}
+
+// WithLease sets the heartbeat age after which a scheduler counts as dead:
+// other schedulers then recover its runs, and its name is free again
+// (default ten poll intervals; it must exceed two). Heartbeats are written
+// and compared with each scheduler's store clock (store.WithClock), so the
+// lease must also exceed the clock skew between the schedulers' hosts.
+func WithLease(d time.Duration) SchedulerOption {
+	return func(s *Scheduler) { s.lease = s.positive("WithLease", d) }
+}
+
+// WithWhitelistOnly, when on, makes the scheduler start only the triggers
+// whose scheduler_whitelist names it. Otherwise (the default) triggers
+// without a whitelist start here too.
+func WithWhitelistOnly(on bool) SchedulerOption {
+	return func(s *Scheduler) { s.whitelistOnly = on }
+}
+
+// WithRecover says what recovery does with a dead scheduler's runs
+// (default RecoverFail).
+func WithRecover(mode RecoverMode) SchedulerOption {
+	return func(s *Scheduler) {
+		if err := mode.validate(); err != nil {
+			s.bad(fmt.Errorf("WithRecover: %w", err))
+			return
+		}
+		s.recover = mode
 	}
-	if cfg.Handler == nil {
-		return nil, fmt.Errorf("%w: scheduler %q: Handler is required", store.ErrInvalid, cfg.Name)
+}
+
+// WithOnSettled sets a function called after each run is recorded, with the
+// trigger as started, the status it was left in (if recording was refused,
+// which is logged, the status found) and the handler's error (nil for a
+// successful run). It is called from the run's goroutine, so calls for
+// different runs may overlap.
+func WithOnSettled(fn func(t Trigger, status Status, err error)) SchedulerOption {
+	return func(s *Scheduler) { s.onSettled = fn }
+}
+
+// WithLogger sets where the scheduler logs what it retries or gives up in
+// the background (default: the database's logger).
+func WithLogger(l *slog.Logger) SchedulerOption {
+	return func(s *Scheduler) {
+		if l != nil {
+			s.log = l
+		}
 	}
-	if cfg.PollInterval <= 0 {
-		cfg.PollInterval = 6 * time.Second
+}
+
+// WithStopTimeout sets how long Run, once its context ended, lets the
+// running handlers finish before it cancels them (default 30 s; 0 cancels
+// them at once). A cancelled run waits again (IDLE), as if never started.
+func WithStopTimeout(d time.Duration) SchedulerOption {
+	return func(s *Scheduler) {
+		if d < 0 {
+			s.bad(fmt.Errorf("WithStopTimeout(%s): must not be negative", d))
+			return
+		}
+		s.stopTimeout = d
 	}
-	if cfg.MaxConcurrent <= 0 {
-		cfg.MaxConcurrent = 4
+}
+
+// WithQueryTimeout bounds each query the scheduler runs in the background —
+// heartbeats, recovery, kill checks, Due, each Begin, the record of each run,
+// the release of its name (default 10 s). Handlers are not bounded by it.
+func WithQueryTimeout(d time.Duration) SchedulerOption {
+	return func(s *Scheduler) { s.queryTimeout = s.positive("WithQueryTimeout", d) }
+}
+
+func (s *Scheduler) positive(opt string, d time.Duration) time.Duration {
+	if d <= 0 {
+		s.bad(fmt.Errorf("%s(%s): must be positive", opt, d))
 	}
-	if cfg.StaleAfter == 0 {
-		cfg.StaleAfter = 10 * cfg.PollInterval
+	return d
+}
+
+func (s *Scheduler) bad(err error) {
+	if s.invalid == nil {
+		s.invalid = err
 	}
-	if cfg.StaleAfter <= 2*cfg.PollInterval {
-		return nil, fmt.Errorf("%w: scheduler %q: StaleAfter %s must exceed two poll intervals (%s)", store.ErrInvalid, cfg.Name, cfg.StaleAfter, 2*cfg.PollInterval)
+}
+
+// NewScheduler returns a scheduler on db that runs handler for the triggers
+// it starts. WithName is required. It validates its options and does no I/O;
+// Run starts it.
+func NewScheduler(db *store.DB, handler Handler, opts ...SchedulerOption) (*Scheduler, error) {
+	st, err := newStore(db)
+	if err != nil {
+		return nil, fmt.Errorf("trigger: new scheduler: %w", err)
 	}
-	if cfg.Recover != RecoverFail && cfg.Recover != RecoverIdle {
-		return nil, fmt.Errorf("%w: scheduler %q: unknown Recover mode %d", store.ErrInvalid, cfg.Name, cfg.Recover)
+	s := &Scheduler{
+		handler: handler, poll: 6 * time.Second, maxConcurrent: 4, recover: RecoverFail,
+		log: db.Logger(), stopTimeout: 30 * time.Second, queryTimeout: 10 * time.Second,
+		store: st, running: map[uuid.UUID]*job{},
 	}
-	log := cfg.Logger
-	if log == nil {
-		log = db.Logger()
+	for _, o := range opts {
+		o(s)
 	}
-	return &Scheduler{
-		cfg:     cfg,
-		store:   New(db),
-		log:     log.With("scheduler", cfg.Name),
-		running: map[uuid.UUID]*job{},
-	}, nil
+	if s.lease == 0 && s.invalid == nil {
+		s.lease = 10 * s.poll
+	}
+	switch {
+	case s.invalid != nil:
+	case handler == nil:
+		s.bad(errors.New("the handler must not be nil"))
+	case s.lease <= 2*s.poll:
+		s.bad(fmt.Errorf("WithLease(%s): must exceed two poll intervals (%s)", s.lease, 2*s.poll))
+	case s.name == "":
+		s.bad(errors.New("WithName is required"))
+	default:
+		s.bad(st.checkSchedulerName(s.name))
+	}
+	if s.invalid != nil {
+		if !errors.Is(s.invalid, store.ErrInvalid) && !errors.Is(s.invalid, store.ErrTooLong) {
+			s.invalid = fmt.Errorf("%w: %w", store.ErrInvalid, s.invalid)
+		}
+		if s.name != "" {
+			return nil, fmt.Errorf("trigger: new scheduler %q: %w", s.name, s.invalid)
+		}
+		return nil, fmt.Errorf("trigger: new scheduler: %w", s.invalid)
+	}
+	s.log = s.log.With("scheduler", s.name)
+	return s, nil
 }
 
 // Name returns the scheduler's name.
-func (s *Scheduler) Name() string { return s.cfg.Name }
+func (s *Scheduler) Name() string { return s.name }
 
 // Running returns the triggers this scheduler is running now.
 func (s *Scheduler) Running() []Trigger {
@@ -155,94 +246,216 @@ func (s *Scheduler) Running() []Trigger {
 	return out
 }
 
-// Run polls until ctx is cancelled, then cancels the running handlers, waits
-// for them, records their runs and returns nil. Database errors during a
-// tick are logged and the loop goes on, as OpenOrchestrator's does.
+// Run takes the scheduler's name and ticks every poll interval until ctx
+// ends. Database errors during a tick are logged and the loop goes on, as
+// OpenOrchestrator's does.
 //
-// Before its first heartbeat Run reads the Schedulers row of its name. If
-// that heartbeat is younger than StaleAfter, Run returns a *NameInUseError
-// and changes nothing. Otherwise the runs still owned by the name were left
-// by a previous scheduler of that name (it crashed and was restarted), and
-// Run settles them as Recover says. Until the row can be read Run does
-// nothing else, and tries again every PollInterval.
+// It first takes its name, in one transaction: the Schedulers row of the
+// name becomes its own, with a fresh heartbeat, and the runs a previous
+// scheduler of the name left behind (it crashed and was restarted) are
+// settled as WithRecover says. If the name's heartbeat is younger than the
+// lease, Run returns a *NameInUseError and changes nothing; if the database
+// cannot be reached, it returns that error.
+//
+// When ctx ends, Run starts no more triggers and lets the running handlers
+// finish for at most the stop timeout, heartbeating and honouring kills
+// meanwhile; then it cancels them, and their runs wait again (IDLE) as if
+// never started. Last it releases its name: it removes its Schedulers row,
+// so a scheduler of the same name can start at once — unless a run it
+// started is still active (a handler that ignores its context, a record
+// that failed), whose row stays so that its heartbeat goes stale and other
+// schedulers recover the run. Run then returns nil. Run may be called once.
 func (s *Scheduler) Run(ctx context.Context) error {
-	tick := time.NewTicker(s.cfg.PollInterval)
-	defer tick.Stop()
-	for {
-		err := s.start(ctx)
-		if err == nil {
-			break
-		}
+	if !s.runCalled.CompareAndSwap(false, true) {
+		return fmt.Errorf("trigger: run scheduler %q: %w: Run may be called once", s.name, store.ErrInvalid)
+	}
+	if err := s.takeName(ctx); err != nil {
 		var inUse *NameInUseError
 		if errors.As(err, &inUse) {
 			return err
 		}
-		if ctx.Err() == nil {
-			s.log.Warn("flowstore scheduler: start", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-tick.C:
-		}
+		return fmt.Errorf("trigger: run scheduler %q: take its name: %w", s.name, err)
 	}
+	// The handlers outlive ctx: they may finish after it ended.
+	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelWork()
+	tick := time.NewTicker(s.poll)
+	defer tick.Stop()
 	for {
-		if err := s.Tick(ctx); err != nil && ctx.Err() == nil {
-			s.log.Warn("flowstore scheduler: tick", "err", err)
+		if err := s.tick(ctx, work); err != nil && ctx.Err() == nil {
+			s.log.Warn("trigger: scheduler tick", "err", err)
 		}
 		select {
 		case <-ctx.Done():
-			s.wg.Wait()
+			s.stop(context.WithoutCancel(ctx), tick, cancelWork)
 			return nil
 		case <-tick.C:
 		}
 	}
 }
 
-// start makes sure no live scheduler has the name (else a *NameInUseError),
-// heartbeats, and settles the runs a previous scheduler of the name left
-// behind.
-func (s *Scheduler) start(ctx context.Context) error {
-	last, found, err := s.store.lastHeartbeat(ctx, s.cfg.Name)
-	if err != nil {
-		return fmt.Errorf("read own heartbeat: %w", err)
+// takeName takes the scheduler's name for Run (see bunStore.takeName).
+func (s *Scheduler) takeName(ctx context.Context) error {
+	take := func() (err error) {
+		var n int
+		err = s.query(ctx, func(ctx context.Context) (err error) {
+			n, err = s.store.takeName(ctx, s.name, s.lease, s.recover)
+			return err
+		})
+		if n > 0 {
+			s.log.Warn("trigger: scheduler recovered runs a previous scheduler of its name left", "runs", n, "mode", s.recover)
+		}
+		return err
 	}
-	// Tick's staleness rule, read the other way: not stale is alive.
-	if found && !last.Before(s.store.h.Now().Add(-s.cfg.StaleAfter)) {
-		return &NameInUseError{Name: s.cfg.Name, LastHeartbeat: last, StaleAfter: s.cfg.StaleAfter}
+	inUse := func() error {
+		var last time.Time
+		var found bool
+		err := s.query(ctx, func(ctx context.Context) (err error) {
+			last, found, err = s.store.lastHeartbeat(ctx, s.name)
+			return err
+		})
+		switch {
+		case err != nil:
+			return err
+		case !found:
+			return nil // released since: free
+		}
+		return &NameInUseError{Name: s.name, LastHeartbeat: last, Lease: s.lease}
 	}
-	if err := s.store.Heartbeat(ctx, s.cfg.Name); err != nil && ctx.Err() == nil {
-		s.log.Warn("flowstore scheduler: heartbeat", "err", err)
+	// Twice at most: the holder may release the name between the take and
+	// the read of its heartbeat.
+	for range 2 {
+		err := take()
+		if !errors.Is(err, errNameTaken) {
+			return err
+		}
+		if err := inUse(); err != nil {
+			return err
+		}
 	}
-	if n, err := s.store.recoverOwn(ctx, s.cfg.Name, s.cfg.Recover); err != nil && ctx.Err() == nil {
-		s.log.Warn("flowstore scheduler: recover own runs", "err", err)
-	} else if n > 0 {
-		s.log.Warn("flowstore scheduler: recovered runs a previous scheduler of this name left", "runs", n, "mode", s.cfg.Recover)
+	return fmt.Errorf("%w: the name was taken and released while Run started; try again", store.ErrConflict)
+}
+
+// stop lets the running handlers finish for at most the stop timeout, then
+// cancels them, waits for their runs to be recorded and releases the name.
+// ctx is detached from Run's cancelled context.
+func (s *Scheduler) stop(ctx context.Context, tick *time.Ticker, cancelWork context.CancelFunc) {
+	done := make(chan struct{})
+	go func() {
+		s.wg.Wait()
+		close(done)
+	}()
+	deadline := time.NewTimer(s.stopTimeout)
+	defer deadline.Stop()
+drain:
+	for {
+		select {
+		case <-done:
+			break drain
+		case <-deadline.C:
+			break drain
+		case <-tick.C:
+			// Still alive while runs finish: the heartbeat keeps the runs
+			// from being recovered, and a kill still reaches its handler.
+			if err := s.query(ctx, func(ctx context.Context) error { return s.store.heartbeat(ctx, s.name) }); err != nil {
+				s.log.Warn("trigger: scheduler heartbeat while stopping", "err", err)
+			}
+			if err := s.checkKills(ctx); err != nil {
+				s.log.Warn("trigger: scheduler kill check while stopping", "err", err)
+			}
+		}
 	}
-	return nil
+	cancelWork()
+	// Cancelled handlers return and their runs are recorded, each record
+	// bounded by the query timeout; a handler that ignores its context is
+	// left behind, and its run with it.
+	select {
+	case <-done:
+	case <-time.After(s.queryTimeout):
+		s.log.Warn("trigger: scheduler stopped with handlers still running that ignore their context", "running", len(s.Running()))
+	}
+	var released bool
+	err := s.query(ctx, func(ctx context.Context) (err error) {
+		released, err = s.store.releaseName(ctx, s.name)
+		return err
+	})
+	switch {
+	case err != nil:
+		s.log.Warn("trigger: scheduler release its name; it stays taken until its heartbeat is older than the lease", "err", err)
+	case !released:
+		var found bool
+		_ = s.query(ctx, func(ctx context.Context) (err error) {
+			_, found, err = s.store.lastHeartbeat(ctx, s.name)
+			return err
+		})
+		if found {
+			s.log.Warn("trigger: scheduler stopped with runs still recorded as its own; they are recovered, and its name is free, once its heartbeat is older than the lease")
+		}
+	}
+}
+
+// query runs fn on a context bounded by the query timeout.
+func (s *Scheduler) query(ctx context.Context, fn func(ctx context.Context) error) error {
+	ctx, cancel := context.WithTimeout(ctx, s.queryTimeout)
+	defer cancel()
+	return fn(ctx)
 }
 
 // Tick does one round of the loop: heartbeat, recovery of stale schedulers'
-// runs, kill check, starts. Run calls it every PollInterval; tests may call
-// it directly. Handlers it starts run on ctx.
+// runs, kill check, starts. Run calls it every poll interval; tests and
+// manual drivers may call it directly, without Run (it does not take the
+// name). Handlers it starts run on ctx.
 func (s *Scheduler) Tick(ctx context.Context) error {
+	return wrap(s.tick(ctx, ctx), "tick scheduler %q", s.name)
+}
+
+// tick does one round; its queries run on ctx, the handlers it starts on
+// work.
+func (s *Scheduler) tick(ctx, work context.Context) error {
 	var errs []error
-	if err := s.store.Heartbeat(ctx, s.cfg.Name); err != nil {
+	if err := s.query(ctx, func(ctx context.Context) error { return s.store.heartbeat(ctx, s.name) }); err != nil {
 		errs = append(errs, fmt.Errorf("heartbeat: %w", err))
 	}
-	staleBefore := s.store.h.Now().Add(-s.cfg.StaleAfter)
-	if n, err := s.store.RecoverStale(ctx, staleBefore, s.cfg.Recover); err != nil {
+	if err := s.recoverStale(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("recover stale schedulers: %w", err))
-	} else if n > 0 {
-		s.log.Warn("flowstore scheduler: recovered runs of stale schedulers", "runs", n, "mode", s.cfg.Recover)
 	}
 	if err := s.checkKills(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("kill check: %w", err))
 	}
-	if err := s.startDue(ctx); err != nil {
+	if err := s.startDue(ctx, work); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+// recoverStale settles the runs of schedulers whose heartbeat is older than
+// the lease, each scheduler's on a query of its own.
+func (s *Scheduler) recoverStale(ctx context.Context) error {
+	staleBefore := s.store.h.Now().Add(-s.lease)
+	var names []string
+	err := s.query(ctx, func(ctx context.Context) (err error) {
+		names, err = s.store.staleSchedulers(ctx, staleBefore)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	total := 0
+	for _, name := range names {
+		var n int
+		err := s.query(ctx, func(ctx context.Context) (err error) {
+			n, err = s.store.recoverScheduler(ctx, name, staleBefore, s.recover)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		total += n
+	}
+	if total > 0 {
+		s.log.Warn("trigger: scheduler recovered runs of stale schedulers", "runs", total, "mode", s.recover)
+	}
+	return nil
 }
 
 func (s *Scheduler) checkKills(ctx context.Context) error {
@@ -252,7 +465,11 @@ func (s *Scheduler) checkKills(ctx context.Context) error {
 	if n == 0 {
 		return nil
 	}
-	ids, err := s.store.killing(ctx, s.cfg.Name)
+	var ids []uuid.UUID
+	err := s.query(ctx, func(ctx context.Context) (err error) {
+		ids, err = s.store.killing(ctx, s.name)
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -269,9 +486,9 @@ func (s *Scheduler) checkKills(ctx context.Context) error {
 // allowed applies OpenOrchestrator's whitelist rule.
 func (s *Scheduler) allowed(t Trigger) bool {
 	if len(t.SchedulerWhitelist) > 0 {
-		return slices.Contains(t.SchedulerWhitelist, s.cfg.Name)
+		return slices.Contains(t.SchedulerWhitelist, s.name)
 	}
-	return !s.cfg.WhitelistOnly
+	return !s.whitelistOnly
 }
 
 // capacity returns how many runs may start now and whether a blocking one
@@ -284,10 +501,10 @@ func (s *Scheduler) capacity() (free int, idle bool) {
 			return 0, false
 		}
 	}
-	return s.cfg.MaxConcurrent - len(s.running), len(s.running) == 0
+	return s.maxConcurrent - len(s.running), len(s.running) == 0
 }
 
-func (s *Scheduler) startDue(ctx context.Context) error {
+func (s *Scheduler) startDue(ctx, work context.Context) error {
 	free, idle := s.capacity()
 	if free <= 0 {
 		return nil
@@ -301,7 +518,11 @@ func (s *Scheduler) startDue(ctx context.Context) error {
 	// would starve. Nor would a limit save much: Due's cost is finding the
 	// due set (every queue trigger's COUNT, the sort), which LIMIT does not
 	// shorten (BenchmarkDue, limit4-ns/op).
-	due, err := s.store.Due(ctx, s.store.h.Now(), 0)
+	var due []Trigger
+	err := s.query(ctx, func(ctx context.Context) (err error) {
+		due, err = s.store.due(ctx, s.store.h.Now(), 0)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("due triggers: %w", err)
 	}
@@ -312,14 +533,18 @@ func (s *Scheduler) startDue(ctx context.Context) error {
 		if !s.allowed(t) || (t.IsBlocking && !idle) {
 			continue
 		}
-		started, err := s.store.Begin(ctx, t, s.cfg.Name)
+		var started Trigger
+		err := s.query(ctx, func(ctx context.Context) (err error) {
+			started, err = s.store.begin(ctx, t, s.name)
+			return err
+		})
 		if errors.Is(err, ErrNotStarted) {
 			continue // another scheduler was first, or it is no longer due
 		}
 		if err != nil {
 			return fmt.Errorf("begin %s: %w", t.ID, err)
 		}
-		s.launch(ctx, started)
+		s.launch(work, started)
 		free--
 		idle = false
 		if started.IsBlocking {
@@ -329,8 +554,10 @@ func (s *Scheduler) startDue(ctx context.Context) error {
 	return nil
 }
 
-func (s *Scheduler) launch(ctx context.Context, t Trigger) {
-	jctx, cancel := context.WithCancelCause(ctx)
+// launch runs the handler of a started trigger on a context of its own,
+// derived from work, and records the run when the handler returns.
+func (s *Scheduler) launch(work context.Context, t Trigger) {
+	jctx, cancel := context.WithCancelCause(work)
 	j := &job{t: t, cancel: cancel}
 	s.mu.Lock()
 	s.running[t.ID] = j
@@ -341,7 +568,7 @@ func (s *Scheduler) launch(ctx context.Context, t Trigger) {
 		err := s.call(jctx, t)
 		killed := errors.Is(context.Cause(jctx), ErrKilled)
 		cancel(nil)
-		s.settle(ctx, t, err, killed)
+		s.settle(work, t, err, killed)
 		// Once settle has recorded the run, the trigger is IDLE again and
 		// the next tick may already have started it anew (a queue trigger
 		// re-fires at once while its queue is full), replacing this entry
@@ -360,29 +587,29 @@ func (s *Scheduler) call(ctx context.Context, t Trigger) (err error) {
 			err = fmt.Errorf("handler panic: %v", p)
 		}
 	}()
-	return s.cfg.Handler(ctx, t)
+	return s.handler(ctx, t)
 }
 
 // settle records how a run ended, on a context that survives the
-// scheduler's stop (bounded, so a dead database cannot hold Run forever).
-func (s *Scheduler) settle(runCtx context.Context, t Trigger, err error, killed bool) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(runCtx), 30*time.Second)
+// scheduler's stop, bounded by the query timeout.
+func (s *Scheduler) settle(work context.Context, t Trigger, err error, killed bool) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(work), s.queryTimeout)
 	defer cancel()
 	o := opEndOwn
 	switch {
 	case err == nil:
 	case killed:
 		o = opFailOwn // KILLING → KILLED
-	case runCtx.Err() != nil && errors.Is(err, context.Canceled):
+	case work.Err() != nil && errors.Is(err, context.Canceled):
 		o = opReleaseOwn // interrupted by our stop, not the trigger's fault
 	default:
 		o = opFailOwn
 	}
-	status, serr := s.store.transition(ctx, o, t.ID, s.cfg.Name)
+	status, serr := s.store.transition(ctx, o, t.ID, s.name)
 	if serr != nil {
-		s.log.Warn("flowstore scheduler: record run", "trigger", t.ID, "name", t.Name, "handler_err", err, "err", serr)
+		s.log.Warn("trigger: scheduler record run", "trigger", t.ID, "name", t.Name, "handler_err", err, "err", serr)
 	}
-	if s.cfg.OnSettled != nil {
-		s.cfg.OnSettled(t, status, err)
+	if s.onSettled != nil {
+		s.onSettled(t, status, err)
 	}
 }

@@ -101,7 +101,7 @@ func TestExactlyOnceGoroutines(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		c := newClock(T0)
 		cdb := withClock(t, db, c)
-		s := trigger.New(cdb)
+		s := newStore(t, cdb)
 		rs := makeRaceSet(t, s, cdb)
 
 		type key struct {
@@ -116,15 +116,18 @@ func TestExactlyOnceGoroutines(t *testing.T) {
 		var wg sync.WaitGroup
 		for i := range 8 {
 			name := fmt.Sprintf("sched-%d", i)
-			sch, err := trigger.NewScheduler(cdb, trigger.SchedulerConfig{
-				Name: name, PollInterval: 2 * time.Millisecond, StaleAfter: time.Hour, MaxConcurrent: 4,
-				Handler: raceHandler(cdb, func(tr trigger.Trigger) {
+			sch, err := trigger.NewScheduler(cdb,
+				raceHandler(cdb, func(tr trigger.Trigger) {
 					mu.Lock()
 					starts[key{tr.ID, round}]++
 					startedBy[name]++
 					mu.Unlock()
 				}),
-			})
+				trigger.WithName(name),
+				trigger.WithPollInterval(2*time.Millisecond),
+				trigger.WithLease(time.Hour),
+				trigger.WithMaxConcurrent(4),
+			)
 			require.NoError(t, err)
 			wg.Go(func() { require.NoError(t, sch.Run(ctx)) })
 		}
@@ -180,7 +183,7 @@ func TestExactlyOnceGoroutines(t *testing.T) {
 			}
 		}
 		t.Logf("%s: 8 goroutine schedulers, %d rounds: %d starts, %d double starts, %d missing; starts per scheduler %v",
-			db.Dialect(), rounds, len(starts), doubles, missing, startedBy)
+			db.SQLDialect().Name(), rounds, len(starts), doubles, missing, startedBy)
 		require.Zero(t, doubles, "double starts")
 		require.Zero(t, missing, "missing starts")
 		for _, tr := range rs.single {
@@ -211,7 +214,7 @@ func TestExactlyOnceProcesses(t *testing.T) {
 		ctx := t.Context()
 		c := newClock(T0)
 		cdb := withClock(t, db, c)
-		s := trigger.New(cdb)
+		s := newStore(t, cdb)
 		rs := makeRaceSet(t, s, cdb)
 		// The queues are filled per occurrence, once every child's clock
 		// shows it: a queue trigger is due whatever the time.
@@ -339,7 +342,7 @@ func TestExactlyOnceProcesses(t *testing.T) {
 			}
 		}
 		t.Logf("%s: %d scheduler processes, %d occurrences: %d starts, %d double starts, %d missing; starts per process %v",
-			db.Dialect(), processes, rounds, len(starts), doubles, missing, byPid)
+			db.SQLDialect().Name(), processes, rounds, len(starts), doubles, missing, byPid)
 		require.Zero(t, doubles, "double starts")
 		require.Zero(t, missing, "missing starts")
 		require.GreaterOrEqual(t, len(byPid), 2, "processes that started something: the race had competitors")
@@ -370,9 +373,8 @@ func raceChild(t *testing.T) {
 	defer f.Close()
 	pid := os.Getpid()
 	var mu sync.Mutex
-	sch, err := trigger.NewScheduler(db, trigger.SchedulerConfig{
-		Name: fmt.Sprintf("proc-%d", pid), PollInterval: 2 * time.Millisecond, StaleAfter: time.Hour, MaxConcurrent: 4,
-		Handler: raceHandler(db, func(tr trigger.Trigger) {
+	sch, err := trigger.NewScheduler(db,
+		raceHandler(db, func(tr trigger.Trigger) {
 			mu.Lock()
 			defer mu.Unlock()
 			// LastRun is the occurrence: Begin sets it to this
@@ -382,7 +384,11 @@ func raceChild(t *testing.T) {
 				panic(err)
 			}
 		}),
-	})
+		trigger.WithName(fmt.Sprintf("proc-%d", pid)),
+		trigger.WithPollInterval(2*time.Millisecond),
+		trigger.WithLease(time.Hour),
+		trigger.WithMaxConcurrent(4),
+	)
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
@@ -409,7 +415,7 @@ func TestStaleSchedulerRecovery(t *testing.T) {
 				ctx := t.Context()
 				c := newClock(T0)
 				cdb := withClock(t, db, c)
-				s := trigger.New(cdb)
+				s := newStore(t, cdb)
 				// "dead" started two triggers and a pause and kill were asked
 				// for on two more; "alive" started one.
 				var dead []trigger.Trigger
@@ -432,10 +438,13 @@ func TestStaleSchedulerRecovery(t *testing.T) {
 				c.Add(10 * time.Minute)
 				require.NoError(t, s.Heartbeat(ctx, "alive"))
 
-				sch, err := trigger.NewScheduler(cdb, trigger.SchedulerConfig{
-					Name: "rescuer", PollInterval: time.Minute, StaleAfter: 5 * time.Minute, Recover: mode,
-					Handler: func(context.Context, trigger.Trigger) error { return nil },
-				})
+				sch, err := trigger.NewScheduler(cdb,
+					func(context.Context, trigger.Trigger) error { return nil },
+					trigger.WithName("rescuer"),
+					trigger.WithPollInterval(time.Minute),
+					trigger.WithLease(5*time.Minute),
+					trigger.WithRecover(mode),
+				)
 				require.NoError(t, err)
 				// One tick: heartbeat, recovery, starts. The recovered
 				// triggers are not due again until 11:00, so nothing starts.
@@ -474,7 +483,7 @@ func TestLateEndAfterRecoveryIsRefused(t *testing.T) {
 		ctx := t.Context()
 		slowClock, liveClock := newClock(T0), newClock(T0)
 		slowDB, liveDB := withClock(t, db, slowClock), withClock(t, db, liveClock)
-		s := trigger.New(liveDB)
+		s := newStore(t, liveDB)
 		tr, err := s.Create(ctx, scheduled("late", "*/5 * * * *", T0.Add(-time.Minute)))
 		require.NoError(t, err)
 
@@ -482,16 +491,18 @@ func TestLateEndAfterRecoveryIsRefused(t *testing.T) {
 		releaseSlow, releaseRescuer := make(chan struct{}), make(chan struct{})
 		slowSettled := make(chan trigger.Status, 1)
 		var warnings syncBuffer
-		slow, err := trigger.NewScheduler(slowDB, trigger.SchedulerConfig{
-			Name: "slow", PollInterval: time.Minute, StaleAfter: 5 * time.Minute,
-			Handler: func(context.Context, trigger.Trigger) error {
+		slow, err := trigger.NewScheduler(slowDB,
+			func(context.Context, trigger.Trigger) error {
 				started <- "slow"
 				<-releaseSlow
 				return nil
 			},
-			OnSettled: func(_ trigger.Trigger, st trigger.Status, _ error) { slowSettled <- st },
-			Logger:    slog.New(slog.NewTextHandler(&warnings, nil)),
-		})
+			trigger.WithName("slow"),
+			trigger.WithPollInterval(time.Minute),
+			trigger.WithLease(5*time.Minute),
+			trigger.WithOnSettled(func(_ trigger.Trigger, st trigger.Status, _ error) { slowSettled <- st }),
+			trigger.WithLogger(slog.New(slog.NewTextHandler(&warnings, nil))),
+		)
 		require.NoError(t, err)
 		runCtx, cancel := context.WithCancel(ctx)
 		done := make(chan error, 1)
@@ -502,14 +513,17 @@ func TestLateEndAfterRecoveryIsRefused(t *testing.T) {
 		// stale, its run goes back to IDLE, is due (next_run T0+5m), and
 		// the rescuer starts it in the same tick.
 		liveClock.Set(T0.Add(10 * time.Minute))
-		rescuer, err := trigger.NewScheduler(liveDB, trigger.SchedulerConfig{
-			Name: "rescuer", PollInterval: time.Minute, StaleAfter: 5 * time.Minute, Recover: trigger.RecoverIdle,
-			Handler: func(context.Context, trigger.Trigger) error {
+		rescuer, err := trigger.NewScheduler(liveDB,
+			func(context.Context, trigger.Trigger) error {
 				started <- "rescuer"
 				<-releaseRescuer
 				return nil
 			},
-		})
+			trigger.WithName("rescuer"),
+			trigger.WithPollInterval(time.Minute),
+			trigger.WithLease(5*time.Minute),
+			trigger.WithRecover(trigger.RecoverIdle),
+		)
 		require.NoError(t, err)
 		require.NoError(t, rescuer.Tick(ctx))
 		require.Equal(t, "rescuer", <-started)
@@ -594,7 +608,7 @@ func TestStaleRecoveryIdleWritesNothing(t *testing.T) {
 		cdb := withClock(t, db, c)
 		stmts := &statementLog{}
 		cdb.Bun().AddQueryHook(stmts)
-		s := trigger.New(cdb)
+		s := newStore(t, cdb)
 		for i := range 3 {
 			require.NoError(t, s.Heartbeat(ctx, fmt.Sprintf("gone-%d", i)))
 		}
@@ -641,7 +655,7 @@ func TestSchedulerRefusesALiveName(t *testing.T) {
 		ctx := t.Context()
 		c := newClock(T0)
 		cdb := withClock(t, db, c)
-		s := trigger.New(cdb)
+		s := newStore(t, cdb)
 		tr, err := s.Create(ctx, single("busy", T0.Add(-time.Minute)))
 		require.NoError(t, err)
 		require.NoError(t, s.Heartbeat(ctx, "box-1")) // the live instance
@@ -650,11 +664,18 @@ func TestSchedulerRefusesALiveName(t *testing.T) {
 		c.Add(30 * time.Second)
 
 		started := make(chan uuid.UUID, 1)
-		sch, err := trigger.NewScheduler(cdb, trigger.SchedulerConfig{
-			Name: "box-1", PollInterval: 5 * time.Millisecond, StaleAfter: time.Minute, Recover: trigger.RecoverIdle,
-			Handler: func(_ context.Context, t trigger.Trigger) error { started <- t.ID; return nil },
-		})
-		require.NoError(t, err)
+		newBox1 := func() *trigger.Scheduler {
+			sch, err := trigger.NewScheduler(cdb,
+				func(_ context.Context, t trigger.Trigger) error { started <- t.ID; return nil },
+				trigger.WithName("box-1"),
+				trigger.WithPollInterval(5*time.Millisecond),
+				trigger.WithLease(time.Minute),
+				trigger.WithRecover(trigger.RecoverIdle),
+			)
+			require.NoError(t, err)
+			return sch
+		}
+		sch := newBox1()
 		// Bounded, so that a Run that wrongly starts returns too.
 		refusedCtx, stop := context.WithTimeout(ctx, 5*time.Second)
 		err = sch.Run(refusedCtx)
@@ -665,6 +686,8 @@ func TestSchedulerRefusesALiveName(t *testing.T) {
 		require.Equal(t, "box-1", inUse.Name)
 		require.Equal(t, T0, inUse.LastHeartbeat)
 		require.ErrorContains(t, err, `scheduler name "box-1" is in use`)
+		require.True(t, strings.HasPrefix(err.Error(), "trigger: scheduler name"), "%v", err)
+		require.ErrorIs(t, sch.Run(ctx), store.ErrInvalid, "Run may be called once, even when it was refused")
 		got := get(t, s, tr.ID)
 		require.Equal(t, trigger.StatusRunning, got.Status, "the live instance's run is not reset")
 		require.Equal(t, "box-1", got.RunningOn)
@@ -672,8 +695,9 @@ func TestSchedulerRefusesALiveName(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, T0, infos[0].LastUpdate, "a refused Run writes no heartbeat")
 
-		// The other instance is gone: its heartbeat is over StaleAfter old.
+		// The other instance is gone: its heartbeat is over a lease old.
 		c.Add(time.Minute)
+		sch = newBox1()
 		runCtx, cancel := context.WithCancel(ctx)
 		done := make(chan error, 1)
 		go func() { done <- sch.Run(runCtx) }()
@@ -691,16 +715,18 @@ func TestSchedulerRestartRecoversOwnRuns(t *testing.T) {
 		ctx := t.Context()
 		c := newClock(T0)
 		cdb := withClock(t, db, c)
-		s := trigger.New(cdb)
+		s := newStore(t, cdb)
 		tr, err := s.Create(ctx, single("orphan", T0.Add(-time.Minute)))
 		require.NoError(t, err)
 		_, err = s.Begin(ctx, tr, "box-1")
 		require.NoError(t, err)
 		started := make(chan trigger.Trigger, 1)
-		sch, err := trigger.NewScheduler(cdb, trigger.SchedulerConfig{
-			Name: "box-1", PollInterval: 5 * time.Millisecond, Recover: trigger.RecoverIdle,
-			Handler: func(_ context.Context, t trigger.Trigger) error { started <- t; return nil },
-		})
+		sch, err := trigger.NewScheduler(cdb,
+			func(_ context.Context, t trigger.Trigger) error { started <- t; return nil },
+			trigger.WithName("box-1"),
+			trigger.WithPollInterval(5*time.Millisecond),
+			trigger.WithRecover(trigger.RecoverIdle),
+		)
 		require.NoError(t, err)
 		runCtx, cancel := context.WithCancel(ctx)
 		done := make(chan error, 1)
@@ -715,13 +741,14 @@ func TestSchedulerRestartRecoversOwnRuns(t *testing.T) {
 
 // TestSchedulerHonoursKillPauseAndStop: KILLING cancels the handler and ends
 // KILLED; PAUSING lets the run finish and ends PAUSED; stopping the scheduler
-// cancels handlers and returns their triggers to IDLE.
+// (with no stop timeout) cancels handlers and returns their triggers to
+// IDLE. TestSchedulerStopTimeout covers a stop that lets runs finish.
 func TestSchedulerHonoursKillPauseAndStop(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
 		c := newClock(T0)
 		cdb := withClock(t, db, c)
-		s := trigger.New(cdb)
+		s := newStore(t, cdb)
 		kill, err := s.Create(ctx, scheduled("kill-me", "0 * * * *", T0.Add(-time.Minute)))
 		require.NoError(t, err)
 		pause, err := s.Create(ctx, scheduled("pause-me", "0 * * * *", T0.Add(-time.Minute)))
@@ -733,9 +760,8 @@ func TestSchedulerHonoursKillPauseAndStop(t *testing.T) {
 		release := make(chan struct{})
 		causes := make(chan error, 3)
 		settledCh := make(chan trigger.Status, 3)
-		sch, err := trigger.NewScheduler(cdb, trigger.SchedulerConfig{
-			Name: "worker", PollInterval: 5 * time.Millisecond, MaxConcurrent: 3,
-			Handler: func(hctx context.Context, tr trigger.Trigger) error {
+		sch, err := trigger.NewScheduler(cdb,
+			func(hctx context.Context, tr trigger.Trigger) error {
 				started <- tr.ID
 				if tr.ID == pause.ID {
 					<-release
@@ -745,8 +771,12 @@ func TestSchedulerHonoursKillPauseAndStop(t *testing.T) {
 				causes <- context.Cause(hctx)
 				return hctx.Err()
 			},
-			OnSettled: func(tr trigger.Trigger, st trigger.Status, _ error) { settledCh <- st },
-		})
+			trigger.WithName("worker"),
+			trigger.WithPollInterval(5*time.Millisecond),
+			trigger.WithMaxConcurrent(3),
+			trigger.WithStopTimeout(0), // cancel "stop-me" as soon as Run's context ends
+			trigger.WithOnSettled(func(tr trigger.Trigger, st trigger.Status, _ error) { settledCh <- st }),
+		)
 		require.NoError(t, err)
 		runCtx, cancel := context.WithCancel(ctx)
 		done := make(chan error, 1)
@@ -785,7 +815,7 @@ func TestSchedulerBlockingWhitelistFailure(t *testing.T) {
 		ctx := t.Context()
 		c := newClock(T0)
 		cdb := withClock(t, db, c)
-		s := trigger.New(cdb)
+		s := newStore(t, cdb)
 		mk := func(sp trigger.Spec) trigger.Trigger {
 			tr, err := s.Create(ctx, sp)
 			require.NoError(t, err)
@@ -831,14 +861,14 @@ func TestSchedulerBlockingWhitelistFailure(t *testing.T) {
 			return nil
 		}
 		// "picky" runs only whitelisted triggers; "any" runs the rest.
-		picky, err := trigger.NewScheduler(cdb, trigger.SchedulerConfig{Name: "picky", WhitelistOnly: true, PollInterval: time.Second, Handler: handler})
+		picky, err := trigger.NewScheduler(cdb, handler, trigger.WithName("picky"), trigger.WithWhitelistOnly(true), trigger.WithPollInterval(time.Second))
 		require.NoError(t, err)
 		require.NoError(t, picky.Tick(ctx))
 		waitFor(t, "picky's run", func() (bool, error) { return len(picky.Running()) == 0, nil })
 		require.Equal(t, []string{"mine"}, order)
 		require.Equal(t, trigger.StatusDone, get(t, s, m.ID).Status)
 
-		anyS, err := trigger.NewScheduler(cdb, trigger.SchedulerConfig{Name: "any", PollInterval: 5 * time.Millisecond, MaxConcurrent: 4, Handler: handler})
+		anyS, err := trigger.NewScheduler(cdb, handler, trigger.WithName("any"), trigger.WithPollInterval(5*time.Millisecond), trigger.WithMaxConcurrent(4))
 		require.NoError(t, err)
 		runCtx, cancel := context.WithCancel(ctx)
 		done := make(chan error, 1)
@@ -851,6 +881,12 @@ func TestSchedulerBlockingWhitelistFailure(t *testing.T) {
 			}
 			return true, nil
 		})
+		infos, err := s.Schedulers(ctx)
+		require.NoError(t, err)
+		require.Len(t, infos, 2)
+		require.Equal(t, "any", infos[0].MachineName)
+		require.Equal(t, T0, infos[0].LastUpdate)
+		require.Equal(t, "picky", infos[1].MachineName)
 		cancel()
 		require.NoError(t, <-done)
 		require.Equal(t, "blocking", order[1], "priority 1 first")
@@ -860,27 +896,46 @@ func TestSchedulerBlockingWhitelistFailure(t *testing.T) {
 		require.Equal(t, trigger.StatusFailed, get(t, s, boom.ID).Status)
 		require.Equal(t, trigger.StatusFailed, get(t, s, panics.ID).Status)
 		require.Equal(t, trigger.StatusIdle, get(t, s, th.ID).Status, "whitelisted for another scheduler only")
-		infos, err := s.Schedulers(ctx)
+		infos, err = s.Schedulers(ctx)
 		require.NoError(t, err)
-		require.Len(t, infos, 2)
-		require.Equal(t, "any", infos[0].MachineName)
-		require.Equal(t, T0, infos[0].LastUpdate)
+		require.Len(t, infos, 1, "any released its name when it stopped; picky only ticked, without Run")
+		require.Equal(t, "picky", infos[0].MachineName)
 	})
 }
 
 func TestNewSchedulerRejectsBadConfig(t *testing.T) {
 	db := testdb.Fresh(t, store.SQLite)
 	h := func(context.Context, trigger.Trigger) error { return nil }
-	for _, cfg := range []trigger.SchedulerConfig{
-		{Handler: h},
-		{Name: "x"},
-		{Name: strings.Repeat("n", 101), Handler: h},
-		{Name: "x", Handler: h, PollInterval: time.Second, StaleAfter: 2 * time.Second},
-		{Name: "x", Handler: h, Recover: 7},
+	name := trigger.WithName("x")
+	for _, c := range []struct {
+		db      *store.DB
+		handler trigger.Handler
+		opts    []trigger.SchedulerOption
+		is      error
+		want    string
+	}{
+		{nil, h, []trigger.SchedulerOption{name}, store.ErrInvalid, "nil database"},
+		{db, h, nil, store.ErrInvalid, "WithName is required"},
+		{db, nil, []trigger.SchedulerOption{name}, store.ErrInvalid, "handler"},
+		{db, h, []trigger.SchedulerOption{trigger.WithName(strings.Repeat("n", 101))}, store.ErrTooLong, "scheduler name"},
+		{db, h, []trigger.SchedulerOption{name, trigger.WithPollInterval(time.Second), trigger.WithLease(2 * time.Second)}, store.ErrInvalid, "WithLease"},
+		{db, h, []trigger.SchedulerOption{name, trigger.WithRecover(7)}, store.ErrInvalid, "recover mode"},
+		{db, h, []trigger.SchedulerOption{name, trigger.WithPollInterval(0)}, store.ErrInvalid, "WithPollInterval"},
+		{db, h, []trigger.SchedulerOption{name, trigger.WithMaxConcurrent(0)}, store.ErrInvalid, "WithMaxConcurrent"},
+		{db, h, []trigger.SchedulerOption{name, trigger.WithLease(-time.Second)}, store.ErrInvalid, "WithLease"},
+		{db, h, []trigger.SchedulerOption{name, trigger.WithStopTimeout(-time.Second)}, store.ErrInvalid, "WithStopTimeout"},
+		{db, h, []trigger.SchedulerOption{name, trigger.WithQueryTimeout(0)}, store.ErrInvalid, "WithQueryTimeout"},
 	} {
-		_, err := trigger.NewScheduler(db, cfg)
-		require.Error(t, err, "%+v", cfg)
+		_, err := trigger.NewScheduler(c.db, c.handler, c.opts...)
+		require.ErrorIs(t, err, c.is, c.want)
+		require.ErrorContains(t, err, c.want)
+		require.True(t, strings.HasPrefix(err.Error(), "trigger: new scheduler"), "%v", err)
+		require.NotContains(t, err.Error(), "trigger: trigger:")
 	}
+	// The defaults need nothing but a name; a stop timeout of 0 cancels
+	// the handlers at once.
+	_, err := trigger.NewScheduler(db, h, name, trigger.WithStopTimeout(0))
+	require.NoError(t, err)
 }
 
 // TestBeginRace: 8 goroutines call Begin on the same trigger at the same
@@ -890,7 +945,7 @@ func TestBeginRace(t *testing.T) {
 		ctx := t.Context()
 		c := newClock(T0)
 		cdb := withClock(t, db, c)
-		s := trigger.New(cdb)
+		s := newStore(t, cdb)
 		sc, err := s.Create(ctx, scheduled("race-sched", "*/5 * * * *", T0))
 		require.NoError(t, err)
 		sg, err := s.Create(ctx, single("race-single", T0))

@@ -10,14 +10,21 @@ import (
 
 // This file holds every SQL statement of the package, built once per dialect
 // from code (identifiers quoted for the dialect, values left as '?'
-// placeholders for bun to fill in). The methods in bun.go never branch on the
-// dialect; what differs between dialects (identifier quotes, how a row count
-// is limited) is decided here, once. TestStatementsGolden pins the text of
-// every statement for every dialect, SQL Server included.
+// placeholders for bun to fill in). Everything that differs between dialects
+// — quoting, row limits, locking reads, typed NULLs, the capped count — comes
+// from the dialect layer (store.Dialect); nothing here or in bun.go asks
+// which dialect it is. TestStatementsGolden pins the text of every statement
+// for every dialect, SQL Server included.
+//
+// The statements run through bun, which inlines their values, rather than
+// on the driver with bound parameters: the times they compare (next_run,
+// last_update) must be written and compared in the one text form bun gives
+// them on SQLite. That is also why Heartbeat does not use the dialect's
+// Upsert form, which binds on the driver: its usual case is one UPDATE.
 
 // statements is the SQL of one dialect.
 type statements struct {
-	d store.Dialect
+	d *store.Dialect
 
 	selectJoined string // SELECT … FROM Triggers t LEFT JOIN the three subtype tables
 	byID         string // selectJoined + WHERE t.id = ?
@@ -41,9 +48,17 @@ type statements struct {
 
 	heartbeatUpdate string
 	heartbeatInsert string
-	listSchedulers  string
-	lastHeartbeat   string // one scheduler's last_update
-	killing         string // the KILLING triggers a scheduler runs
+	// takeName renews the heartbeat of a scheduler row only if it is older
+	// than ? (the name's previous holder is gone): with heartbeatInsert for
+	// a name that has no row, it is how Run takes its name atomically.
+	takeName string
+	// releaseName removes a scheduler's row when it stops, unless a run it
+	// started is still active: that row's heartbeat has to go stale, so
+	// that other schedulers recover the run.
+	releaseName    string
+	listSchedulers string
+	lastHeartbeat  string // one scheduler's last_update
+	killing        string // the KILLING triggers a scheduler runs
 
 	// staleSchedulers lists the schedulers whose heartbeat is older than ?
 	// and that still own a run. A dead scheduler whose runs are settled is
@@ -60,8 +75,6 @@ type statements struct {
 
 	// Transitions: one conditional UPDATE each (see transition).
 	transitions map[op]transition
-
-	limit func(bound string) string // the row-limit clause for a bound count
 }
 
 // op names a status transition.
@@ -171,24 +184,20 @@ var killRules = []rule{
 
 var activeStatuses = []Status{StatusRunning, StatusPausing, StatusKilling}
 
-var (
-	stmtsMu    sync.Mutex
-	stmtsCache = map[store.Dialect]*statements{}
-)
+// stmtsCache holds the statements per dialect (*store.Dialect), built on
+// first use: the dialects are registered once and never change.
+var stmtsCache sync.Map
 
-// statementsFor returns the dialect's statements, built on first use.
-func statementsFor(d store.Dialect) *statements {
-	stmtsMu.Lock()
-	defer stmtsMu.Unlock()
-	if s, ok := stmtsCache[d]; ok {
-		return s
+// statementsFor returns the dialect's statements.
+func statementsFor(d *store.Dialect) *statements {
+	if s, ok := stmtsCache.Load(d); ok {
+		return s.(*statements)
 	}
-	s := buildStatements(d)
-	stmtsCache[d] = s
-	return s
+	s, _ := stmtsCache.LoadOrStore(d, buildStatements(d))
+	return s.(*statements)
 }
 
-func buildStatements(d store.Dialect) *statements {
+func buildStatements(d *store.Dialect) *statements {
 	q := d.Quote
 	triggers, sched, single, queue, queues, schedulers :=
 		q("Triggers"), q("Scheduled_Triggers"), q("Single_Triggers"), q("Queue_Triggers"), q("Queues"), q("Schedulers")
@@ -215,17 +224,18 @@ func buildStatements(d store.Dialect) *statements {
 	idle := "'" + string(StatusIdle) + "'"
 	// enough is true when the queue trigger q's queue holds at least
 	// min_batch_size NEW elements. It counts with the Queues index on
-	// (queue_name, status, created_date). On PostgreSQL the count stops at
-	// min_batch_size, because a LIMIT there may name the outer row: counting
-	// a whole backlog every tick costs 0.3 s at 100,000 NEW elements before
-	// vacuum has marked the pages all-visible. SQLite and MySQL take only
-	// constants in LIMIT, and SQL Server's TOP in a correlated derived table
-	// cannot be tried here, so they count every element.
-	enough := fmt.Sprintf("%s <= (SELECT COUNT(*) FROM %s e WHERE %s = %s AND %s = 'NEW')",
-		c("q", "min_batch_size"), queues, c("e", "queue_name"), c("q", "queue_name"), c("e", "status"))
-	if d == store.Postgres {
-		enough = fmt.Sprintf("%s <= (SELECT COUNT(*) FROM (SELECT 1 FROM %s e WHERE %s = %s AND %s = 'NEW' LIMIT %s) AS n)",
-			c("q", "min_batch_size"), queues, c("e", "queue_name"), c("q", "queue_name"), c("e", "status"), c("q", "min_batch_size"))
+	// (queue_name, status, created_date). Where a LIMIT may name the outer
+	// row (FeatureCorrelatedLimit: PostgreSQL) the count stops at
+	// min_batch_size: counting a whole backlog every tick costs 0.3 s at
+	// 100,000 NEW elements before vacuum has marked the pages all-visible.
+	// SQLite and MySQL take only constants in LIMIT, and SQL Server's TOP in
+	// a correlated derived table cannot be tried here, so they count every
+	// element.
+	newOf := fmt.Sprintf("%s e WHERE %s = %s AND %s = 'NEW'", queues, c("e", "queue_name"), c("q", "queue_name"), c("e", "status"))
+	enough := fmt.Sprintf("%s <= (SELECT COUNT(*) FROM %s)", c("q", "min_batch_size"), newOf)
+	if d.Has(store.FeatureCorrelatedLimit) {
+		enough = fmt.Sprintf("%s <= (SELECT COUNT(*) FROM (SELECT 1 FROM %s%s) AS n)",
+			c("q", "min_batch_size"), newOf, d.Limit(c("q", "min_batch_size")))
 	}
 
 	// Typed NULLs for the UNION below: PostgreSQL resolves the type of a
@@ -233,17 +243,7 @@ func buildStatements(d store.Dialect) *statements {
 	// branch become text and then clash with an integer or timestamp;
 	// SQL Server gives a bare NULL the type int. Casting every NULL to the
 	// column's type sidesteps both.
-	var nullText, nullInt, nullTime string
-	switch d {
-	case store.Postgres:
-		nullText, nullInt, nullTime = "CAST(NULL AS VARCHAR(200))", "CAST(NULL AS INTEGER)", "CAST(NULL AS TIMESTAMPTZ)"
-	case store.SQLServer:
-		nullText, nullInt, nullTime = "CAST(NULL AS NVARCHAR(200))", "CAST(NULL AS INT)", "CAST(NULL AS DATETIME2(6))"
-	case store.MySQL:
-		nullText, nullInt, nullTime = "CAST(NULL AS CHAR(200))", "CAST(NULL AS SIGNED)", "CAST(NULL AS DATETIME(6))"
-	default:
-		nullText, nullInt, nullTime = "NULL", "NULL", "NULL"
-	}
+	nullText, nullInt, nullTime := d.TypedNull(store.TypeText), d.TypedNull(store.TypeInt), d.TypedNull(store.TypeTime)
 	common := make([]string, 0, 14)
 	for _, col := range cols[:14] {
 		common = append(common, col)
@@ -290,6 +290,10 @@ func buildStatements(d store.Dialect) *statements {
 
 		heartbeatUpdate: fmt.Sprintf("UPDATE %s SET %s = ? WHERE %s = ?", schedulers, q("last_update"), q("machine_name")),
 		heartbeatInsert: fmt.Sprintf("INSERT INTO %s (%s, %s) VALUES (?, ?)", schedulers, q("machine_name"), q("last_update")),
+		takeName: fmt.Sprintf("UPDATE %s SET %s = ? WHERE %s = ? AND %s < ?",
+			schedulers, q("last_update"), q("machine_name"), q("last_update")),
+		releaseName: fmt.Sprintf("DELETE FROM %s WHERE %s = ? AND NOT EXISTS (SELECT 1 FROM %s t WHERE %s = ? AND %s IN (%s))",
+			schedulers, q("machine_name"), triggers, c("t", "flowstore_scheduler"), c("t", "process_status"), quoteStatuses(activeStatuses)),
 		listSchedulers: fmt.Sprintf("SELECT %s, %s, %s, %s FROM %s ORDER BY %s", q("machine_name"), q("last_update"),
 			q("latest_trigger"), q("latest_trigger_time"), schedulers, q("machine_name")),
 		lastHeartbeat: fmt.Sprintf("SELECT %s FROM %s WHERE %s = ?", q("last_update"), schedulers, q("machine_name")),
@@ -308,24 +312,12 @@ func buildStatements(d store.Dialect) *statements {
 		statusOf: fmt.Sprintf("SELECT %s FROM %s WHERE %s = ?", q("process_status"), triggers, q("id")),
 	}
 
-	switch d {
-	case store.SQLServer:
-		s.limit = func(bound string) string { return " OFFSET 0 ROWS FETCH NEXT " + bound + " ROWS ONLY" }
-	default:
-		s.limit = func(bound string) string { return " LIMIT " + bound }
-	}
-	s.dueLimit = s.due + s.limit("?")
+	s.dueLimit = s.due + d.Limit("?")
 
-	// SQLite has no row locks: the transaction is immediate (it holds the
-	// database's write lock from its start), so a plain read suffices.
-	switch d {
-	case store.SQLServer:
-		s.lockTrigger = fmt.Sprintf("SELECT %s FROM %s WITH (UPDLOCK, ROWLOCK) WHERE %s = ?", q("id"), triggers, q("id"))
-	case store.SQLite:
-		s.lockTrigger = fmt.Sprintf("SELECT %s FROM %s WHERE %s = ?", q("id"), triggers, q("id"))
-	default:
-		s.lockTrigger = fmt.Sprintf("SELECT %s FROM %s WHERE %s = ? FOR UPDATE", q("id"), triggers, q("id"))
-	}
+	// The Triggers row's lock: FOR UPDATE, or SQL Server's table hint, or —
+	// where a transaction holds the database's write lock from its start
+	// (SQLite) — a plain read.
+	s.lockTrigger = fmt.Sprintf("SELECT %s FROM %s WHERE %s = ?%s", q("id"), d.LockedFrom("Triggers", "", false), q("id"), d.LockSuffix(false))
 	for _, table := range []string{"Scheduled_Triggers", "Queue_Triggers", "Single_Triggers"} {
 		s.deleteChildren = append(s.deleteChildren, fmt.Sprintf("DELETE FROM %s WHERE %s = ?", q(table), q("id")))
 	}

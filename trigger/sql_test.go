@@ -20,8 +20,9 @@ import (
 func TestStatementsGolden(t *testing.T) {
 	id := uuid.MustParse("0191e8b2-7c3a-7d4e-8f00-123456789abc")
 	at := time.Date(2026, 11, 22, 10, 0, 0, 123456000, time.UTC)
-	for _, d := range store.Dialects() {
-		s := buildStatements(d)
+	for _, d := range store.DialectNames() {
+		db := testdb.Offline(d)
+		s := buildStatements(db.SQLDialect())
 		var b strings.Builder
 		put := func(name, sql string) { fmt.Fprintf(&b, "-- %s\n%s;\n\n", name, sql) }
 		put("get", s.byID)
@@ -35,6 +36,8 @@ func TestStatementsGolden(t *testing.T) {
 		put("begin: note latest", s.noteLatest)
 		put("heartbeat: update", s.heartbeatUpdate)
 		put("heartbeat: insert", s.heartbeatInsert)
+		put("take name (renew a stale row)", s.takeName)
+		put("release name", s.releaseName)
 		put("schedulers", s.listSchedulers)
 		put("last heartbeat", s.lastHeartbeat)
 		put("killing", s.killing)
@@ -61,7 +64,6 @@ func TestStatementsGolden(t *testing.T) {
 		}
 		put("delete: trigger", s.deleteTrigger)
 
-		db := testdb.Offline(d)
 		for _, name := range []string{"insert Triggers", "insert Scheduled_Triggers", "insert Single_Triggers", "insert Queue_Triggers"} {
 			var model any
 			switch name {

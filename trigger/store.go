@@ -39,12 +39,14 @@ func (m RecoverMode) String() string {
 
 // Store is the trigger API over OpenOrchestrator's Triggers,
 // Scheduled_Triggers, Queue_Triggers, Single_Triggers and Schedulers tables.
+// New makes the bun-backed one.
 //
 // Every method runs on the store's handle: the pool of a *store.DB, or the
 // transaction of a *store.Session after WithTx. Status changes are
 // conditional UPDATEs naming the statuses they accept; a trigger in any other
 // status is left alone and the error wraps store.ErrConflict (a missing one,
-// store.ErrNotFound).
+// store.ErrNotFound). Errors read "trigger: <operation> <subject>: " and then
+// the sentinel's message and its detail.
 type Store interface {
 	// WithTx returns the same store bound to s.
 	WithTx(s *store.Session) Store
@@ -55,7 +57,9 @@ type Store interface {
 	Create(ctx context.Context, spec Spec) (Trigger, error)
 	// Get returns one trigger.
 	Get(ctx context.Context, id uuid.UUID) (Trigger, error)
-	// List returns the triggers a filter selects, ordered by name and id.
+	// List returns every trigger a filter selects, ordered by name and id.
+	// It has no limit and no iterator: a database holds a few triggers per
+	// robot process, not a backlog.
 	List(ctx context.Context, f Filter) ([]Trigger, error)
 	// Update changes only the fields p names, in one transaction, and
 	// returns the trigger as stored afterwards.
@@ -69,7 +73,9 @@ type Store interface {
 	// OpenOrchestrator's start order: priority descending, then single,
 	// scheduled, queue, then next_run. Single and scheduled triggers are due
 	// when next_run <= now; queue triggers when their queue holds at least
-	// min_batch_size NEW elements. limit <= 0 returns all.
+	// min_batch_size NEW elements. It returns the first limit of them; a
+	// limit of 0 means store.DefaultLimit, a negative one is
+	// store.ErrInvalid, as for every list of flowstore.
 	Due(ctx context.Context, now time.Time, limit int) ([]Trigger, error)
 	// Begin starts t (IDLE → RUNNING) for the scheduler named by (may be
 	// empty), setting last_run to the store clock's now and, for a scheduled

@@ -19,7 +19,7 @@ func TestCreateGetListUpdateDelete(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
 		c := newClock(T0)
-		s := trigger.New(withClock(t, db, c))
+		s := newStore(t, withClock(t, db, c))
 
 		sp := scheduled("nightly", "CRON_TZ=Europe/Copenhagen 0 2 * * *", time.Time{})
 		sp.ProcessArgs, sp.IsGitRepo, sp.GitBranch, sp.IsBlocking, sp.Priority = `{"a": 1}`, true, "main", true, 5
@@ -43,7 +43,7 @@ func TestCreateGetListUpdateDelete(t *testing.T) {
 		var raw struct {
 			Status, Type, Whitelist string
 		}
-		q := db.Dialect().Quote
+		q := db.SQLDialect().Quote
 		require.NoError(t, db.Bun().NewRaw("SELECT "+q("process_status")+" AS status, "+q("type")+" AS type, "+q("scheduler_whitelist")+" AS whitelist FROM "+q("Triggers")+" WHERE "+q("id")+" = ?", sc.ID).Scan(ctx, &raw))
 		require.Equal(t, "IDLE", raw.Status)
 		require.Equal(t, "SCHEDULED", raw.Type)
@@ -112,16 +112,16 @@ func TestCreateGetListUpdateDelete(t *testing.T) {
 // waits; in the opposite order the two would deadlock.
 func TestUpdateDeleteLockTheTriggerRowFirst(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
-		if db.Dialect() == store.SQLite {
+		if db.SQLDialect().Name() == store.SQLite {
 			t.Skip("SQLite has one writer at a time and no row locks: there is no lock order to get wrong")
 		}
 		ctx := t.Context()
-		s := trigger.New(db)
-		d := db.Dialect()
+		s := newStore(t, db)
+		d := db.SQLDialect()
 		q := d.Quote
 		// The subtype row, locked without waiting: an error if it is taken.
 		probe := "SELECT " + q("id") + " FROM " + q("Scheduled_Triggers") + " WHERE " + q("id") + " = ? FOR UPDATE NOWAIT"
-		if d == store.SQLServer {
+		if d.Name() == store.SQLServer {
 			probe = "SELECT " + q("id") + " FROM " + q("Scheduled_Triggers") + " WITH (UPDLOCK, ROWLOCK, NOWAIT) WHERE " + q("id") + " = ?"
 		}
 		cron := "*/10 * * * *"
@@ -141,7 +141,7 @@ func TestUpdateDeleteLockTheTriggerRowFirst(t *testing.T) {
 			require.NoError(t, err)
 			opDone := make(chan error, 1)
 			go func() { opDone <- op(tr.ID) }()
-			time.Sleep(200 * time.Millisecond) // the op gets as far as it can: to the Triggers row's lock
+			testdb.WaitBlocked(t, db, 1) // the op gets as far as it can: to the Triggers row's lock
 			// The Begin goes on to the subtype row.
 			rows, err := begin.QueryContext(ctx, d.Rebind(probe), tr.ID.String())
 			if err == nil {
@@ -171,7 +171,7 @@ func names(ts []trigger.Trigger) []string {
 func TestBadInput(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
-		s := trigger.New(db)
+		s := newStore(t, db)
 		long := func(n int) string { return strings.Repeat("x", n) }
 		withSpec := func(sp trigger.Spec, f func(*trigger.Spec)) trigger.Spec { f(&sp); return sp }
 		cases := []struct {
@@ -201,6 +201,8 @@ func TestBadInput(t *testing.T) {
 			_, err := s.Create(ctx, c.spec)
 			require.ErrorIs(t, err, c.is, "%s", c.spec.Name)
 			require.ErrorContains(t, err, c.want, "%s", c.spec.Name)
+			// One prefix, then the sentinel: "trigger: create "x": invalid input: …".
+			require.True(t, strings.HasPrefix(err.Error(), fmt.Sprintf("trigger: create %q: %s: ", c.spec.Name, c.is)), "%v", err)
 		}
 		all, err := s.List(ctx, trigger.Filter{})
 		require.NoError(t, err)
@@ -213,13 +215,18 @@ func TestBadInput(t *testing.T) {
 		_, err = s.Update(ctx, sc.ID, trigger.Patch{CronExpr: &bad})
 		require.ErrorIs(t, err, store.ErrInvalid)
 		require.ErrorContains(t, err, "cron_expr")
+		require.True(t, strings.HasPrefix(err.Error(), "trigger: update "+sc.ID.String()+": invalid input: cron_expr"), "%v", err)
 		qn := "q"
 		_, err = s.Update(ctx, sc.ID, trigger.Patch{QueueName: &qn})
 		require.ErrorIs(t, err, store.ErrInvalid)
 		require.ErrorContains(t, err, "queue_name does not apply to a SCHEDULED trigger")
 		require.Equal(t, "0 9 * * *", get(t, s, sc.ID).CronExpr)
-		_, err = s.Update(ctx, uuid.New(), trigger.Patch{})
+		missing := uuid.New()
+		_, err = s.Update(ctx, missing, trigger.Patch{})
 		require.ErrorIs(t, err, store.ErrNotFound)
+		require.EqualError(t, err, "trigger: update "+missing.String()+": not found")
+		_, err = s.Due(ctx, T0, -1)
+		require.ErrorIs(t, err, store.ErrInvalid)
 		_, err = s.List(ctx, trigger.Filter{Statuses: []trigger.Status{"SLEEPING"}})
 		require.ErrorIs(t, err, store.ErrInvalid)
 	})
@@ -230,7 +237,7 @@ func TestBadInput(t *testing.T) {
 func TestDueOrder(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
-		s := trigger.New(db)
+		s := newStore(t, db)
 		mk := func(sp trigger.Spec, prio int) trigger.Trigger {
 			sp.Priority = prio
 			tr, err := s.Create(ctx, sp)
@@ -266,6 +273,29 @@ func TestDueOrder(t *testing.T) {
 	})
 }
 
+// TestDueLimit: Due returns the first limit due triggers; a limit of 0 means
+// store.DefaultLimit, as for every list; a negative one is refused.
+func TestDueLimit(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		s := newStore(t, db)
+		for i := range store.DefaultLimit + 1 {
+			_, err := s.Create(ctx, single(fmt.Sprintf("due-%03d", i), T0.Add(-time.Duration(store.DefaultLimit+1-i)*time.Second)))
+			require.NoError(t, err)
+		}
+		due, err := s.Due(ctx, T0, 0)
+		require.NoError(t, err)
+		require.Len(t, due, store.DefaultLimit)
+		require.Equal(t, "due-000", due[0].Name, "the longest due first")
+		due, err = s.Due(ctx, T0, store.DefaultLimit+5)
+		require.NoError(t, err)
+		require.Len(t, due, store.DefaultLimit+1)
+		_, err = s.Due(ctx, T0, -1)
+		require.ErrorIs(t, err, store.ErrInvalid)
+		require.ErrorContains(t, err, "trigger: due: invalid input")
+	})
+}
+
 // statusIs is a transition's expected outcome: the status after it, or
 // refused (nil error expected when ok).
 type outcome struct {
@@ -293,7 +323,7 @@ func TestTransitions(t *testing.T) {
 	}
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
-		s := trigger.New(withClock(t, db, newClock(T0)))
+		s := newStore(t, withClock(t, db, newClock(T0)))
 		for _, typ := range trigger.Types() {
 			var sp trigger.Spec
 			switch typ {
@@ -345,8 +375,17 @@ func TestTransitions(t *testing.T) {
 		}
 		_, err := s.End(ctx, uuid.New())
 		require.ErrorIs(t, err, store.ErrNotFound)
-		_, err = s.Begin(ctx, trigger.Trigger{ID: uuid.New(), Type: trigger.Single}, "x")
+		gone := uuid.New()
+		_, err = s.Begin(ctx, trigger.Trigger{ID: gone, Type: trigger.Single}, "x")
 		require.ErrorIs(t, err, trigger.ErrNotStarted)
+		require.True(t, strings.HasPrefix(err.Error(), "trigger: begin "+gone.String()+": conflict: "), "%v", err)
+
+		// A refusal names the status found and the statuses accepted.
+		tr, err := s.Create(ctx, single("refused", T0))
+		require.NoError(t, err)
+		force(t, db, tr.ID, K, "")
+		_, err = s.Pause(ctx, tr.ID)
+		require.EqualError(t, err, "trigger: pause "+tr.ID.String()+": conflict: the trigger is KILLING; pause accepts 'RUNNING', 'IDLE', 'FAILED', 'DONE', 'KILLED'")
 	})
 }
 
@@ -357,7 +396,7 @@ func TestBegin(t *testing.T) {
 		ctx := t.Context()
 		c := newClock(T0.Add(30 * time.Second))
 		cdb := withClock(t, db, c)
-		s := trigger.New(cdb)
+		s := newStore(t, cdb)
 
 		// Missed three runs (next_run two hours ago): one start, and next_run
 		// is the next cron time after now, not the next missed one.
@@ -412,7 +451,7 @@ func TestBegin(t *testing.T) {
 func TestWithTx(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
-		s := trigger.New(withClock(t, db, newClock(T0)))
+		s := newStore(t, withClock(t, db, newClock(T0)))
 		boom := fmt.Errorf("caller failed")
 		var created trigger.Trigger
 		err := db.InTx(ctx, func(ctx context.Context, sess *store.Session) error {
@@ -427,7 +466,7 @@ func TestWithTx(t *testing.T) {
 		require.ErrorIs(t, err, boom)
 		_, err = s.Get(ctx, created.ID)
 		require.ErrorIs(t, err, store.ErrNotFound)
-		q := db.Dialect().Quote
+		q := db.SQLDialect().Quote
 		var n int
 		require.NoError(t, db.Bun().NewRaw("SELECT COUNT(*) FROM "+q("Scheduled_Triggers")).Scan(ctx, &n))
 		require.Zero(t, n)

@@ -31,6 +31,12 @@ UPDATE "Schedulers" SET "last_update" = ? WHERE "machine_name" = ?;
 -- heartbeat: insert
 INSERT INTO "Schedulers" ("machine_name", "last_update") VALUES (?, ?);
 
+-- take name (renew a stale row)
+UPDATE "Schedulers" SET "last_update" = ? WHERE "machine_name" = ? AND "last_update" < ?;
+
+-- release name
+DELETE FROM "Schedulers" WHERE "machine_name" = ? AND NOT EXISTS (SELECT 1 FROM "Triggers" t WHERE t."flowstore_scheduler" = ? AND t."process_status" IN ('RUNNING', 'PAUSING', 'KILLING'));
+
 -- schedulers
 SELECT "machine_name", "last_update", "latest_trigger", "latest_trigger_time" FROM "Schedulers" ORDER BY "machine_name";
 
