@@ -24,7 +24,7 @@ func BenchmarkStartRun(b *testing.B) {
 		b.Run(string(d), func(b *testing.B) {
 			db := testdb.Fresh(b, d)
 			ctx := context.Background()
-			ps := pipeline.New(db)
+			ps := newStore(b, db)
 			def, err := ps.CreateWorkflow(ctx, threeStages("bench"))
 			if err != nil {
 				b.Fatal(err)
@@ -52,7 +52,7 @@ func BenchmarkTransition(b *testing.B) {
 		b.Run(string(d), func(b *testing.B) {
 			db := testdb.Fresh(b, d)
 			ctx := context.Background()
-			ps := pipeline.New(db)
+			ps := newStore(b, db)
 			def, err := ps.CreateWorkflow(ctx, threeStages("bench"))
 			if err != nil {
 				b.Fatal(err)
@@ -81,7 +81,7 @@ func BenchmarkTransition(b *testing.B) {
 			})
 			b.Run("raw", func(b *testing.B) {
 				ids := actions(b.N)
-				q := db.Dialect().Rebind(`UPDATE action_log SET run_state = ?, updated_at = ? WHERE id = ? AND (run_state IN (?, ?) OR run_state IS NULL) AND (requires IS NULL OR requires = '' OR requires = '[]') AND deleted_at IS NULL`)
+				q := db.SQLDialect().Rebind(`UPDATE action_log SET run_state = ?, updated_at = ? WHERE id = ? AND (run_state IN (?, ?) OR run_state IS NULL) AND (requires IS NULL OR requires = '' OR requires = '[]') AND deleted_at IS NULL`)
 				b.ResetTimer()
 				for i := range b.N {
 					// Transition runs in a transaction (a workflow's end
@@ -106,8 +106,8 @@ func BenchmarkTransition(b *testing.B) {
 	}
 }
 
-func benchDialects() []store.Dialect {
-	var ds []store.Dialect
+func benchDialects() []store.DialectName {
+	var ds []store.DialectName
 	for _, d := range testdb.Live() {
 		if d == store.SQLite || d == store.Postgres {
 			ds = append(ds, d)
@@ -119,7 +119,7 @@ func benchDialects() []store.Dialect {
 // rawStartRun is StartRun's statement sequence on database/sql with bound
 // parameters (PostgreSQL and SQLite both speak RETURNING).
 func rawStartRun(ctx context.Context, db *store.DB, workflow int64) error {
-	rb := db.Dialect().Rebind
+	rb := db.SQLDialect().Rebind
 	tx, err := db.SQL().BeginTx(ctx, nil)
 	if err != nil {
 		return err

@@ -8,66 +8,45 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
-
-	"github.com/uptrace/bun"
 
 	"github.com/flowstore/flowstore/store"
 )
 
-// BunStore implements Store with bun on a store.Handle.
-type BunStore struct {
-	h       store.Handle
-	lock    nameLock // the dialect's name lock, chosen once in New
-	rowLock rowLock  // the dialect's locking read, chosen once in New
+// maxText is the length of every varchar column of the ContainerOps tables
+// this package checks (all are varchar(255)), in the dialect's text units.
+const maxText = 255
+
+// bunStore is the Store on bun, for every dialect.
+type bunStore struct {
+	h store.Handle
 }
 
-var _ Store = (*BunStore)(nil)
+var _ Store = (*bunStore)(nil)
 
-// New returns a store on db; each method runs in its own transaction where it
-// writes more than one row.
-func New(db *store.DB) *BunStore {
-	return &BunStore{h: db.Handle(), lock: nameLockFor(db.Dialect()), rowLock: rowLockFor(db.Dialect())}
+// New returns the pipeline store of db. It does no I/O; each method that
+// writes more than one row runs in a transaction of its own (or, on a store
+// bound with WithTx, in a savepoint of the session).
+func New(db *store.DB) (Store, error) {
+	if db == nil {
+		return nil, fail("new store", fmt.Errorf("%w: nil database", store.ErrInvalid))
+	}
+	return newStore(db), nil
 }
 
-// WithTx returns the same store bound to s: its writes commit (or roll back)
-// with the session's, and its multi-row methods use savepoints inside it.
-func (s *BunStore) WithTx(sess *store.Session) *BunStore {
-	return &BunStore{h: sess.Handle(), lock: s.lock, rowLock: s.rowLock}
-}
+func newStore(db *store.DB) *bunStore { return &bunStore{h: db.Handle()} }
+
+// WithTx implements Store.
+func (s *bunStore) WithTx(sess *store.Session) Store { return &bunStore{h: sess.Handle()} }
 
 // on returns the store bound to h (a transaction or savepoint of its own).
-func (s *BunStore) on(h store.Handle) *BunStore {
-	return &BunStore{h: h, lock: s.lock, rowLock: s.rowLock}
-}
+func (s *bunStore) on(h store.Handle) *bunStore { return &bunStore{h: h} }
 
-// ident quotes a column name for the dialect: several ContainerOps columns
-// (key, default, character, action, type, …) are reserved words somewhere.
-func ident(name string) bun.Ident { return bun.Ident(name) }
-
-func dbErr(h store.Handle, op string, err error) error {
-	if err == nil {
-		return nil
-	}
-	if errors.Is(err, store.ErrInvalid) || errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrConflict) ||
-		errors.Is(err, store.ErrTooLong) {
-		return err
-	}
-	return fmt.Errorf("pipeline: %s: %w", op, h.Classify(err))
-}
-
-// checkLen refuses a value longer than its varchar(n) column, before
-// anything is written.
-func checkLen(field, v string, n int) error {
-	if c := utf8.RuneCountInString(v); c > n {
-		return fmt.Errorf("pipeline: %w: %s has %d characters, the column holds %d", store.ErrTooLong, field, c, n)
-	}
-	return nil
-}
-
-func checkLens(pairs ...string) error {
+// checkLens refuses, before anything is written, a value longer than its
+// varchar(255) column: pairs are (what, value).
+func checkLens(h store.Handle, pairs ...string) error {
+	d := h.SQLDialect()
 	for i := 0; i+1 < len(pairs); i += 2 {
-		if err := checkLen(pairs[i], pairs[i+1], 255); err != nil {
+		if err := d.CheckText(pairs[i], pairs[i+1], maxText); err != nil {
 			return err
 		}
 	}
@@ -83,14 +62,14 @@ func required(field, v string) error {
 
 // ---- definitions ----
 
-func validateSpec(spec WorkflowSpec) error {
+func validateSpec(h store.Handle, spec WorkflowSpec) error {
 	w := spec.Workflow
 	for _, f := range [][2]string{{"namespace", w.Namespace}, {"repository", w.Repository}, {"workflow", w.Name}} {
 		if err := required(f[0], f[1]); err != nil {
 			return err
 		}
 	}
-	if err := checkLens("namespace", w.Namespace, "repository", w.Repository, "workflow", w.Name, "version", w.Version); err != nil {
+	if err := checkLens(h, "namespace", w.Namespace, "repository", w.Repository, "workflow", w.Name, "version", w.Version); err != nil {
 		return err
 	}
 	if !w.State.valid() {
@@ -106,48 +85,57 @@ func validateSpec(spec WorkflowSpec) error {
 		if !st.Stage.Type.valid() {
 			return invalid("stage %q: unknown type %d", st.Stage.Name, st.Stage.Type)
 		}
-		if err := checkLens("stage", st.Stage.Name, "stage title", st.Stage.Title, "stage timeout", st.Stage.Timeout); err != nil {
+		if err := checkLens(h, "stage", st.Stage.Name, "stage title", st.Stage.Title, "stage timeout", st.Stage.Timeout); err != nil {
 			return err
 		}
 		for j, a := range st.Actions {
 			if err := required(fmt.Sprintf("stage %q action %d name", st.Stage.Name, j), a.Name); err != nil {
 				return err
 			}
-			if err := checkLens("action", a.Name, "action title", a.Title, "image_name", a.ImageName,
+			if err := checkLens(h, "action", a.Name, "action title", a.Title, "image_name", a.ImageName,
 				"image_tag", a.ImageTag, "action timeout", a.Timeout); err != nil {
 				return err
 			}
 		}
 	}
-	for _, v := range spec.Vars {
+	return checkVars(h, spec.Vars)
+}
+
+func checkVars(h store.Handle, vars []WorkflowVar) error {
+	for _, v := range vars {
 		if err := required("variable key", v.Key); err != nil {
 			return err
 		}
-		if err := checkLen("variable key", v.Key, 255); err != nil {
+		if err := checkLens(h, "variable key", v.Key); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func byName(q *bun.SelectQuery, namespace, repository, name string) *bun.SelectQuery {
-	return q.Where("? = ?", ident("namespace"), namespace).
-		Where("? = ?", ident("repository"), repository).
-		Where("? = ?", ident("workflow"), name)
+// workflowName is how errors name a workflow: namespace/repository/name.
+func workflowName(namespace, repository, name string) string {
+	return cut(namespace+"/"+repository+"/"+name, 100)
 }
 
 // CreateWorkflow implements Definitions.
-func (s *BunStore) CreateWorkflow(ctx context.Context, spec WorkflowSpec) (*Definition, error) {
-	if err := validateSpec(spec); err != nil {
+func (s *bunStore) CreateWorkflow(ctx context.Context, spec WorkflowSpec) (*Definition, error) {
+	w := spec.Workflow
+	def, err := s.createWorkflow(ctx, spec)
+	return def, fail("create workflow "+workflowName(w.Namespace, w.Repository, w.Name), err)
+}
+
+func (s *bunStore) createWorkflow(ctx context.Context, spec WorkflowSpec) (*Definition, error) {
+	if err := validateSpec(s.h, spec); err != nil {
 		return nil, err
 	}
 	var def *Definition
 	err := s.h.InTx(ctx, func(ctx context.Context, h store.Handle) error {
 		idb, now := h.IDB(), h.Now()
 		w := spec.Workflow
-		// Lock the name first (see nameLock): concurrent creators of the
+		// Lock the name first (see lockNames): concurrent creators of the
 		// same workflow then read the version codes one after another.
-		if err := s.lock.take(ctx, h, lockVersion, w.Namespace, w.Repository, w.Name); err != nil {
+		if err := lockNames(ctx, h, lockVersion, w.Namespace, w.Repository, w.Name); err != nil {
 			return err
 		}
 		// A locking read: inside a caller's session on MySQL a plain read
@@ -155,7 +143,7 @@ func (s *BunStore) CreateWorkflow(ctx context.Context, spec WorkflowSpec) (*Defi
 		var codes []string
 		q := byName(idb.NewSelect().Model((*Workflow)(nil)).WhereAllWithDeleted().Column("version_code"),
 			w.Namespace, w.Repository, w.Name)
-		if err := s.rowLock(q, "workflow", "w").Scan(ctx, &codes); err != nil {
+		if err := lockRows(h, q, "workflow", "w").Scan(ctx, &codes); err != nil {
 			return dbErr(h, "read version codes", err)
 		}
 		top := 0
@@ -209,10 +197,10 @@ func (s *BunStore) CreateWorkflow(ctx context.Context, spec WorkflowSpec) (*Defi
 // then attaches to the version (timers, variables) is therefore either
 // committed before a concurrent DeleteWorkflow soft-deletes the version's
 // rows, and deleted with them, or refused with ErrNotFound after it.
-func lockWorkflow(ctx context.Context, h store.Handle, lock rowLock, id int64) error {
+func lockWorkflow(ctx context.Context, h store.Handle, id int64) error {
 	var got int64
 	q := h.IDB().NewSelect().Model((*Workflow)(nil)).Column("id").Where("? = ?", ident("id"), id)
-	err := lock(q, "workflow", "w").Scan(ctx, &got)
+	err := lockRows(h, q, "workflow", "w").Scan(ctx, &got)
 	if errors.Is(err, sql.ErrNoRows) {
 		return notFound("workflow %d", id)
 	}
@@ -233,23 +221,25 @@ func insertVars(ctx context.Context, h store.Handle, workflow int64, vars []Work
 }
 
 // GetWorkflow implements Definitions.
-func (s *BunStore) GetWorkflow(ctx context.Context, id int64) (*Definition, error) {
+func (s *bunStore) GetWorkflow(ctx context.Context, id int64) (*Definition, error) {
+	def, err := s.getWorkflow(ctx, id)
+	return def, fail(fmt.Sprintf("get workflow %d", id), err)
+}
+
+func (s *bunStore) getWorkflow(ctx context.Context, id int64) (*Definition, error) {
 	idb := s.h.IDB()
 	var w Workflow
 	if err := idb.NewSelect().Model(&w).Where("? = ?", ident("id"), id).Scan(ctx); err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil, notFound("workflow %d", id)
-		}
-		return nil, dbErr(s.h, "get workflow", err)
+		return nil, notFoundOr(s.h, err, "read workflow", "workflow %d", id)
 	}
 	def := &Definition{Workflow: w}
 	var stages []Stage
 	if err := idb.NewSelect().Model(&stages).Where("? = ?", ident("workflow"), id).Order("id").Scan(ctx); err != nil {
-		return nil, dbErr(s.h, "get stages", err)
+		return nil, dbErr(s.h, "read stages", err)
 	}
 	var actions []Action
 	if err := idb.NewSelect().Model(&actions).Where("? = ?", ident("workflow"), id).Order("id").Scan(ctx); err != nil {
-		return nil, dbErr(s.h, "get actions", err)
+		return nil, dbErr(s.h, "read actions", err)
 	}
 	for _, st := range stages {
 		ds := DefinedStage{Stage: st}
@@ -260,32 +250,36 @@ func (s *BunStore) GetWorkflow(ctx context.Context, id int64) (*Definition, erro
 		}
 		def.Stages = append(def.Stages, ds)
 	}
-	vars, err := s.ListVars(ctx, id)
+	vars, err := s.listVars(ctx, id)
+	if err != nil {
+		return nil, err
+	}
 	def.Vars = vars
-	return def, err
+	return def, nil
 }
 
-// ListVersions implements Definitions.
-func (s *BunStore) ListVersions(ctx context.Context, namespace, repository, name string) ([]Workflow, error) {
+// ListVersions implements Definitions. A workflow has a version per
+// CreateWorkflow, a short list: no limit, no iterator.
+func (s *bunStore) ListVersions(ctx context.Context, namespace, repository, name string) ([]Workflow, error) {
 	var ws []Workflow
 	err := byName(s.h.IDB().NewSelect().Model(&ws), namespace, repository, name).Order("id").Scan(ctx)
-	return ws, dbErr(s.h, "list versions", err)
+	return ws, fail("list versions of "+workflowName(namespace, repository, name), dbErr(s.h, "read workflow", err))
 }
 
 // LatestRunnable implements Definitions.
-func (s *BunStore) LatestRunnable(ctx context.Context, namespace, repository, name string) (*Workflow, error) {
+func (s *bunStore) LatestRunnable(ctx context.Context, namespace, repository, name string) (*Workflow, error) {
 	var w Workflow
 	err := byName(s.h.IDB().NewSelect().Model(&w), namespace, repository, name).
 		Where("? = ?", ident("state"), StateRunnable).OrderExpr("? DESC", ident("id")).Limit(1).Scan(ctx)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound("no runnable version of %s/%s/%s", namespace, repository, name)
-	}
 	if err != nil {
-		return nil, dbErr(s.h, "latest runnable", err)
+		return nil, fail("latest runnable version of "+workflowName(namespace, repository, name),
+			notFoundOr(s.h, err, "read workflow", "no version is runnable"))
 	}
 	return &w, nil
 }
 
+// affected turns an UPDATE's or DELETE's result into an error: the
+// statement's own, or ErrNotFound when it matched no row.
 func affected(h store.Handle, res sql.Result, err error, op string, notFoundMsg string) error {
 	if err != nil {
 		return dbErr(h, op, err)
@@ -301,18 +295,22 @@ func affected(h store.Handle, res sql.Result, err error, op string, notFoundMsg 
 }
 
 // SetState implements Definitions.
-func (s *BunStore) SetState(ctx context.Context, id int64, state State) error {
+func (s *bunStore) SetState(ctx context.Context, id int64, state State) error {
+	return fail(fmt.Sprintf("set state of workflow %d", id), s.setState(ctx, id, state))
+}
+
+func (s *bunStore) setState(ctx context.Context, id int64, state State) error {
 	if !state.valid() {
 		return invalid("unknown workflow state %d", state)
 	}
 	res, err := s.h.IDB().NewUpdate().Model((*Workflow)(nil)).
 		Set("? = ?", ident("state"), state).Set("? = ?", ident("updated_at"), s.h.Now()).
 		Where("? = ?", ident("id"), id).Exec(ctx)
-	return affected(s.h, res, err, "set state", fmt.Sprintf("workflow %d", id))
+	return affected(s.h, res, err, "update workflow", fmt.Sprintf("workflow %d", id))
 }
 
 // SetInstanceLimit implements Definitions.
-func (s *BunStore) SetInstanceLimit(ctx context.Context, id int64, limit int64) error {
+func (s *bunStore) SetInstanceLimit(ctx context.Context, id int64, limit int64) error {
 	q := s.h.IDB().NewUpdate().Model((*Workflow)(nil)).Set("? = ?", ident("updated_at"), s.h.Now())
 	if limit < 0 {
 		q = q.Set("? = ?", ident("is_limit_instance"), false).Set("? = ?", ident("limit_instance"), 0)
@@ -320,39 +318,50 @@ func (s *BunStore) SetInstanceLimit(ctx context.Context, id int64, limit int64) 
 		q = q.Set("? = ?", ident("is_limit_instance"), true).Set("? = ?", ident("limit_instance"), limit)
 	}
 	res, err := q.Where("? = ?", ident("id"), id).Exec(ctx)
-	return affected(s.h, res, err, "set instance limit", fmt.Sprintf("workflow %d", id))
+	return fail(fmt.Sprintf("set instance limit of workflow %d", id),
+		affected(s.h, res, err, "update workflow", fmt.Sprintf("workflow %d", id)))
 }
 
 // DeleteWorkflow implements Definitions.
-func (s *BunStore) DeleteWorkflow(ctx context.Context, id int64) error {
-	return s.h.InTx(ctx, func(ctx context.Context, h store.Handle) error {
-		if err := softDelete(ctx, h, (*Workflow)(nil), "id", id, true); err != nil {
+func (s *bunStore) DeleteWorkflow(ctx context.Context, id int64) error {
+	err := s.h.InTx(ctx, func(ctx context.Context, h store.Handle) error {
+		if err := softDelete(ctx, h, TableWorkflow, "id", id, true); err != nil {
 			return err
 		}
-		for _, m := range []any{(*Stage)(nil), (*Action)(nil), (*WorkflowVar)(nil), (*Timer)(nil)} {
-			if err := softDelete(ctx, h, m, "workflow", id, false); err != nil {
+		for _, t := range []Table{TableStage, TableAction, TableWorkflowVar, TableTimer} {
+			if err := softDelete(ctx, h, t, "workflow", id, false); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
+	return fail(fmt.Sprintf("delete workflow %d", id), err)
 }
 
-func softDelete(ctx context.Context, h store.Handle, model any, col string, id int64, one bool) error {
+// softDelete sets deleted_at on the rows of table whose col is id; with
+// one, exactly one row must match.
+func softDelete(ctx context.Context, h store.Handle, table Table, col string, id int64, one bool) error {
+	model, err := table.model()
+	if err != nil {
+		return err
+	}
 	// bun adds "deleted_at IS NULL" for soft-delete models, so a row is
 	// deleted once and keeps its first deleted_at.
 	res, err := h.IDB().NewUpdate().Model(model).Set("? = ?", ident("deleted_at"), h.Now()).
 		Where("? = ?", ident(col), id).Exec(ctx)
 	if !one {
-		return dbErr(h, "soft delete", err)
+		return dbErr(h, "soft delete "+string(table), err)
 	}
-	return affected(h, res, err, "soft delete", fmt.Sprintf("%T %d (or already deleted)", model, id))
+	return affected(h, res, err, "soft delete "+string(table), fmt.Sprintf("%s %d does not exist or is already deleted", table, id))
 }
 
 // SoftDelete implements Definitions.
-func (s *BunStore) SoftDelete(ctx context.Context, table Table, id int64) error {
-	m, err := table.model()
-	if err != nil {
+func (s *bunStore) SoftDelete(ctx context.Context, table Table, id int64) error {
+	return fail(fmt.Sprintf("soft delete %s %d", table, id), s.softDeleteRow(ctx, table, id))
+}
+
+func (s *bunStore) softDeleteRow(ctx context.Context, table Table, id int64) error {
+	if _, err := table.model(); err != nil {
 		return err
 	}
 	if !table.softDeletable() {
@@ -361,11 +370,15 @@ func (s *BunStore) SoftDelete(ctx context.Context, table Table, id int64) error 
 	if table == TableWorkflowLog {
 		return deleteRun(ctx, s.h, id, false)
 	}
-	return softDelete(ctx, s.h, m, "id", id, true)
+	return softDelete(ctx, s.h, table, "id", id, true)
 }
 
 // HardDelete implements Definitions.
-func (s *BunStore) HardDelete(ctx context.Context, table Table, id int64) error {
+func (s *bunStore) HardDelete(ctx context.Context, table Table, id int64) error {
+	return fail(fmt.Sprintf("hard delete %s %d", table, id), s.hardDelete(ctx, table, id))
+}
+
+func (s *bunStore) hardDelete(ctx context.Context, table Table, id int64) error {
 	m, err := table.model()
 	if err != nil {
 		return err
@@ -378,21 +391,20 @@ func (s *BunStore) HardDelete(ctx context.Context, table Table, id int64) error 
 		q = q.ForceDelete()
 	}
 	res, err := q.Exec(ctx)
-	return affected(s.h, res, err, "hard delete", fmt.Sprintf("%s %d", table, id))
+	return affected(s.h, res, err, "delete", fmt.Sprintf("%s %d", table, id))
 }
 
 // SetVars implements Definitions.
-func (s *BunStore) SetVars(ctx context.Context, workflow int64, vars []WorkflowVar) error {
-	for _, v := range vars {
-		if err := required("variable key", v.Key); err != nil {
-			return err
-		}
-		if err := checkLen("variable key", v.Key, 255); err != nil {
-			return err
-		}
+func (s *bunStore) SetVars(ctx context.Context, workflow int64, vars []WorkflowVar) error {
+	return fail(fmt.Sprintf("set variables of workflow %d", workflow), s.setVars(ctx, workflow, vars))
+}
+
+func (s *bunStore) setVars(ctx context.Context, workflow int64, vars []WorkflowVar) error {
+	if err := checkVars(s.h, vars); err != nil {
+		return err
 	}
 	return s.h.InTx(ctx, func(ctx context.Context, h store.Handle) error {
-		if err := lockWorkflow(ctx, h, s.rowLock, workflow); err != nil {
+		if err := lockWorkflow(ctx, h, workflow); err != nil {
 			return err
 		}
 		if _, err := h.IDB().NewDelete().Model((*WorkflowVar)(nil)).ForceDelete().
@@ -404,11 +416,17 @@ func (s *BunStore) SetVars(ctx context.Context, workflow int64, vars []WorkflowV
 	})
 }
 
-// ListVars implements Definitions.
-func (s *BunStore) ListVars(ctx context.Context, workflow int64) ([]WorkflowVar, error) {
+// ListVars implements Definitions. A version has a handful of variables:
+// no limit, no iterator.
+func (s *bunStore) ListVars(ctx context.Context, workflow int64) ([]WorkflowVar, error) {
+	vs, err := s.listVars(ctx, workflow)
+	return vs, fail(fmt.Sprintf("list variables of workflow %d", workflow), err)
+}
+
+func (s *bunStore) listVars(ctx context.Context, workflow int64) ([]WorkflowVar, error) {
 	var vs []WorkflowVar
 	err := s.h.IDB().NewSelect().Model(&vs).Where("? = ?", ident("workflow"), workflow).Order("id").Scan(ctx)
-	return vs, dbErr(s.h, "list vars", err)
+	return vs, dbErr(s.h, "read workflow_var", err)
 }
 
 func stamp(now time.Time, created, updated, deleted *time.Time) {
@@ -416,14 +434,18 @@ func stamp(now time.Time, created, updated, deleted *time.Time) {
 }
 
 // CreateComponent implements Definitions.
-func (s *BunStore) CreateComponent(ctx context.Context, c *Component) error {
+func (s *bunStore) CreateComponent(ctx context.Context, c *Component) error {
+	return fail("create component "+quote(c.Name), s.createComponent(ctx, c))
+}
+
+func (s *bunStore) createComponent(ctx context.Context, c *Component) error {
 	if err := required("namespace", c.Namespace); err != nil {
 		return err
 	}
 	if err := required("component", c.Name); err != nil {
 		return err
 	}
-	if err := checkLens("namespace", c.Namespace, "component", c.Name, "title", c.Title, "tag", c.Tag); err != nil {
+	if err := checkLens(s.h, "namespace", c.Namespace, "component", c.Name, "title", c.Title, "tag", c.Tag); err != nil {
 		return err
 	}
 	c.ID = 0
@@ -432,22 +454,27 @@ func (s *BunStore) CreateComponent(ctx context.Context, c *Component) error {
 	return dbErr(s.h, "insert component", err)
 }
 
-// ListComponents implements Definitions.
-func (s *BunStore) ListComponents(ctx context.Context, namespace string) ([]Component, error) {
+// ListComponents implements Definitions. A namespace's catalogue of
+// components is short: no limit, no iterator.
+func (s *bunStore) ListComponents(ctx context.Context, namespace string) ([]Component, error) {
 	var cs []Component
 	err := s.h.IDB().NewSelect().Model(&cs).Where("? = ?", ident("namespace"), namespace).Order("id").Scan(ctx)
-	return cs, dbErr(s.h, "list components", err)
+	return cs, fail("list components of "+quote(namespace), dbErr(s.h, "read component", err))
 }
 
 // CreateService implements Definitions.
-func (s *BunStore) CreateService(ctx context.Context, sv *Service) error {
+func (s *bunStore) CreateService(ctx context.Context, sv *Service) error {
+	return fail("create service "+quote(sv.Name), s.createService(ctx, sv))
+}
+
+func (s *bunStore) createService(ctx context.Context, sv *Service) error {
 	if err := required("namespace", sv.Namespace); err != nil {
 		return err
 	}
 	if err := required("service", sv.Name); err != nil {
 		return err
 	}
-	if err := checkLens("namespace", sv.Namespace, "service", sv.Name, "title", sv.Title); err != nil {
+	if err := checkLens(s.h, "namespace", sv.Namespace, "service", sv.Name, "title", sv.Title); err != nil {
 		return err
 	}
 	sv.ID = 0
@@ -456,19 +483,23 @@ func (s *BunStore) CreateService(ctx context.Context, sv *Service) error {
 	return dbErr(s.h, "insert service", err)
 }
 
-// ListServices implements Definitions.
-func (s *BunStore) ListServices(ctx context.Context, namespace string) ([]Service, error) {
+// ListServices implements Definitions (a short catalogue, as components).
+func (s *bunStore) ListServices(ctx context.Context, namespace string) ([]Service, error) {
 	var ss []Service
 	err := s.h.IDB().NewSelect().Model(&ss).Where("? = ?", ident("namespace"), namespace).Order("id").Scan(ctx)
-	return ss, dbErr(s.h, "list services", err)
+	return ss, fail("list services of "+quote(namespace), dbErr(s.h, "read service", err))
 }
 
 // CreateServiceDefinition implements Definitions.
-func (s *BunStore) CreateServiceDefinition(ctx context.Context, d *ServiceDefinition) error {
+func (s *bunStore) CreateServiceDefinition(ctx context.Context, d *ServiceDefinition) error {
+	return fail("create service definition "+quote(d.Name), s.createServiceDefinition(ctx, d))
+}
+
+func (s *bunStore) createServiceDefinition(ctx context.Context, d *ServiceDefinition) error {
 	if err := required("service", d.Name); err != nil {
 		return err
 	}
-	if err := checkLens("service", d.Name, "title", d.Title); err != nil {
+	if err := checkLens(s.h, "service", d.Name, "title", d.Title); err != nil {
 		return err
 	}
 	d.ID = 0
@@ -477,19 +508,25 @@ func (s *BunStore) CreateServiceDefinition(ctx context.Context, d *ServiceDefini
 	return dbErr(s.h, "insert serivce_definition", err)
 }
 
-// ListServiceDefinitions implements Definitions.
-func (s *BunStore) ListServiceDefinitions(ctx context.Context) ([]ServiceDefinition, error) {
+// ListServiceDefinitions implements Definitions (one row per kind of
+// service a deployment knows: a short list).
+func (s *bunStore) ListServiceDefinitions(ctx context.Context) ([]ServiceDefinition, error) {
 	var ds []ServiceDefinition
 	err := s.h.IDB().NewSelect().Model(&ds).Order("id").Scan(ctx)
-	return ds, dbErr(s.h, "list service definitions", err)
+	return ds, fail("list service definitions", dbErr(s.h, "read serivce_definition", err))
 }
 
 // SetUserSetting implements Definitions.
-func (s *BunStore) SetUserSetting(ctx context.Context, namespace, repository, setting string) (*UserSetting, error) {
+func (s *bunStore) SetUserSetting(ctx context.Context, namespace, repository, setting string) (*UserSetting, error) {
+	us, err := s.setUserSetting(ctx, namespace, repository, setting)
+	return us, fail("set user setting of "+cut(namespace+"/"+repository, 100), err)
+}
+
+func (s *bunStore) setUserSetting(ctx context.Context, namespace, repository, setting string) (*UserSetting, error) {
 	if err := required("namespace", namespace); err != nil {
 		return nil, err
 	}
-	if err := checkLens("namespace", namespace, "repository", repository); err != nil {
+	if err := checkLens(s.h, "namespace", namespace, "repository", repository); err != nil {
 		return nil, err
 	}
 	var out *UserSetting
@@ -498,7 +535,7 @@ func (s *BunStore) SetUserSetting(ctx context.Context, namespace, repository, se
 		// update and both insert. (A unique index cannot do it: the table
 		// has no such constraint in pilotage's schema, and soft-deleted rows
 		// keep their namespace/repository.)
-		if err := s.lock.take(ctx, h, lockUserSetting, namespace, repository); err != nil {
+		if err := lockNames(ctx, h, lockUserSetting, namespace, repository); err != nil {
 			return err
 		}
 		now := h.Now()
@@ -515,32 +552,38 @@ func (s *BunStore) SetUserSetting(ctx context.Context, namespace, repository, se
 				return dbErr(h, "insert user_setting", err)
 			}
 		}
-		out, err = s.on(h).UserSetting(ctx, namespace, repository)
+		out, err = s.on(h).userSetting(ctx, namespace, repository)
 		return err
 	})
 	return out, err
 }
 
 // UserSetting implements Definitions.
-func (s *BunStore) UserSetting(ctx context.Context, namespace, repository string) (*UserSetting, error) {
+func (s *bunStore) UserSetting(ctx context.Context, namespace, repository string) (*UserSetting, error) {
+	us, err := s.userSetting(ctx, namespace, repository)
+	return us, fail("user setting of "+cut(namespace+"/"+repository, 100), err)
+}
+
+func (s *bunStore) userSetting(ctx context.Context, namespace, repository string) (*UserSetting, error) {
 	var us UserSetting
 	err := s.h.IDB().NewSelect().Model(&us).Where("? = ?", ident("namespace"), namespace).
 		Where("? = ?", ident("repository"), repository).OrderExpr("? DESC", ident("id")).Limit(1).Scan(ctx)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound("user_setting %s/%s", namespace, repository)
-	}
 	if err != nil {
-		return nil, dbErr(s.h, "get user_setting", err)
+		return nil, notFoundOr(s.h, err, "read user_setting", "no user_setting row")
 	}
 	return &us, nil
 }
 
 // CreateEventDefinition implements Definitions.
-func (s *BunStore) CreateEventDefinition(ctx context.Context, d *EventDefinition) error {
+func (s *bunStore) CreateEventDefinition(ctx context.Context, d *EventDefinition) error {
+	return fail("create event definition "+quote(d.Event), s.createEventDefinition(ctx, d))
+}
+
+func (s *bunStore) createEventDefinition(ctx context.Context, d *EventDefinition) error {
 	if err := required("event", d.Event); err != nil {
 		return err
 	}
-	if err := checkLens("event", d.Event, "title", d.Title, "namespace", d.Namespace, "repository", d.Repository); err != nil {
+	if err := checkLens(s.h, "event", d.Event, "title", d.Title, "namespace", d.Namespace, "repository", d.Repository); err != nil {
 		return err
 	}
 	if err := checkEventCodes(d.Type, d.Source, d.Character); err != nil {
@@ -552,9 +595,19 @@ func (s *BunStore) CreateEventDefinition(ctx context.Context, d *EventDefinition
 	return dbErr(s.h, "insert event_definition", err)
 }
 
-// EventDefinitions implements Definitions.
-func (s *BunStore) EventDefinitions(ctx context.Context, action int64) ([]EventDefinition, error) {
+// EventDefinitions implements Definitions (the few events one action
+// listens for).
+func (s *bunStore) EventDefinitions(ctx context.Context, action int64) ([]EventDefinition, error) {
 	var ds []EventDefinition
 	err := s.h.IDB().NewSelect().Model(&ds).Where("? = ?", ident("action"), action).Order("id").Scan(ctx)
-	return ds, dbErr(s.h, "list event definitions", err)
+	return ds, fail(fmt.Sprintf("list event definitions of action %d", action), dbErr(s.h, "read event_definition", err))
+}
+
+// notFoundOr is ErrNotFound (with the detail format, args) for a read that
+// found no row, the read's classified error otherwise.
+func notFoundOr(h store.Handle, err error, op string, format string, args ...any) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return notFound(format, args...)
+	}
+	return dbErr(h, op, err)
 }

@@ -5,11 +5,18 @@
 // "vaule" column included), on SQLite, PostgreSQL, SQL Server and
 // MySQL/MariaDB.
 //
-//	ps := pipeline.New(db)                 // or ps.WithTx(session)
+//	ps, err := pipeline.New(db)            // a Store; ps.WithTx(session) joins a transaction
 //	def, _ := ps.CreateWorkflow(ctx, spec) // workflow + stages + actions + vars, one transaction
 //	run, _ := ps.StartRun(ctx, def.Workflow.ID, pipeline.StartOptions{})
 //	_ = ps.Transition(ctx, pipeline.LevelAction, run.Stages[1].Actions[0].ID, pipeline.RunDoing, "")
-//	runs, _ := ps.ListRuns(ctx, pipeline.RunFilter{Namespace: "acme", Repository: "shop", Workflow: "deploy"})
+//	for r, err := range ps.AllRuns(ctx, pipeline.RunFilter{Namespace: "acme", Repository: "shop", Workflow: "deploy"}) { … }
+//
+// The package follows flowstore's store pattern (see package store): Store
+// is an interface holding every operation (Definitions, Runs and Timers
+// group them), New makes the bun-backed implementation without I/O, and
+// WithTx binds it to a session so that its writes commit with the
+// caller's. Its long-running part, TimerRunner, has flowstore's one
+// lifecycle.
 //
 // # Definitions and runs
 //
@@ -19,9 +26,12 @@
 // namespace/repository/name, VersionCode = the highest code of that name
 // plus one, new versions disabled until SetState enables them; "latest
 // runnable" is the highest id in state 1. Concurrent creators of one name
-// are serialised (a transaction-scoped advisory lock on PostgreSQL, an
-// applock on SQL Server, a locked flowstore_locks row on MySQL, the
-// immediate transaction on SQLite), so version codes never repeat.
+// are serialised by the dialect's transaction-scoped name lock
+// (store.Dialect.LockName: an advisory lock on PostgreSQL, an applock on SQL
+// Server, a locked flowstore_locks row on MySQL, the single writer on
+// SQLite) on flowstore.pipeline.version.<hash of namespace, repository and
+// name>, so version codes never repeat. SetUserSetting locks its
+// namespace/repository the same way.
 //
 // StartRun copies a version into the run tables — workflow_log, stage_log,
 // action_log, workflow_var_log — as pilotage's GenerateNewLog did: from_*
@@ -80,9 +90,13 @@
 // run is workflow_log.event). SetRunVar changes a run variable and appends
 // {user, time, action} to its change_log in one UPDATE.
 //
-// History: ListRuns lists runs of (namespace, repository, workflow[, version])
-// newest first; GetRun returns one by sequence (0 = latest) with its stages,
-// actions, variables, outcomes and events.
+// History: ListRuns returns the newest runs of (namespace, repository,
+// workflow[, version]), RunFilter.Limit of them (0: store.DefaultLimit);
+// AllRuns streams all of them, newest first, in keyset pages. GetRun returns
+// one by sequence (0 = latest) with its stages, actions, variables, outcomes
+// and events. The other lists (versions of one workflow, its variables and
+// timers, a namespace's components and services, an action's event
+// definitions, a run's outcomes) are short by nature and return slices.
 //
 // # Soft delete
 //
@@ -100,12 +114,18 @@
 // trigger.ParseCron and stores the next fire time; FireDueTimers claims
 // each due occurrence with a conditional UPDATE that moves next_run past now
 // and starts the run in the same transaction, so each occurrence fires once
-// across processes. A start the workflow refuses (disabled, full) uses up the
-// occurrence and is reported in the Firing. An expression that parses but
-// never fires ("0 0 30 2 *") is ErrNeverFires for CreateTimer and
-// SetTimerAvailable; FireDueTimers switches off (available false, next_run
-// NULL) such timers that older code or other systems stored, instead of
-// firing them.
+// across processes. A TimerRunner calls FireDueTimers every poll interval:
+//
+//	r, err := pipeline.NewTimerRunner(db, pipeline.WithPollInterval(10*time.Second),
+//		pipeline.WithOnFire(func(f pipeline.Firing) { … }))
+//	err = r.Run(ctx) // until ctx ends; nil then
+//
+// Run as many runners as you like, in one process or many. A start the
+// workflow refuses (disabled, full) uses up the occurrence and is reported
+// in the Firing. An expression that parses but never fires ("0 0 30 2 *")
+// is ErrNeverFires for CreateTimer and SetTimerAvailable; FireDueTimers
+// switches off (available false, next_run NULL) such timers that older
+// code or other systems stored, instead of firing them.
 //
 // # Extra columns, indexes and tables (migrations 0060–0062)
 //
@@ -121,12 +141,35 @@
 //   - index idx_workflow_log_namespace_repository_workflow (migration 0062)
 //     for ListRuns and GetRun;
 //   - table flowstore_locks (name VARCHAR(255) primary key; migration 0061,
-//     MySQL/MariaDB only): one row per lock name, whose row lock serves as
-//     the transaction-scoped name lock MySQL lacks, for CreateWorkflow's
-//     version codes and SetUserSetting. The other dialects use
-//     pg_advisory_xact_lock, sp_getapplock or SQLite's single writer.
+//     MySQL/MariaDB only): one row per lock name, which the dialect layer's
+//     name lock uses on MySQL (it has no transaction-scoped named lock); this
+//     package's names are those of CreateWorkflow's version codes and
+//     SetUserSetting. The other dialects need no table.
 //
 // A pilotage process writing to the same database would not move
 // last_sequence; run pilotage or this package against one database, not
 // both at once.
+//
+// # Dialect notes
+//
+// Statements are built from the dialect layer (package store), never from
+// the dialect's name: the name lock above, locking reads (FOR UPDATE, or
+// UPDLOCK table hints on SQL Server, none under SQLite's immediate
+// transactions), and length checks, which count what the column counts —
+// characters, or UTF-16 code units in SQL Server's NVARCHAR — and refuse an
+// over-long value with store.ErrTooLong before anything is written.
+//
+// On PostgreSQL the advisory-lock key of a name is now the dialect layer's
+// hash of the whole lock name, not the hash of its parts earlier releases
+// used (SQL Server and MySQL lock the same names as before): do not create
+// versions of one workflow from an earlier release and this one at once.
+//
+// # Errors
+//
+// Errors wrap the store's sentinels (and this package's: ErrInstanceLimit,
+// ErrDisabled, ErrNotAuthorized, ErrNeverFires, *InstanceLimitError,
+// *TransitionError), so errors.Is and errors.As tell them apart. Each
+// method says "pipeline: <operation> <subject>: " once, followed by the
+// sentinel and its detail: "pipeline: start run of workflow 7: conflict:
+// workflow version is disabled: acme/shop/deploy version 2".
 package pipeline

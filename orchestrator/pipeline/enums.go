@@ -3,8 +3,6 @@ package pipeline
 import (
 	"fmt"
 	"time"
-
-	"github.com/flowstore/flowstore/store"
 )
 
 // State is workflow.state: whether a workflow version may be run. Stored as
@@ -290,7 +288,3 @@ func (l Level) table() string {
 func (l Level) String() string { return l.table() }
 
 func (l Level) valid() bool { return l >= LevelWorkflow && l <= LevelAction }
-
-func invalid(format string, args ...any) error {
-	return fmt.Errorf("pipeline: %w: %s", store.ErrInvalid, fmt.Sprintf(format, args...))
-}

@@ -27,7 +27,11 @@ func Example() {
 	ctx := context.Background()
 	db := memoryDB(ctx) // in a test: storetest.New(t)
 	defer db.Close()
-	ps := pipeline.New(db)
+	ps, err := pipeline.New(db) // or ps.WithTx(session) inside a transaction
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 
 	def, err := ps.CreateWorkflow(ctx, pipeline.WorkflowSpec{
 		Workflow: pipeline.Workflow{Namespace: "acme", Repository: "shop", Name: "deploy", Version: "v1",
@@ -52,8 +56,12 @@ func Example() {
 		_ = ps.Transition(ctx, pipeline.LevelAction, push, pipeline.RunDoing, "")
 		_ = ps.Transition(ctx, pipeline.LevelAction, push, pipeline.RunSuccess, pipeline.ReasonActionRunSuccess)
 	}
-	runs, _ := ps.ListRuns(ctx, pipeline.RunFilter{Namespace: "acme", Repository: "shop", Workflow: "deploy"})
-	for _, r := range runs {
+	// AllRuns pages through the whole history; ListRuns returns one page.
+	for r, err := range ps.AllRuns(ctx, pipeline.RunFilter{Namespace: "acme", Repository: "shop", Workflow: "deploy"}) {
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
 		fmt.Println("run", r.Sequence, r.RunState)
 	}
 	latest, _ := ps.GetRun(ctx, pipeline.RunFilter{Namespace: "acme", Repository: "shop", Workflow: "deploy"}, 0)
@@ -70,7 +78,7 @@ func ExampleInstanceLimitError() {
 	ctx := context.Background()
 	db := memoryDB(ctx)
 	defer db.Close()
-	ps := pipeline.New(db)
+	ps, _ := pipeline.New(db)
 	def, _ := ps.CreateWorkflow(ctx, pipeline.WorkflowSpec{Workflow: pipeline.Workflow{
 		Namespace: "acme", Repository: "shop", Name: "once", State: pipeline.StateRunnable}})
 	_ = ps.SetInstanceLimit(ctx, def.Workflow.ID, 1)
@@ -80,7 +88,7 @@ func ExampleInstanceLimitError() {
 	fmt.Println(err)
 	// Output:
 	// <nil>
-	// pipeline: workflow 1 runs 1 of 1 allowed instances: NO_ROOM_FOR_RUN_INSTANCE
+	// pipeline: start run of workflow 1: instance limit reached: 1 of 1 allowed instances run (NO_ROOM_FOR_RUN_INSTANCE)
 }
 
 // NextFire computes a timer's next fire time; an expression that can never
@@ -97,11 +105,11 @@ func ExampleNextFire() {
 }
 
 // A run that requires authorisations starts once every one is supplied.
-func ExampleBunStore_Authorize() {
+func ExampleStore_Authorize() {
 	ctx := context.Background()
 	db := memoryDB(ctx)
 	defer db.Close()
-	ps := pipeline.New(db)
+	ps, _ := pipeline.New(db)
 	def, err := ps.CreateWorkflow(ctx, pipeline.WorkflowSpec{Workflow: pipeline.Workflow{
 		Namespace: "acme", Repository: "shop", Name: "release", State: pipeline.StateRunnable,
 		Requires: `[{"type":"WorkflowStartAPI","token":"qa"},{"type":"default","token":"default"}]`}})
@@ -124,4 +132,49 @@ func ExampleBunStore_Authorize() {
 	// left after alice: 1
 	// left after bob: 0
 	// start after approval: <nil>
+}
+
+// A TimerRunner fires due timers until its context ends. Here the clock is
+// set past the first occurrence and the runner stops after one firing.
+func ExampleTimerRunner() {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	at := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return at }
+	db, err := store.Open(ctx, "sqlite::memory:", store.WithClock(func() time.Time { return clock() }))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		fmt.Println(err)
+		return
+	}
+	ps, _ := pipeline.New(db)
+	def, _ := ps.CreateWorkflow(ctx, pipeline.WorkflowSpec{Workflow: pipeline.Workflow{
+		Namespace: "acme", Repository: "shop", Name: "nightly", State: pipeline.StateRunnable}})
+	tm := &pipeline.Timer{Namespace: "acme", Repository: "shop", Workflow: def.Workflow.ID, Available: true, Cron: "0 2 * * *"}
+	if err := ps.CreateTimer(ctx, tm); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("next run:", tm.NextRun)
+
+	later := at.Add(17 * time.Hour) // 03:00 the next day
+	clock = func() time.Time { return later }
+	runner, err := pipeline.NewTimerRunner(db, pipeline.WithPollInterval(10*time.Millisecond),
+		pipeline.WithOnFire(func(f pipeline.Firing) {
+			fmt.Printf("fired the %s occurrence: run %d, next at %s\n", f.Due.Format("15:04"), f.Run.Sequence, f.NextRun)
+			cancel()
+		}))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("run:", runner.Run(ctx))
+	// Output:
+	// next run: 2026-03-02 02:00:00 +0000 UTC
+	// fired the 02:00 occurrence: run 1, next at 2026-03-03 02:00:00 +0000 UTC
+	// run: <nil>
 }

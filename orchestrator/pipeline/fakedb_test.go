@@ -21,6 +21,19 @@ type fakeServer struct {
 	version  string             // the answer to bun's server-version query (MySQL, SQL Server)
 	values   map[string]any     // column name → value in the row every query returns
 	affected func(string) int64 // rows an Exec of the statement changes; nil: 1
+	// bound, if set, is told of every statement sent with bound parameters
+	// — those that bypass bun (the dialect layer's name lock), which a bun
+	// query hook does not see.
+	bound func(query string, args []driver.NamedValue)
+}
+
+func (f *fakeServer) sawBound(query string, args []driver.NamedValue) {
+	f.mu.Lock()
+	fn := f.bound
+	f.mu.Unlock()
+	if fn != nil && len(args) > 0 {
+		fn(query, args)
+	}
 }
 
 // script sets the answers for the next statements.
@@ -68,11 +81,13 @@ func (fakeConn) Begin() (driver.Tx, error)           { return fakeTx{}, nil }
 
 func (fakeConn) BeginTx(context.Context, driver.TxOptions) (driver.Tx, error) { return fakeTx{}, nil }
 
-func (c fakeConn) ExecContext(_ context.Context, query string, _ []driver.NamedValue) (driver.Result, error) {
+func (c fakeConn) ExecContext(_ context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	c.f.sawBound(query, args)
 	return fakeResult(c.f.rowsAffected(query)), nil
 }
 
-func (c fakeConn) QueryContext(_ context.Context, query string, _ []driver.NamedValue) (driver.Rows, error) {
+func (c fakeConn) QueryContext(_ context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	c.f.sawBound(query, args)
 	if query == "SELECT version()" || query == "SELECT @@VERSION" {
 		return &fakeRows{columns: []string{"version"}, row: []driver.Value{c.f.version}}, nil
 	}

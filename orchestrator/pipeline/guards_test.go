@@ -52,7 +52,7 @@ func TestNeverFiringTimers(t *testing.T) {
 			store.WithLogger(slog.New(slog.NewTextHandler(&logged, nil))))
 		require.NoError(t, err)
 		defer tdb.Close()
-		ps := pipeline.New(tdb)
+		ps := newStore(t, tdb)
 		def := create(t, ps, threeStages("never"))
 		id := def.Workflow.ID
 
@@ -134,7 +134,7 @@ func (b *syncBuffer) String() string {
 func TestDeleteLiveRunReleasesInstance(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
-		ps := pipeline.New(db)
+		ps := newStore(t, db)
 		def := create(t, ps, threeStages("deleted"))
 		id := def.Workflow.ID
 		require.NoError(t, ps.SetInstanceLimit(ctx, id, 1))
@@ -212,7 +212,7 @@ func TestDeleteLiveRunReleasesInstance(t *testing.T) {
 func TestBlankRequires(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
-		ps := pipeline.New(db)
+		ps := newStore(t, db)
 		for i, requires := range []string{"null", " null ", "", "  ", "\t\n", "[]", " [ ] ", "[\n]"} {
 			spec := threeStages(fmt.Sprintf("blank%d", i))
 			spec.Workflow.Requires = requires
@@ -259,7 +259,7 @@ func TestEventCodes(t *testing.T) {
 
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
-		ps := pipeline.New(db)
+		ps := newStore(t, db)
 		ok := func() pipeline.Event {
 			return pipeline.Event{Title: "CO_TASK_STATUS", Header: "{}", Payload: "{}", Workflow: 1,
 				Type: pipeline.EventTypeSystem, Source: pipeline.EventSourceInner, Character: pipeline.EventCharacterComponent}
@@ -301,7 +301,7 @@ func TestEventCodes(t *testing.T) {
 func TestStageOutcomeCodes(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
-		ps := pipeline.New(db)
+		ps := newStore(t, db)
 		def := create(t, ps, threeStages("codes"))
 		run, err := ps.StartRun(ctx, def.Workflow.ID, pipeline.StartOptions{Event: 77, StartData: `{"ref":"main"}`})
 		require.NoError(t, err)
@@ -325,7 +325,7 @@ func TestStageOutcomeCodes(t *testing.T) {
 func TestUserSettingFirstWriters(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
-		ps := pipeline.New(db)
+		ps := newStore(t, db)
 		const rounds, writers = 5, 8
 		for round := range rounds {
 			repo := fmt.Sprintf("repo%d", round)
@@ -360,7 +360,7 @@ func TestUserSettingFirstWriters(t *testing.T) {
 func TestAttachToMissingWorkflow(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
-		ps := pipeline.New(db)
+		ps := newStore(t, db)
 		def := create(t, ps, threeStages("attached"))
 		timer := func(workflow int64) *pipeline.Timer {
 			return &pipeline.Timer{Namespace: "acme", Repository: "shop", Workflow: workflow, Available: true, Cron: "@daily"}
@@ -389,7 +389,7 @@ func TestAttachToMissingWorkflow(t *testing.T) {
 func TestConcurrentAuthorize(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
-		ps := pipeline.New(db)
+		ps := newStore(t, db)
 		const n = 8
 		reqs := make([]pipeline.Requirement, n)
 		for i := range reqs {

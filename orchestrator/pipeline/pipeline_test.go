@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -39,7 +40,26 @@ func threeStages(name string) pipeline.WorkflowSpec {
 	}
 }
 
-func create(t *testing.T, ps *pipeline.BunStore, spec pipeline.WorkflowSpec) *pipeline.Definition {
+// newStore makes the pipeline store of db.
+func newStore(t testing.TB, db *store.DB) pipeline.Store {
+	t.Helper()
+	ps, err := pipeline.New(db)
+	require.NoError(t, err)
+	return ps
+}
+
+// requireErrorPrefix checks the message convention: the package's prefix
+// once, at the start, followed by the operation.
+func requireErrorPrefix(t *testing.T, err error, op string) {
+	t.Helper()
+	require.Error(t, err)
+	msg := err.Error()
+	require.True(t, strings.HasPrefix(msg, "pipeline: "+op), "%q should start with %q", msg, "pipeline: "+op)
+	require.Equal(t, 1, strings.Count(msg, "pipeline:"), "one package prefix in %q", msg)
+	require.NotContains(t, msg, "flowstore:", "no foundation prefix in %q", msg)
+}
+
+func create(t *testing.T, ps pipeline.Store, spec pipeline.WorkflowSpec) *pipeline.Definition {
 	t.Helper()
 	def, err := ps.CreateWorkflow(t.Context(), spec)
 	require.NoError(t, err)
@@ -73,7 +93,7 @@ func requireGapless(t *testing.T, seqs []int64, n int) {
 func TestDefinitions(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
-		ps := pipeline.New(db)
+		ps := newStore(t, db)
 		v1 := create(t, ps, threeStages("deploy"))
 		require.Equal(t, "1", v1.Workflow.VersionCode)
 		require.Equal(t, pipeline.StateRunnable, v1.Workflow.State, "the first version keeps its state")
@@ -142,9 +162,16 @@ func TestDefinitions(t *testing.T) {
 		bad.Workflow.Namespace = ""
 		_, err = ps.CreateWorkflow(ctx, bad)
 		require.ErrorIs(t, err, store.ErrInvalid)
+		requireErrorPrefix(t, err, "create workflow /shop/x: invalid input: namespace is required")
 		long := threeStages(string(make([]byte, 256)))
 		_, err = ps.CreateWorkflow(ctx, long)
 		require.ErrorIs(t, err, store.ErrTooLong)
+		requireErrorPrefix(t, err, "create workflow ")
+		require.Contains(t, err.Error(), "value too long: workflow is 256 ")
+		// Lengths count characters (UTF-16 units on SQL Server), not bytes.
+		wide := threeStages(strings.Repeat("é", 255))
+		_, err = ps.CreateWorkflow(ctx, wide)
+		require.NoError(t, err, "255 two-byte characters fit a varchar(255)")
 
 		// Catalogue tables.
 		require.NoError(t, ps.CreateComponent(ctx, &pipeline.Component{Namespace: "acme", Name: "golang", Source: "docker.io/golang"}))
@@ -173,7 +200,7 @@ func TestDefinitions(t *testing.T) {
 func TestStartRunCopiesAndHistory(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
-		ps := pipeline.New(db)
+		ps := newStore(t, db)
 		def := create(t, ps, threeStages("build"))
 		r1, err := ps.StartRun(ctx, def.Workflow.ID, pipeline.StartOptions{StartData: `{"ref":"main"}`})
 		require.NoError(t, err)
@@ -236,8 +263,10 @@ func TestStartRunCopiesAndHistory(t *testing.T) {
 		_, err = ps.StartRun(ctx, def.Workflow.ID, pipeline.StartOptions{})
 		require.ErrorIs(t, err, pipeline.ErrDisabled)
 		require.ErrorIs(t, err, store.ErrConflict)
+		requireErrorPrefix(t, err, fmt.Sprintf("start run of workflow %d: conflict: workflow version is disabled: acme/shop/build version 1", def.Workflow.ID))
 		_, err = ps.StartRun(ctx, 999999, pipeline.StartOptions{})
 		require.ErrorIs(t, err, store.ErrNotFound)
+		requireErrorPrefix(t, err, "start run of workflow 999999: not found")
 		requireGapless(t, sequences(t, db, def.Workflow.ID), 2)
 	})
 }
@@ -247,7 +276,7 @@ func TestStartRunCopiesAndHistory(t *testing.T) {
 func TestStartRunInSession(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
-		ps := pipeline.New(db)
+		ps := newStore(t, db)
 		def := create(t, ps, threeStages("tx"))
 		boom := errors.New("boom")
 		err := db.InTx(ctx, func(ctx context.Context, s *store.Session) error {
@@ -270,7 +299,7 @@ func TestStartRunInSession(t *testing.T) {
 // changes went through. It fails the test with t.Errorf, not require (whose
 // FailNow must not run outside the test's goroutine), so goroutines may call
 // it.
-func endRun(t *testing.T, ps *pipeline.BunStore, run int64) bool {
+func endRun(t *testing.T, ps pipeline.Store, run int64) bool {
 	t.Helper()
 	return assertNoError(t, ps.Transition(t.Context(), pipeline.LevelWorkflow, run, pipeline.RunDoing, "")) &&
 		assertNoError(t, ps.Transition(t.Context(), pipeline.LevelWorkflow, run, pipeline.RunSuccess, pipeline.ReasonWorkflowRunSuccess))
@@ -279,7 +308,7 @@ func endRun(t *testing.T, ps *pipeline.BunStore, run int64) bool {
 func TestConcurrentStartsGoroutines(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
-		ps := pipeline.New(db)
+		ps := newStore(t, db)
 		def := create(t, ps, threeStages("busy"))
 		const workers, each = 8, 5
 		var wg sync.WaitGroup
@@ -326,7 +355,7 @@ func assertNoError(t *testing.T, err error) bool {
 func TestInstanceLimitUnderConcurrency(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
-		ps := pipeline.New(db)
+		ps := newStore(t, db)
 		def := create(t, ps, threeStages("limited"))
 		const limit, tries = 3, 12
 		require.NoError(t, ps.SetInstanceLimit(ctx, def.Workflow.ID, limit))
@@ -381,7 +410,7 @@ func TestConcurrentStartsAcrossProcesses(t *testing.T) {
 		db, err := store.Open(ctx, os.Getenv("PIPELINE_DSN"))
 		require.NoError(t, err)
 		defer db.Close()
-		ps := pipeline.New(db)
+		ps := newStore(t, db)
 		free, _ := strconv.ParseInt(os.Getenv("PIPELINE_FREE"), 10, 64)
 		limited, _ := strconv.ParseInt(os.Getenv("PIPELINE_LIMITED"), 10, 64)
 		for range each {
@@ -395,7 +424,7 @@ func TestConcurrentStartsAcrossProcesses(t *testing.T) {
 		return
 	}
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
-		ps := pipeline.New(db)
+		ps := newStore(t, db)
 		free := create(t, ps, threeStages("free"))
 		limited := create(t, ps, threeStages("limited"))
 		require.NoError(t, ps.SetInstanceLimit(t.Context(), limited.Workflow.ID, limit))
@@ -418,7 +447,7 @@ func TestConcurrentStartsAcrossProcesses(t *testing.T) {
 func TestRunStateTransitions(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
-		ps := pipeline.New(db)
+		ps := newStore(t, db)
 		spec := threeStages("gated")
 		spec.Workflow.Requires = `[{"type":"WorkflowStartAPI","token":"t1"},{"type":"default","token":"default"}]`
 		def := create(t, ps, spec)
@@ -431,9 +460,11 @@ func TestRunStateTransitions(t *testing.T) {
 		require.ErrorAs(t, err, &te, "CanListen cannot jump to Success")
 		require.Equal(t, pipeline.RunCanListen, te.From)
 		require.ErrorIs(t, err, store.ErrConflict)
+		requireErrorPrefix(t, err, fmt.Sprintf("transition workflow_log %d to RunSuccess: conflict: run_state cannot change from CanListen to RunSuccess", id))
 		require.NoError(t, ps.Transition(ctx, pipeline.LevelWorkflow, id, pipeline.RunWaitToStart, ""))
 		err = ps.Transition(ctx, pipeline.LevelWorkflow, id, pipeline.RunDoing, "")
 		require.ErrorIs(t, err, pipeline.ErrNotAuthorized)
+		requireErrorPrefix(t, err, "transition workflow_log")
 
 		left, err := ps.Authorize(ctx, pipeline.LevelWorkflow, id, pipeline.Requirement{Type: pipeline.AuthWorkflowStartAPI, Token: "t1"}, "alice")
 		require.NoError(t, err)
@@ -506,7 +537,7 @@ func TestRunStateTransitions(t *testing.T) {
 func TestRunVarChangeLog(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
-		ps := pipeline.New(db)
+		ps := newStore(t, db)
 		def := create(t, ps, threeStages("vars"))
 		run, err := ps.StartRun(ctx, def.Workflow.ID, pipeline.StartOptions{})
 		require.NoError(t, err)
@@ -541,7 +572,7 @@ func TestRunVarChangeLog(t *testing.T) {
 		// change still lands on the latest change_log (a locking read; on
 		// MySQL a plain read would show the session's older snapshot).
 		// SQLite has no concurrent writer to a session's transaction.
-		if db.Dialect() != store.SQLite {
+		if db.SQLDialect().Name() != store.SQLite {
 			require.NoError(t, db.InTx(ctx, func(ctx context.Context, s *store.Session) error {
 				if _, err := ps.WithTx(s).GetRunByID(ctx, id); err != nil { // takes the snapshot
 					return err
@@ -583,7 +614,7 @@ func TestTimersFireOnce(t *testing.T) {
 		db, err := store.Open(ctx, os.Getenv("PIPELINE_DSN"), store.WithClock(func() time.Time { return at }))
 		require.NoError(t, err)
 		defer db.Close()
-		ps := pipeline.New(db)
+		ps := newStore(t, db)
 		for range 3 {
 			_, err := ps.FireDueTimers(ctx)
 			require.NoError(t, err)
@@ -596,7 +627,7 @@ func TestTimersFireOnce(t *testing.T) {
 		tdb, err := store.Open(ctx, testdb.DSN(t, db), store.WithClock(clk.now))
 		require.NoError(t, err)
 		defer tdb.Close()
-		ps := pipeline.New(tdb)
+		ps := newStore(t, tdb)
 		def := create(t, ps, threeStages("nightly"))
 
 		require.ErrorIs(t, ps.CreateTimer(ctx, &pipeline.Timer{Namespace: "acme", Repository: "shop", Workflow: def.Workflow.ID,
@@ -672,7 +703,7 @@ func TestTimersFireOnce(t *testing.T) {
 // included, get distinct, consecutive version codes.
 func TestConcurrentVersions(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
-		ps := pipeline.New(db)
+		ps := newStore(t, db)
 		const n = 6
 		var wg sync.WaitGroup
 		for range n {
@@ -699,7 +730,7 @@ func TestConcurrentVersions(t *testing.T) {
 
 		// In a caller's session whose snapshot predates another creator's
 		// commit, the next code still counts that version.
-		if db.Dialect() != store.SQLite { // a SQLite session excludes the other writer
+		if db.SQLDialect().Name() != store.SQLite { // a SQLite session excludes the other writer
 			var inside *pipeline.Definition
 			require.NoError(t, db.InTx(t.Context(), func(ctx context.Context, s *store.Session) error {
 				if _, err := ps.WithTx(s).ListVersions(ctx, "acme", "shop", "raced"); err != nil { // takes the snapshot
@@ -726,7 +757,7 @@ func TestStartRunSurvivesCrash(t *testing.T) {
 		db, err := store.Open(ctx, os.Getenv("PIPELINE_DSN"))
 		require.NoError(t, err)
 		defer db.Close()
-		ps := pipeline.New(db)
+		ps := newStore(t, db)
 		id, _ := strconv.ParseInt(os.Getenv("PIPELINE_FREE"), 10, 64)
 		for i := 1; ; i++ {
 			_, err := ps.StartRun(ctx, id, pipeline.StartOptions{})
@@ -738,7 +769,7 @@ func TestStartRunSurvivesCrash(t *testing.T) {
 	}
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
-		ps := pipeline.New(db)
+		ps := newStore(t, db)
 		def := create(t, ps, threeStages("crashy"))
 		child := testdb.StartChild(t, "TestStartRunSurvivesCrash", map[string]string{
 			"PIPELINE_DSN": testdb.DSN(t, db), "PIPELINE_FREE": fmt.Sprint(def.Workflow.ID)})
@@ -769,7 +800,7 @@ func TestStartRunSurvivesCrash(t *testing.T) {
 func TestRunNumbersContinuePilotageHistory(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
-		ps := pipeline.New(db)
+		ps := newStore(t, db)
 		def := create(t, ps, threeStages("legacy"))
 		for seq := int64(1); seq <= 3; seq++ {
 			_, err := db.Bun().NewInsert().Model(&pipeline.WorkflowLog{Namespace: "acme", Repository: "shop", Name: "legacy",

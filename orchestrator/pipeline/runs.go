@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"iter"
 	"slices"
 	"strings"
 
@@ -23,9 +24,9 @@ import (
 // dialect, and because the counter moves in the same transaction as the
 // *_log copies, a rolled-back start leaves no gap and a committed one no
 // duplicate — across any number of processes.
-func (s *BunStore) StartRun(ctx context.Context, workflow int64, opts StartOptions) (*Run, error) {
-	if err := checkLen("pre_workflow_info", opts.PreWorkflowInfo, 255); err != nil {
-		return nil, err
+func (s *bunStore) StartRun(ctx context.Context, workflow int64, opts StartOptions) (*Run, error) {
+	if err := checkLens(s.h, "pre_workflow_info", opts.PreWorkflowInfo); err != nil {
+		return nil, fail(fmt.Sprintf("start run of workflow %d", workflow), err)
 	}
 	var run *Run
 	err := s.h.InTx(ctx, func(ctx context.Context, h store.Handle) error {
@@ -34,35 +35,24 @@ func (s *BunStore) StartRun(ctx context.Context, workflow int64, opts StartOptio
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return nil, fail(fmt.Sprintf("start run of workflow %d", workflow), err)
 	}
 	return run, nil
 }
 
 func startRun(ctx context.Context, h store.Handle, id int64, opts StartOptions) (*Run, error) {
 	idb, now := h.IDB(), h.Now()
-	res, err := idb.NewUpdate().Model((*Workflow)(nil)).
-		Set("? = COALESCE(?, 0) + 1", ident("last_sequence"), ident("last_sequence")).
-		Set("? = COALESCE(?, 0) + 1", ident("current_instance"), ident("current_instance")).
-		Where("? = ?", ident("id"), id).
-		Where("? = ?", ident("state"), StateRunnable).
-		Where("(? IS NULL OR ? = ? OR COALESCE(?, 0) < COALESCE(?, 0))",
-			ident("is_limit_instance"), ident("is_limit_instance"), false,
-			ident("current_instance"), ident("limit_instance")).
-		Exec(ctx)
+	res, err := allocateRun(idb, id).Exec(ctx)
 	if err != nil {
 		return nil, dbErr(h, "allocate run", err)
 	}
 	var w Workflow
 	if err := idb.NewSelect().Model(&w).Where("? = ?", ident("id"), id).Scan(ctx); err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil, notFound("workflow %d", id)
-		}
-		return nil, dbErr(h, "read workflow", err)
+		return nil, notFoundOr(h, err, "read workflow", "workflow %d", id)
 	}
 	if n, _ := res.RowsAffected(); n != 1 {
 		if w.State != StateRunnable {
-			return nil, conflict(ErrDisabled, "workflow %d (%s/%s/%s version %s)", id, w.Namespace, w.Repository, w.Name, w.VersionCode)
+			return nil, conflict(ErrDisabled, "%s version %s", workflowName(w.Namespace, w.Repository, w.Name), w.VersionCode)
 		}
 		return nil, &InstanceLimitError{Workflow: id, Limit: w.LimitInstance, Current: w.CurrentInstance}
 	}
@@ -77,7 +67,7 @@ func startRun(ctx context.Context, h store.Handle, id int64, opts StartOptions) 
 		var top sql.NullInt64
 		q := idb.NewSelect().Model((*WorkflowLog)(nil)).WhereAllWithDeleted().Column("sequence").
 			Where("? = ?", ident("from_workflow"), id).OrderExpr("? DESC", ident("sequence")).Limit(1)
-		if err := rowLockFor(h.Dialect())(q, "workflow_log", "wl").Scan(ctx, &top); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		if err := lockRows(h, q, "workflow_log", "wl").Scan(ctx, &top); err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return nil, dbErr(h, "read highest sequence", err)
 		}
 		if top.Int64 >= seq {
@@ -167,42 +157,12 @@ func startRun(ctx context.Context, h store.Handle, id int64, opts StartOptions) 
 	return run, nil
 }
 
-// runStateIn matches rows whose run_state is one of states; a NULL
-// run_state (rows pilotage wrote before arming them) counts as CanListen.
-func runStateIn(q bun.QueryBuilder, states []RunState) bun.QueryBuilder {
-	return q.WhereGroup(" AND ", func(q bun.QueryBuilder) bun.QueryBuilder {
-		q = q.Where("? IN (?)", ident("run_state"), bun.List(states))
-		if slices.Contains(states, RunCanListen) {
-			q = q.WhereOr("? IS NULL", ident("run_state"))
-		}
-		return q
-	})
-}
-
-// liveStates are the states of a run that has not ended.
-func liveStates() []RunState { return []RunState{RunCanListen, RunWaitToStart, RunDoing} }
-
-// noRequires matches rows whose requires holds no requirement: NULL, or,
-// around spaces, empty, an empty JSON list or JSON null (on MySQL's
-// case-insensitive collations also NULL in capitals). loadGate decides for
-// every other text; transition falls back on it when this does not match.
-func noRequires(q bun.QueryBuilder) bun.QueryBuilder {
-	return q.Where("(? IS NULL OR TRIM(?) IN ('', '[]', 'null'))", ident("requires"), ident("requires"))
-}
-
-// requiresIs returns a condition matching rows whose requires is still the
-// text read earlier.
-func requiresIs(raw sql.NullString) func(bun.QueryBuilder) bun.QueryBuilder {
-	return func(q bun.QueryBuilder) bun.QueryBuilder {
-		if !raw.Valid {
-			return q.Where("? IS NULL", ident("requires"))
-		}
-		return q.Where("? = ?", ident("requires"), raw.String)
-	}
-}
-
 // Transition implements Runs.
-func (s *BunStore) Transition(ctx context.Context, level Level, id int64, to RunState, reason FailReason) error {
+func (s *bunStore) Transition(ctx context.Context, level Level, id int64, to RunState, reason FailReason) error {
+	return fail(fmt.Sprintf("transition %s %d to %s", level, id, to), s.transition(ctx, level, id, to, reason))
+}
+
+func (s *bunStore) transition(ctx context.Context, level Level, id int64, to RunState, reason FailReason) error {
 	if !level.valid() {
 		return invalid("unknown level %d", level)
 	}
@@ -247,7 +207,7 @@ func transition(ctx context.Context, h store.Handle, level Level, id int64, to R
 		return err
 	}
 	if !done {
-		cur, err := loadGate(ctx, h, level, id, nil)
+		cur, err := loadGate(ctx, h, level, id, false)
 		if err != nil {
 			return err
 		}
@@ -367,20 +327,16 @@ type gate struct {
 
 // loadGate reads a log row's state and authorisations; with lock, as a
 // locking read.
-func loadGate(ctx context.Context, h store.Handle, level Level, id int64, lock rowLock) (*gate, error) {
+func loadGate(ctx context.Context, h store.Handle, level Level, id int64, lock bool) (*gate, error) {
 	var st sql.NullInt64
 	var req, auth sql.NullString
 	q := h.IDB().NewSelect().Model(level.model()).Column("run_state", "requires", "auth_list").
 		Where("? = ?", ident("id"), id)
-	if lock != nil {
-		q = lock(q, level.table(), level.alias())
+	if lock {
+		q = lockRows(h, q, level.table(), level.alias())
 	}
-	err := q.Scan(ctx, &st, &req, &auth)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound("%s %d", level, id)
-	}
-	if err != nil {
-		return nil, dbErr(h, "read "+level.table(), err)
+	if err := q.Scan(ctx, &st, &req, &auth); err != nil {
+		return nil, notFoundOr(h, err, "read "+level.table(), "%s %d", level, id)
 	}
 	g := &gate{state: RunState(st.Int64), rawRequires: req}
 	if s := strings.TrimSpace(req.String); s != "" {
@@ -400,14 +356,19 @@ func loadGate(ctx context.Context, h store.Handle, level Level, id int64, lock r
 // writes it back in one transaction; the UPDATE also names the requires
 // text it read, so even without the lock two authorisers could never drop
 // each other's entry (the loser would read again).
-func (s *BunStore) Authorize(ctx context.Context, level Level, id int64, req Requirement, authorizer string) (int, error) {
+func (s *bunStore) Authorize(ctx context.Context, level Level, id int64, req Requirement, authorizer string) (int, error) {
+	n, err := s.authorize(ctx, level, id, req, authorizer)
+	return n, fail(fmt.Sprintf("authorize %s %d", level, id), err)
+}
+
+func (s *bunStore) authorize(ctx context.Context, level Level, id int64, req Requirement, authorizer string) (int, error) {
 	if !level.valid() {
 		return 0, invalid("unknown level %d", level)
 	}
 	for attempt := 0; attempt < 20; attempt++ {
 		remaining, done := 0, false
 		err := s.h.InTx(ctx, func(ctx context.Context, h store.Handle) error {
-			g, err := loadGate(ctx, h, level, id, s.rowLock)
+			g, err := loadGate(ctx, h, level, id, true)
 			if err != nil {
 				return err
 			}
@@ -440,12 +401,16 @@ func (s *BunStore) Authorize(ctx context.Context, level Level, id int64, req Req
 			return remaining, err
 		}
 	}
-	return 0, conflict(store.ErrLocked, "%s %d: authorisation kept colliding with other writers", level, id)
+	return 0, conflict(store.ErrLocked, "authorisation kept colliding with other writers")
 }
 
 // RecordEvent implements Runs.
-func (s *BunStore) RecordEvent(ctx context.Context, e *Event) error {
-	if err := checkLens("title", e.Title, "namespace", e.Namespace, "repository", e.Repository); err != nil {
+func (s *bunStore) RecordEvent(ctx context.Context, e *Event) error {
+	return fail(fmt.Sprintf("record event %s of run %d", quote(e.Title), e.Workflow), s.recordEvent(ctx, e))
+}
+
+func (s *bunStore) recordEvent(ctx context.Context, e *Event) error {
+	if err := checkLens(s.h, "title", e.Title, "namespace", e.Namespace, "repository", e.Repository); err != nil {
 		return err
 	}
 	if err := checkEventCodes(e.Type, e.Source, e.Character); err != nil {
@@ -458,8 +423,8 @@ func (s *BunStore) RecordEvent(ctx context.Context, e *Event) error {
 }
 
 // RecordOutcome implements Runs.
-func (s *BunStore) RecordOutcome(ctx context.Context, o *Outcome) error {
-	return recordOutcome(ctx, s.h, o)
+func (s *bunStore) RecordOutcome(ctx context.Context, o *Outcome) error {
+	return fail(fmt.Sprintf("record outcome of run %d", o.Workflow), recordOutcome(ctx, s.h, o))
 }
 
 func recordOutcome(ctx context.Context, h store.Handle, o *Outcome) error {
@@ -473,7 +438,12 @@ func recordOutcome(ctx context.Context, h store.Handle, o *Outcome) error {
 }
 
 // RecordStageOutcome implements Runs.
-func (s *BunStore) RecordStageOutcome(ctx context.Context, run int64, which int64, status bool, result, output string) (*Outcome, error) {
+func (s *bunStore) RecordStageOutcome(ctx context.Context, run int64, which int64, status bool, result, output string) (*Outcome, error) {
+	o, err := s.recordStageOutcome(ctx, run, which, status, result, output)
+	return o, fail(fmt.Sprintf("record stage outcome of run %d", run), err)
+}
+
+func (s *bunStore) recordStageOutcome(ctx context.Context, run int64, which int64, status bool, result, output string) (*Outcome, error) {
 	if which != OutcomeStageStart && which != OutcomeStageEnd {
 		return nil, invalid("stage outcome must be OutcomeStageStart (0) or OutcomeStageEnd (-1), not %d", which)
 	}
@@ -525,17 +495,22 @@ func stageOutcome(ctx context.Context, h store.Handle, r *Run, which int64, stat
 	return o, nil
 }
 
-// Outcomes implements Runs.
-func (s *BunStore) Outcomes(ctx context.Context, run int64) ([]Outcome, error) {
+// Outcomes implements Runs. A run records an outcome per action and two for
+// its stages: a short list, no limit, no iterator.
+func (s *bunStore) Outcomes(ctx context.Context, run int64) ([]Outcome, error) {
 	var os []Outcome
 	err := s.h.IDB().NewSelect().Model(&os).Where("? = ?", ident("workflow"), run).Order("id").Scan(ctx)
-	return os, dbErr(s.h, "list outcomes", err)
+	return os, fail(fmt.Sprintf("list outcomes of run %d", run), dbErr(s.h, "read outcome", err))
 }
 
 // SetRunVar implements Runs. Like Authorize it is a locking read and a
 // write in one transaction, and the UPDATE names the change_log it read, so
 // concurrent changes each keep their entry.
-func (s *BunStore) SetRunVar(ctx context.Context, run int64, key, value, user string) error {
+func (s *bunStore) SetRunVar(ctx context.Context, run int64, key, value, user string) error {
+	return fail(fmt.Sprintf("set variable %s of run %d", quote(key), run), s.setRunVar(ctx, run, key, value, user))
+}
+
+func (s *bunStore) setRunVar(ctx context.Context, run int64, key, value, user string) error {
 	if err := required("user", user); err != nil {
 		return err
 	}
@@ -545,12 +520,8 @@ func (s *BunStore) SetRunVar(ctx context.Context, run int64, key, value, user st
 			var v WorkflowVarLog
 			q := h.IDB().NewSelect().Model(&v).Where("? = ?", ident("workflow"), run).
 				Where("? = ?", ident("key"), key).OrderExpr("? DESC", ident("id")).Limit(1)
-			err := s.rowLock(q, "workflow_var_log", "wvl").Scan(ctx)
-			if errors.Is(err, sql.ErrNoRows) {
-				return notFound("run %d has no variable %q", run, key)
-			}
-			if err != nil {
-				return dbErr(h, "read workflow_var_log", err)
+			if err := lockRows(h, q, "workflow_var_log", "wvl").Scan(ctx); err != nil {
+				return notFoundOr(h, err, "read workflow_var_log", "run %d has no variable %q", run, key)
 			}
 			var changes []VarChange
 			if strings.TrimSpace(v.ChangeLog) != "" {
@@ -581,47 +552,90 @@ func (s *BunStore) SetRunVar(ctx context.Context, run int64, key, value, user st
 			return err
 		}
 	}
-	return conflict(store.ErrLocked, "run %d variable %q: change kept colliding with other writers", run, key)
+	return conflict(store.ErrLocked, "the change kept colliding with other writers")
 }
 
-func runFilter(q *bun.SelectQuery, f RunFilter) *bun.SelectQuery {
-	q = q.Where("? = ?", ident("namespace"), f.Namespace).
-		Where("? = ?", ident("repository"), f.Repository).
-		Where("? = ?", ident("workflow"), f.Workflow)
+// subject names the workflow of a filter in errors.
+func (f RunFilter) subject() string {
+	name := workflowName(f.Namespace, f.Repository, f.Workflow)
 	if f.Version != "" {
-		q = q.Where("? = ?", ident("version"), f.Version)
+		name += " version " + f.Version
 	}
-	return q
+	return name
 }
 
 // ListRuns implements Runs.
-func (s *BunStore) ListRuns(ctx context.Context, f RunFilter) ([]WorkflowLog, error) {
-	var runs []WorkflowLog
-	q := runFilter(s.h.IDB().NewSelect().Model(&runs), f).OrderExpr("? DESC", ident("id"))
-	if f.Limit > 0 {
-		q = q.Limit(int64(f.Limit))
+func (s *bunStore) ListRuns(ctx context.Context, f RunFilter) ([]WorkflowLog, error) {
+	n, err := store.PageLimit(f.Limit)
+	if err != nil {
+		return nil, fail("list runs of "+f.subject(), err)
 	}
-	err := q.Scan(ctx)
-	return runs, dbErr(s.h, "list runs", err)
+	runs, err := s.runsPage(ctx, f, 0, n)
+	return runs, fail("list runs of "+f.subject(), err)
+}
+
+// AllRuns implements Runs.
+func (s *bunStore) AllRuns(ctx context.Context, f RunFilter) iter.Seq2[WorkflowLog, error] {
+	op := "list runs of " + f.subject()
+	n, err := store.PageLimit(f.Limit)
+	if err != nil {
+		return func(yield func(WorkflowLog, error) bool) { yield(WorkflowLog{}, fail(op, err)) }
+	}
+	pages := store.Stream(ctx, n, func(ctx context.Context, after *WorkflowLog, n int) ([]WorkflowLog, error) {
+		var before int64
+		if after != nil {
+			before = after.ID
+		}
+		return s.runsPage(ctx, f, before, n)
+	})
+	return func(yield func(WorkflowLog, error) bool) {
+		for r, err := range pages {
+			if err != nil {
+				yield(r, fail(op, err))
+				return
+			}
+			if !yield(r, nil) {
+				return
+			}
+		}
+	}
+}
+
+// runsPage reads up to n runs f selects, newest first, with ids below
+// before (0: from the newest).
+func (s *bunStore) runsPage(ctx context.Context, f RunFilter, before int64, n int) ([]WorkflowLog, error) {
+	var runs []WorkflowLog
+	q := runFilter(s.h.IDB().NewSelect().Model(&runs), f)
+	if before > 0 {
+		q = q.Where("? < ?", ident("id"), before)
+	}
+	err := q.OrderExpr("? DESC", ident("id")).Limit(int64(n)).Scan(ctx)
+	return runs, dbErr(s.h, "read workflow_log", err)
 }
 
 // GetRun implements Runs.
-func (s *BunStore) GetRun(ctx context.Context, f RunFilter, sequence int64) (*Run, error) {
-	if sequence < 0 {
-		return nil, invalid("sequence %d is negative", sequence)
+func (s *bunStore) GetRun(ctx context.Context, f RunFilter, sequence int64) (*Run, error) {
+	op := fmt.Sprintf("get run %d of %s", sequence, f.subject())
+	if sequence == 0 {
+		op = "get the latest run of " + f.subject()
 	}
-	return loadRun(ctx, s.h, func(q *bun.SelectQuery) *bun.SelectQuery {
+	if sequence < 0 {
+		return nil, fail(op, invalid("sequence %d is negative", sequence))
+	}
+	r, err := loadRun(ctx, s.h, func(q *bun.SelectQuery) *bun.SelectQuery {
 		q = runFilter(q, f)
 		if sequence > 0 {
 			q = q.Where("? = ?", ident("sequence"), sequence)
 		}
 		return q
 	}, true)
+	return r, fail(op, err)
 }
 
 // GetRunByID implements Runs.
-func (s *BunStore) GetRunByID(ctx context.Context, id int64) (*Run, error) {
-	return loadRun(ctx, s.h, func(q *bun.SelectQuery) *bun.SelectQuery { return q.Where("? = ?", ident("id"), id) }, true)
+func (s *bunStore) GetRunByID(ctx context.Context, id int64) (*Run, error) {
+	r, err := loadRun(ctx, s.h, func(q *bun.SelectQuery) *bun.SelectQuery { return q.Where("? = ?", ident("id"), id) }, true)
+	return r, fail(fmt.Sprintf("get run %d", id), err)
 }
 
 // loadRun reads the newest workflow_log row that sel matches and, with all,
@@ -629,12 +643,8 @@ func (s *BunStore) GetRunByID(ctx context.Context, id int64) (*Run, error) {
 func loadRun(ctx context.Context, h store.Handle, sel func(*bun.SelectQuery) *bun.SelectQuery, all bool) (*Run, error) {
 	idb := h.IDB()
 	var wl WorkflowLog
-	err := sel(idb.NewSelect().Model(&wl)).OrderExpr("? DESC", ident("id")).Limit(1).Scan(ctx)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound("run")
-	}
-	if err != nil {
-		return nil, dbErr(h, "read run", err)
+	if err := sel(idb.NewSelect().Model(&wl)).OrderExpr("? DESC", ident("id")).Limit(1).Scan(ctx); err != nil {
+		return nil, notFoundOr(h, err, "read workflow_log", "no such run")
 	}
 	r := &Run{Workflow: wl}
 	var stages []StageLog

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -15,12 +16,21 @@ import (
 	"github.com/flowstore/flowstore/store"
 )
 
-// recorder keeps the statements bun formats.
+// recorder keeps the statements bun formats and, in the order they are
+// sent, those sent with bound parameters (their values after them).
 type recorder struct{ stmts []string }
 
 func (r *recorder) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context { return ctx }
 func (r *recorder) AfterQuery(_ context.Context, e *bun.QueryEvent) {
 	r.stmts = append(r.stmts, e.Query)
+}
+
+func (r *recorder) bound(query string, args []driver.NamedValue) {
+	vals := make([]string, len(args))
+	for i, a := range args {
+		vals[i] = fmt.Sprintf("%#v", a.Value)
+	}
+	r.stmts = append(r.stmts, query+"; -- bound: "+strings.Join(vals, ", "))
 }
 
 // TestStatementsGolden pins the statements the concurrency guarantees rest
@@ -30,19 +40,28 @@ func (r *recorder) AfterQuery(_ context.Context, e *bun.QueryEvent) {
 // order, transaction boundaries included.
 func TestStatementsGolden(t *testing.T) {
 	at := time.Date(2026, 3, 1, 10, 5, 0, 123456000, time.UTC)
-	for _, d := range store.Dialects() {
-		fake := &fakeServer{version: map[store.Dialect]string{
+	for _, d := range store.DialectNames() {
+		fake := &fakeServer{version: map[store.DialectName]string{
 			// MySQL 8, the stricter of MySQL and MariaDB, as testdb.Offline.
 			store.MySQL:     "8.0.36",
 			store.SQLServer: "Microsoft SQL Server 2019 (RTM) - 15.0.2000.5 (X64)",
 		}[d]}
 		rec := &recorder{}
-		db, err := store.New(bun.NewDB(sql.OpenDB(fake), store.BunDialect(d)).WithQueryHook(rec),
+		fake.bound = rec.bound
+		dialect, err := store.LookupDialect(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		db, err := store.New(context.Background(), bun.NewDB(sql.OpenDB(fake), dialect.Bun()).WithQueryHook(rec),
 			store.WithClock(func() time.Time { return at }), store.WithLogger(slog.New(slog.DiscardHandler)))
 		if err != nil {
 			t.Fatal(err)
 		}
-		ps, ctx := New(db), context.Background()
+		ps, err := New(db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx := context.Background()
 		var b strings.Builder
 		// step runs fn with the fake answering values (column → value) and
 		// affected (rows an Exec changes, nil: 1), and writes down what it sent.
@@ -54,7 +73,10 @@ func TestStatementsGolden(t *testing.T) {
 			}
 			fmt.Fprintf(&b, "-- %s\n", name)
 			for _, s := range rec.stmts {
-				fmt.Fprintf(&b, "%s;\n", s)
+				if !strings.Contains(s, "; -- bound: ") {
+					s += ";"
+				}
+				fmt.Fprintf(&b, "%s\n", s)
 			}
 			b.WriteString("\n")
 		}

@@ -2,16 +2,23 @@ package pipeline
 
 import (
 	"context"
+	"iter"
 	"time"
+
+	"github.com/flowstore/flowstore/store"
 )
 
-// Store is everything the package offers: definitions, runs and timers.
-// BunStore implements it on a *store.DB or, via WithTx, inside a
-// *store.Session.
+// Store is every operation of the package: definitions, runs and timers
+// (the embedded interfaces group them for reading). New makes one on a
+// *store.DB; WithTx binds it to a *store.Session.
 type Store interface {
 	Definitions
 	Runs
 	Timers
+	// WithTx returns the same store bound to s: its writes commit or roll
+	// back with the session's other work, and its multi-statement methods
+	// run in savepoints inside it.
+	WithTx(s *store.Session) Store
 }
 
 // WorkflowSpec is a workflow version to create: the workflow row, its stages
@@ -142,7 +149,9 @@ type RunStage struct {
 // every version.
 type RunFilter struct {
 	Namespace, Repository, Workflow, Version string // the runs' namespace, repository, workflow name, version
-	Limit                                    int    // 0 = no limit
+	// Limit is the most runs ListRuns returns, and AllRuns's page size: 0
+	// means store.DefaultLimit, a negative limit is store.ErrInvalid.
+	Limit int
 }
 
 // Runs starts runs and records what happens to them.
@@ -181,8 +190,12 @@ type Runs interface {
 	// SetRunVar changes a run variable and appends {user, time, action} to
 	// its change_log in the same transaction.
 	SetRunVar(ctx context.Context, run int64, key, value, user string) error
-	// ListRuns lists runs, newest first.
+	// ListRuns lists the newest f.Limit runs, newest first.
 	ListRuns(ctx context.Context, f RunFilter) ([]WorkflowLog, error)
+	// AllRuns streams every run f selects, newest first, in pages of
+	// f.Limit rows (keyset paging by id): a long history is read without
+	// holding it in memory. An error ends the iteration.
+	AllRuns(ctx context.Context, f RunFilter) iter.Seq2[WorkflowLog, error]
 	// GetRun returns the run with the given sequence (0 = the latest) with
 	// its stages, actions, variables, outcomes and events. Sequences count
 	// per version; with f.Version "" the newest run carrying that sequence

@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"time"
@@ -16,29 +15,38 @@ import (
 // that matches no time in the five years the cron library looks ahead
 // ("0 0 30 2 *") is ErrNeverFires, which matches store.ErrInvalid too.
 func NextFire(cron string, after time.Time) (time.Time, error) {
+	next, err := nextFire(cron, after)
+	return next, fail("next fire time", err)
+}
+
+func nextFire(cron string, after time.Time) (time.Time, error) {
 	sched, err := trigger.ParseCron(cron)
 	if err != nil {
 		return time.Time{}, err
 	}
 	next := sched.Next(after)
 	if next.IsZero() {
-		return time.Time{}, fmt.Errorf("%w: %q matches no time after %s (%w)",
-			ErrNeverFires, cron, after.UTC().Format(time.RFC3339), store.ErrInvalid)
+		return time.Time{}, fmt.Errorf("%w: %w: %q matches no time after %s",
+			store.ErrInvalid, ErrNeverFires, cron, after.UTC().Format(time.RFC3339))
 	}
 	return store.UTC(next), nil
 }
 
 // CreateTimer implements Timers.
-func (s *BunStore) CreateTimer(ctx context.Context, t *Timer) error {
+func (s *bunStore) CreateTimer(ctx context.Context, t *Timer) error {
+	return fail(fmt.Sprintf("create timer of workflow %d", t.Workflow), s.createTimer(ctx, t))
+}
+
+func (s *bunStore) createTimer(ctx context.Context, t *Timer) error {
 	if err := required("namespace", t.Namespace); err != nil {
 		return err
 	}
-	if err := checkLens("namespace", t.Namespace, "repository", t.Repository, "cron", t.Cron,
+	if err := checkLens(s.h, "namespace", t.Namespace, "repository", t.Repository, "cron", t.Cron,
 		"event_type", t.EventType, "event_name", t.EventName); err != nil {
 		return err
 	}
 	now := s.h.Now()
-	next, err := NextFire(t.Cron, now)
+	next, err := nextFire(t.Cron, now)
 	if err != nil {
 		return err
 	}
@@ -48,7 +56,7 @@ func (s *BunStore) CreateTimer(ctx context.Context, t *Timer) error {
 	}
 	stamp(now, &t.CreatedAt, &t.UpdatedAt, &t.DeletedAt)
 	return s.h.InTx(ctx, func(ctx context.Context, h store.Handle) error {
-		if err := lockWorkflow(ctx, h, s.rowLock, t.Workflow); err != nil {
+		if err := lockWorkflow(ctx, h, t.Workflow); err != nil {
 			return err
 		}
 		t.ID = 0
@@ -57,24 +65,33 @@ func (s *BunStore) CreateTimer(ctx context.Context, t *Timer) error {
 	})
 }
 
-// ListTimers implements Timers.
-func (s *BunStore) ListTimers(ctx context.Context, workflow int64) ([]Timer, error) {
+// ListTimers implements Timers. A version has a few timers: no limit, no
+// iterator.
+func (s *bunStore) ListTimers(ctx context.Context, workflow int64) ([]Timer, error) {
 	var ts []Timer
 	err := s.h.IDB().NewSelect().Model(&ts).Where("? = ?", ident("workflow"), workflow).Order("id").Scan(ctx)
-	return ts, dbErr(s.h, "list timers", err)
+	return ts, fail(fmt.Sprintf("list timers of workflow %d", workflow), dbErr(s.h, "read timer", err))
 }
 
 // SetTimerAvailable implements Timers.
-func (s *BunStore) SetTimerAvailable(ctx context.Context, id int64, available bool) error {
+func (s *bunStore) SetTimerAvailable(ctx context.Context, id int64, available bool) error {
+	op := fmt.Sprintf("switch timer %d off", id)
+	if available {
+		op = fmt.Sprintf("switch timer %d on", id)
+	}
+	return fail(op, s.setTimerAvailable(ctx, id, available))
+}
+
+func (s *bunStore) setTimerAvailable(ctx context.Context, id int64, available bool) error {
 	var t Timer
 	if err := s.h.IDB().NewSelect().Model(&t).Where("? = ?", ident("id"), id).Scan(ctx); err != nil {
-		return notFoundOr(s.h, err, "timer %d", id)
+		return notFoundOr(s.h, err, "read timer", "timer %d", id)
 	}
 	now := s.h.Now()
 	q := s.h.IDB().NewUpdate().Model((*Timer)(nil)).
 		Set("? = ?", ident("available"), available).Set("? = ?", ident("updated_at"), now)
 	if available {
-		next, err := NextFire(t.Cron, now)
+		next, err := nextFire(t.Cron, now)
 		if err != nil {
 			return err
 		}
@@ -83,7 +100,7 @@ func (s *BunStore) SetTimerAvailable(ctx context.Context, id int64, available bo
 		q = q.Set("? = NULL", ident("next_run"))
 	}
 	res, err := q.Where("? = ?", ident("id"), id).Exec(ctx)
-	return affected(s.h, res, err, "set timer available", "timer")
+	return affected(s.h, res, err, "update timer", fmt.Sprintf("timer %d", id))
 }
 
 // FireDueTimers implements Timers.
@@ -102,7 +119,12 @@ func (s *BunStore) SetTimerAvailable(ctx context.Context, id int64, available bo
 // fires (CreateTimer refuses those, older rows may have one) is switched off
 // instead (available false, next_run NULL) with a warning in the store's
 // logger; one whose expression does not parse is left alone and never fires.
-func (s *BunStore) FireDueTimers(ctx context.Context) ([]Firing, error) {
+func (s *bunStore) FireDueTimers(ctx context.Context) ([]Firing, error) {
+	fired, err := s.fireDueTimers(ctx)
+	return fired, fail("fire due timers", err)
+}
+
+func (s *bunStore) fireDueTimers(ctx context.Context) ([]Firing, error) {
 	now := s.h.Now()
 	var unscheduled []Timer
 	if err := s.h.IDB().NewSelect().Model(&unscheduled).Where("? = ?", ident("available"), true).
@@ -110,7 +132,7 @@ func (s *BunStore) FireDueTimers(ctx context.Context) ([]Firing, error) {
 		return nil, dbErr(s.h, "read timers", err)
 	}
 	for _, t := range unscheduled {
-		next, err := NextFire(t.Cron, now)
+		next, err := nextFire(t.Cron, now)
 		if errors.Is(err, ErrNeverFires) {
 			if err := disableTimer(ctx, s.h, t, now); err != nil {
 				return nil, err
@@ -132,7 +154,7 @@ func (s *BunStore) FireDueTimers(ctx context.Context) ([]Firing, error) {
 	}
 	var fired []Firing
 	for _, t := range due {
-		next, err := NextFire(t.Cron, now)
+		next, err := nextFire(t.Cron, now)
 		if errors.Is(err, ErrNeverFires) {
 			// Written by an older release, which stored a zero next_run for it.
 			if err := disableTimer(ctx, s.h, t, now); err != nil {
@@ -162,7 +184,7 @@ func (s *BunStore) FireDueTimers(ctx context.Context) ([]Firing, error) {
 			case err == nil:
 				f.Run = &run.Workflow
 			case errors.Is(err, ErrInstanceLimit), errors.Is(err, ErrDisabled), errors.Is(err, store.ErrNotFound):
-				f.Err = err
+				f.Err = fail(fmt.Sprintf("start run of workflow %d", t.Workflow), err) // as StartRun would say it
 			default:
 				return err
 			}
@@ -210,11 +232,4 @@ func disableTimer(ctx context.Context, h store.Handle, t Timer, now time.Time) e
 			"timer", t.ID, "workflow", t.Workflow, "cron", t.Cron)
 	}
 	return nil
-}
-
-func notFoundOr(h store.Handle, err error, format string, args ...any) error {
-	if errors.Is(err, sql.ErrNoRows) {
-		return notFound(format, args...)
-	}
-	return dbErr(h, "read", err)
 }

@@ -3,9 +3,10 @@ package subscription
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
-	"strings"
+	"iter"
+	"strconv"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
@@ -13,46 +14,85 @@ import (
 	"github.com/flowstore/flowstore/store"
 )
 
-// BunStore is the Store on bun, for every dialect.
-type BunStore struct {
+// Column lengths the checks below enforce before writing, in the dialect's
+// text units (UTF-16 code units on SQL Server, whose columns are NVARCHAR).
+// The reference schema leaves some key columns unbounded (products.name,
+// customer_id, …); those are checked against the dialect's longest index
+// key (Dialect.CheckKeyText).
+const (
+	maxTag          = 20  // products.tag, product_blocks.tag
+	maxShort        = 255 // product_type, status columns, label, workflow_target
+	maxResourceType = 510 // resource_types.resource_type
+)
+
+// bunStore is the Store on bun, for every dialect.
+type bunStore struct {
 	h      store.Handle
+	d      *store.Dialect
 	search searcher
 }
 
-var _ Store = (*BunStore)(nil)
+var _ Store = (*bunStore)(nil)
 
-// New returns the subscription store of db.
-func New(db *store.DB) *BunStore {
-	return &BunStore{h: db.Handle(), search: newSearcher(db.Dialect())}
-}
-
-// WithTx returns the same store bound to s: its writes commit with the
-// session (a workflow step's, for instance).
-func (b *BunStore) WithTx(s *store.Session) *BunStore {
-	return &BunStore{h: s.Handle(), search: b.search}
-}
-
-func (b *BunStore) idb() bun.IDB { return b.h.IDB() }
-
-func notFound(what string, id any, err error) error {
-	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("%w: %s %v", store.ErrNotFound, what, id)
+// New returns the subscription store of db. It picks the dialect's search
+// form and does no I/O.
+func New(db *store.DB) (Store, error) {
+	if db == nil {
+		return nil, fail("new store", fmt.Errorf("%w: nil database", store.ErrInvalid))
 	}
-	return err
+	return newStore(db), nil
 }
 
-func (b *BunStore) insert(ctx context.Context, model any) error {
+func newStore(db *store.DB) *bunStore {
+	return &bunStore{h: db.Handle(), d: db.SQLDialect(), search: newSearcher(db.SQLDialect())}
+}
+
+// WithTx implements Store.
+func (b *bunStore) WithTx(s *store.Session) Store {
+	return &bunStore{h: s.Handle(), d: b.d, search: b.search}
+}
+
+func (b *bunStore) idb() bun.IDB { return b.h.IDB() }
+
+// fail prefixes the error of a public method with the package and the
+// operation, once; the unexported helpers return errors without a prefix.
+func fail(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("subscription: %s: %w", op, err)
+}
+
+func (b *bunStore) insert(ctx context.Context, model any) error {
 	_, err := b.idb().NewInsert().Model(model).Exec(ctx)
 	return b.h.Classify(err)
 }
 
+// checkTag checks an optional short tag.
+func (b *bunStore) checkTag(tag *string) error {
+	if tag == nil {
+		return nil
+	}
+	return b.d.CheckText("tag", *tag, maxTag)
+}
+
 // CreateProduct implements Store.
-func (b *BunStore) CreateProduct(ctx context.Context, p *Product) error {
+func (b *bunStore) CreateProduct(ctx context.Context, p *Product) error {
+	return fail("create product "+quote(p.Name), b.createProduct(ctx, p))
+}
+
+func (b *bunStore) createProduct(ctx context.Context, p *Product) error {
 	if p.Name == "" || !p.Status.Valid() {
 		return fmt.Errorf("%w: product needs a name and a valid status (got %q)", store.ErrInvalid, p.Status)
 	}
-	if len(p.Tag) > 20 || len(p.ProductType) > 255 {
-		return fmt.Errorf("%w: product tag (20) or type (255) too long", store.ErrTooLong)
+	if err := b.d.CheckKeyText("name", p.Name); err != nil {
+		return err
+	}
+	if err := b.d.CheckText("tag", p.Tag, maxTag); err != nil {
+		return err
+	}
+	if err := b.d.CheckText("product_type", p.ProductType, maxShort); err != nil {
+		return err
 	}
 	if p.ProductID == uuid.Nil {
 		p.ProductID = uuid.New()
@@ -64,47 +104,62 @@ func (b *BunStore) CreateProduct(ctx context.Context, p *Product) error {
 }
 
 // Product implements Store.
-func (b *BunStore) Product(ctx context.Context, id uuid.UUID) (*Product, error) {
+func (b *bunStore) Product(ctx context.Context, id uuid.UUID) (*Product, error) {
 	var p Product
 	if err := b.idb().NewSelect().Model(&p).Where("product_id = ?", id).Scan(ctx); err != nil {
-		return nil, notFound("product", id, b.h.Classify(err))
+		return nil, fail("get product "+id.String(), b.h.Classify(err))
 	}
 	return &p, nil
 }
 
 // ProductByName implements Store.
-func (b *BunStore) ProductByName(ctx context.Context, name string) (*Product, error) {
+func (b *bunStore) ProductByName(ctx context.Context, name string) (*Product, error) {
 	var p Product
-	err := b.idb().NewSelect().Model(&p).Where("name = ?", name).Scan(ctx)
-	if err != nil {
-		return nil, notFound("product", name, b.h.Classify(err))
+	if err := b.idb().NewSelect().Model(&p).Where("name = ?", name).Scan(ctx); err != nil {
+		return nil, fail("get product "+quote(name), b.h.Classify(err))
 	}
 	return &p, nil
 }
 
 // DeleteProduct implements Store.
-func (b *BunStore) DeleteProduct(ctx context.Context, id uuid.UUID) error {
+func (b *bunStore) DeleteProduct(ctx context.Context, id uuid.UUID) error {
 	res, err := b.idb().NewDelete().Model((*Product)(nil)).Where("product_id = ?", id).Exec(ctx)
-	return affected(b.h, res, err, "product", id)
+	return fail("delete product "+id.String(), affected(b.h, res, err))
 }
 
-func affected(h store.Handle, res sql.Result, err error, what string, id any) error {
+// affected turns a DELETE's result into an error: the statement's own, or
+// ErrNotFound when it matched no row.
+func affected(h store.Handle, res sql.Result, err error) error {
 	if err != nil {
 		return h.Classify(err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("%w: %s %v", store.ErrNotFound, what, id)
+	n, err := res.RowsAffected()
+	if err != nil {
+		return h.Classify(err)
+	}
+	if n == 0 {
+		return store.ErrNotFound
 	}
 	return nil
 }
 
 // CreateProductBlock implements Store.
-func (b *BunStore) CreateProductBlock(ctx context.Context, pb *ProductBlock) error {
+func (b *bunStore) CreateProductBlock(ctx context.Context, pb *ProductBlock) error {
+	return fail("create product block "+quote(pb.Name), b.createProductBlock(ctx, pb))
+}
+
+func (b *bunStore) createProductBlock(ctx context.Context, pb *ProductBlock) error {
 	if pb.Name == "" {
 		return fmt.Errorf("%w: product block needs a name", store.ErrInvalid)
 	}
 	if pb.Status != nil && !pb.Status.Valid() {
 		return fmt.Errorf("%w: product block status %q", store.ErrInvalid, *pb.Status)
+	}
+	if err := b.d.CheckKeyText("name", pb.Name); err != nil {
+		return err
+	}
+	if err := b.checkTag(pb.Tag); err != nil {
+		return err
 	}
 	if pb.ProductBlockID == uuid.Nil {
 		pb.ProductBlockID = uuid.New()
@@ -118,20 +173,28 @@ func (b *BunStore) CreateProductBlock(ctx context.Context, pb *ProductBlock) err
 // DeleteProductBlock implements Store. Relations that depend on the block
 // are deleted in code first: on SQL Server that foreign key cannot cascade
 // (two cascade paths into one table).
-func (b *BunStore) DeleteProductBlock(ctx context.Context, id uuid.UUID) error {
-	return b.h.InTx(ctx, func(ctx context.Context, h store.Handle) error {
+func (b *bunStore) DeleteProductBlock(ctx context.Context, id uuid.UUID) error {
+	err := b.h.InTx(ctx, func(ctx context.Context, h store.Handle) error {
 		if _, err := h.IDB().NewDelete().Model((*ProductBlockRelation)(nil)).Where("depends_on_id = ? OR in_use_by_id = ?", id, id).Exec(ctx); err != nil {
 			return h.Classify(err)
 		}
 		res, err := h.IDB().NewDelete().Model((*ProductBlock)(nil)).Where("product_block_id = ?", id).Exec(ctx)
-		return affected(h, res, err, "product block", id)
+		return affected(h, res, err)
 	})
+	return fail("delete product block "+id.String(), err)
 }
 
 // CreateResourceType implements Store.
-func (b *BunStore) CreateResourceType(ctx context.Context, r *ResourceType) error {
-	if r.ResourceType == "" || len(r.ResourceType) > 510 {
-		return fmt.Errorf("%w: resource type needs 1 to 510 characters", store.ErrInvalid)
+func (b *bunStore) CreateResourceType(ctx context.Context, r *ResourceType) error {
+	return fail("create resource type "+quote(r.ResourceType), b.createResourceType(ctx, r))
+}
+
+func (b *bunStore) createResourceType(ctx context.Context, r *ResourceType) error {
+	if r.ResourceType == "" {
+		return fmt.Errorf("%w: a resource type needs a name", store.ErrInvalid)
+	}
+	if err := b.d.CheckText("resource_type", r.ResourceType, maxResourceType); err != nil {
+		return err
 	}
 	if r.ResourceTypeID == uuid.Nil {
 		r.ResourceTypeID = uuid.New()
@@ -140,9 +203,16 @@ func (b *BunStore) CreateResourceType(ctx context.Context, r *ResourceType) erro
 }
 
 // AddFixedInput implements Store.
-func (b *BunStore) AddFixedInput(ctx context.Context, f *FixedInput) error {
+func (b *bunStore) AddFixedInput(ctx context.Context, f *FixedInput) error {
+	return fail(fmt.Sprintf("add fixed input %s to product %s", quote(f.Name), f.ProductID), b.addFixedInput(ctx, f))
+}
+
+func (b *bunStore) addFixedInput(ctx context.Context, f *FixedInput) error {
 	if f.Name == "" {
 		return fmt.Errorf("%w: fixed input needs a name", store.ErrInvalid)
+	}
+	if err := b.d.CheckKeyText("name", f.Name); err != nil {
+		return err
 	}
 	if f.FixedInputID == uuid.Nil {
 		f.FixedInputID = uuid.New()
@@ -154,51 +224,59 @@ func (b *BunStore) AddFixedInput(ctx context.Context, f *FixedInput) error {
 }
 
 // FixedInputs implements Store.
-func (b *BunStore) FixedInputs(ctx context.Context, productID uuid.UUID) ([]FixedInput, error) {
+func (b *bunStore) FixedInputs(ctx context.Context, productID uuid.UUID) ([]FixedInput, error) {
 	var fs []FixedInput
 	err := b.idb().NewSelect().Model(&fs).Where("product_id = ?", productID).Order("name").Scan(ctx)
-	return fs, b.h.Classify(err)
+	return fs, fail("list fixed inputs of product "+productID.String(), b.h.Classify(err))
 }
 
 // LinkBlock implements Store.
-func (b *BunStore) LinkBlock(ctx context.Context, productID, blockID uuid.UUID) error {
-	return b.insert(ctx, &ProductProductBlock{ProductID: productID, ProductBlockID: blockID})
+func (b *bunStore) LinkBlock(ctx context.Context, productID, blockID uuid.UUID) error {
+	return fail(fmt.Sprintf("link product block %s to product %s", blockID, productID),
+		b.insert(ctx, &ProductProductBlock{ProductID: productID, ProductBlockID: blockID}))
 }
 
 // LinkResourceType implements Store.
-func (b *BunStore) LinkResourceType(ctx context.Context, blockID, resourceTypeID uuid.UUID) error {
-	return b.insert(ctx, &ProductBlockResourceType{ProductBlockID: blockID, ResourceTypeID: resourceTypeID})
+func (b *bunStore) LinkResourceType(ctx context.Context, blockID, resourceTypeID uuid.UUID) error {
+	return fail(fmt.Sprintf("link resource type %s to product block %s", resourceTypeID, blockID),
+		b.insert(ctx, &ProductBlockResourceType{ProductBlockID: blockID, ResourceTypeID: resourceTypeID}))
 }
 
 // RelateBlocks implements Store.
-func (b *BunStore) RelateBlocks(ctx context.Context, r ProductBlockRelation) error {
+func (b *bunStore) RelateBlocks(ctx context.Context, r ProductBlockRelation) error {
+	op := fmt.Sprintf("relate product block %s to %s", r.InUseByID, r.DependsOnID)
 	if r.Min != nil && r.Max != nil && *r.Min > *r.Max {
-		return fmt.Errorf("%w: relation min %d > max %d", store.ErrInvalid, *r.Min, *r.Max)
+		return fail(op, fmt.Errorf("%w: relation min %d > max %d", store.ErrInvalid, *r.Min, *r.Max))
 	}
-	return b.insert(ctx, &r)
+	return fail(op, b.insert(ctx, &r))
 }
 
 // ProductBlocks implements Store.
-func (b *BunStore) ProductBlocks(ctx context.Context, productID uuid.UUID) ([]ProductBlock, error) {
+func (b *bunStore) ProductBlocks(ctx context.Context, productID uuid.UUID) ([]ProductBlock, error) {
 	var bs []ProductBlock
 	err := b.idb().NewSelect().Model(&bs).
 		Where("product_block_id IN (SELECT product_block_id FROM product_product_blocks WHERE product_id = ?)", productID).
 		Order("name").Scan(ctx)
-	return bs, b.h.Classify(err)
+	return bs, fail("list product blocks of product "+productID.String(), b.h.Classify(err))
 }
 
 // BlockRelations implements Store.
-func (b *BunStore) BlockRelations(ctx context.Context, blockID uuid.UUID) ([]ProductBlockRelation, error) {
+func (b *bunStore) BlockRelations(ctx context.Context, blockID uuid.UUID) ([]ProductBlockRelation, error) {
 	var rs []ProductBlockRelation
 	err := b.idb().NewSelect().Model(&rs).Where("in_use_by_id = ?", blockID).Order("depends_on_id").Scan(ctx)
-	return rs, b.h.Classify(err)
+	return rs, fail("list relations of product block "+blockID.String(), b.h.Classify(err))
 }
 
-// chunk is the most rows one multi-row INSERT carries: SQL Server refuses
-// more than 1000 rows in a VALUES list.
+// chunk is the most rows one multi-row INSERT carries, where the dialect
+// sets no lower cap on a VALUES list (Dialect.MaxValuesRows: bun inlines
+// the values, so the parameter limit does not apply).
 const chunk = 500
 
 func insertAll[T any](ctx context.Context, h store.Handle, rows []T) error {
+	chunk := chunk
+	if m := h.SQLDialect().MaxValuesRows(); m > 0 && m < chunk {
+		chunk = m
+	}
 	for i := 0; i < len(rows); i += chunk {
 		part := rows[i:min(i+chunk, len(rows))]
 		if _, err := h.IDB().NewInsert().Model(&part).Exec(ctx); err != nil {
@@ -216,7 +294,16 @@ func insertAll[T any](ctx context.Context, h store.Handle, rows []T) error {
 // their relations with it, by cascade or, on SQL Server, by the code that
 // stands in for it. For the same reason only the relations this tree owns —
 // those its instances are in use by — are replaced.
-func (b *BunStore) Save(ctx context.Context, t *Tree) error {
+func (b *bunStore) Save(ctx context.Context, t *Tree) error {
+	err := b.save(ctx, t)
+	op := "save subscription"
+	if id := t.Subscription.SubscriptionID; id != uuid.Nil {
+		op += " " + id.String()
+	}
+	return fail(op, err)
+}
+
+func (b *bunStore) save(ctx context.Context, t *Tree) error {
 	sub := &t.Subscription
 	if !sub.Status.Valid() {
 		return fmt.Errorf("%w: subscription status %q", store.ErrInvalid, sub.Status)
@@ -224,8 +311,8 @@ func (b *BunStore) Save(ctx context.Context, t *Tree) error {
 	if sub.ProductID == uuid.Nil || sub.CustomerID == "" {
 		return fmt.Errorf("%w: subscription needs a product and a customer", store.ErrInvalid)
 	}
-	if len(sub.Status) > 255 {
-		return fmt.Errorf("%w: subscription status", store.ErrTooLong)
+	if err := b.d.CheckKeyText("customer_id", sub.CustomerID); err != nil {
+		return err
 	}
 	if sub.SubscriptionID == uuid.Nil {
 		sub.SubscriptionID = uuid.New()
@@ -239,6 +326,11 @@ func (b *BunStore) Save(ctx context.Context, t *Tree) error {
 		}
 		if in.ProductBlockID == uuid.Nil {
 			return fmt.Errorf("%w: instance %d has no product block", store.ErrInvalid, i)
+		}
+		if in.Label != nil {
+			if err := b.d.CheckText(fmt.Sprintf("the label of instance %d", i), *in.Label, maxShort); err != nil {
+				return err
+			}
 		}
 		if known[in.InstanceID] {
 			return fmt.Errorf("%w: instance %s appears twice in the tree", store.ErrInvalid, in.InstanceID)
@@ -267,6 +359,9 @@ func (b *BunStore) Save(ctx context.Context, t *Tree) error {
 	now := b.h.Now()
 	for i := range t.Descriptions {
 		d := &t.Descriptions[i]
+		if err := b.d.CheckKeyText(fmt.Sprintf("the customer_id of description %d", i), d.CustomerID); err != nil {
+			return err
+		}
 		if d.ID == uuid.Nil {
 			d.ID = uuid.New()
 		}
@@ -370,19 +465,12 @@ func checkOutside(ctx context.Context, h store.Handle, id uuid.UUID, outside map
 	return nil
 }
 
-// elsewhereQuery selects the given instances that belong to subscriptions
-// other than id.
-func elsewhereQuery(db bun.IDB, id uuid.UUID, ids []uuid.UUID) *bun.SelectQuery {
-	return db.NewSelect().Model((*Instance)(nil)).Where("subscription_instance_id IN (?)", bun.In(ids)).
-		Where("subscription_id <> ?", id)
-}
-
 // clearOwned removes, before a tree is written again, what only the tree
 // refers to: its relations (those its instances use) and its instances'
 // values, which Save inserts again, its customer descriptions, metadata and
 // search row; and the instances the tree no longer has — unless another
 // subscription's relation depends on one, which is ErrConflict.
-func (b *BunStore) clearOwned(ctx context.Context, h store.Handle, id uuid.UUID, existing map[uuid.UUID]Instance, known map[uuid.UUID]bool) error {
+func (b *bunStore) clearOwned(ctx context.Context, h store.Handle, id uuid.UUID, existing map[uuid.UUID]Instance, known map[uuid.UUID]bool) error {
 	db := h.IDB()
 	ours := db.NewSelect().Model((*Instance)(nil)).Column("subscription_instance_id").Where("subscription_id = ?", id)
 	if err := execAll(ctx, h,
@@ -417,15 +505,6 @@ func (b *BunStore) clearOwned(ctx context.Context, h store.Handle, id uuid.UUID,
 	return h.Classify(err)
 }
 
-// instanceUsersQuery selects the relations that depend on the given
-// instances, with the subscription of the instance using each.
-func instanceUsersQuery(db bun.IDB, ids []uuid.UUID) *bun.SelectQuery {
-	return db.NewSelect().TableExpr("subscription_instance_relations AS r").
-		Join("JOIN subscription_instances AS i ON i.subscription_instance_id = r.in_use_by_id").
-		ColumnExpr("r.depends_on_id, i.subscription_id").
-		Where("r.depends_on_id IN (?)", bun.In(ids))
-}
-
 // instanceUser is a relation that depends on an instance, with the
 // subscription whose instance uses it.
 type instanceUser struct {
@@ -445,7 +524,7 @@ func sameText(a, b *string) bool {
 // Server — including other subscriptions' relations that depend on its
 // instances, as WFO's cascade deletes them — and subscriptions_search,
 // which cascades nowhere.
-func (b *BunStore) deleteChildren(ctx context.Context, h store.Handle, id uuid.UUID) error {
+func (b *bunStore) deleteChildren(ctx context.Context, h store.Handle, id uuid.UUID) error {
 	db := h.IDB()
 	instances := db.NewSelect().Model((*Instance)(nil)).Column("subscription_instance_id").Where("subscription_id = ?", id)
 	return execAll(ctx, h,
@@ -469,12 +548,12 @@ func execAll(ctx context.Context, h store.Handle, qs ...*bun.DeleteQuery) error 
 }
 
 // Load implements Store.
-func (b *BunStore) Load(ctx context.Context, id uuid.UUID) (*Tree, error) {
+func (b *bunStore) Load(ctx context.Context, id uuid.UUID) (*Tree, error) {
 	t := &Tree{}
 	err := b.h.InTx(ctx, func(ctx context.Context, h store.Handle) error {
 		db := h.IDB()
 		if err := db.NewSelect().Model(&t.Subscription).Where("subscription_id = ?", id).Scan(ctx); err != nil {
-			return notFound("subscription", id, h.Classify(err))
+			return h.Classify(err)
 		}
 		if err := db.NewSelect().Model(&t.Instances).Where("subscription_id = ?", id).Order("subscription_instance_id").Scan(ctx); err != nil {
 			return h.Classify(err)
@@ -509,14 +588,14 @@ func (b *BunStore) Load(ctx context.Context, id uuid.UUID) (*Tree, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, fail("load subscription "+id.String(), err)
 	}
 	return t, nil
 }
 
 // Delete implements Store.
-func (b *BunStore) Delete(ctx context.Context, id uuid.UUID) error {
-	return b.h.InTx(ctx, func(ctx context.Context, h store.Handle) error {
+func (b *bunStore) Delete(ctx context.Context, id uuid.UUID) error {
+	return fail("delete subscription "+id.String(), b.h.InTx(ctx, func(ctx context.Context, h store.Handle) error {
 		if err := b.deleteChildren(ctx, h, id); err != nil {
 			return err
 		}
@@ -524,56 +603,83 @@ func (b *BunStore) Delete(ctx context.Context, id uuid.UUID) error {
 			return h.Classify(err)
 		}
 		res, err := h.IDB().NewDelete().Model((*Subscription)(nil)).Where("subscription_id = ?", id).Exec(ctx)
-		return affected(h, res, err, "subscription", id)
-	})
+		return affected(h, res, err)
+	}))
 }
 
 // Search implements Store.
-func (b *BunStore) Search(ctx context.Context, f Filter) ([]Subscription, error) {
-	q, err := b.searchQuery(f)
+func (b *bunStore) Search(ctx context.Context, f Filter) ([]Subscription, error) {
+	n, err := checkFilter(f)
 	if err != nil {
-		return nil, err
+		return nil, fail("search subscriptions", err)
 	}
-	var out []Subscription
-	err = q.Scan(ctx, &out)
-	return out, b.h.Classify(err)
+	out, err := b.searchPage(ctx, f, nil, n)
+	return out, fail("search subscriptions", err)
 }
 
-func (b *BunStore) searchQuery(f Filter) (*bun.SelectQuery, error) {
+// AllSubscriptions implements Store.
+func (b *bunStore) AllSubscriptions(ctx context.Context, f Filter) iter.Seq2[Subscription, error] {
+	n, err := checkFilter(f)
+	if err != nil {
+		return func(yield func(Subscription, error) bool) { yield(Subscription{}, fail("search subscriptions", err)) }
+	}
+	pages := store.Stream(ctx, n, func(ctx context.Context, after *Subscription, n int) ([]Subscription, error) {
+		return b.searchPage(ctx, f, after, n)
+	})
+	return func(yield func(Subscription, error) bool) {
+		for s, err := range pages {
+			if err != nil {
+				yield(s, fail("search subscriptions", err))
+				return
+			}
+			if !yield(s, nil) {
+				return
+			}
+		}
+	}
+}
+
+// checkFilter validates a filter and returns its page size.
+func checkFilter(f Filter) (int, error) {
 	if f.Status != "" && !f.Status.Valid() {
-		return nil, fmt.Errorf("%w: subscription status %q", store.ErrInvalid, f.Status)
+		return 0, fmt.Errorf("%w: subscription status %q", store.ErrInvalid, f.Status)
 	}
-	q := b.idb().NewSelect().ColumnExpr("s.*").TableExpr("subscriptions AS s")
-	if f.CustomerID != "" {
-		q = q.Where("s.customer_id = ?", f.CustomerID)
-	}
-	if f.Status != "" {
-		q = q.Where("s.status = ?", f.Status)
-	}
-	if words := strings.Fields(f.Text); len(words) > 0 {
-		q = b.search.match(q, words)
-	}
-	q = q.OrderExpr("s.description, s.subscription_id")
-	if f.Limit > 0 {
-		q = q.Limit(int64(f.Limit))
-	}
-	return q, nil
+	return store.PageLimit(f.Limit)
+}
+
+func (b *bunStore) searchPage(ctx context.Context, f Filter, after *Subscription, n int) ([]Subscription, error) {
+	var out []Subscription
+	err := b.searchQuery(f, after, n).Scan(ctx, &out)
+	return out, b.h.Classify(err)
 }
 
 // LinkProcess implements Store.
-func (b *BunStore) LinkProcess(ctx context.Context, pid, subscriptionID uuid.UUID, target string) error {
+func (b *bunStore) LinkProcess(ctx context.Context, pid, subscriptionID uuid.UUID, target string) error {
+	op := fmt.Sprintf("link process %s to subscription %s", pid, subscriptionID)
 	if target == "" {
 		target = "CREATE"
 	}
-	if len(target) > 255 {
-		return fmt.Errorf("%w: workflow target", store.ErrTooLong)
+	if err := b.d.CheckText("workflow_target", target, maxShort); err != nil {
+		return fail(op, err)
 	}
-	return b.insert(ctx, &ProcessSubscription{ID: uuid.New(), PID: pid, SubscriptionID: subscriptionID, CreatedAt: b.h.Now(), WorkflowTarget: target})
+	return fail(op, b.insert(ctx, &ProcessSubscription{ID: uuid.New(), PID: pid, SubscriptionID: subscriptionID, CreatedAt: b.h.Now(), WorkflowTarget: target}))
 }
 
 // ProcessLinks implements Store.
-func (b *BunStore) ProcessLinks(ctx context.Context, subscriptionID uuid.UUID) ([]ProcessSubscription, error) {
+func (b *bunStore) ProcessLinks(ctx context.Context, subscriptionID uuid.UUID) ([]ProcessSubscription, error) {
 	var out []ProcessSubscription
 	err := b.idb().NewSelect().Model(&out).Where("subscription_id = ?", subscriptionID).Order("created_at", "id").Scan(ctx)
-	return out, b.h.Classify(err)
+	return out, fail("list process links of subscription "+subscriptionID.String(), b.h.Classify(err))
+}
+
+// quote quotes a name for an error message, cut to 64 characters: a value
+// refused for its length need not be repeated whole.
+func quote(s string) string { return strconv.Quote(cut(s, 64)) }
+
+// cut shortens s to n characters, marking the cut with "…".
+func cut(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n-1]) + "…"
 }

@@ -4,6 +4,15 @@
 // relations), customer descriptions, metadata and process links — the
 // tables of orchestrator-core, names and all.
 //
+// The package follows flowstore's store pattern (see package store): Store
+// is an interface holding every operation, New makes the bun-backed
+// implementation without I/O, and WithTx binds it to a session:
+//
+//	st, err := subscription.New(db)
+//	err = st.Save(ctx, tree)                   // the whole tree, one transaction
+//	err = st.WithTx(session).Save(ctx, tree)   // inside a workflow step's transaction
+//	for s, err := range st.AllSubscriptions(ctx, subscription.Filter{CustomerID: "acme"}) { … }
+//
 // A subscription is read and written as a whole Tree: Save and Load run in
 // one transaction, or, on a store bound with WithTx to a workflow step's
 // session, inside the step's transaction, so a step that changes a
@@ -33,13 +42,33 @@
 //
 // subscriptions_search holds one search document per subscription
 // (description, customer id, status, customer descriptions, instance
-// labels and values), rewritten by every Save. On PostgreSQL it is the
+// labels and values), rewritten by every Save. Where the dialect has
+// full-text search (store.FeatureTextSearch: PostgreSQL) it is the
 // reference tsvector, built with to_tsvector('simple', …) and matched with
 // plainto_tsquery: whole words, every word must match. On SQLite, SQL
 // Server and MySQL/MariaDB the column is text; it holds the document lower
 // case and every word of the query must occur in it as a substring (LIKE,
-// wildcards in the query escaped). Search also filters by customer id and
-// status.
+// wildcards in the query escaped). A Filter also selects by customer id
+// and status.
+//
+// Search returns one page, Filter.Limit subscriptions (0: store.DefaultLimit)
+// ordered by description and id; AllSubscriptions streams every match in
+// that order, in keyset pages that continue after the last description and
+// id seen, compared by the database itself, so the pages meet exactly
+// whatever the collation. The catalogue lists (fixed inputs, product
+// blocks, block relations) and a subscription's process links are short
+// and return slices.
+//
+// # Input checks and errors
+//
+// Values are checked against their columns before anything is written and
+// an over-long one is store.ErrTooLong: lengths count what the column
+// counts (characters, or UTF-16 code units in SQL Server's NVARCHAR), and
+// the key columns the reference leaves unbounded (products.name,
+// customer_id, …) are held to the dialect's longest index key. Each method
+// says "subscription: <operation> <subject>: " once, followed by the store
+// sentinel and its detail, as in "subscription: get product 6f…: not
+// found".
 //
 // This package adds no columns or tables to WFO's schema.
 package subscription

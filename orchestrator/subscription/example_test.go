@@ -8,7 +8,7 @@ import (
 	"github.com/flowstore/flowstore/store"
 )
 
-func ExampleBunStore_Save() {
+func ExampleStore_Save() {
 	ctx := context.Background()
 	db, err := store.Open(ctx, "sqlite::memory:")
 	if err != nil {
@@ -18,7 +18,10 @@ func ExampleBunStore_Save() {
 	if err := db.Migrate(ctx); err != nil {
 		panic(err)
 	}
-	st := subscription.New(db)
+	st, err := subscription.New(db) // st.WithTx(session) joins a transaction
+	if err != nil {
+		panic(err)
+	}
 	product := subscription.Product{Name: "Fiber", Description: "Fiber access", ProductType: "Fiber", Tag: "FIB", Status: subscription.ProductActive}
 	block := subscription.ProductBlock{Name: "Port", Description: "a port"}
 	vlan := subscription.ResourceType{ResourceType: "vlan"}
@@ -41,5 +44,14 @@ func ExampleBunStore_Save() {
 	}
 	loaded, _ := st.Load(ctx, found[0].SubscriptionID)
 	fmt.Println(loaded.Subscription.Description, loaded.Instances[0].Values[0].Value)
-	// Output: Fiber Amsterdam 100
+	// AllSubscriptions reads every match, page by page.
+	for s, err := range st.AllSubscriptions(ctx, subscription.Filter{CustomerID: "acme"}) {
+		if err != nil {
+			panic(err)
+		}
+		fmt.Println(s.Description, s.Status)
+	}
+	// Output:
+	// Fiber Amsterdam 100
+	// Fiber Amsterdam active
 }

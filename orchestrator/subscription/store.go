@@ -2,14 +2,23 @@ package subscription
 
 import (
 	"context"
+	"iter"
 
 	"github.com/google/uuid"
+
+	"github.com/flowstore/flowstore/store"
 )
 
-// Store persists WFO's product catalogue and subscriptions. BunStore
-// implements it on every dialect; WithTx binds it to a session so that a
-// workflow step's subscription changes commit with the step.
+// Store persists WFO's product catalogue and subscriptions: every operation
+// of the package. New makes it for every dialect; WithTx binds it to a
+// session so that a workflow step's subscription changes commit with the
+// step.
 type Store interface {
+	// WithTx returns the same store bound to s: its writes commit or roll
+	// back with the session's other work, and Save, Load and the deletes
+	// run in savepoints inside it.
+	WithTx(s *store.Session) Store
+
 	// CreateProduct inserts a product (a nil id is generated).
 	CreateProduct(ctx context.Context, p *Product) error
 	// Product returns a product by id.
@@ -27,7 +36,8 @@ type Store interface {
 	CreateResourceType(ctx context.Context, r *ResourceType) error
 	// AddFixedInput inserts a product's fixed input.
 	AddFixedInput(ctx context.Context, f *FixedInput) error
-	// FixedInputs lists a product's fixed inputs by name.
+	// FixedInputs lists a product's fixed inputs by name. Like the other
+	// catalogue lists below it is short by nature: no limit, no iterator.
 	FixedInputs(ctx context.Context, productID uuid.UUID) ([]FixedInput, error)
 	// LinkBlock puts a product block into a product.
 	LinkBlock(ctx context.Context, productID, blockID uuid.UUID) error
@@ -58,23 +68,33 @@ type Store interface {
 	// row and its process links — and, as WFO's cascade does, other
 	// subscriptions' relations that depend on its instances.
 	Delete(ctx context.Context, id uuid.UUID) error
-	// Search finds subscriptions by text (description, customer, values),
-	// customer and status.
+	// Search returns the first f.Limit subscriptions f matches, by
+	// description and then id.
 	Search(ctx context.Context, f Filter) ([]Subscription, error)
+	// AllSubscriptions streams every subscription f matches, in Search's
+	// order, in keyset pages of f.Limit rows: a whole customer base is read
+	// without holding it in memory. An error ends the iteration.
+	AllSubscriptions(ctx context.Context, f Filter) iter.Seq2[Subscription, error]
 
 	// LinkProcess records that process pid worked on a subscription.
 	LinkProcess(ctx context.Context, pid, subscriptionID uuid.UUID, target string) error
-	// ProcessLinks lists the process links of a subscription, oldest first.
+	// ProcessLinks lists the process links of a subscription, oldest first
+	// (one per workflow run on it: a short list).
 	ProcessLinks(ctx context.Context, subscriptionID uuid.UUID) ([]ProcessSubscription, error)
 }
 
-// Filter selects subscriptions for Search. Zero fields match all.
+// Filter selects subscriptions for Search and AllSubscriptions. Zero
+// fields match all.
 type Filter struct {
 	// Text must match every one of its words, in the description, the
 	// customer id, a customer description or an instance value (full-text
-	// search on PostgreSQL; word-substring search elsewhere).
+	// search where the dialect has it, PostgreSQL; word-substring search
+	// elsewhere).
 	Text       string
 	CustomerID string    // exact customer id; "" for any
 	Status     Lifecycle // lifecycle; "" for any
-	Limit      int       // most results; 0 for no limit
+	// Limit is the most results Search returns, and AllSubscriptions's page
+	// size: 0 means store.DefaultLimit, a negative limit is
+	// store.ErrInvalid.
+	Limit int
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -24,7 +26,7 @@ type catalogue struct {
 	vlan, speed   subscription.ResourceType
 }
 
-func newCatalogue(t *testing.T, st *subscription.BunStore) *catalogue {
+func newCatalogue(t *testing.T, st subscription.Store) *catalogue {
 	t.Helper()
 	ctx := t.Context()
 	c := &catalogue{
@@ -46,6 +48,28 @@ func newCatalogue(t *testing.T, st *subscription.BunStore) *catalogue {
 	must(t, st.RelateBlocks(ctx, subscription.ProductBlockRelation{InUseByID: c.service.ProductBlockID, DependsOnID: c.port.ProductBlockID, Min: &one, Max: &one}))
 	must(t, st.AddFixedInput(ctx, &subscription.FixedInput{Name: "speed", Value: "10G", ProductID: c.product.ProductID}))
 	return c
+}
+
+// newStore makes db's subscription store.
+func newStore(t *testing.T, db *store.DB) subscription.Store {
+	t.Helper()
+	st, err := subscription.New(db)
+	must(t, err)
+	return st
+}
+
+// requireErrorPrefix checks the message convention: the package's prefix
+// once, at the start, followed by the operation.
+func requireErrorPrefix(t *testing.T, err error, op string) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("no error, want one starting %q", "subscription: "+op)
+	}
+	msg := err.Error()
+	// A doubled prefix would show as ": subscription: " further on.
+	if !strings.HasPrefix(msg, "subscription: "+op) || strings.Contains(msg, ": subscription: ") || strings.Contains(msg, "flowstore:") {
+		t.Fatalf("error %q: want the prefix %q, once", msg, "subscription: "+op)
+	}
 }
 
 func must(t *testing.T, err error) {
@@ -73,7 +97,7 @@ func (c *catalogue) tree(customer, description string, vlan string) *subscriptio
 func TestTreeRoundTrip(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
-		st := subscription.New(db)
+		st := newStore(t, db)
 		c := newCatalogue(t, st)
 		tr := c.tree("cust-1", "Fiber Amsterdam", "100")
 		must(t, st.Save(ctx, tr))
@@ -116,7 +140,7 @@ func TestTreeRoundTrip(t *testing.T) {
 func TestSearchAndDelete(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
-		st := subscription.New(db)
+		st := newStore(t, db)
 		c := newCatalogue(t, st)
 		a, b, d := c.tree("cust-a", "Fiber Amsterdam", "100"), c.tree("cust-b", "Fiber Utrecht", "200"), c.tree("cust-a", "Backup Utrecht", "300")
 		d.Subscription.Status = subscription.Active
@@ -171,11 +195,20 @@ func TestSearchAndDelete(t *testing.T) {
 func TestSaveInsideAStep(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
-		st := subscription.New(db)
+		st := newStore(t, db)
 		c := newCatalogue(t, st)
-		e, err := orchestrator.NewEngine(ctx, db)
+		// The engine polls once an hour: this test runs the process itself.
+		e, err := orchestrator.NewEngine(db, orchestrator.WithPollInterval(time.Hour))
 		must(t, err)
-		defer e.Close(context.Background())
+		runCtx, stop := context.WithCancel(ctx)
+		ran := make(chan error, 1)
+		go func() { ran <- e.Run(runCtx) }()
+		defer func() {
+			stop()
+			if err := <-ran; err != nil {
+				t.Errorf("engine Run: %v", err)
+			}
+		}()
 		var saved uuid.UUID
 		fail := true
 		step := orchestrator.Step{Name: "create_subscription", Fn: func(ctx context.Context, s *store.Session, state orchestrator.State) (orchestrator.Result, error) {
@@ -197,7 +230,7 @@ func TestSaveInsideAStep(t *testing.T) {
 		must(t, e.Register(ctx, orchestrator.Workflow{Name: "create_fiber", Target: orchestrator.TargetCreate, Steps: []orchestrator.Step{step}}))
 		pid, err := e.Start(ctx, "create_fiber", nil)
 		must(t, err)
-		p, err := e.Run(ctx, pid)
+		p, err := e.RunProcess(ctx, pid)
 		must(t, err)
 		if p.LastStatus != orchestrator.StatusFailed {
 			t.Fatalf("status %s", p.LastStatus)
@@ -222,7 +255,8 @@ func TestSaveInsideAStep(t *testing.T) {
 // makeProcess inserts a bare process row to link subscriptions to.
 func makeProcess(t *testing.T, db *store.DB) uuid.UUID {
 	t.Helper()
-	os := orchestrator.New(db)
+	os, err := orchestrator.New(db)
+	must(t, err)
 	wf, err := os.SaveWorkflow(t.Context(), &orchestrator.WorkflowRow{Name: "modify_fiber", Target: orchestrator.TargetModify})
 	must(t, err)
 	p := &orchestrator.Process{WorkflowID: wf.WorkflowID}
@@ -238,7 +272,7 @@ func makeProcess(t *testing.T, db *store.DB) uuid.UUID {
 func TestRelationsAcrossSubscriptions(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
-		st := subscription.New(db)
+		st := newStore(t, db)
 		c := newCatalogue(t, st)
 		// A: a port (and its own service on it). B: a service on A's port.
 		a := c.tree("cust-a", "Port Amsterdam", "100")

@@ -48,7 +48,7 @@ COMMIT;
 
 -- create workflow: name lock, locked read of the version codes
 BEGIN;
-INSERT INTO `flowstore_locks` (`name`) VALUES ('flowstore.pipeline.version.-1901564270250833688') ON DUPLICATE KEY UPDATE `name` = `name`;
+INSERT INTO `flowstore_locks` (`name`) VALUES (?) ON DUPLICATE KEY UPDATE `name` = `name`; -- bound: "flowstore.pipeline.version.-1901564270250833688"
 SELECT `w`.`version_code` FROM `workflow` AS `w` WHERE (`namespace` = 'acme') AND (`repository` = 'shop') AND (`workflow` = 'deploy') FOR UPDATE;
 INSERT INTO `workflow` (`id`, `namespace`, `repository`, `workflow`, `event`, `version`, `version_code`, `state`, `manifest`, `description`, `source_info`, `env`, `requires`, `created_at`, `updated_at`, `deleted_at`, `is_limit_instance`, `limit_instance`, `current_instance`, `last_sequence`) VALUES (DEFAULT, 'acme', 'shop', 'deploy', 0, '', '2', 0, '', '', '', '', '', '2026-03-01 10:05:00.123456', '2026-03-01 10:05:00.123456', DEFAULT, FALSE, 0, 0, DEFAULT);
 INSERT INTO `stage` (`id`, `namespace`, `repository`, `workflow`, `type`, `pre_stage`, `stage`, `title`, `description`, `event`, `manifest`, `env`, `timeout`, `requires`, `created_at`, `updated_at`, `deleted_at`) VALUES (DEFAULT, 'acme', 'shop', 1, 2, -1, 'build', '', '', 0, '', '', '', '', '2026-03-01 10:05:00.123456', '2026-03-01 10:05:00.123456', DEFAULT);
@@ -58,7 +58,7 @@ COMMIT;
 
 -- set user setting, the first one: name lock, update, insert
 BEGIN;
-INSERT INTO `flowstore_locks` (`name`) VALUES ('flowstore.pipeline.user_setting.-2736395790990547519') ON DUPLICATE KEY UPDATE `name` = `name`;
+INSERT INTO `flowstore_locks` (`name`) VALUES (?) ON DUPLICATE KEY UPDATE `name` = `name`; -- bound: "flowstore.pipeline.user_setting.-2736395790990547519"
 UPDATE `user_setting` AS `us` SET `setting` = '{"a":1}', `updated_at` = '2026-03-01 10:05:00.123456' WHERE (`namespace` = 'acme') AND (`repository` = 'shop') AND `us`.`deleted_at` IS NULL;
 SELECT `us`.`id`, `us`.`namespace`, `us`.`repository`, `us`.`setting`, `us`.`created_at`, `us`.`updated_at`, `us`.`deleted_at` FROM `user_setting` AS `us` WHERE (`namespace` = 'acme') AND (`repository` = 'shop') AND `us`.`deleted_at` IS NULL ORDER BY `id` DESC LIMIT 1;
 COMMIT;

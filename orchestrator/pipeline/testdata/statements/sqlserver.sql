@@ -48,7 +48,7 @@ COMMIT;
 
 -- create workflow: name lock, locked read of the version codes
 BEGIN;
-DECLARE @rc int; EXEC @rc = sp_getapplock @Resource = N'flowstore.pipeline.version.-1901564270250833688', @LockMode = 'Exclusive', @LockOwner = 'Transaction', @LockTimeout = 30000; IF @rc < 0 THROW 51000, 'flowstore: pipeline name lock not granted', 1;;
+DECLARE @rc int; EXEC @rc = sp_getapplock @Resource = @p1, @LockMode = 'Exclusive', @LockOwner = 'Transaction', @LockTimeout = 30000; IF @rc < 0 THROW 51000, 'flowstore: name lock not granted', 1;; -- bound: "flowstore.pipeline.version.-1901564270250833688"
 SELECT "w"."version_code" FROM "workflow" AS "w" WITH (UPDLOCK, ROWLOCK) WHERE ("namespace" = N'acme') AND ("repository" = N'shop') AND ("workflow" = N'deploy');
 INSERT INTO "workflow" ("namespace", "repository", "workflow", "event", "version", "version_code", "state", "manifest", "description", "source_info", "env", "requires", "created_at", "updated_at", "deleted_at", "is_limit_instance", "limit_instance", "current_instance", "last_sequence") OUTPUT INSERTED."id" VALUES (N'acme', N'shop', N'deploy', 0, N'', N'2', 0, N'', N'', N'', N'', N'', '2026-03-01 10:05:00.123456', '2026-03-01 10:05:00.123456', DEFAULT, 0, 0, 0, DEFAULT);
 INSERT INTO "stage" ("namespace", "repository", "workflow", "type", "pre_stage", "stage", "title", "description", "event", "manifest", "env", "timeout", "requires", "created_at", "updated_at", "deleted_at") OUTPUT INSERTED."id" VALUES (N'acme', N'shop', 1, 2, -1, N'build', N'', N'', 0, N'', N'', N'', N'', '2026-03-01 10:05:00.123456', '2026-03-01 10:05:00.123456', DEFAULT);
@@ -58,7 +58,7 @@ COMMIT;
 
 -- set user setting, the first one: name lock, update, insert
 BEGIN;
-DECLARE @rc int; EXEC @rc = sp_getapplock @Resource = N'flowstore.pipeline.user_setting.-2736395790990547519', @LockMode = 'Exclusive', @LockOwner = 'Transaction', @LockTimeout = 30000; IF @rc < 0 THROW 51000, 'flowstore: pipeline name lock not granted', 1;;
+DECLARE @rc int; EXEC @rc = sp_getapplock @Resource = @p1, @LockMode = 'Exclusive', @LockOwner = 'Transaction', @LockTimeout = 30000; IF @rc < 0 THROW 51000, 'flowstore: name lock not granted', 1;; -- bound: "flowstore.pipeline.user_setting.-2736395790990547519"
 UPDATE "user_setting" SET "setting" = N'{"a":1}', "updated_at" = '2026-03-01 10:05:00.123456' WHERE ("namespace" = N'acme') AND ("repository" = N'shop') AND "user_setting"."deleted_at" IS NULL;
 INSERT INTO "user_setting" ("namespace", "repository", "setting", "created_at", "updated_at", "deleted_at") OUTPUT INSERTED."id" VALUES (N'acme', N'shop', N'{"a":1}', '2026-03-01 10:05:00.123456', '2026-03-01 10:05:00.123456', DEFAULT);
 SELECT "us"."id", "us"."namespace", "us"."repository", "us"."setting", "us"."created_at", "us"."updated_at", "us"."deleted_at" FROM "user_setting" AS "us" WHERE ("namespace" = N'acme') AND ("repository" = N'shop') AND "us"."deleted_at" IS NULL ORDER BY "id" DESC OFFSET 0 ROWS FETCH NEXT 1 ROWS ONLY;
