@@ -29,7 +29,8 @@ func BenchmarkStep(b *testing.B) {
 		}
 		b.Run(string(d), func(b *testing.B) {
 			db := testdb.Fresh(b, d)
-			insertLog := d.Rebind(quote(d, `INSERT INTO "Logs" ("id", "log_time", "log_level", "process_name", "log_message") VALUES (?, ?, ?, ?, ?)`))
+			sd := db.SQLDialect()
+			insertLog := sd.Rebind(`INSERT INTO ` + sd.Quote("Logs") + ` (` + sd.QuoteAll("", "id", "log_time", "log_level", "process_name", "log_message") + `) VALUES (?, ?, ?, ?, ?)`)
 			var engineNs, rawNs int64
 			for done := 0; done < b.N; {
 				n := min(100, b.N-done)
@@ -45,28 +46,12 @@ func BenchmarkStep(b *testing.B) {
 	}
 }
 
-func quote(d store.Dialect, s string) string {
-	if d == store.MySQL {
-		out := []byte(s)
-		for i := range out {
-			if out[i] == '"' {
-				out[i] = '`'
-			}
-		}
-		return string(out)
-	}
-	return s
-}
-
 // benchEngine runs a process of n steps and returns the time of its Run
 // (the claim and the final Done step included).
 func benchEngine(b *testing.B, db *store.DB, insertLog string, n int) int64 {
 	ctx := context.Background()
-	e, err := orchestrator.NewEngine(ctx, db)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer e.Close(ctx)
+	e := newEngine(b, db)
+	defer e.Stop(b)
 	step := orchestrator.Step{Name: "insert", Fn: func(ctx context.Context, s *store.Session, st orchestrator.State) (orchestrator.Result, error) {
 		_, err := s.Raw().ExecContext(ctx, insertLog, uuid.New(), s.Now(), "INFO", "bench", "step")
 		return orchestrator.Success(st), err
@@ -84,7 +69,7 @@ func benchEngine(b *testing.B, db *store.DB, insertLog string, n int) int64 {
 		b.Fatal(err)
 	}
 	t0 := time.Now()
-	p, err := e.Run(ctx, pid)
+	p, err := e.RunProcess(ctx, pid)
 	took := time.Since(t0)
 	if err != nil || p.LastStatus != orchestrator.StatusCompleted {
 		b.Fatalf("run: %v %v", p, err)
@@ -95,12 +80,9 @@ func benchEngine(b *testing.B, db *store.DB, insertLog string, n int) int64 {
 // benchRaw runs n raw transactions of the same three statements.
 func benchRaw(b *testing.B, db *store.DB, insertLog string, n int) int64 {
 	ctx := context.Background()
-	d := db.Dialect()
-	e, err := orchestrator.NewEngine(ctx, db)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer e.Close(ctx)
+	d := db.SQLDialect()
+	e := newEngine(b, db)
+	defer e.Stop(b)
 	name := fmt.Sprintf("raw-%s", uuid.NewString())
 	if err := e.Register(ctx, orchestrator.Workflow{Name: name, Target: orchestrator.TargetSystem, Steps: []orchestrator.Step{orchestrator.InputStep("x")}}); err != nil {
 		b.Fatal(err)
@@ -109,8 +91,10 @@ func benchRaw(b *testing.B, db *store.DB, insertLog string, n int) int64 {
 	if err != nil {
 		b.Fatal(err)
 	}
-	insertStep := d.Rebind(quote(d, `INSERT INTO "process_steps" ("stepid", "pid", "name", "status", "state", "created_by", "executed_at", "seq") VALUES (?, ?, ?, ?, ?, ?, ?, ?)`))
-	updateProcess := d.Rebind(quote(d, `UPDATE "processes" SET "last_step" = ?, "last_status" = ?, "assignee" = ?, "failed_reason" = ?, "traceback" = ?, "last_modified_at" = ?, "engine_instance_id" = ? WHERE "pid" = ? AND "last_status" = ?`))
+	insertStep := d.Rebind(`INSERT INTO ` + d.Quote("process_steps") + ` (` + d.QuoteAll("", "stepid", "pid", "name", "status", "state", "created_by", "executed_at", "seq") + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+	updateProcess := d.Rebind(`UPDATE ` + d.Quote("processes") + ` SET ` + d.Quote("last_step") + ` = ?, ` + d.Quote("last_status") + ` = ?, ` + d.Quote("assignee") + ` = ?, ` +
+		d.Quote("failed_reason") + ` = ?, ` + d.Quote("traceback") + ` = ?, ` + d.Quote("last_modified_at") + ` = ?, ` + d.Quote("engine_instance_id") + ` = ? WHERE ` +
+		d.Quote("pid") + ` = ? AND ` + d.Quote("last_status") + ` = ?`)
 	sqldb := db.SQL()
 	owner := "raw"
 	t0 := time.Now()

@@ -6,40 +6,80 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"iter"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
-	"github.com/uptrace/bun"
 
 	"github.com/flowstore/flowstore/store"
 )
 
-// BunStore is the Store on bun, for every dialect.
-type BunStore struct {
+// Column lengths the checks below enforce before writing, in the dialect's
+// text units (UTF-16 code units on SQL Server, whose columns are NVARCHAR).
+const (
+	maxAssignee  = 50  // processes.assignee
+	maxStepName  = 255 // processes.last_step holds a step's name
+	maxCreatedBy = 255 // processes.created_by, process_steps.created_by
+	maxName      = 64  // engine_instances.instance_id
+	maxHostname  = 255 // engine_instances.hostname
+)
+
+// bunStore is the Store on bun, for every dialect.
+type bunStore struct {
 	h store.Handle
+	d *store.Dialect
+	q *stmts
 }
 
-var _ Store = (*BunStore)(nil)
+var _ Store = (*bunStore)(nil)
 
-// New returns the orchestrator store of db.
-func New(db *store.DB) *BunStore { return &BunStore{h: db.Handle()} }
-
-// WithTx returns the same store bound to s, so its writes commit with the
-// session's other work.
-func (b *BunStore) WithTx(s *store.Session) *BunStore { return &BunStore{h: s.Handle()} }
-
-func notFound(what string, id any, err error) error {
-	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("%w: %s %v", store.ErrNotFound, what, id)
+// New returns the orchestrator store of db. It renders the package's
+// statements for db's dialect and does no I/O.
+func New(db *store.DB) (Store, error) {
+	if db == nil {
+		return nil, fmt.Errorf("orchestrator: new store: %w: nil database", store.ErrInvalid)
 	}
-	return err
+	return newStore(db), nil
+}
+
+func newStore(db *store.DB) *bunStore {
+	return &bunStore{h: db.Handle(), d: db.SQLDialect(), q: newStmts(db.SQLDialect())}
+}
+
+// WithTx implements Store.
+func (b *bunStore) WithTx(s *store.Session) Store { return b.withTx(s) }
+
+func (b *bunStore) withTx(s *store.Session) *bunStore {
+	return &bunStore{h: s.Handle(), d: b.d, q: b.q}
+}
+
+// on returns the same store on h (a transaction of its own, or a savepoint).
+func (b *bunStore) on(h store.Handle) *bunStore { return &bunStore{h: h, d: b.d, q: b.q} }
+
+// fail prefixes err with the package and the operation, once: the methods
+// below return the errors of their unexported halves through it, and the
+// engine calls those halves, adding its own context instead.
+func fail(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("orchestrator: %s: %w", op, err)
 }
 
 // SaveWorkflow implements Store.
-func (b *BunStore) SaveWorkflow(ctx context.Context, w *WorkflowRow) (*WorkflowRow, error) {
+func (b *bunStore) SaveWorkflow(ctx context.Context, w *WorkflowRow) (*WorkflowRow, error) {
+	out, err := b.saveWorkflow(ctx, w)
+	return out, fail(fmt.Sprintf("save workflow %q", w.Name), err)
+}
+
+func (b *bunStore) saveWorkflow(ctx context.Context, w *WorkflowRow) (*WorkflowRow, error) {
 	if w.Name == "" || !w.Target.Valid() {
-		return nil, fmt.Errorf("%w: workflow needs a name and a valid target (got %q, %q)", store.ErrInvalid, w.Name, w.Target)
+		return nil, fmt.Errorf("%w: a workflow needs a name and a valid target (got %q)", store.ErrInvalid, w.Target)
+	}
+	// workflows.name is a unique key: as long as a key may be where the
+	// schema leaves it unbounded (VARCHAR(450) on MySQL and SQL Server).
+	if err := b.d.CheckKeyText("workflow name", w.Name); err != nil {
+		return nil, err
 	}
 	// Engines starting at once register the same new workflow at once: both
 	// read no row, both insert, and the unique name makes one insert fail
@@ -51,7 +91,7 @@ func (b *BunStore) SaveWorkflow(ctx context.Context, w *WorkflowRow) (*WorkflowR
 	// COMMITTED, every dialect's level here, the new read sees the
 	// committed row.
 	for attempt := 0; ; attempt++ {
-		out, err := b.saveWorkflow(ctx, w)
+		out, err := b.saveWorkflowOnce(ctx, w)
 		if errors.Is(err, store.ErrDuplicate) && attempt == 0 {
 			continue
 		}
@@ -59,7 +99,7 @@ func (b *BunStore) SaveWorkflow(ctx context.Context, w *WorkflowRow) (*WorkflowR
 	}
 }
 
-func (b *BunStore) saveWorkflow(ctx context.Context, w *WorkflowRow) (*WorkflowRow, error) {
+func (b *bunStore) saveWorkflowOnce(ctx context.Context, w *WorkflowRow) (*WorkflowRow, error) {
 	var out *WorkflowRow
 	err := b.h.InTx(ctx, func(ctx context.Context, h store.Handle) error {
 		var cur WorkflowRow
@@ -97,54 +137,66 @@ func (b *BunStore) saveWorkflow(ctx context.Context, w *WorkflowRow) (*WorkflowR
 }
 
 // Workflow implements Store.
-func (b *BunStore) Workflow(ctx context.Context, name string) (*WorkflowRow, error) {
+func (b *bunStore) Workflow(ctx context.Context, name string) (*WorkflowRow, error) {
 	var w WorkflowRow
 	err := b.h.IDB().NewSelect().Model(&w).Where("name = ?", name).Where("deleted_at IS NULL").Scan(ctx)
 	if err != nil {
-		return nil, notFound("workflow", name, b.h.Classify(err))
+		return nil, fail(fmt.Sprintf("workflow %q", name), b.h.Classify(err))
 	}
 	return &w, nil
 }
 
 // WorkflowByID implements Store.
-func (b *BunStore) WorkflowByID(ctx context.Context, id uuid.UUID) (*WorkflowRow, error) {
+func (b *bunStore) WorkflowByID(ctx context.Context, id uuid.UUID) (*WorkflowRow, error) {
 	var w WorkflowRow
 	if err := b.h.IDB().NewSelect().Model(&w).Where("workflow_id = ?", id).Scan(ctx); err != nil {
-		return nil, notFound("workflow", id, b.h.Classify(err))
+		return nil, fail("workflow "+id.String(), b.h.Classify(err))
 	}
 	return &w, nil
 }
 
 // Workflows implements Store.
-func (b *BunStore) Workflows(ctx context.Context) ([]WorkflowRow, error) {
+func (b *bunStore) Workflows(ctx context.Context) ([]WorkflowRow, error) {
 	var ws []WorkflowRow
 	err := b.h.IDB().NewSelect().Model(&ws).Where("deleted_at IS NULL").Order("name").Scan(ctx)
-	return ws, b.h.Classify(err)
+	if err != nil {
+		return nil, fail("workflows", b.h.Classify(err))
+	}
+	return ws, nil
 }
 
 // DeleteWorkflow implements Store.
-func (b *BunStore) DeleteWorkflow(ctx context.Context, name string) error {
+func (b *bunStore) DeleteWorkflow(ctx context.Context, name string) error {
 	res, err := b.h.IDB().NewUpdate().Model((*WorkflowRow)(nil)).Set("deleted_at = ?", b.h.Now()).
 		Where("name = ?", name).Where("deleted_at IS NULL").Exec(ctx)
 	if err != nil {
-		return b.h.Classify(err)
+		return fail(fmt.Sprintf("delete workflow %q", name), b.h.Classify(err))
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("%w: workflow %q", store.ErrNotFound, name)
+		return fail(fmt.Sprintf("delete workflow %q", name), store.ErrNotFound)
 	}
 	return nil
 }
 
 // CreateProcess implements Store.
-func (b *BunStore) CreateProcess(ctx context.Context, p *Process, initial State) error {
+func (b *bunStore) CreateProcess(ctx context.Context, p *Process, initial State) error {
+	return fail("create process", b.createProcess(ctx, p, initial))
+}
+
+func (b *bunStore) createProcess(ctx context.Context, p *Process, initial State) error {
 	if p.PID == uuid.Nil {
 		p.PID = uuid.New()
 	}
 	if p.Assignee == "" {
 		p.Assignee = AssigneeSystem
 	}
-	if utf8.RuneCountInString(p.Assignee) > 50 { // varchar(50) counts characters
-		return fmt.Errorf("%w: assignee longer than 50 characters", store.ErrTooLong)
+	if err := b.d.CheckText("assignee", p.Assignee, maxAssignee); err != nil {
+		return err
+	}
+	if p.CreatedBy != nil {
+		if err := b.d.CheckText("created_by", *p.CreatedBy, maxCreatedBy); err != nil {
+			return err
+		}
 	}
 	now := b.h.Now()
 	p.LastStatus, p.StartedAt, p.LastModifiedAt, p.EngineInstanceID = StatusCreated, now, now, nil
@@ -169,54 +221,65 @@ func nonNil(s State) State {
 	return s
 }
 
-func (b *BunStore) selectProcesses() *bun.SelectQuery {
-	return b.h.IDB().NewSelect().ColumnExpr("p.*").ColumnExpr("w.name AS workflow_name").
-		TableExpr("processes AS p").Join("JOIN workflows AS w ON w.workflow_id = p.workflow_id")
+// Process implements Store.
+func (b *bunStore) Process(ctx context.Context, pid uuid.UUID) (*Process, error) {
+	p, err := b.process(ctx, pid)
+	return p, fail("process "+pid.String(), err)
 }
 
-// Process implements Store.
-func (b *BunStore) Process(ctx context.Context, pid uuid.UUID) (*Process, error) {
+func (b *bunStore) process(ctx context.Context, pid uuid.UUID) (*Process, error) {
 	var p Process
-	if err := b.selectProcesses().Where("p.pid = ?", pid).Scan(ctx, &p); err != nil {
-		return nil, notFound("process", pid, b.h.Classify(err))
+	if err := selectProcesses(b.h.IDB()).Where("p.pid = ?", pid).Scan(ctx, &p); err != nil {
+		return nil, b.h.Classify(err)
 	}
 	return &p, nil
 }
 
 // Processes implements Store.
-func (b *BunStore) Processes(ctx context.Context, f ProcessFilter) ([]Process, error) {
-	q, err := b.processesQuery(f)
+func (b *bunStore) Processes(ctx context.Context, f ProcessFilter) ([]Process, error) {
+	n, err := checkFilter(f)
 	if err != nil {
-		return nil, err
+		return nil, fail("processes", err)
 	}
-	var ps []Process
-	err = q.Scan(ctx, &ps)
-	return ps, b.h.Classify(err)
+	ps, err := b.processesPage(ctx, f, nil, n)
+	return ps, fail("processes", err)
 }
 
-func (b *BunStore) processesQuery(f ProcessFilter) (*bun.SelectQuery, error) {
+// AllProcesses implements Store.
+func (b *bunStore) AllProcesses(ctx context.Context, f ProcessFilter) iter.Seq2[Process, error] {
+	n, err := checkFilter(f)
+	if err != nil {
+		return func(yield func(Process, error) bool) { yield(Process{}, fail("all processes", err)) }
+	}
+	page := func(ctx context.Context, after *Process, n int) ([]Process, error) {
+		ps, err := b.processesPage(ctx, f, after, n)
+		return ps, fail("all processes", err)
+	}
+	return store.Stream(ctx, n, page)
+}
+
+func checkFilter(f ProcessFilter) (int, error) {
 	if f.Status != "" && !f.Status.Valid() {
-		return nil, fmt.Errorf("%w: unknown process status %q", store.ErrInvalid, f.Status)
+		return 0, fmt.Errorf("%w: unknown process status %q", store.ErrInvalid, f.Status)
 	}
-	q := b.selectProcesses()
-	if f.Status != "" {
-		q.Where("p.last_status = ?", f.Status)
+	return store.PageLimit(f.Limit)
+}
+
+func (b *bunStore) processesPage(ctx context.Context, f ProcessFilter, after *Process, n int) ([]Process, error) {
+	var ps []Process
+	if err := processesQuery(b.h.IDB(), f, after, n).Scan(ctx, &ps); err != nil {
+		return nil, b.h.Classify(err)
 	}
-	if f.Workflow != "" {
-		q.Where("w.name = ?", f.Workflow)
-	}
-	if f.IsTask != nil {
-		q.Where("p.is_task = ?", *f.IsTask)
-	}
-	q.OrderExpr("p.started_at DESC, p.pid")
-	if f.Limit > 0 {
-		q.Limit(int64(f.Limit))
-	}
-	return q, nil
+	return ps, nil
 }
 
 // Steps implements Store.
-func (b *BunStore) Steps(ctx context.Context, pid uuid.UUID) ([]ProcessStep, error) {
+func (b *bunStore) Steps(ctx context.Context, pid uuid.UUID) ([]ProcessStep, error) {
+	steps, err := b.steps(ctx, pid)
+	return steps, fail("steps of process "+pid.String(), err)
+}
+
+func (b *bunStore) steps(ctx context.Context, pid uuid.UUID) ([]ProcessStep, error) {
 	var steps []ProcessStep
 	// Rows written by WFO itself have no seq; they come first, by time.
 	err := b.h.IDB().NewSelect().Model(&steps).Where("pid = ?", pid).
@@ -225,14 +288,23 @@ func (b *BunStore) Steps(ctx context.Context, pid uuid.UUID) ([]ProcessStep, err
 }
 
 // InputStates implements Store.
-func (b *BunStore) InputStates(ctx context.Context, pid uuid.UUID) ([]InputState, error) {
+func (b *bunStore) InputStates(ctx context.Context, pid uuid.UUID) ([]InputState, error) {
+	in, err := b.inputStates(ctx, pid)
+	return in, fail("inputs of process "+pid.String(), err)
+}
+
+func (b *bunStore) inputStates(ctx context.Context, pid uuid.UUID) ([]InputState, error) {
 	var in []InputState
 	err := b.h.IDB().NewSelect().Model(&in).Where("pid = ?", pid).OrderExpr("input_time, input_state_id").Scan(ctx)
 	return in, b.h.Classify(err)
 }
 
 // AddInput implements Store.
-func (b *BunStore) AddInput(ctx context.Context, pid uuid.UUID, typ InputType, input State) error {
+func (b *bunStore) AddInput(ctx context.Context, pid uuid.UUID, typ InputType, input State) error {
+	return fail("add input to process "+pid.String(), b.addInput(ctx, pid, typ, input))
+}
+
+func (b *bunStore) addInput(ctx context.Context, pid uuid.UUID, typ InputType, input State) error {
 	if typ != InputInitial && typ != InputUser {
 		return fmt.Errorf("%w: input type %q", store.ErrInvalid, typ)
 	}
@@ -256,10 +328,10 @@ func (b *BunStore) AddInput(ctx context.Context, pid uuid.UUID, typ InputType, i
 // Engine.Resume); this keeps that true when the resuming host's clock is
 // behind the engine's, or when both rows fall into one clock tick (then
 // input rows would otherwise tie, and ties sort by a random id).
-func (b *BunStore) inputTime(ctx context.Context, pid uuid.UUID) (time.Time, error) {
+func (b *bunStore) inputTime(ctx context.Context, pid uuid.UUID) (time.Time, error) {
 	at := b.h.Now()
 	var step ProcessStep
-	err := b.newestStepQuery(&step, pid).Scan(ctx)
+	err := newestStepQuery(b.h.IDB(), &step, pid).Scan(ctx)
 	switch {
 	case err == nil:
 		if at.Before(step.ExecutedAt) {
@@ -269,7 +341,7 @@ func (b *BunStore) inputTime(ctx context.Context, pid uuid.UUID) (time.Time, err
 		return at, b.h.Classify(err)
 	}
 	var in InputState
-	err = b.newestInputQuery(&in, pid).Scan(ctx)
+	err = newestInputQuery(b.h.IDB(), &in, pid).Scan(ctx)
 	switch {
 	case err == nil:
 		if !at.After(in.InputTime) {
@@ -281,29 +353,24 @@ func (b *BunStore) inputTime(ctx context.Context, pid uuid.UUID) (time.Time, err
 	return at, nil
 }
 
-// newestStepQuery reads the executed_at of pid's newest step row into step.
-func (b *BunStore) newestStepQuery(step *ProcessStep, pid uuid.UUID) *bun.SelectQuery {
-	return b.h.IDB().NewSelect().Model(step).Column("executed_at").Where("pid = ?", pid).OrderExpr("executed_at DESC").Limit(1)
-}
-
-// newestInputQuery reads the input_time of pid's newest input row into in.
-func (b *BunStore) newestInputQuery(in *InputState, pid uuid.UUID) *bun.SelectQuery {
-	return b.h.IDB().NewSelect().Model(in).Column("input_time").Where("pid = ?", pid).OrderExpr("input_time DESC").Limit(1)
-}
-
 // Settings implements Store.
-func (b *BunStore) Settings(ctx context.Context) (*EngineSettings, error) {
+func (b *bunStore) Settings(ctx context.Context) (*EngineSettings, error) {
+	s, err := b.settings(ctx)
+	return s, fail("engine settings", err)
+}
+
+func (b *bunStore) settings(ctx context.Context) (*EngineSettings, error) {
 	var s EngineSettings
 	if err := b.h.IDB().NewSelect().Model(&s).Limit(1).Scan(ctx); err != nil {
-		return nil, notFound("engine_settings row", "", b.h.Classify(err))
+		return nil, b.h.Classify(err)
 	}
 	return &s, nil
 }
 
 // CountRunning implements Store.
-func (b *BunStore) CountRunning(ctx context.Context) (int, error) {
+func (b *bunStore) CountRunning(ctx context.Context) (int, error) {
 	n, err := b.h.IDB().NewSelect().Model((*Process)(nil)).Where("last_status = ?", StatusRunning).Count(ctx)
-	return int(n), b.h.Classify(err)
+	return int(n), fail("count running processes", b.h.Classify(err))
 }
 
 func sameText(a, b *string) bool {

@@ -1,8 +1,6 @@
 package orchestrator_test
 
 import (
-	"context"
-	"sync"
 	"testing"
 	"time"
 
@@ -11,14 +9,14 @@ import (
 	"github.com/flowstore/flowstore/store"
 )
 
-// TestEnginesShareWork: three engines serve one database at once; each
+// TestEnginesShareWork: three running engines share one database; each
 // process is executed by one of them, each step's writes land exactly once.
 func TestEnginesShareWork(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
 		wf := orchestrator.Workflow{Name: "shared", Target: orchestrator.TargetCreate,
 			Steps: []orchestrator.Step{writeStep("a"), writeStep("b"), writeStep("c")}}
-		var engines []*orchestrator.Engine
+		var engines []*testEngine
 		for range 3 {
 			e := newEngine(t, db, orchestrator.WithPollInterval(10*time.Millisecond), orchestrator.WithMaxConcurrent(3))
 			if err := e.Register(ctx, wf); err != nil {
@@ -30,20 +28,19 @@ func TestEnginesShareWork(t *testing.T) {
 		for range n {
 			start(t, engines[0], "shared")
 		}
-		sctx, cancel := context.WithCancel(ctx)
-		var wg sync.WaitGroup
-		for _, e := range engines {
-			wg.Go(func() { _ = e.Serve(sctx) })
-		}
 		deadline := time.Now().Add(time.Minute)
 		for completed(t, db) < n && time.Now().Before(deadline) {
 			time.Sleep(10 * time.Millisecond)
 		}
-		cancel()
-		wg.Wait()
+		for _, e := range engines {
+			e.Stop(t)
+		}
 		ps, err := engines[0].Store().Processes(ctx, orchestrator.ProcessFilter{Workflow: "shared"})
 		if err != nil {
 			t.Fatal(err)
+		}
+		if len(ps) != n {
+			t.Errorf("%d processes, want %d", len(ps), n)
 		}
 		for _, p := range ps {
 			if p.LastStatus != orchestrator.StatusCompleted {

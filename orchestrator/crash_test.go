@@ -53,9 +53,7 @@ func TestCrashRecovery(t *testing.T) {
 		for range crashProcesses {
 			start(t, e, "crash")
 		}
-		if err := e.Close(ctx); err != nil {
-			t.Fatal(err)
-		}
+		e.Stop(t)
 		env := map[string]string{"CRASH_DSN": testdb.DSN(t, db)}
 		kills, interrupted := 0, 0
 		began := time.Now()
@@ -110,7 +108,7 @@ func TestCrashRecovery(t *testing.T) {
 		if left == 0 {
 			t.Fatal("no engine_instances rows left by the killed engines")
 		}
-		if n, err := orchestrator.PruneInstances(ctx, db, 0); err != nil || int64(n) != left {
+		if n, err := storeOf(t, db).PruneInstances(ctx, 0); err != nil || int64(n) != left {
 			t.Errorf("PruneInstances removed %d of %d rows: %v", n, left, err)
 		}
 	})
@@ -118,7 +116,7 @@ func TestCrashRecovery(t *testing.T) {
 
 func checkCrashResult(t *testing.T, db *store.DB) {
 	ctx := t.Context()
-	st := orchestrator.New(db)
+	st := storeOf(t, db)
 	ps, err := st.Processes(ctx, orchestrator.ProcessFilter{Workflow: "crash"})
 	if err != nil {
 		t.Fatal(err)
@@ -165,7 +163,7 @@ func crashChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	e, err := orchestrator.NewEngine(ctx, db, orchestrator.WithLease(500*time.Millisecond),
+	e, err := orchestrator.NewEngine(db, orchestrator.WithLease(500*time.Millisecond),
 		orchestrator.WithPollInterval(20*time.Millisecond), orchestrator.WithMaxConcurrent(1))
 	if err != nil {
 		t.Fatal(err)
@@ -173,10 +171,13 @@ func crashChild(t *testing.T) {
 	if err := e.Register(ctx, crashWorkflow()); err != nil {
 		t.Fatal(err)
 	}
-	fmt.Println("serving")
 	sctx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
-	go func() { done <- e.Serve(sctx) }()
+	go func() { done <- e.Run(sctx) }()
+	if err := orchestrator.WaitRegistered(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	fmt.Println("serving")
 	for {
 		n, err := db.Bun().NewSelect().Model((*orchestrator.Process)(nil)).Where("last_status <> ?", orchestrator.StatusCompleted).Count(ctx)
 		if err != nil {
@@ -189,9 +190,6 @@ func crashChild(t *testing.T) {
 	}
 	cancel()
 	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
-	if err := e.Close(ctx); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -1,26 +1,62 @@
 // Package orchestrator persists WFO (SURF orchestrator-core) workflows and
 // runs them with an Engine whose every step is one database transaction.
 //
-// # Tables
+// # Models and the Store
 //
-// The models map WFO's tables exactly: workflows (soft-deleted through
-// deleted_at), processes, process_steps, input_states and engine_settings.
-// Statuses are stored as WFO stores them (lower case: "running", "success",
-// …). Store/BunStore reads and writes them on any flowstore dialect; bind it
-// to a session with WithTx.
+// The models map WFO's tables exactly: WorkflowRow (workflows,
+// soft-deleted through deleted_at), Process (processes), ProcessStep
+// (process_steps), InputState (input_states) and EngineSettings
+// (engine_settings), plus EngineInstance for flowstore's engine_instances.
+// Statuses are stored as WFO stores them (lower case: "running",
+// "success", …).
+//
+// Store holds every operation on them that needs no running engine:
+// workflows, processes, their steps and inputs, and the operations tools
+// such as flowctl run on processes engines elsewhere execute —
+// ResumeProcess, ResumeAllTasks, AbortProcess, DeleteProcess — and on the
+// engines' settings — Lock, Unlock, EngineStatus, PruneInstances. New
+// makes it; it does no I/O. WithTx binds it to a store.Session, so its
+// writes commit with the session's other work:
+//
+//	st, err := orchestrator.New(db)
+//	…
+//	err = st.ResumeProcess(ctx, pid, orchestrator.State{"approved_by": "alice"})
+//
+// Processes lists one page, newest first: at most ProcessFilter.Limit
+// rows, store.DefaultLimit when Limit is 0. AllProcesses streams them all
+// in keyset pages.
 //
 // # Running workflows
 //
-// NewEngine registers an engine instance; Register makes a Workflow (named
-// steps, each a StepFunc) runnable and saves its workflows row; Start
-// creates a process (status created plus its initial input_states row, one
-// transaction); Run executes it until it completes, suspends, waits, fails,
-// aborts or meets the global lock; Serve does the same for every process any
-// engine may take (new, resumed, or left by a dead engine). Resume (or
-// ResumeProcess, without an engine) gives a stopped process its user input;
-// Abort/AbortProcess ends it; Delete removes a task; ResumeAllTasks retries
-// failed and waiting tasks; Lock, Unlock and EngineStatus drive the global
-// lock. flowctl's "processes" and "engine" commands wrap them.
+// NewEngine makes an engine (it does no I/O); Register makes a Workflow
+// (named steps, each a StepFunc) runnable and saves its workflows row;
+// Start creates a process (status created plus its initial input_states
+// row, one transaction). Run registers the engine and works until its
+// context ends: it renews its lease, polls for processes any engine may
+// take (new, resumed, or left by a dead engine) and executes them.
+// RunProcess executes one process now, in the caller's goroutine, until it
+// completes, suspends, waits, fails, aborts or meets the global lock;
+// Resume records a stopped process's user input and runs it again;
+// RecoverOnce runs what a poll would take now. These three need Run
+// running, since every step is fenced on the engine's registration; they
+// wait for it up to the query timeout and otherwise fail with
+// ErrNotRunning:
+//
+//	e, err := orchestrator.NewEngine(db, orchestrator.WithName("engine-1"))
+//	…
+//	if err := e.Register(ctx, wf); err != nil { … }
+//	go func() { done <- e.Run(ctx) }() // until ctx ends
+//	pid, err := e.Start(ctx, wf.Name, orchestrator.State{"port": 7})
+//
+// When Run's context ends, the engine takes no new work, lets each running
+// process finish its current step (at most WithStopTimeout, then the step
+// is cancelled and rolls back), leaves the processes running and unowned
+// at that step boundary, removes its engine_instances row and returns. The
+// options are WithLease, WithPollInterval, WithMaxConcurrent, WithName,
+// WithCreatedBy, WithStopTimeout, WithQueryTimeout and WithLogger; every
+// query the engine runs in the background is bounded by the query timeout
+// (steps are bounded by their own code). flowctl's "processes" and
+// "engine" commands wrap the Store's operations.
 //
 // # Steps are transactions
 //
@@ -30,10 +66,11 @@
 //
 //  1. begin; read engine_settings.global_lock — if locked, roll back and
 //     pause the process at this boundary (it stays running; its engine lets
-//     go of it). On PostgreSQL the previous step's final UPDATE already read
-//     it (RETURNING), just before that step committed, which spares a round
-//     trip and still reads the lock after one step and before the next, as
-//     WFO does;
+//     go of it). Where the dialect's UPDATE can return a subquery
+//     (PostgreSQL, SQLite: store.FeatureReturning) the previous step's
+//     final UPDATE already read it, just before that step committed, which
+//     spares a statement and still reads the lock after one step and
+//     before the next, as WFO does;
 //  2. suppress commit (Session.Suppress) and run the StepFunc inside a
 //     savepoint of the session: a step calling Commit only logs a warning;
 //     an error or panic — or a Fail or Wait result — rolls back to the
@@ -86,30 +123,46 @@
 // # The counter and the lock
 //
 // engine_settings.running_processes changes only in the transactions that
-// move a process into or out of running (claim, a stopping step, Abort,
-// Delete, Unlock), so it always equals the number of running processes and
+// move a process into or out of running (claim, a stopping step,
+// AbortProcess, DeleteProcess, Unlock), so it always equals the number of running processes and
 // its CHECK (>= 0) holds — WFO's counter drifted because it did not. Lock
 // sets global_lock; processes stop at their next step boundary. Unlock
 // clears it and, in the same transaction, marks the paused processes
-// resumed (and takes them off the counter); engines running Serve take them.
-// While locked, Run and Resume refuse with store.ErrLocked before writing
-// anything, and Serve takes nothing. EngineStatus computes RUNNING, PAUSING
-// (locked, some running process still owned by an engine whose lease is
-// valid) or PAUSED (a process left by a dead engine executes nothing).
+// resumed (and takes them off the counter); running engines take them.
+// While locked, RunProcess and Resume refuse with store.ErrLocked before
+// writing anything, and engines take nothing. EngineStatus computes
+// RUNNING, PAUSING (locked, some running process still owned by an engine
+// whose lease is valid) or PAUSED (a process left by a dead engine executes
+// nothing).
 //
 // # Several engines, crashes
 //
-// Each Engine registers a row in engine_instances and renews its lease
-// (expires_at) by a heartbeat. It takes a process with a conditional update
-// (created/resumed → running, or a running process whose owner's lease
-// expired or who let go) that writes processes.engine_instance_id; each step
-// commit is fenced on it, and the unique index on (pid, seq) fences the step
-// rows too. So a process is executed by at most one engine at a time, and a
-// process left running by a killed engine is resumed by another exactly from
-// its last committed step once the dead engine's lease expires (Close ends
-// the lease at once). An engine that stops executing a process on an error
-// of its own (a database error, its context ending) lets go of it at once:
-// the process stays running, unowned, for any engine to continue.
+// While Run runs, the engine has a row in engine_instances and renews its
+// lease (expires_at) by a heartbeat. It takes a process with a conditional
+// update (created/resumed → running, or a running process whose owner's
+// lease expired or who let go) that writes processes.engine_instance_id;
+// each step commit is fenced on it, and the unique index on (pid, seq)
+// fences the step rows too. So a process is executed by at most one engine
+// at a time, and a process left running by a killed engine is resumed by
+// another exactly from its last committed step once the dead engine's
+// lease expires (an engine that stops removes its row, which ends the
+// lease at once). An engine that stops executing a process on an error of
+// its own (a database error, its context ending, Run stopping) lets go of
+// it at once: the process stays running, unowned, for any engine to
+// continue. Each engine writes and compares leases with its own store
+// clock, so the lease must exceed the clock skew between the engines'
+// hosts.
+//
+// # Dialects
+//
+// The statements are built once per store from the dialect layer
+// (store.Dialect): quoting, placeholders, boolean literals, and the
+// RETURNING form of the step's final UPDATE where the dialect has it.
+// Lengths are checked before writing in the dialect's text units — UTF-16
+// code units on SQL Server, whose columns are NVARCHAR — and the
+// failed_reason and traceback cuts count the same units: assignee (50),
+// step names (processes.last_step, 255), created_by (255), the engine's
+// name (64) and workflow names (a unique key: 450 on MySQL and SQL Server).
 //
 // # What flowstore adds to WFO's schema (migration 0050)
 //

@@ -3,32 +3,24 @@ package orchestrator
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
-	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 
 	"github.com/flowstore/flowstore/store"
 )
 
-// Limits WFO documents for processes: failed_reason keeps its head,
-// traceback its tail.
-const (
-	maxFailedReason = 10000
-	maxTraceback    = 50000
-)
-
-// DoneStep is the name of the step the engine appends to every workflow,
-// which completes the process (WFO's "Done").
-const DoneStep = "Done"
+// ErrNotRunning is what RunProcess, Resume and RecoverOnce return when the
+// engine's Run is not running: not started (within the query timeout), or
+// stopped. Run registers the engine instance whose ownership every step is
+// fenced on, so nothing runs without it.
+var ErrNotRunning = errors.New("engine is not running")
 
 // Workflow is a workflow the engine can run: a name (unique), a target, and
 // its steps in order.
@@ -42,34 +34,42 @@ type Workflow struct {
 	Steps  []Step // in order; the engine appends DoneStep
 }
 
+// DoneStep is the name of the step the engine appends to every workflow,
+// which completes the process (WFO's "Done").
+const DoneStep = "Done"
+
 // Engine runs WFO workflows. Each step is one transaction: the step's writes,
 // its process_steps row, the processes row and the running_processes counter
 // commit together, so a crash loses a whole step or nothing. Several engines
-// (goroutines or OS processes) may share a database; each registers itself in
-// engine_instances with a lease it renews, owns the processes it runs
-// (processes.engine_instance_id), and recovers the running processes of
-// engines whose lease expired. Every step commit is fenced on ownership, so a
-// process is executed by at most one engine at a time.
+// (goroutines or OS processes) may share a database; while Run runs, each is
+// registered in engine_instances with a lease it renews, owns the processes
+// it runs (processes.engine_instance_id), and recovers the running processes
+// of engines whose lease expired. Every step commit is fenced on ownership,
+// so a process is executed by at most one engine at a time.
 type Engine struct {
-	db    *store.DB
-	st    *BunStore
-	q     stmts
-	ps    *prepared
-	id    string
-	lease time.Duration
-	poll  time.Duration
-	maxC  int
-	log   *slog.Logger
-	by    *string
+	db   *store.DB
+	st   *bunStore
+	name string
+	by   *string
+	log  *slog.Logger
+
+	lease, poll, stopTimeout, queryTimeout time.Duration
+	maxC                                   int
+	invalid                                error // the first invalid option
 
 	mu        sync.Mutex
 	workflows map[string]*registered // by name
 	byID      map[uuid.UUID]*registered
-	active    map[uuid.UUID]bool
+	active    map[uuid.UUID]bool // processes executing in this engine
+	running   bool               // Run takes work (set once registered, cleared when stopping)
+	work      context.Context    // ends when Run cancels the work still running
+	inflight  sync.WaitGroup     // executions Run waits for when it stops
 
-	stop   chan struct{}
-	done   chan struct{}
-	closed bool
+	runCalled atomic.Bool
+	ps        *prepared     // set by Run before ready is closed
+	ready     chan struct{} // closed once Run registered the engine
+	stopping  chan struct{} // closed when Run stops taking work
+	stopped   chan struct{} // closed when Run returns
 }
 
 type registered struct {
@@ -81,157 +81,387 @@ type registered struct {
 type EngineOption func(*Engine)
 
 // WithLease sets how long the engine's lease lasts without a heartbeat
-// (default 15 s; the heartbeat runs every third of it). Processes of an engine
-// whose lease expired are recovered by other engines.
+// (default 15 s; the heartbeat runs every third of it). Processes of an
+// engine whose lease expired are recovered by other engines. Leases are
+// written and compared with each engine's store clock (store.WithClock), so
+// the lease must exceed the clock skew between the engines' hosts.
 func WithLease(d time.Duration) EngineOption {
-	return func(e *Engine) {
-		if d > 0 {
-			e.lease = d
-		}
-	}
+	return func(e *Engine) { e.lease = e.positive("WithLease", d) }
 }
 
-// WithPollInterval sets how often Serve looks for work (default 1 s).
+// WithPollInterval sets how often Run looks for work (default 1 s): new and
+// resumed processes, and running ones whose engine is gone.
 func WithPollInterval(d time.Duration) EngineOption {
-	return func(e *Engine) {
-		if d > 0 {
-			e.poll = d
-		}
-	}
+	return func(e *Engine) { e.poll = e.positive("WithPollInterval", d) }
 }
 
-// WithMaxConcurrent sets how many processes Serve runs at once (default 4).
+// WithMaxConcurrent sets how many processes Run executes at once (default
+// 4). RunProcess and Resume calls run in their callers' goroutines and do not
+// count.
 func WithMaxConcurrent(n int) EngineOption {
 	return func(e *Engine) {
-		if n > 0 {
-			e.maxC = n
+		if n <= 0 {
+			e.bad(fmt.Errorf("WithMaxConcurrent(%d): must be positive", n))
+			return
 		}
+		e.maxC = n
 	}
 }
 
-// WithInstanceID sets the engine's instance id (default: host name, OS pid
-// and a random suffix). It must be unique among live engines.
-func WithInstanceID(id string) EngineOption { return func(e *Engine) { e.id = id } }
+// WithName sets the engine's name: its engine_instances row and the owner
+// its processes carry (default: host name, OS pid and a random suffix). It
+// must be unique among live engines; an engine restarted under the name of
+// one whose lease expired takes that registration over, and with it the
+// processes left running under it.
+func WithName(name string) EngineOption { return func(e *Engine) { e.name = name } }
 
 // WithCreatedBy sets process_steps.created_by for the steps this engine runs.
 func WithCreatedBy(user string) EngineOption { return func(e *Engine) { e.by = &user } }
 
-// NewEngine registers an engine instance on db (a row in engine_instances)
-// and starts its heartbeat. Close it when done: that ends the lease at once,
-// so other engines recover its running processes without waiting.
-func NewEngine(ctx context.Context, db *store.DB, opts ...EngineOption) (*Engine, error) {
+// WithStopTimeout sets how long Run, once its context ended, lets the steps
+// running then finish before it cancels them (default 30 s; 0 cancels them
+// at once). A cancelled step rolls back; its process stays running for any
+// engine to continue.
+func WithStopTimeout(d time.Duration) EngineOption {
+	return func(e *Engine) {
+		if d < 0 {
+			e.bad(fmt.Errorf("WithStopTimeout(%s): must not be negative", d))
+			return
+		}
+		e.stopTimeout = d
+	}
+}
+
+// WithQueryTimeout bounds each query the engine runs in the background —
+// registration, heartbeats, polls, claims, releases, deregistration
+// (default 10 s) — and how long RunProcess waits for Run to register. Steps
+// are not bounded by it: they run as long as their own code takes.
+func WithQueryTimeout(d time.Duration) EngineOption {
+	return func(e *Engine) { e.queryTimeout = e.positive("WithQueryTimeout", d) }
+}
+
+// WithLogger sets where the engine logs what it retries or gives up in the
+// background (default: the database's logger).
+func WithLogger(l *slog.Logger) EngineOption {
+	return func(e *Engine) {
+		if l != nil {
+			e.log = l
+		}
+	}
+}
+
+func (e *Engine) positive(opt string, d time.Duration) time.Duration {
+	if d <= 0 {
+		e.bad(fmt.Errorf("%s(%s): must be positive", opt, d))
+	}
+	return d
+}
+
+func (e *Engine) bad(err error) {
+	if e.invalid == nil {
+		e.invalid = err
+	}
+}
+
+// NewEngine makes an engine on db. It validates its options and does no
+// I/O; the engine registers itself and starts working when Run is called.
+// Register, Start and Store work before that.
+func NewEngine(db *store.DB, opts ...EngineOption) (*Engine, error) {
+	if db == nil {
+		return nil, fmt.Errorf("orchestrator: new engine: %w: nil database", store.ErrInvalid)
+	}
 	host, _ := os.Hostname()
 	e := &Engine{
-		db: db, st: New(db), q: newStmts(db.Dialect()),
-		lease: 15 * time.Second, poll: time.Second, maxC: 4, log: db.Logger(),
+		db: db, st: newStore(db), log: db.Logger(),
+		name:  fmt.Sprintf("%.30s:%d:%s", host, os.Getpid(), rand.Text()[:8]),
+		lease: 15 * time.Second, poll: time.Second, maxC: 4,
+		stopTimeout: 30 * time.Second, queryTimeout: 10 * time.Second,
 		workflows: map[string]*registered{}, byID: map[uuid.UUID]*registered{}, active: map[uuid.UUID]bool{},
-		stop: make(chan struct{}), done: make(chan struct{}),
+		ready: make(chan struct{}), stopping: make(chan struct{}), stopped: make(chan struct{}),
 	}
-	e.id = fmt.Sprintf("%.30s:%d:%s", host, os.Getpid(), rand.Text()[:8])
 	for _, o := range opts {
 		o(e)
 	}
-	if e.id == "" || len(e.id) > 64 {
-		return nil, fmt.Errorf("%w: engine instance id must have 1 to 64 characters", store.ErrInvalid)
+	d := db.SQLDialect()
+	switch {
+	case e.invalid != nil:
+	case e.name == "":
+		e.bad(errors.New("the engine's name must not be empty"))
+	default:
+		e.bad(d.CheckText("engine name", e.name, maxName))
+		if e.by != nil {
+			e.bad(d.CheckText("created_by", *e.by, maxCreatedBy))
+		}
 	}
-	now := db.Now()
-	pid := os.Getpid()
-	hostp := &host
-	if len(host) > 255 {
-		hostp = nil
+	if e.invalid != nil {
+		if !errors.Is(e.invalid, store.ErrTooLong) {
+			e.invalid = fmt.Errorf("%w: %w", store.ErrInvalid, e.invalid)
+		}
+		return nil, fmt.Errorf("orchestrator: new engine: %w", e.invalid)
 	}
-	inst := EngineInstance{InstanceID: e.id, Hostname: hostp, OSPID: &pid, StartedAt: now, HeartbeatAt: now, ExpiresAt: now.Add(e.lease)}
-	ps, err := prepare(ctx, db.SQL(), e.q)
-	if err != nil {
-		return nil, fmt.Errorf("orchestrator: prepare statements: %w", db.Handle().Classify(err))
-	}
-	e.ps = ps
-	if _, err := db.Bun().NewInsert().Model(&inst).Exec(ctx); err != nil {
-		ps.close()
-		return nil, fmt.Errorf("orchestrator: register engine instance %s: %w", e.id, db.Handle().Classify(err))
-	}
-	go e.heartbeatLoop()
 	return e, nil
 }
 
-// InstanceID returns the engine's instance id.
-func (e *Engine) InstanceID() string { return e.id }
+// InstanceID returns the engine's name, the engine_instance_id of the
+// processes it executes.
+func (e *Engine) InstanceID() string { return e.name }
 
-// Store returns the engine's store (for listing processes and steps).
-func (e *Engine) Store() *BunStore { return e.st }
+// Store returns the engine's store: for listing processes and steps, and for
+// the operations that need no engine (ResumeProcess, AbortProcess, Lock, …).
+func (e *Engine) Store() Store { return e.st }
 
-// Close stops the heartbeat and removes the engine's instance row, which
-// makes the processes it still owns recoverable by other engines at once.
-// Processes running in this engine's goroutines should have returned first.
-func (e *Engine) Close(ctx context.Context) error {
-	e.mu.Lock()
-	if e.closed {
-		e.mu.Unlock()
-		return nil
+// Run registers the engine and works until ctx ends. It first prepares the
+// engine's statements and inserts its engine_instances row, and returns an
+// error at once if it cannot (another live engine has its name, the
+// database is unreachable). Then it renews its lease every third of it,
+// looks for work every poll interval — created and resumed processes, and
+// running ones whose engine is gone (lease expired, row removed, or
+// lock-paused and released) — and executes up to WithMaxConcurrent of them at
+// once, and now and then prunes the rows of engines long dead. Failures in
+// the background are logged and retried.
+//
+// When ctx ends, Run takes no new process; each process executing stops at
+// its next step boundary (it stays running, unowned, for any engine to
+// continue), and a step still running after the stop timeout is cancelled,
+// which rolls it back. Run then removes its engine_instances row, so other
+// engines recover at once whatever it still owns, and returns nil. Even if
+// a step ignores its context, or the database stops answering, it returns
+// within the stop timeout plus three query timeouts (for cancelled steps
+// to unwind, for the last heartbeat, for the removal of the row) after ctx
+// ended. Run may be called once.
+func (e *Engine) Run(ctx context.Context) error {
+	if !e.runCalled.CompareAndSwap(false, true) {
+		return fmt.Errorf("orchestrator: run engine %s: %w: Run may be called once", e.name, store.ErrInvalid)
 	}
-	e.closed = true
+	defer close(e.stopped)
+	if err := e.registerInstance(ctx); err != nil {
+		return fmt.Errorf("orchestrator: run engine %s: register: %w", e.name, err)
+	}
+	// The work and the heartbeat outlive ctx: running steps may finish
+	// after it ended, and the lease must last while they do.
+	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelWork()
+	beat, stopBeat := context.WithCancel(context.WithoutCancel(ctx))
+	beating := make(chan struct{})
+	go e.heartbeatLoop(beat, beating)
+
+	e.mu.Lock()
+	e.running, e.work = true, work
 	e.mu.Unlock()
-	close(e.stop)
-	<-e.done
-	defer e.ps.close()
-	_, err := e.db.Bun().NewDelete().Model((*EngineInstance)(nil)).Where("instance_id = ?", e.id).Exec(ctx)
-	return e.db.Handle().Classify(err)
+	close(e.ready)
+
+	e.serve(ctx, work)
+
+	// Stop taking work; executions see stopping at their next step.
+	e.mu.Lock()
+	e.running = false
+	e.mu.Unlock()
+	close(e.stopping)
+	if !waitFor(&e.inflight, e.stopTimeout) {
+		cancelWork()
+		// Cancelled steps roll back and their engine releases them, each
+		// release bounded by the query timeout; a step that ignores its
+		// context is left behind (its transaction is already rolled back).
+		if !waitFor(&e.inflight, e.queryTimeout) {
+			e.log.Warn("orchestrator: engine stopped with steps still running that ignore their context", "engine", e.name)
+		}
+	}
+	stopBeat()
+	if !waitChan(beating, e.queryTimeout) {
+		e.log.Warn("orchestrator: engine stopped with its last heartbeat unanswered", "engine", e.name)
+	}
+	e.deregister(ctx)
+	return nil
 }
 
-func (e *Engine) heartbeatLoop() {
-	defer close(e.done)
-	t := time.NewTicker(e.lease / 3)
+// registerInstance prepares the hot-path statements and inserts the
+// engine's row.
+func (e *Engine) registerInstance(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, e.queryTimeout)
+	defer cancel()
+	ps, err := prepare(ctx, e.db.SQL(), e.st.q)
+	if err != nil {
+		return fmt.Errorf("prepare statements: %w", e.db.Handle().Classify(err))
+	}
+	if err := e.insertInstance(ctx); err != nil {
+		ps.close()
+		return err
+	}
+	e.ps = ps
+	return nil
+}
+
+// insertInstance writes the engine's engine_instances row, or takes over the
+// row of an engine of the same name whose lease expired.
+func (e *Engine) insertInstance(ctx context.Context) error {
+	now := e.db.Now()
+	host, _ := os.Hostname()
+	var hostp *string
+	if host != "" && e.st.d.TextLen(host) <= maxHostname {
+		hostp = &host
+	}
+	pid := os.Getpid()
+	inst := EngineInstance{InstanceID: e.name, Hostname: hostp, OSPID: &pid, StartedAt: now, HeartbeatAt: now, ExpiresAt: now.Add(e.lease)}
+	_, err := e.db.Bun().NewInsert().Model(&inst).Exec(ctx)
+	err = e.db.Handle().Classify(err)
+	if !errors.Is(err, store.ErrDuplicate) {
+		return err
+	}
+	res, uerr := e.db.SQL().ExecContext(ctx, e.st.q.takeOverEngine, hostp, &pid, now, now, now.Add(e.lease), e.name, now)
+	if uerr != nil {
+		return e.db.Handle().Classify(uerr)
+	}
+	if n, _ := res.RowsAffected(); n == 1 {
+		return nil
+	}
+	return fmt.Errorf("%w: an engine named %q is registered and its lease is valid", store.ErrDuplicate, e.name)
+}
+
+// deregister removes the engine's row, on a context detached from the
+// cancelled ctx and bounded by the query timeout, and closes the statements.
+func (e *Engine) deregister(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.queryTimeout)
+	defer cancel()
+	if _, err := e.db.Bun().NewDelete().Model((*EngineInstance)(nil)).Where("instance_id = ?", e.name).Exec(ctx); err != nil {
+		e.log.Warn("orchestrator: remove the engine's instance row; other engines recover its processes once its lease expires",
+			"engine", e.name, "err", e.db.Handle().Classify(err))
+	}
+	e.ps.close()
+}
+
+func (e *Engine) heartbeatLoop(ctx context.Context, done chan<- struct{}) {
+	defer close(done)
+	t := time.NewTicker(max(e.lease/3, time.Millisecond))
 	defer t.Stop()
 	for {
 		select {
-		case <-e.stop:
+		case <-ctx.Done():
 			return
 		case <-t.C:
-			if err := e.Heartbeat(context.Background()); err != nil {
-				e.log.Warn("orchestrator: heartbeat failed", "instance", e.id, "err", err)
+			if err := e.heartbeat(ctx); err != nil && ctx.Err() == nil {
+				e.log.Warn("orchestrator: heartbeat failed", "engine", e.name, "err", err)
 			}
 		}
 	}
 }
 
-// Heartbeat renews the engine's lease now (the engine also does it by itself
-// every third of the lease). If the row was removed, it is written again.
-func (e *Engine) Heartbeat(ctx context.Context) error {
+// heartbeat renews the engine's lease. If the row was removed (pruned while
+// the engine could not reach the database), it is written again.
+func (e *Engine) heartbeat(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, e.queryTimeout)
+	defer cancel()
 	now := e.db.Now()
 	res, err := e.db.Bun().NewUpdate().Model((*EngineInstance)(nil)).
 		Set("heartbeat_at = ?", now).Set("expires_at = ?", now.Add(e.lease)).
-		Where("instance_id = ?", e.id).Exec(ctx)
+		Where("instance_id = ?", e.name).Exec(ctx)
 	if err != nil {
 		return e.db.Handle().Classify(err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		inst := EngineInstance{InstanceID: e.id, StartedAt: now, HeartbeatAt: now, ExpiresAt: now.Add(e.lease)}
+		inst := EngineInstance{InstanceID: e.name, StartedAt: now, HeartbeatAt: now, ExpiresAt: now.Add(e.lease)}
 		_, err = e.db.Bun().NewInsert().Model(&inst).Exec(ctx)
 		return e.db.Handle().Classify(err)
 	}
 	return nil
 }
 
+// serve polls for work until ctx ends. Executions run on work, so that
+// they outlive ctx for the stop timeout.
+func (e *Engine) serve(ctx, work context.Context) {
+	sem := make(chan struct{}, e.maxC)
+	t := time.NewTicker(e.poll)
+	defer t.Stop()
+	lastPrune := time.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if _, err := e.pollOnce(ctx, work, &e.inflight, sem); err != nil && ctx.Err() == nil {
+			e.log.Warn("orchestrator: poll for work", "engine", e.name, "err", err)
+		}
+		if time.Since(lastPrune) > 10*e.lease {
+			lastPrune = time.Now()
+			qctx, cancel := context.WithTimeout(ctx, e.queryTimeout)
+			if _, err := e.st.PruneInstances(qctx, 10*e.lease); err != nil && ctx.Err() == nil {
+				e.log.Warn("orchestrator: prune engine instances", "engine", e.name, "err", err)
+			}
+			cancel()
+		}
+	}
+}
+
+// enter admits a call that executes processes (RunProcess, Resume,
+// RecoverOnce): it waits, up to the query timeout, for Run to register, and
+// counts the call among the executions Run waits for when it stops. The
+// returned context ends with ctx or when Run cancels the work; done must be
+// called when the call returns.
+func (e *Engine) enter(ctx context.Context) (context.Context, func(), error) {
+	t := time.NewTimer(e.queryTimeout)
+	defer t.Stop()
+	select {
+	case <-e.ready:
+	case <-e.stopped:
+	case <-t.C:
+	case <-ctx.Done():
+		return nil, nil, ctx.Err()
+	}
+	e.mu.Lock()
+	if !e.running {
+		e.mu.Unlock()
+		return nil, nil, fmt.Errorf("%w: call Run first (it registers the engine, and every step is fenced on that registration)", ErrNotRunning)
+	}
+	e.inflight.Add(1)
+	work := e.work
+	e.mu.Unlock()
+	rctx, cancel := context.WithCancel(ctx)
+	unhook := context.AfterFunc(work, cancel)
+	return rctx, func() {
+		unhook()
+		cancel()
+		e.inflight.Done()
+	}, nil
+}
+
+// isStopping reports whether Run stopped taking work.
+func (e *Engine) isStopping() bool {
+	select {
+	case <-e.stopping:
+		return true
+	default:
+		return false
+	}
+}
+
 // Register makes a workflow runnable by this engine and saves its workflows
 // row (inserted, or updated and undeleted). Every engine that may run or
 // recover a workflow's processes must register it.
 func (e *Engine) Register(ctx context.Context, wf Workflow) error {
+	return fail(fmt.Sprintf("register workflow %q", wf.Name), e.registerWorkflow(ctx, wf))
+}
+
+func (e *Engine) registerWorkflow(ctx context.Context, wf Workflow) error {
 	if wf.Name == "" || len(wf.Steps) == 0 {
-		return fmt.Errorf("%w: workflow needs a name and at least one step", store.ErrInvalid)
+		return fmt.Errorf("%w: a workflow needs a name and at least one step", store.ErrInvalid)
 	}
 	if !wf.Target.Valid() {
-		return fmt.Errorf("%w: workflow %s: unknown target %q", store.ErrInvalid, wf.Name, wf.Target)
+		return fmt.Errorf("%w: unknown target %q", store.ErrInvalid, wf.Target)
 	}
 	for i, s := range wf.Steps {
-		if s.Name == "" || utf8.RuneCountInString(s.Name) > 255 || s.Fn == nil {
-			return fmt.Errorf("%w: workflow %s: step %d needs a name of 1 to 255 characters and a function", store.ErrInvalid, wf.Name, i+1)
+		if s.Name == "" || s.Fn == nil {
+			return fmt.Errorf("%w: step %d needs a name and a function", store.ErrInvalid, i+1)
+		}
+		// processes.last_step holds the name of the step last recorded.
+		if err := e.st.d.CheckText(fmt.Sprintf("the name of step %d", i+1), s.Name, maxStepName); err != nil {
+			return err
 		}
 	}
 	var desc *string
 	if wf.Description != "" {
 		desc = &wf.Description
 	}
-	row, err := e.st.SaveWorkflow(ctx, &WorkflowRow{Name: wf.Name, Target: wf.Target, Description: desc})
+	row, err := e.st.saveWorkflow(ctx, &WorkflowRow{Name: wf.Name, Target: wf.Target, Description: desc})
 	if err != nil {
 		return err
 	}
@@ -251,13 +481,19 @@ func StartedBy(user string) StartOption { return func(p *Process) { p.CreatedBy 
 
 // Start creates a process of a registered workflow: a processes row with
 // status created and an input_states row with the initial input, in one
-// transaction. It does not run it: call Run, or let an engine's Serve take it.
+// transaction. It does not run it: call RunProcess, or let a running
+// engine take it.
 func (e *Engine) Start(ctx context.Context, workflow string, input State, opts ...StartOption) (uuid.UUID, error) {
+	pid, err := e.start(ctx, workflow, input, opts)
+	return pid, fail(fmt.Sprintf("start workflow %q", workflow), err)
+}
+
+func (e *Engine) start(ctx context.Context, workflow string, input State, opts []StartOption) (uuid.UUID, error) {
 	e.mu.Lock()
 	r := e.workflows[workflow]
 	e.mu.Unlock()
 	if r == nil {
-		return uuid.Nil, fmt.Errorf("%w: workflow %q is not registered", store.ErrNotFound, workflow)
+		return uuid.Nil, fmt.Errorf("%w: the workflow is not registered with this engine", store.ErrNotFound)
 	}
 	initial, err := nonNil(input).clone()
 	if err != nil {
@@ -274,25 +510,42 @@ func (e *Engine) Start(ctx context.Context, workflow string, input State, opts .
 	if p.CreatedBy != nil {
 		initial["reporter"] = *p.CreatedBy
 	}
-	if err := e.st.CreateProcess(ctx, p, initial); err != nil {
+	if err := e.st.createProcess(ctx, p, initial); err != nil {
 		return uuid.Nil, err
 	}
 	return p.PID, nil
 }
 
-// Run claims a created or resumed process for this engine (status running,
-// running_processes + 1, in one transaction) and executes its steps until it
-// stops: completed, suspended, waiting, failed, aborted, or paused by the
-// global lock. It returns the process as it is then. A process that is not
-// created or resumed gives ErrConflict; while the engine is locked Run gives
-// ErrLocked before anything is written (the process stays as it was). On any
-// other error the engine lets go of the process, which stays running for
-// any engine's Serve (or RecoverOnce) to continue from its last step.
-func (e *Engine) Run(ctx context.Context, pid uuid.UUID) (*Process, error) {
-	// Reserve first, so this engine's own Serve cannot take the process
+// RunProcess claims a created or resumed process for this engine (status
+// running, running_processes + 1, in one transaction) and executes its steps
+// until it stops: completed, suspended, waiting, failed, aborted, or paused
+// by the global lock. It returns the process as it is then. A process that
+// is not created or resumed gives store.ErrConflict; while the engine is
+// locked RunProcess gives store.ErrLocked before anything is written (the
+// process stays as it was). The engine's Run must be running (RunProcess
+// waits for its registration up to the query timeout), or RunProcess gives
+// ErrNotRunning, also before writing. On any other error — ctx ending, Run
+// stopping, a database error — the engine lets go of the process, which
+// stays running for any engine to continue from its last step.
+func (e *Engine) RunProcess(ctx context.Context, pid uuid.UUID) (*Process, error) {
+	p, err := e.runProcess(ctx, pid)
+	return p, fail("run process "+pid.String(), err)
+}
+
+func (e *Engine) runProcess(ctx context.Context, pid uuid.UUID) (*Process, error) {
+	ctx, done, err := e.enter(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	return e.claimAndExecute(ctx, pid)
+}
+
+func (e *Engine) claimAndExecute(ctx context.Context, pid uuid.UUID) (*Process, error) {
+	// Reserve first, so this engine's own polls cannot take the process
 	// between the claim and the first step.
 	if !e.reserve(pid) {
-		return nil, fmt.Errorf("%w: process %s is already executing here", store.ErrConflict, pid)
+		return nil, fmt.Errorf("%w: the process is already executing in this engine", store.ErrConflict)
 	}
 	defer e.unreserve(pid)
 	if err := e.claimNew(ctx, pid); err != nil {
@@ -301,7 +554,162 @@ func (e *Engine) Run(ctx context.Context, pid uuid.UUID) (*Process, error) {
 	if err := e.execute(ctx, pid); err != nil {
 		return nil, err
 	}
-	return e.st.Process(ctx, pid)
+	return e.st.process(ctx, pid)
+}
+
+// Resume gives a process that stopped in a resumable status (suspended,
+// waiting, awaiting_callback, failed, api_unavailable, inconsistent_data)
+// its user input and runs it again: Store.ResumeProcess marks it resumed
+// and records the input, then RunProcess continues it after its last
+// cleared step. It refuses with store.ErrLocked while the engine is locked,
+// and with ErrNotRunning, before writing anything, while Run is not running.
+//
+// As in WFO, the input is merged into the state only when the process
+// stopped in a step that suspended or awaits a callback: that step runs
+// again with the input merged into its state and finds it with UserInput
+// (a resume without input gives it {}: never an older resume's input).
+// Resuming a failed or waiting process retries its step as it was; the
+// input is recorded but not used.
+func (e *Engine) Resume(ctx context.Context, pid uuid.UUID, input State) (*Process, error) {
+	p, err := e.resume(ctx, pid, input)
+	return p, fail("resume process "+pid.String(), err)
+}
+
+func (e *Engine) resume(ctx context.Context, pid uuid.UUID, input State) (*Process, error) {
+	ctx, done, err := e.enter(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	if err := e.st.resumeProcess(ctx, pid, input); err != nil {
+		return nil, err
+	}
+	return e.claimAndExecute(ctx, pid)
+}
+
+// RecoverOnce takes and runs, to their stop, the processes Run would take
+// now, and returns how many it ran. Like RunProcess, it needs Run running.
+func (e *Engine) RecoverOnce(ctx context.Context) (int, error) {
+	ctx, done, err := e.enter(ctx)
+	if err != nil {
+		return 0, fail("recover processes", err)
+	}
+	defer done()
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, e.maxC)
+	n, err := e.pollOnce(ctx, ctx, &wg, sem)
+	wg.Wait()
+	return n, fail("recover processes", err)
+}
+
+type candidate struct {
+	pid    uuid.UUID
+	status ProcessStatus
+	owner  *string
+}
+
+// pollOnce takes the processes any engine may take now and executes them
+// on work, in goroutines counted by wg, at most cap(sem) at once. Its own
+// queries are bounded by the query timeout.
+func (e *Engine) pollOnce(ctx, work context.Context, wg *sync.WaitGroup, sem chan struct{}) (int, error) {
+	cands, err := e.candidates(ctx)
+	if err != nil {
+		return 0, err
+	}
+	started := 0
+	for _, c := range cands {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			return started, nil
+		}
+		if e.isStopping() || !e.reserve(c.pid) {
+			<-sem
+			continue
+		}
+		ok, err := e.claim(ctx, c)
+		if err != nil || !ok {
+			e.unreserve(c.pid)
+			<-sem
+			if err != nil && ctx.Err() == nil {
+				e.log.Warn("orchestrator: claim", "engine", e.name, "pid", c.pid, "err", err)
+			}
+			continue
+		}
+		started++
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			defer e.unreserve(c.pid)
+			if err := e.execute(work, c.pid); err != nil && work.Err() == nil && !errors.Is(err, ErrNotRunning) {
+				e.log.Warn("orchestrator: run", "engine", e.name, "pid", c.pid, "err", err)
+			}
+		}()
+	}
+	return started, nil
+}
+
+// candidates reads the processes some engine may take now; none while the
+// engine is locked.
+func (e *Engine) candidates(ctx context.Context) ([]candidate, error) {
+	ctx, cancel := context.WithTimeout(ctx, e.queryTimeout)
+	defer cancel()
+	set, err := e.st.settings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if set.GlobalLock {
+		return nil, nil
+	}
+	rows, err := e.db.SQL().QueryContext(ctx, e.st.q.recoverable, e.name, e.db.Now())
+	if err != nil {
+		return nil, e.db.Handle().Classify(err)
+	}
+	defer rows.Close()
+	var cands []candidate
+	for rows.Next() {
+		var c candidate
+		var st string
+		if err := rows.Scan(&c.pid, &st, &c.owner); err != nil {
+			return nil, err
+		}
+		c.status = ProcessStatus(st)
+		cands = append(cands, c)
+	}
+	return cands, e.db.Handle().Classify(rows.Err())
+}
+
+// claim takes a candidate with a conditional update naming what was seen,
+// so of several engines exactly one gets it.
+func (e *Engine) claim(ctx context.Context, c candidate) (bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, e.queryTimeout)
+	defer cancel()
+	if c.status == StatusCreated || c.status == StatusResumed {
+		err := e.claimNew(ctx, c.pid)
+		// Taken by another engine, deleted, or locked since we looked:
+		// not ours to run now, and not an error.
+		if errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrLocked) {
+			return false, nil
+		}
+		return err == nil, err
+	}
+	var ok bool
+	err := e.db.InTx(ctx, func(ctx context.Context, s *store.Session) error {
+		q, args := e.st.q.claimOrphan, []any{e.name, s.Now(), c.pid}
+		if c.owner != nil {
+			q = e.st.q.claimRunning
+			args = append(args, *c.owner)
+		}
+		res, err := s.Raw().ExecContext(ctx, q, args...)
+		if err != nil {
+			return s.Handle().Classify(err)
+		}
+		n, _ := res.RowsAffected()
+		ok = n == 1
+		return nil
+	})
+	return ok, err
 }
 
 // reserve marks pid as executing in this engine; false if it already is.
@@ -321,569 +729,24 @@ func (e *Engine) unreserve(pid uuid.UUID) {
 	e.mu.Unlock()
 }
 
-// claimNew takes a created or resumed process: running, owned by this
-// engine, counted — or, while the engine is locked, nothing at all
-// (ErrLocked). The lock is read in the claim's own transaction, before any
-// write; should a Lock commit just after, the first step's boundary check
-// pauses the process as it pauses every other.
-func (e *Engine) claimNew(ctx context.Context, pid uuid.UUID) error {
-	err := e.db.InTx(ctx, func(ctx context.Context, s *store.Session) error {
-		var locked bool
-		if err := on(ctx, s, e.ps.readLock, e.q.readLock).QueryRowContext(ctx).Scan(&locked); err != nil {
-			return s.Handle().Classify(err)
-		}
-		if locked {
-			return fmt.Errorf("%w: the engine is locked; process %s was not started", store.ErrLocked, pid)
-		}
-		res, err := s.Raw().ExecContext(ctx, e.q.claimNew, e.id, s.Now(), pid)
-		if err != nil {
-			return s.Handle().Classify(err)
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return e.notClaimable(ctx, pid)
-		}
-		return e.addRunning(ctx, s, 1)
-	})
-	return err
-}
-
-func (e *Engine) notClaimable(ctx context.Context, pid uuid.UUID) error {
-	p, err := e.st.Process(ctx, pid)
-	if err != nil {
-		return err
-	}
-	return fmt.Errorf("%w: process %s is %s, not created or resumed", store.ErrConflict, pid, p.LastStatus)
-}
-
-func (e *Engine) addRunning(ctx context.Context, s *store.Session, delta int) error {
-	if delta == 0 {
-		return nil
-	}
-	_, err := on(ctx, s, e.ps.runningDelta, e.q.runningDelta).ExecContext(ctx, delta)
-	return s.Handle().Classify(err)
-}
-
-// run is the in-memory picture of a process being executed.
-type run struct {
-	pid      uuid.UUID
-	wf       *registered
-	pos      int   // index of the next step in wf.Steps (len: the Done step)
-	nextSeq  int64 // seq of the next new step row
-	state    State
-	input    State // user input for the first step, if resumed from suspend
-	last     *lastStep
-	assignee string
-	isTask   bool
-	// locked is the global lock as the previous step's transaction read it
-	// (lockKnown false: read it in the next step's transaction).
-	locked, lockKnown bool
-}
-
-// lastStep is what retry folding compares with.
-type lastStep struct {
-	stepID  uuid.UUID
-	name    string
-	status  StepStatus
-	by      *string
-	errMsg  string
-	details string
-	retries int
-	history []any
-}
-
-// errPaused and errLost stop a run without being errors for the caller.
-var (
-	errPaused = errors.New("orchestrator: paused by the global lock")
-	errLost   = errors.New("orchestrator: process no longer ours")
-)
-
-// execute runs the steps of a process this engine owns and has reserved.
-func (e *Engine) execute(ctx context.Context, pid uuid.UUID) error {
-	r, err := e.load(ctx, pid)
-	if err != nil {
-		// Without its workflow we cannot run it; let an engine that has it.
-		_ = e.release(context.WithoutCancel(ctx), pid)
-		return err
-	}
-	for {
-		var step Step
-		if r.pos < len(r.wf.wf.Steps) {
-			step = r.wf.wf.Steps[r.pos]
-		} else {
-			step = Step{Name: DoneStep, Fn: func(_ context.Context, _ *store.Session, st State) (Result, error) { return Complete(st), nil }}
-		}
-		status, err := e.runStep(ctx, r, step)
-		switch {
-		case errors.Is(err, errPaused):
-			return e.release(context.WithoutCancel(ctx), pid)
-		case errors.Is(err, errLost):
-			return nil
-		case err != nil:
-			// A database error or the end of ctx stopped us between steps
-			// (the failed step rolled back). Let go of the process so that
-			// any engine — this one included — takes it at once; kept, it
-			// would stay running under our live lease and nobody would
-			// recover it until this engine dies. The release must run even
-			// though ctx may be what ended.
-			if relErr := e.release(context.WithoutCancel(ctx), pid); relErr != nil {
-				return errors.Join(err, fmt.Errorf("orchestrator: release process %s: %w", pid, relErr))
-			}
-			return err
-		}
-		if status != StatusRunning {
-			return nil
-		}
-	}
-}
-
-// release gives up ownership of a running process without changing its
-// status, so that another engine (or this one, later) takes it.
-func (e *Engine) release(ctx context.Context, pid uuid.UUID) error {
-	_, err := e.db.SQL().ExecContext(ctx, e.q.release, pid, e.id)
-	return e.db.Handle().Classify(err)
-}
-
-// load rebuilds where a process stands from its committed steps, as WFO's
-// _recoverwf does, but ordered by seq: cleared rows count as done; the state
-// is the last cleared row's, or the last row's when that one suspended or
-// awaits a callback.
-func (e *Engine) load(ctx context.Context, pid uuid.UUID) (*run, error) {
-	p, err := e.st.Process(ctx, pid)
-	if err != nil {
-		return nil, err
-	}
-	e.mu.Lock()
-	wf := e.byID[p.WorkflowID]
-	e.mu.Unlock()
-	if wf == nil {
-		return nil, fmt.Errorf("%w: process %s: workflow %q is not registered with this engine", store.ErrNotFound, pid, p.WorkflowName)
-	}
-	steps, err := e.st.Steps(ctx, pid)
-	if err != nil {
-		return nil, err
-	}
-	r := &run{pid: pid, wf: wf, nextSeq: 1, assignee: p.Assignee, isTask: p.IsTask}
-	var clearedState json.RawMessage
-	cleared := 0
-	for _, s := range steps {
-		if s.Seq != nil && *s.Seq >= r.nextSeq {
-			r.nextSeq = *s.Seq + 1
-		}
-		if s.Status.cleared() {
-			cleared++
-			clearedState = s.State
-		}
-	}
-	r.pos = cleared
-	src := clearedState
-	var suspendedAt time.Time // executed_at of the row that suspended, if the last did
-	if n := len(steps); n > 0 {
-		l := steps[n-1]
-		if l.Status == StepSuspend || l.Status == StepAwaitingCallback {
-			src = l.State
-			suspendedAt = l.ExecutedAt
-		}
-		r.last = lastFrom(&l)
-	}
-	if src == nil {
-		// No step yet: the state starts as the initial input.
-		ins, err := e.st.InputStates(ctx, pid)
-		if err != nil {
-			return nil, err
-		}
-		r.state = State{}
-		for _, in := range ins {
-			if in.InputType == InputInitial {
-				_ = json.Unmarshal(in.State, &r.state)
-			}
-		}
-	} else if err := json.Unmarshal(src, &r.state); err != nil {
-		return nil, fmt.Errorf("orchestrator: process %s: step state is not a JSON object: %w", pid, err)
-	}
-	if r.state == nil {
-		r.state = State{}
-	}
-	if !suspendedAt.IsZero() {
-		// The step's input is that of the resume after the suspension: the
-		// newest user_input row recorded at or after the suspend row
-		// (AddInput never dates a row earlier than the newest step row, nor
-		// lets two rows tie). An older row was another step's input; with
-		// none (WFO or a tool resumed without a row) the step gets none.
-		ins, err := e.st.InputStates(ctx, pid)
-		if err != nil {
-			return nil, err
-		}
-		for i := len(ins) - 1; i >= 0 && !ins[i].InputTime.Before(suspendedAt); i-- {
-			if ins[i].InputType != InputUser {
-				continue
-			}
-			// Rows WFO wrote may hold a list of forms rather than one
-			// object; such a row still counts as this resume's input, but
-			// an empty one, as before — refusing it would leave the
-			// process unrunnable.
-			in := State{}
-			if json.Unmarshal(ins[i].State, &in) != nil || in == nil {
-				in = State{}
-			}
-			r.input = in
-			for k, v := range in {
-				r.state[k] = v
-			}
-			break
-		}
-	}
-	return r, nil
-}
-
-func lastFrom(s *ProcessStep) *lastStep {
-	l := &lastStep{stepID: s.StepID, name: s.Name, status: s.Status, by: s.CreatedBy}
-	var st map[string]any
-	if json.Unmarshal(s.State, &st) == nil {
-		l.errMsg, _ = st["error"].(string)
-		l.details, _ = st["details"].(string)
-		if n, ok := st["retries"].(float64); ok {
-			l.retries = int(n)
-		}
-		l.history, _ = st["completed_at"].([]any)
-	}
-	return l
-}
-
-// outcome is a step's result prepared for the database.
-type outcome struct {
-	res       Result
-	state     State // the state the process continues with
-	errMsg    string
-	class     string
-	traceback string
-}
-
-// runStep executes one step as one transaction and returns the process's
-// status after it. Retryable database errors (deadlock, serialization,
-// SQLITE_BUSY) roll the whole step back and run it again.
-func (e *Engine) runStep(ctx context.Context, r *run, step Step) (ProcessStatus, error) {
-	for attempt := 0; ; attempt++ {
-		st, err := e.stepTx(ctx, r, step)
-		if err == nil || !store.IsRetryable(err) || attempt >= 5 {
-			return st, err
-		}
-		time.Sleep(time.Duration(attempt+1) * 5 * time.Millisecond)
-	}
-}
-
-func (e *Engine) stepTx(ctx context.Context, r *run, step Step) (ProcessStatus, error) {
-	if r.lockKnown && r.locked {
-		return "", errPaused
-	}
-	s, err := e.db.Begin(ctx)
-	if err != nil {
-		return "", err
-	}
-	committed := false
-	defer func() {
-		if !committed {
-			_ = s.Rollback()
-		}
+// waitFor waits for wg for at most d, and reports whether it finished.
+func waitFor(wg *sync.WaitGroup, d time.Duration) bool {
+	done := make(chan struct{})
+	go func() {
+		wg.Wait()
+		close(done)
 	}()
-	// The global lock is checked before every step: in the step's own
-	// transaction, or — on PostgreSQL, after a step that continues — read
-	// by the previous step's final UPDATE just before it committed. Either
-	// way it is read after the last step ended and before this one starts,
-	// which is WFO's guarantee (it reads the lock in a short transaction of
-	// its own before each step).
-	if !r.lockKnown {
-		var locked bool
-		if err := on(ctx, s, e.ps.readLock, e.q.readLock).QueryRowContext(ctx).Scan(&locked); err != nil {
-			return "", s.Handle().Classify(err)
-		}
-		if locked {
-			return "", errPaused
-		}
-	}
-	out := e.call(ctx, s, r, step)
-	if store.IsRetryable(out.res.Err) {
-		return "", out.res.Err
-	}
-	if s.RollbackOnly() {
-		// The step called Rollback: its writes must go. The transaction
-		// can only end in a rollback now, so record the failure in a new one.
-		_ = s.Commit()
-		committed = true
-		out = failure(fmt.Errorf("step %s rolled back its session: %w", step.Name, store.ErrRollbackOnly), "")
-		s, err = e.db.Begin(ctx)
-		if err != nil {
-			return "", err
-		}
-		committed = false
-	}
-	status, apply, err := e.record(ctx, s, r, step, out)
-	if err != nil {
-		return "", err
-	}
-	if err := s.Commit(); err != nil {
-		committed = true
-		return "", err
-	}
-	committed = true
-	apply()
-	return status, nil
+	return waitChan(done, d)
 }
 
-// errUndoResult is what call's savepoint function returns for a Fail or
-// Wait result, so that stepSavepoint rolls the step's writes back although
-// the step returned no error. Only when that rollback itself fails does it
-// reach the step's record, joined with the rollback's error.
-var errUndoResult = errors.New("orchestrator: undo the writes of a failed or waiting step")
-
-// call runs the step function inside a savepoint with commit suppressed. An
-// error or panic, and also a Fail or Wait result, rolls the savepoint back:
-// the step is retried from scratch on resume, so whatever it wrote before
-// failing must go, or a retried step would write twice. Suspend and
-// AwaitCallback results keep their writes (see Suspend).
-func (e *Engine) call(ctx context.Context, s *store.Session, r *run, step Step) outcome {
-	in, err := r.state.clone()
-	if err != nil {
-		return failure(err, "")
+// waitChan waits for ch to close for at most d.
+func waitChan(ch <-chan struct{}, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ch:
+		return true
+	case <-t.C:
+		return false
 	}
-	sctx := ctx
-	if r.input != nil {
-		sctx = context.WithValue(ctx, userInputKey{}, r.input)
-	}
-	var res Result
-	var trace string
-	restore := s.Suppress()
-	spErr := stepSavepoint(sctx, s, func(ctx context.Context) (err error) {
-		defer func() {
-			if p := recover(); p != nil {
-				trace = string(debug.Stack())
-				err = fmt.Errorf("step %s panicked: %v", step.Name, p)
-			}
-		}()
-		res, err = step.Fn(ctx, s, in)
-		if err == nil && (res.Status == StepFailed || res.Status == StepWaiting) {
-			return errUndoResult
-		}
-		return err
-	})
-	restore()
-	if spErr == errUndoResult {
-		// Rolled back as asked (a failed rollback comes joined, below);
-		// the result itself is recorded as the step returned it.
-		spErr = nil
-	}
-	if spErr != nil {
-		if trace == "" {
-			trace = fmt.Sprintf("%+v", spErr)
-		}
-		o := failure(spErr, trace)
-		if store.IsRetryable(spErr) {
-			o.res.Err = spErr
-		}
-		return o
-	}
-	switch res.Status {
-	case StepSuccess, StepSkipped, StepSuspend, StepAwaitingCallback, StepComplete, StepAbort:
-		if res.State == nil {
-			res.State = in
-		}
-		st, err := res.State.clone()
-		if err != nil {
-			return failure(err, "")
-		}
-		return outcome{res: res, state: st}
-	case StepFailed, StepWaiting:
-		if res.Err == nil {
-			res.Err = errors.New("step " + string(res.Status))
-		}
-		o := failure(res.Err, fmt.Sprintf("%+v", res.Err))
-		o.res.Status, o.res.Details = res.Status, res.Details
-		return o
-	default:
-		return failure(fmt.Errorf("%w: step %s returned unknown status %q", store.ErrInvalid, step.Name, res.Status), "")
-	}
-}
-
-func failure(err error, trace string) outcome {
-	return outcome{res: Result{Status: StepFailed, Err: err}, errMsg: err.Error(), class: errClass(err), traceback: trace}
-}
-
-// errClass names the type of the innermost error, like WFO's "class".
-func errClass(err error) string {
-	for {
-		next := errors.Unwrap(err)
-		if next == nil {
-			return fmt.Sprintf("%T", err)
-		}
-		err = next
-	}
-}
-
-// record writes the step row (or folds a repeated failure into the previous
-// row) and updates the process row, fenced on ownership and status, and the
-// running_processes counter when the process stops running. It returns the
-// new status and a function that applies the step to r once committed.
-func (e *Engine) record(ctx context.Context, s *store.Session, r *run, step Step, out outcome) (ProcessStatus, func(), error) {
-	now := s.Now()
-	h := s.Handle()
-	res := out.res
-	status := res.Status.ProcessStatus()
-	assignee := r.assignee
-	var failedReason, traceback *string
-	var rowState State
-	if res.Status == StepFailed || res.Status == StepWaiting {
-		if out.errMsg == "" {
-			out.errMsg = res.Err.Error()
-		}
-		if r.isTask && res.Status == StepFailed {
-			switch {
-			case errors.Is(res.Err, ErrInconsistentData):
-				status, assignee = StatusInconsistentData, AssigneeNOC
-			case errors.Is(res.Err, ErrAPIUnavailable):
-				status = StatusAPIUnavailable
-			}
-		}
-		fr, tb := head(out.errMsg, maxFailedReason), tail(out.traceback, maxTraceback)
-		failedReason = &fr
-		if tb != "" {
-			traceback = &tb
-		}
-		rowState = State{"error": out.errMsg, "class": out.class}
-		if res.Details != "" {
-			rowState["details"] = res.Details
-		}
-	} else {
-		rowState = out.state
-	}
-	fold := (res.Status == StepFailed || res.Status == StepWaiting) && r.last != nil &&
-		r.last.status == res.Status && r.last.name == step.Name && sameUser(r.last.by, e.by) &&
-		r.last.errMsg == out.errMsg && r.last.details == res.Details
-	var newLast *lastStep
-	if fold {
-		retries := r.last.retries + 1
-		hist := append(append([]any{}, r.last.history...), now.Format(time.RFC3339Nano))
-		rowState["retries"] = retries
-		rowState["completed_at"] = hist
-		js, err := json.Marshal(rowState)
-		if err != nil {
-			return "", nil, err
-		}
-		if _, err := on(ctx, s, e.ps.foldStep, e.q.foldStep).ExecContext(ctx, string(js), now, r.last.stepID); err != nil {
-			return "", nil, h.Classify(err)
-		}
-		l := *r.last
-		l.retries, l.history = retries, hist
-		newLast = &l
-	} else {
-		js, err := json.Marshal(rowState)
-		if err != nil {
-			return "", nil, fmt.Errorf("%w: step %s state is not JSON: %v", store.ErrInvalid, step.Name, err)
-		}
-		id := uuid.New()
-		if _, err := on(ctx, s, e.ps.insertStep, e.q.insertStep).ExecContext(ctx, id, r.pid, step.Name, string(res.Status), string(js), e.by, now, r.nextSeq); err != nil {
-			err = h.Classify(err)
-			if errors.Is(err, store.ErrDuplicate) {
-				// Another engine wrote this step: we lost the process.
-				return "", nil, errLost
-			}
-			return "", nil, err
-		}
-		newLast = &lastStep{stepID: id, name: step.Name, status: res.Status, by: e.by, errMsg: out.errMsg, details: res.Details}
-	}
-	var owner *string
-	if status == StatusRunning {
-		owner = &e.id
-	}
-	// The UPDATE is fenced: if the process was aborted, unlocked or
-	// recovered by another engine meanwhile, it matches no row, the step is
-	// rolled back and this engine stops executing the process.
-	var nextLocked, lockKnown bool
-	if e.q.finishStepLock != "" {
-		err := on(ctx, s, e.ps.finishStepLock, e.q.finishStepLock).QueryRowContext(ctx, step.Name, string(status), assignee, failedReason, traceback, now, owner, r.pid, e.id).Scan(&nextLocked)
-		if errors.Is(err, sql.ErrNoRows) {
-			return "", nil, errLost
-		}
-		if err != nil {
-			return "", nil, h.Classify(err)
-		}
-		lockKnown = true
-	} else {
-		upd, err := on(ctx, s, e.ps.finishStep, e.q.finishStep).ExecContext(ctx, step.Name, string(status), assignee, failedReason, traceback, now, owner, r.pid, e.id)
-		if err != nil {
-			return "", nil, h.Classify(err)
-		}
-		if n, err := upd.RowsAffected(); err != nil {
-			return "", nil, err
-		} else if n != 1 {
-			return "", nil, errLost
-		}
-	}
-	if status != StatusRunning {
-		if err := e.addRunning(ctx, s, -1); err != nil {
-			return "", nil, err
-		}
-	}
-	apply := func() {
-		if !fold {
-			r.nextSeq++
-		}
-		r.last = newLast
-		r.assignee = assignee
-		r.locked, r.lockKnown = nextLocked, lockKnown
-		r.input = nil
-		if res.Status.cleared() && res.Status != StepAbort {
-			r.pos++
-			r.state = out.state
-		}
-	}
-	return status, apply, nil
-}
-
-func sameUser(a, b *string) bool {
-	if a == nil || b == nil {
-		return a == nil && b == nil
-	}
-	return *a == *b
-}
-
-// head keeps the first n characters of s (WFO's failed_reason).
-func head(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n])
-}
-
-// tail keeps the last n characters of s (WFO's traceback).
-func tail(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	rs := []rune(s)
-	return string(rs[len(rs)-n:])
-}
-
-// stepSavepoint runs fn inside a savepoint of s, like Session.Savepoint, and
-// rolls back to it when fn fails (or panics: fn recovers its own panics).
-// Unlike Session.Savepoint it does not release the savepoint when fn
-// succeeds: the step's commit follows at once and ends the savepoint with
-// the transaction. That spares every step one round trip (RELEASE), which
-// on PostgreSQL decides whether a step keeps within 0.8 of the raw driver.
-// One savepoint per transaction, so none accumulate. The savepoint
-// statements run past a cancelled ctx (Session.BeginTx issues them on
-// context.WithoutCancel), so a step that fails because its context ended is
-// still rolled back; a cancelled ctx also ends the step's transaction, which
-// Begin tied to it, so nothing of the step commits either way
-// (TestRunErrorReleasesTheProcess).
-func stepSavepoint(ctx context.Context, s *store.Session, fn func(ctx context.Context) error) error {
-	sp, err := s.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("orchestrator: savepoint: %w", err)
-	}
-	if err := fn(ctx); err != nil {
-		if rbErr := sp.Rollback(); rbErr != nil {
-			return errors.Join(err, fmt.Errorf("orchestrator: rollback to savepoint: %w", s.Handle().Classify(rbErr)))
-		}
-		return err
-	}
-	return nil
 }

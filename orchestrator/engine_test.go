@@ -27,7 +27,7 @@ func TestRunToCompletion(t *testing.T) {
 			t.Fatal(err)
 		}
 		pid := start(t, e, "create_thing")
-		p, err := e.Run(ctx, pid)
+		p, err := e.RunProcess(ctx, pid)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -53,7 +53,7 @@ func TestRunToCompletion(t *testing.T) {
 			t.Errorf("final state %s lacks the steps' writes", steps[3].State)
 		}
 		// A second Run of a completed process is refused.
-		if _, err := e.Run(ctx, pid); !errors.Is(err, store.ErrConflict) {
+		if _, err := e.RunProcess(ctx, pid); !errors.Is(err, store.ErrConflict) {
 			t.Errorf("Run of a completed process: %v, want ErrConflict", err)
 		}
 		checkCounter(t, db)
@@ -83,7 +83,7 @@ func TestFailedStepRollsBackFoldsAndResumes(t *testing.T) {
 			t.Fatal(err)
 		}
 		pid := start(t, e, "wf")
-		p, err := e.Run(ctx, pid)
+		p, err := e.RunProcess(ctx, pid)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -151,7 +151,7 @@ func TestPanicAndRollbackOnlyFail(t *testing.T) {
 				t.Fatal(err)
 			}
 			pid := start(t, e, step.Name)
-			p, err := e.Run(ctx, pid)
+			p, err := e.RunProcess(ctx, pid)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -165,7 +165,7 @@ func TestPanicAndRollbackOnlyFail(t *testing.T) {
 				t.Errorf("panic left no traceback")
 			}
 			// Tasks can be deleted; steps and inputs go with them.
-			if err := e.Delete(ctx, pid); err != nil {
+			if err := e.Store().DeleteProcess(ctx, pid); err != nil {
 				t.Fatal(err)
 			}
 			if _, err := e.Store().Process(ctx, pid); !errors.Is(err, store.ErrNotFound) {
@@ -190,24 +190,24 @@ func TestSuspendAndResumeWithInput(t *testing.T) {
 			t.Fatal(err)
 		}
 		pid := start(t, e, "wf")
-		p, err := e.Run(ctx, pid)
+		p, err := e.RunProcess(ctx, pid)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if p.LastStatus != orchestrator.StatusSuspended {
 			t.Fatalf("status %s, want suspended", p.LastStatus)
 		}
-		if _, err := e.Run(ctx, pid); !errors.Is(err, store.ErrConflict) {
+		if _, err := e.RunProcess(ctx, pid); !errors.Is(err, store.ErrConflict) {
 			t.Errorf("Run of a suspended process: %v, want ErrConflict", err)
 		}
-		if err := e.MarkResumed(ctx, pid, orchestrator.State{"vlan": 42.0}); err != nil {
+		if err := e.Store().ResumeProcess(ctx, pid, orchestrator.State{"vlan": 42.0}); err != nil {
 			t.Fatal(err)
 		}
 		// resumed guards against a double resume.
-		if err := e.MarkResumed(ctx, pid, orchestrator.State{"vlan": 7.0}); !errors.Is(err, store.ErrConflict) {
+		if err := e.Store().ResumeProcess(ctx, pid, orchestrator.State{"vlan": 7.0}); !errors.Is(err, store.ErrConflict) {
 			t.Errorf("second resume: %v, want ErrConflict", err)
 		}
-		p, err = e.Run(ctx, pid)
+		p, err = e.RunProcess(ctx, pid)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -238,13 +238,13 @@ func TestAbort(t *testing.T) {
 			t.Fatal(err)
 		}
 		pid := start(t, e, "wf")
-		if _, err := e.Run(ctx, pid); err != nil {
+		if _, err := e.RunProcess(ctx, pid); err != nil {
 			t.Fatal(err)
 		}
-		if err := e.Abort(ctx, pid); err != nil {
+		if err := e.Store().AbortProcess(ctx, pid, ""); err != nil {
 			t.Fatal(err)
 		}
-		if err := e.Abort(ctx, pid); !errors.Is(err, store.ErrConflict) {
+		if err := e.Store().AbortProcess(ctx, pid, ""); !errors.Is(err, store.ErrConflict) {
 			t.Errorf("second abort: %v", err)
 		}
 		p, _ := e.Store().Process(ctx, pid)
@@ -255,7 +255,7 @@ func TestAbort(t *testing.T) {
 		if got := stepsOf(t, db, pid); !slices.Equal(got, want) {
 			t.Fatalf("steps = %v, want %v", got, want)
 		}
-		if err := e.Delete(ctx, pid); !errors.Is(err, store.ErrInvalid) {
+		if err := e.Store().DeleteProcess(ctx, pid); !errors.Is(err, store.ErrInvalid) {
 			t.Errorf("deleting a workflow process: %v, want ErrInvalid", err)
 		}
 		checkCounter(t, db)
@@ -278,7 +278,7 @@ func TestGlobalLock(t *testing.T) {
 			t.Fatal(err)
 		}
 		pid := start(t, e, "wf")
-		p, err := e.Run(ctx, pid)
+		p, err := e.RunProcess(ctx, pid)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -288,7 +288,7 @@ func TestGlobalLock(t *testing.T) {
 		if got := stepsOf(t, db, pid); !slices.Equal(got, []string{"a:success", "lock_now:success"}) {
 			t.Fatalf("steps = %v", got)
 		}
-		st, err := e.Status(ctx)
+		st, err := e.Store().EngineStatus(ctx)
 		if err != nil || !st.Locked || st.Global != orchestrator.GlobalPaused || st.RunningProcesses != 1 {
 			t.Fatalf("status %+v, %v", st, err)
 		}
@@ -300,7 +300,7 @@ func TestGlobalLock(t *testing.T) {
 		if n, err := e.RecoverOnce(ctx); err != nil || n != 0 {
 			t.Errorf("RecoverOnce while locked: %d, %v", n, err)
 		}
-		n, err := e.Unlock(ctx)
+		n, err := e.Store().Unlock(ctx)
 		if err != nil || n != 1 {
 			t.Fatalf("Unlock resumed %d, %v", n, err)
 		}
@@ -331,14 +331,14 @@ func TestRecoverFromDeadEngine(t *testing.T) {
 			t.Fatal(err)
 		}
 		pid := start(t, dead, "wf")
-		if _, err := dead.Run(ctx, pid); err != nil {
+		if _, err := dead.RunProcess(ctx, pid); err != nil {
 			t.Fatal(err)
 		}
-		if err := dead.MarkResumed(ctx, pid, orchestrator.State{"x": 1.0}); err != nil {
+		if err := dead.Store().ResumeProcess(ctx, pid, orchestrator.State{"x": 1.0}); err != nil {
 			t.Fatal(err)
 		}
 		// The dead engine claimed the process and then vanished without
-		// running a step: its instance row is gone (as after Close) ...
+		// running a step: its instance row is gone (as after Run stopped) ...
 		claimAndDie(t, db, dead, pid)
 		live := newEngine(t, db)
 		if err := live.Register(ctx, wf); err != nil {
@@ -362,11 +362,12 @@ func TestRecoverFromDeadEngine(t *testing.T) {
 	})
 }
 
-// claimAndDie makes e claim pid (running, owned by e, counted — what Run's
-// claim writes) and then removes e's lease as a crash would let it expire.
-// The claim is written directly: Run would go on to execute steps, and
-// while the engine is locked it claims nothing.
-func claimAndDie(t *testing.T, db *store.DB, e *orchestrator.Engine, pid uuid.UUID) {
+// claimAndDie makes e claim pid (running, owned by e, counted — what
+// RunProcess's claim writes) and then stops e, which removes its lease as a
+// crash would let it expire. The claim is written directly: RunProcess
+// would go on to execute steps, and while the engine is locked it claims
+// nothing.
+func claimAndDie(t *testing.T, db *store.DB, e *testEngine, pid uuid.UUID) {
 	t.Helper()
 	ctx := t.Context()
 	err := db.InTx(ctx, func(ctx context.Context, s *store.Session) error {
@@ -385,9 +386,7 @@ func claimAndDie(t *testing.T, db *store.DB, e *orchestrator.Engine, pid uuid.UU
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.Close(ctx); err != nil {
-		t.Fatal(err)
-	}
+	e.Stop(t)
 }
 
 // TestResumeAllTasks: failed and waiting tasks are resumed and retried by a
@@ -426,11 +425,11 @@ func TestResumeAllTasks(t *testing.T) {
 		pids := map[string]uuid.UUID{}
 		for _, name := range []string{"task_wait", "task_fail", "not_a_task"} {
 			pids[name] = start(t, e, name)
-			if _, err := e.Run(ctx, pids[name]); err != nil {
+			if _, err := e.RunProcess(ctx, pids[name]); err != nil {
 				t.Fatal(err)
 			}
 		}
-		n, err := orchestrator.ResumeAllTasks(ctx, db)
+		n, err := storeOf(t, db).ResumeAllTasks(ctx)
 		if err != nil || n != 2 {
 			t.Fatalf("ResumeAllTasks resumed %d, %v; want 2", n, err)
 		}

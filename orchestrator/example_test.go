@@ -4,10 +4,25 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/flowstore/flowstore/orchestrator"
 	"github.com/flowstore/flowstore/store"
 )
+
+// runEngineFor starts e's Run and returns the function that stops it and
+// waits for it to return.
+func runEngineFor(e *orchestrator.Engine) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- e.Run(ctx) }()
+	return func() {
+		cancel()
+		if err := <-done; err != nil {
+			panic(err)
+		}
+	}
+}
 
 func ExampleEngine() {
 	ctx := context.Background()
@@ -19,11 +34,16 @@ func ExampleEngine() {
 	if err := db.Migrate(ctx); err != nil {
 		panic(err)
 	}
-	e, err := orchestrator.NewEngine(ctx, db)
+	// This engine runs its process itself (RunProcess, Resume); the long
+	// poll interval keeps its own polls from taking the process first.
+	e, err := orchestrator.NewEngine(db, orchestrator.WithPollInterval(time.Hour))
 	if err != nil {
 		panic(err)
 	}
-	defer e.Close(ctx)
+	// Run registers the engine and works until its context ends; stop it
+	// before closing db.
+	stop := runEngineFor(e)
+	defer stop()
 
 	err = e.Register(ctx, orchestrator.Workflow{Name: "greet", Target: orchestrator.TargetSystem, Steps: []orchestrator.Step{
 		orchestrator.InputStep("ask_name"),
@@ -37,7 +57,7 @@ func ExampleEngine() {
 		panic(err)
 	}
 	pid, _ := e.Start(ctx, "greet", nil)
-	p, _ := e.Run(ctx, pid)
+	p, _ := e.RunProcess(ctx, pid)
 	fmt.Println(p.LastStatus)
 	p, _ = e.Resume(ctx, pid, orchestrator.State{"name": "world"})
 	fmt.Println(p.LastStatus)
@@ -54,10 +74,10 @@ func ExampleEngine() {
 	// 4 Done complete
 }
 
-// Lock stops the engine at step boundaries for maintenance; EngineStatus
+// Lock stops the engines at step boundaries for maintenance; EngineStatus
 // tells whether processes are still executing (PAUSING) or all have stopped
 // (PAUSED). While locked, nothing starts.
-func ExampleLock() {
+func ExampleStore_Lock() {
 	ctx := context.Background()
 	db, err := store.Open(ctx, "sqlite::memory:")
 	if err != nil {
@@ -67,11 +87,12 @@ func ExampleLock() {
 	if err := db.Migrate(ctx); err != nil {
 		panic(err)
 	}
-	e, err := orchestrator.NewEngine(ctx, db)
+	e, err := orchestrator.NewEngine(db, orchestrator.WithPollInterval(time.Hour))
 	if err != nil {
 		panic(err)
 	}
-	defer e.Close(ctx)
+	stop := runEngineFor(e)
+	defer stop()
 	err = e.Register(ctx, orchestrator.Workflow{Name: "nightly_check", Target: orchestrator.TargetSystem, IsTask: true,
 		Steps: []orchestrator.Step{{Name: "check", Fn: func(_ context.Context, _ *store.Session, st orchestrator.State) (orchestrator.Result, error) {
 			return orchestrator.Success(st), nil
@@ -80,19 +101,24 @@ func ExampleLock() {
 		panic(err)
 	}
 
-	if err := orchestrator.Lock(ctx, db); err != nil {
+	// The lock needs no engine: any program with the database can set it.
+	st, err := orchestrator.New(db)
+	if err != nil {
 		panic(err)
 	}
-	st, _ := orchestrator.EngineStatus(ctx, db)
-	fmt.Println(st.Global, "locked:", st.Locked, "executing:", st.Executing)
+	if err := st.Lock(ctx); err != nil {
+		panic(err)
+	}
+	status, _ := st.EngineStatus(ctx)
+	fmt.Println(status.Global, "locked:", status.Locked, "executing:", status.Executing)
 	pid, _ := e.Start(ctx, "nightly_check", nil)
-	_, err = e.Run(ctx, pid)
+	_, err = e.RunProcess(ctx, pid)
 	fmt.Println("run while locked:", errors.Is(err, store.ErrLocked))
 
-	n, _ := orchestrator.Unlock(ctx, db)
-	st, _ = orchestrator.EngineStatus(ctx, db)
-	fmt.Println(st.Global, "resumed by unlock:", n)
-	p, _ := e.Run(ctx, pid)
+	n, _ := st.Unlock(ctx)
+	status, _ = st.EngineStatus(ctx)
+	fmt.Println(status.Global, "resumed by unlock:", n)
+	p, _ := e.RunProcess(ctx, pid)
 	fmt.Println(p.LastStatus)
 	// Output:
 	// PAUSED locked: true executing: 0
@@ -102,9 +128,9 @@ func ExampleLock() {
 }
 
 // ResumeProcess resumes a suspended process without an engine (as flowctl
-// does); a serving engine — here one RecoverOnce — then continues it, and
+// does); a running engine — here one RecoverOnce — then continues it, and
 // the suspended step finds the input.
-func ExampleResumeProcess() {
+func ExampleStore_ResumeProcess() {
 	ctx := context.Background()
 	db, err := store.Open(ctx, "sqlite::memory:")
 	if err != nil {
@@ -114,11 +140,12 @@ func ExampleResumeProcess() {
 	if err := db.Migrate(ctx); err != nil {
 		panic(err)
 	}
-	e, err := orchestrator.NewEngine(ctx, db)
+	e, err := orchestrator.NewEngine(db, orchestrator.WithPollInterval(time.Hour))
 	if err != nil {
 		panic(err)
 	}
-	defer e.Close(ctx)
+	stop := runEngineFor(e)
+	defer stop()
 	err = e.Register(ctx, orchestrator.Workflow{Name: "change_port", Target: orchestrator.TargetModify, Steps: []orchestrator.Step{
 		orchestrator.InputStep("approve"),
 		{Name: "apply", Fn: func(_ context.Context, _ *store.Session, st orchestrator.State) (orchestrator.Result, error) {
@@ -130,18 +157,22 @@ func ExampleResumeProcess() {
 		panic(err)
 	}
 	pid, _ := e.Start(ctx, "change_port", nil)
-	p, _ := e.Run(ctx, pid)
+	p, _ := e.RunProcess(ctx, pid)
 	fmt.Println(p.LastStatus)
 
-	if err := orchestrator.ResumeProcess(ctx, db, pid, orchestrator.State{"approved_by": "alice"}); err != nil {
+	st, err := orchestrator.New(db)
+	if err != nil {
 		panic(err)
 	}
-	p, _ = e.Store().Process(ctx, pid)
+	if err := st.ResumeProcess(ctx, pid, orchestrator.State{"approved_by": "alice"}); err != nil {
+		panic(err)
+	}
+	p, _ = st.Process(ctx, pid)
 	fmt.Println(p.LastStatus)
 	n, _ := e.RecoverOnce(ctx)
-	p, _ = e.Store().Process(ctx, pid)
+	p, _ = st.Process(ctx, pid)
 	fmt.Println("ran", n, "process:", p.LastStatus)
-	ins, _ := e.Store().InputStates(ctx, pid)
+	ins, _ := st.InputStates(ctx, pid)
 	for _, in := range ins {
 		fmt.Println(in.InputType)
 	}

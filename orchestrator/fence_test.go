@@ -27,7 +27,7 @@ func TestStepCommitIsFenced(t *testing.T) {
 			if err := domainWrite(ctx, s, st, "stolen"); err != nil {
 				return orchestrator.Result{}, err
 			}
-			if db.Dialect() == store.SQLite {
+			if db.SQLDialect().Has(store.FeatureSerialWrites) {
 				_, err := s.NewUpdate().Model((*orchestrator.Process)(nil)).Set("engine_instance_id = ?", "someone-else").
 					Where("pid = ?", st["process_id"]).Exec(ctx)
 				return orchestrator.Success(st), err
@@ -41,8 +41,8 @@ func TestStepCommitIsFenced(t *testing.T) {
 			t.Fatal(err)
 		}
 		pid := start(t, e, "wf")
-		if db.Dialect() == store.SQLite {
-			p, err := e.Run(ctx, pid)
+		if db.SQLDialect().Has(store.FeatureSerialWrites) {
+			p, err := e.RunProcess(ctx, pid)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -51,10 +51,10 @@ func TestStepCommitIsFenced(t *testing.T) {
 			}
 		} else {
 			done := make(chan error, 1)
-			go func() { _, err := e.Run(ctx, pid); done <- err }()
+			go func() { _, err := e.RunProcess(ctx, pid); done <- err }()
 			<-entered
 			// Abort commits while the step is still running.
-			abortErr := orchestrator.AbortProcess(ctx, db, pid)
+			abortErr := storeOf(t, db).AbortProcess(ctx, pid, "")
 			close(release)
 			if err := <-done; err != nil {
 				t.Fatal(err)
@@ -74,7 +74,7 @@ func TestStepCommitIsFenced(t *testing.T) {
 		if l, q := countDomain(t, db, pid, "stolen"); l != 0 || q != 0 {
 			t.Errorf("the fenced step left %d log rows, %d queue elements", l, q)
 		}
-		if _, err := e.Run(ctx, pid); !errors.Is(err, store.ErrConflict) {
+		if _, err := e.RunProcess(ctx, pid); !errors.Is(err, store.ErrConflict) {
 			t.Errorf("Run after losing the process: %v, want ErrConflict", err)
 		}
 		checkCounter(t, db)

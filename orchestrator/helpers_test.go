@@ -12,7 +12,6 @@ import (
 
 	"github.com/flowstore/flowstore/internal/testdb"
 	"github.com/flowstore/flowstore/orchestrator"
-	"github.com/flowstore/flowstore/queue"
 	"github.com/flowstore/flowstore/store"
 )
 
@@ -40,8 +39,8 @@ type queueRow struct {
 	CreatedDate   time.Time `bun:"created_date"`
 }
 
-// writeStep is a step that writes one Logs row and enqueues one Queues
-// element through the step's session, both named pid/step, and records in
+// writeStep is a step that writes one Logs row and one Queues element
+// through the step's session, both named after pid and step, and records in
 // the state that it ran.
 func writeStep(name string) orchestrator.Step {
 	return orchestrator.Step{Name: name, Fn: func(ctx context.Context, s *store.Session, st orchestrator.State) (orchestrator.Result, error) {
@@ -53,29 +52,80 @@ func writeStep(name string) orchestrator.Step {
 	}}
 }
 
+// domainWrite is a step's domain work: rows of two other systems' tables,
+// written on the step's session, so they commit with the step or not at
+// all.
 func domainWrite(ctx context.Context, s *store.Session, st orchestrator.State, name string) error {
 	pid, _ := st["process_id"].(string)
-	entry := store.LogEntry{ID: uuid.New(), Time: s.Now(), Level: store.LogInfo, ProcessName: pid, Message: name}
-	if err := store.NewLogs(s.DB()).WithTx(s).Write(ctx, entry); err != nil {
+	now := s.Now()
+	if _, err := s.NewInsert().Model(&logRow{ID: uuid.New(), LogTime: now, LogLevel: "INFO", ProcessName: pid, LogMessage: name}).Exec(ctx); err != nil {
 		return err
 	}
-	_, err := queue.New(s.DB()).WithTx(s).Enqueue(ctx, "orchestrator-test", queue.NewElement{Reference: pid + "/" + name})
+	ref := pid + "/" + name
+	_, err := s.NewInsert().Model(&queueRow{ID: uuid.New(), QueueName: "orchestrator-test", Status: "NEW", Reference: &ref, CreatedDate: now}).Exec(ctx)
 	return err
 }
 
-func newEngine(t testing.TB, db *store.DB, opts ...orchestrator.EngineOption) *orchestrator.Engine {
+// testEngine is an engine whose Run runs in the background for the test.
+type testEngine struct {
+	*orchestrator.Engine
+	cancel context.CancelFunc
+	done   chan error
+}
+
+// newEngine makes an engine and runs it until the test ends (or Stop). It
+// polls for work once an hour unless opts say otherwise, so that the
+// processes a test runs itself are not taken by the engine's own polls.
+func newEngine(t testing.TB, db *store.DB, opts ...orchestrator.EngineOption) *testEngine {
 	t.Helper()
-	e, err := orchestrator.NewEngine(t.Context(), db, opts...)
+	e, err := orchestrator.NewEngine(db, append([]orchestrator.EngineOption{orchestrator.WithPollInterval(time.Hour)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = e.Close(context.Background()) })
-	return e
+	return runEngine(t, e)
+}
+
+// runEngine runs e's Run in the background until the test ends (or Stop)
+// and waits until it registered.
+func runEngine(t testing.TB, e *orchestrator.Engine) *testEngine {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	te := &testEngine{Engine: e, cancel: cancel, done: make(chan error, 1)}
+	go func() { te.done <- e.Run(ctx) }()
+	if err := orchestrator.WaitRegistered(t.Context(), e); err != nil {
+		cancel()
+		t.Fatalf("engine did not register: %v (Run: %v)", err, <-te.done)
+	}
+	t.Cleanup(func() { te.Stop(t) })
+	return te
+}
+
+// Stop ends the engine's Run and waits for it to return (at once when it
+// already has).
+func (e *testEngine) Stop(t testing.TB) {
+	t.Helper()
+	e.cancel()
+	if err, ok := <-e.done; ok {
+		close(e.done)
+		if err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	}
+}
+
+// storeOf returns db's orchestrator store.
+func storeOf(t testing.TB, db *store.DB) orchestrator.Store {
+	t.Helper()
+	st, err := orchestrator.New(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
 }
 
 // start creates a process whose state carries its own pid (steps name their
 // domain rows after it).
-func start(t testing.TB, e *orchestrator.Engine, wf string) uuid.UUID {
+func start(t testing.TB, e *testEngine, wf string) uuid.UUID {
 	t.Helper()
 	pid, err := e.Start(t.Context(), wf, orchestrator.State{})
 	if err != nil {
@@ -87,7 +137,7 @@ func start(t testing.TB, e *orchestrator.Engine, wf string) uuid.UUID {
 // stepsOf returns "name:status" for each step row of pid, in order.
 func stepsOf(t testing.TB, db *store.DB, pid uuid.UUID) []string {
 	t.Helper()
-	steps, err := orchestrator.New(db).Steps(t.Context(), pid)
+	steps, err := storeOf(t, db).Steps(t.Context(), pid)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +152,7 @@ func stepsOf(t testing.TB, db *store.DB, pid uuid.UUID) []string {
 // processes.
 func checkCounter(t testing.TB, db *store.DB) {
 	t.Helper()
-	st := orchestrator.New(db)
+	st := storeOf(t, db)
 	set, err := st.Settings(t.Context())
 	if err != nil {
 		t.Fatal(err)

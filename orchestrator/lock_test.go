@@ -27,10 +27,10 @@ func TestRunWhileLocked(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := e.Lock(ctx); err != nil {
+		if err := e.Store().Lock(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if p, err := e.Run(ctx, pid); !errors.Is(err, store.ErrLocked) {
+		if p, err := e.RunProcess(ctx, pid); !errors.Is(err, store.ErrLocked) {
 			t.Fatalf("Run while locked: %v, %v; want ErrLocked", p, err)
 		}
 		after, err := e.Store().Process(ctx, pid)
@@ -48,10 +48,10 @@ func TestRunWhileLocked(t *testing.T) {
 			t.Errorf("steps %v after a refused Run", got)
 		}
 		checkCounter(t, db)
-		if n, err := e.Unlock(ctx); err != nil || n != 0 {
+		if n, err := e.Store().Unlock(ctx); err != nil || n != 0 {
 			t.Fatalf("Unlock: %d, %v", n, err)
 		}
-		p, err := e.Run(ctx, pid)
+		p, err := e.RunProcess(ctx, pid)
 		if err != nil || p.LastStatus != orchestrator.StatusCompleted {
 			t.Fatalf("Run after unlock: %v, %v", p, err)
 		}
@@ -71,19 +71,19 @@ func TestEngineStatusCountsLiveOwnersOnly(t *testing.T) {
 		e := newEngine(t, db)
 		dead := newEngine(t, db)
 		wf := orchestrator.Workflow{Name: "wf", Target: orchestrator.TargetCreate, Steps: []orchestrator.Step{writeStep("a")}}
-		for _, e := range []*orchestrator.Engine{e, dead} {
+		for _, e := range []*testEngine{e, dead} {
 			if err := e.Register(ctx, wf); err != nil {
 				t.Fatal(err)
 			}
 		}
 		pid := start(t, e, "wf")
 		claimAndDie(t, db, dead, pid) // running, owned by an engine whose row is gone
-		if err := e.Lock(ctx); err != nil {
+		if err := e.Store().Lock(ctx); err != nil {
 			t.Fatal(err)
 		}
 		status := func(want orchestrator.GlobalStatus, executing int) {
 			t.Helper()
-			st, err := orchestrator.EngineStatus(ctx, db)
+			st, err := storeOf(t, db).EngineStatus(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -104,7 +104,7 @@ func TestEngineStatusCountsLiveOwnersOnly(t *testing.T) {
 		setOwner(t, db, pid, e.InstanceID())
 		status(orchestrator.GlobalPausing, 1)
 		setOwner(t, db, pid, "expired")
-		if _, err := e.Unlock(ctx); err != nil {
+		if _, err := e.Store().Unlock(ctx); err != nil {
 			t.Fatal(err)
 		}
 		status(orchestrator.GlobalRunning, 0)

@@ -214,7 +214,8 @@ type Process struct {
 	// the process, NULL when none is.
 	EngineInstanceID *string `bun:"engine_instance_id"`
 
-	// WorkflowName is filled by Get and List (joined from workflows).
+	// WorkflowName is filled by Store.Process and the lists (joined from
+	// workflows).
 	WorkflowName string `bun:"workflow_name,scanonly"`
 }
 

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/flowstore/flowstore/internal/testdb"
 	"github.com/flowstore/flowstore/orchestrator"
@@ -20,7 +19,7 @@ func TestConcurrentRegister(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
 		const engines, rounds = 6, 5
-		var es []*orchestrator.Engine
+		var es []*testEngine
 		for range engines {
 			es = append(es, newEngine(t, db))
 		}
@@ -47,7 +46,7 @@ func TestConcurrentRegister(t *testing.T) {
 			}
 			// A process started by one engine runs on any other.
 			pid := start(t, es[round%engines], wf.Name)
-			if p, err := es[(round+1)%engines].Run(ctx, pid); err != nil || p.LastStatus != orchestrator.StatusCompleted {
+			if p, err := es[(round+1)%engines].RunProcess(ctx, pid); err != nil || p.LastStatus != orchestrator.StatusCompleted {
 				t.Fatalf("round %d: run: %v, %v", round, p, err)
 			}
 		}
@@ -59,11 +58,12 @@ func TestConcurrentRegister(t *testing.T) {
 // committed goes on as an update inside that session: the failed insert is
 // undone by its savepoint (PostgreSQL would abort the whole transaction
 // otherwise) and the session goes on to commit. On SQLite the second
-// transaction waits for the first before it reads, so there is no race.
+// transaction waits for the first before it reads, so there is no race to
+// lose, but the test still shows the session's result.
 func TestSaveWorkflowInSessionAfterDuplicate(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
-		st := orchestrator.New(db)
+		st := storeOf(t, db)
 		first, err := db.Begin(ctx)
 		if err != nil {
 			t.Fatal(err)
@@ -90,7 +90,10 @@ func TestSaveWorkflowInSessionAfterDuplicate(t *testing.T) {
 				return nil
 			})
 		}()
-		time.Sleep(300 * time.Millisecond) // let the second session reach its insert
+		// The second session waits for the first: at its insert on the
+		// row the first inserted (SQLite: for the write turn, before it
+		// reads anything).
+		testdb.WaitBlocked(t, db, 1)
 		if err := first.Commit(); err != nil {
 			t.Fatal(err)
 		}

@@ -34,7 +34,7 @@ func TestRunErrorReleasesTheProcess(t *testing.T) {
 			t.Fatal(err)
 		}
 		pid := start(t, e, "wf")
-		if p, err := e.Run(runCtx, pid); err == nil {
+		if p, err := e.RunProcess(runCtx, pid); err == nil {
 			t.Fatalf("Run with its context cancelled mid-step: %v, no error", p)
 		}
 		p, err := e.Store().Process(ctx, pid)

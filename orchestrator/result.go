@@ -78,8 +78,8 @@ func Complete(state State) Result { return Result{Status: StepComplete, State: s
 // NOC), an unavailable API becomes api_unavailable. For workflows that are
 // not tasks both are plain failures.
 var (
-	ErrInconsistentData = errors.New("orchestrator: inconsistent data")
-	ErrAPIUnavailable   = errors.New("orchestrator: api unavailable")
+	ErrInconsistentData = errors.New("inconsistent data")
+	ErrAPIUnavailable   = errors.New("api unavailable")
 )
 
 type userInputKey struct{}

@@ -43,7 +43,7 @@ func TestFailAndWaitResultsRollBack(t *testing.T) {
 				t.Fatal(err)
 			}
 			pid := start(t, e, "wf_"+name)
-			p, err := e.Run(ctx, pid)
+			p, err := e.RunProcess(ctx, pid)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -92,7 +92,7 @@ func TestSuspendingStepKeepsItsWrites(t *testing.T) {
 			t.Fatal(err)
 		}
 		pid := start(t, e, "wf")
-		if _, err := e.Run(ctx, pid); err != nil {
+		if _, err := e.RunProcess(ctx, pid); err != nil {
 			t.Fatal(err)
 		}
 		if l, q := countDomain(t, db, pid, "ask"); l != 1 || q != 1 {
@@ -129,7 +129,7 @@ func TestSkipAndEarlyComplete(t *testing.T) {
 			t.Fatal(err)
 		}
 		pid := start(t, e, "wf")
-		p, err := e.Run(ctx, pid)
+		p, err := e.RunProcess(ctx, pid)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -169,7 +169,7 @@ func TestAbortResult(t *testing.T) {
 			t.Fatal(err)
 		}
 		pid := start(t, e, "wf")
-		p, err := e.Run(ctx, pid)
+		p, err := e.RunProcess(ctx, pid)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -216,7 +216,7 @@ func TestAwaitingCallback(t *testing.T) {
 			t.Fatal(err)
 		}
 		pid := start(t, e, "wf")
-		p, err := e.Run(ctx, pid)
+		p, err := e.RunProcess(ctx, pid)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -277,7 +277,7 @@ func TestTaskFailureStatuses(t *testing.T) {
 				t.Fatal(err)
 			}
 			pid := start(t, e, tc.name)
-			p, err := e.Run(ctx, pid)
+			p, err := e.RunProcess(ctx, pid)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -333,7 +333,7 @@ func TestFailureTruncation(t *testing.T) {
 				t.Fatal(err)
 			}
 			pid := start(t, e, name)
-			p, err := e.Run(ctx, pid)
+			p, err := e.RunProcess(ctx, pid)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -59,7 +59,7 @@ func TestResumeInputIsTheResumes(t *testing.T) {
 				const n = 4
 				for i := range n {
 					pid := start(t, e, wf)
-					if p, err := e.Run(ctx, pid); err != nil || p.LastStatus != orchestrator.StatusSuspended {
+					if p, err := e.RunProcess(ctx, pid); err != nil || p.LastStatus != orchestrator.StatusSuspended {
 						t.Fatalf("run: %v, %v", p, err)
 					}
 					if p, err := e.Resume(ctx, pid, orchestrator.State{"vlan": 42.0}); err != nil || p.LastStatus != orchestrator.StatusSuspended || *p.LastStep != "ask_confirm" {
@@ -128,7 +128,7 @@ func TestResumeFailedIgnoresInput(t *testing.T) {
 			t.Fatal(err)
 		}
 		pid := start(t, e, "wf")
-		if p, err := e.Run(ctx, pid); err != nil || p.LastStatus != orchestrator.StatusFailed {
+		if p, err := e.RunProcess(ctx, pid); err != nil || p.LastStatus != orchestrator.StatusFailed {
 			t.Fatalf("run: %v, %v", p, err)
 		}
 		if p, err := e.Resume(ctx, pid, orchestrator.State{"fix": 1.0}); err != nil || p.LastStatus != orchestrator.StatusCompleted {

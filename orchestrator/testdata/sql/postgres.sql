@@ -46,8 +46,14 @@ UPDATE "processes" SET "last_status" = 'resumed', "last_modified_at" = $1 WHERE 
 -- pruneEngines
 DELETE FROM "engine_instances" WHERE "expires_at" < $1 AND NOT EXISTS (SELECT 1 FROM "processes" p WHERE p."engine_instance_id" = "engine_instances"."instance_id" AND p."last_status" = 'running');
 
+-- takeOverEngine
+UPDATE "engine_instances" SET "hostname" = $1, "os_pid" = $2, "started_at" = $3, "heartbeat_at" = $4, "expires_at" = $5 WHERE "instance_id" = $6 AND "expires_at" < $7;
+
 -- processes list
 SELECT p.*, w.name AS workflow_name FROM processes AS p JOIN workflows AS w ON w.workflow_id = p.workflow_id WHERE (p.last_status = 'failed') AND (w.name = 'wf') AND (p.is_task = TRUE) ORDER BY p.started_at DESC, p.pid LIMIT 10;
+
+-- processes page after a process (AllProcesses)
+SELECT p.*, w.name AS workflow_name FROM processes AS p JOIN workflows AS w ON w.workflow_id = p.workflow_id WHERE (p.last_status = 'failed') AND (w.name = 'wf') AND (p.is_task = TRUE) AND (p.started_at <= '2025-01-02 03:04:05.000006+00:00') AND ((p.started_at < '2025-01-02 03:04:05.000006+00:00' OR p.pid > '00000000-0000-0000-0000-000000000001')) ORDER BY p.started_at DESC, p.pid LIMIT 10;
 
 -- newest step (an input's earliest time)
 SELECT "process_step"."executed_at" FROM "process_steps" AS "process_step" WHERE (pid = '00000000-0000-0000-0000-000000000001') ORDER BY executed_at DESC LIMIT 1;

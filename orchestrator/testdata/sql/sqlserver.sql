@@ -46,8 +46,14 @@ UPDATE "processes" SET "last_status" = 'resumed', "last_modified_at" = @p1 WHERE
 -- pruneEngines
 DELETE FROM "engine_instances" WHERE "expires_at" < @p1 AND NOT EXISTS (SELECT 1 FROM "processes" p WHERE p."engine_instance_id" = "engine_instances"."instance_id" AND p."last_status" = 'running');
 
+-- takeOverEngine
+UPDATE "engine_instances" SET "hostname" = @p1, "os_pid" = @p2, "started_at" = @p3, "heartbeat_at" = @p4, "expires_at" = @p5 WHERE "instance_id" = @p6 AND "expires_at" < @p7;
+
 -- processes list
 SELECT p.*, w.name AS workflow_name FROM processes AS p JOIN workflows AS w ON w.workflow_id = p.workflow_id WHERE (p.last_status = N'failed') AND (w.name = N'wf') AND (p.is_task = 1) ORDER BY p.started_at DESC, p.pid OFFSET 0 ROWS FETCH NEXT 10 ROWS ONLY;
+
+-- processes page after a process (AllProcesses)
+SELECT p.*, w.name AS workflow_name FROM processes AS p JOIN workflows AS w ON w.workflow_id = p.workflow_id WHERE (p.last_status = N'failed') AND (w.name = N'wf') AND (p.is_task = 1) AND (p.started_at <= '2025-01-02 03:04:05.000006') AND ((p.started_at < '2025-01-02 03:04:05.000006' OR p.pid > N'00000000-0000-0000-0000-000000000001')) ORDER BY p.started_at DESC, p.pid OFFSET 0 ROWS FETCH NEXT 10 ROWS ONLY;
 
 -- newest step (an input's earliest time)
 SELECT "process_step"."executed_at" FROM "process_steps" AS "process_step" WHERE (pid = N'00000000-0000-0000-0000-000000000001') ORDER BY executed_at DESC OFFSET 0 ROWS FETCH NEXT 1 ROWS ONLY;
