@@ -52,11 +52,15 @@ func ExampleDB_Bind() {
 		panic(err)
 	}
 	defer fs.Close()
-	engine, err := fs.NewEngine(ctx)
+	engine, err := fs.NewEngine()
 	if err != nil {
 		panic(err)
 	}
-	defer engine.Close(ctx)
+	// The engine works while Run runs; stopping it deregisters it.
+	runCtx, stop := context.WithCancel(ctx)
+	stopped := make(chan error, 1)
+	go func() { stopped <- engine.Run(runCtx) }()
+	defer func() { stop(); <-stopped }()
 
 	err = engine.Register(ctx, orchestrator.Workflow{Name: "notify", Target: orchestrator.TargetSystem,
 		Steps: []orchestrator.Step{{Name: "Queue a mail", Fn: func(ctx context.Context, s *store.Session, st orchestrator.State) (orchestrator.Result, error) {
@@ -70,7 +74,7 @@ func ExampleDB_Bind() {
 	if err != nil {
 		panic(err)
 	}
-	p, err := engine.Run(ctx, pid)
+	p, err := engine.RunProcess(ctx, pid)
 	if err != nil {
 		panic(err)
 	}

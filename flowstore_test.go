@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/flowstore/flowstore"
-	"github.com/flowstore/flowstore/crypto"
+	"github.com/flowstore/flowstore/crypto/secret"
 	"github.com/flowstore/flowstore/internal/testdb"
 	"github.com/flowstore/flowstore/queue"
 	"github.com/flowstore/flowstore/store"
@@ -25,7 +25,7 @@ func TestInTxBindsEveryStore(t *testing.T) {
 			fs, err := flowstore.Open(ctx, testdb.FreshDSN(t, d))
 			require.NoError(t, err)
 			defer fs.Close()
-			require.Equal(t, d, fs.Dialect())
+			require.Equal(t, d, fs.SQLDialect().Name())
 
 			boom := errors.New("boom")
 			err = fs.InTx(ctx, func(ctx context.Context, tx *flowstore.Tx) error {
@@ -71,9 +71,9 @@ func TestOpenOptions(t *testing.T) {
 	require.Zero(t, v, "WithoutMigrate leaves the schema alone")
 	require.NoError(t, fs.Close())
 
-	key, err := crypto.GenerateKey(crypto.Fernet)
+	key, err := secret.GenerateKey(secret.Fernet)
 	require.NoError(t, err)
-	ring, err := crypto.NewRing(key)
+	ring, err := secret.NewRing(key)
 	require.NoError(t, err)
 	fs, err = flowstore.Open(ctx, dsn, flowstore.WithKeyRing(ring))
 	require.NoError(t, err)

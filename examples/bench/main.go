@@ -10,11 +10,17 @@
 // goes first. The table shows each side's median rate and the median of the
 // rounds' ratios: a burst of background load spoils one round, not the
 // figure. Every case registers itself from its own file (see register).
+//
+// The cases measure the stores on a *store.DB, the level below package
+// flowstore, and the raw side runs on that DB's own pool; so the bench opens
+// with store.Open rather than flowstore.Open, and links the dialects a -dsn
+// may name itself (store links no driver).
 package main
 
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -29,6 +35,10 @@ import (
 	"time"
 
 	"github.com/flowstore/flowstore/store"
+	_ "github.com/flowstore/flowstore/store/dialect/mysql"
+	_ "github.com/flowstore/flowstore/store/dialect/postgres"
+	_ "github.com/flowstore/flowstore/store/dialect/sqlite"
+	_ "github.com/flowstore/flowstore/store/dialect/sqlserver"
 )
 
 // benchCase is one hot path, measured through flowstore and through the raw
@@ -84,7 +94,7 @@ func main() {
 	}
 }
 
-func run(ctx context.Context, dsn, runRE string, rounds int, scale float64, jsonOut string, stdout, progress io.Writer) error {
+func run(ctx context.Context, dsn, runRE string, rounds int, scale float64, jsonOut string, stdout, progress io.Writer) (err error) {
 	filter, err := regexp.Compile(runRE)
 	if err != nil {
 		return err
@@ -102,11 +112,15 @@ func run(ctx context.Context, dsn, runRE string, rounds int, scale float64, json
 		return err
 	}
 	defer db.Close()
+	bg := startBackground(ctx, db)
+	// Deferred after Close, so it runs first: the engine and the log
+	// handler stop before the database closes under them.
+	defer func() { err = errors.Join(err, bg.stop()) }()
 	if err := db.Migrate(ctx); err != nil {
 		return err
 	}
 	sort.SliceStable(cases, func(i, j int) bool { return cases[i].order < cases[j].order })
-	rep := report{Dialect: string(db.Dialect()), Machine: machine(), Date: time.Now().UTC().Format("2006-01-02")}
+	rep := report{Dialect: string(db.SQLDialect().Name()), Machine: machine(), Date: time.Now().UTC().Format("2006-01-02")}
 	for _, c := range cases {
 		if !filter.MatchString(c.name) {
 			continue
@@ -127,6 +141,59 @@ func run(ctx context.Context, dsn, runRE string, rounds int, scale float64, json
 		return writeJSON(jsonOut, stdout, rep)
 	}
 	return nil
+}
+
+// background runs the long-running parts some cases measure through — the
+// orchestrator engine, the log handler — for the rest of a run, beside the
+// measured work, as an application runs them. Each has the library's one
+// lifecycle: made without I/O, then Run until its context ends.
+type background struct {
+	db     *store.DB
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	mu     sync.Mutex
+	errs   []error
+}
+
+// backgrounds maps each open *store.DB of a run to its background.
+var backgrounds sync.Map
+
+func startBackground(ctx context.Context, db *store.DB) *background {
+	b := &background{db: db}
+	b.ctx, b.cancel = context.WithCancel(ctx)
+	backgrounds.Store(db, b)
+	return b
+}
+
+// goRun runs a part's Run method in db's background until the run ends.
+// A Run that fails (an engine that cannot register, say) has its error
+// reported when the run ends, beside whatever the case waiting for it
+// returned.
+func goRun(db *store.DB, what string, runFn func(context.Context) error) {
+	v, ok := backgrounds.Load(db)
+	if !ok {
+		panic("bench: goRun on a database run did not open")
+	}
+	b := v.(*background)
+	b.wg.Go(func() {
+		if err := runFn(b.ctx); err != nil {
+			b.mu.Lock()
+			b.errs = append(b.errs, fmt.Errorf("%s: %w", what, err))
+			b.mu.Unlock()
+		}
+	})
+}
+
+// stop ends every part's Run and waits until each has returned (a part
+// finishes what it holds within its stop timeout).
+func (b *background) stop() error {
+	b.cancel()
+	b.wg.Wait()
+	backgrounds.Delete(b.db)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return errors.Join(b.errs...)
 }
 
 // roundTarget is how long one side's round should last at least: shorter

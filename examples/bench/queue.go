@@ -80,18 +80,21 @@ func init() {
 		ops:     20000,
 		prepare: func(ctx context.Context, db *store.DB, _ int) error { return emptyQueue(ctx, db) },
 		library: func(ctx context.Context, db *store.DB, _, max int) (int, error) {
-			refs, data := enqueueRows(min(max, enqueueBatch))
-			_, err := queueStore(db).EnqueueBatch(ctx, benchQueue, refs, data, "bench")
-			return len(refs), err
+			els := enqueueElements(min(max, enqueueBatch))
+			_, err := queueStore(db).EnqueueBatch(ctx, benchQueue, els)
+			return len(els), err
 		},
 		raw: func(ctx context.Context, db *store.DB, _, max int) (int, error) {
 			refs, data := enqueueRows(min(max, enqueueBatch))
-			return len(refs), rawSQLFor(db).Enqueue(ctx, db, benchQueue, refs, data, "bench")
+			return len(refs), rawSQLFor(db).Enqueue(ctx, db, benchQueue, refs, data, benchCreatedBy)
 		},
 	})
 }
 
-const benchQueue = "bench"
+const (
+	benchQueue     = "bench"
+	benchCreatedBy = "bench"
+)
 
 // queueSides is what the two sides of the queue cases use on one
 // database: the library's one queue.Store and the raw side's SQL.
@@ -102,15 +105,25 @@ type queueSides struct {
 
 // queueSidesOf maps each *store.DB to its *queueSides. Every prepare builds
 // the entry (emptyQueue), untimed and before any worker starts; the workers
-// of both sides then only read it, concurrently — a sync.Map, so that even
-// a first use from a worker would be safe.
+// of both sides then only read it, concurrently.
 var queueSidesOf sync.Map
 
-func sidesFor(db *store.DB) *queueSides {
-	if v, ok := queueSidesOf.Load(db); ok {
-		return v.(*queueSides)
+// buildSides makes db's entry of queueSidesOf, once.
+func buildSides(db *store.DB) error {
+	if _, ok := queueSidesOf.Load(db); ok {
+		return nil
 	}
-	v, _ := queueSidesOf.LoadOrStore(db, &queueSides{lib: queue.New(db), raw: rawqueue.For(db.Dialect())})
+	q, err := queue.New(db)
+	if err != nil {
+		return err
+	}
+	queueSidesOf.LoadOrStore(db, &queueSides{lib: q, raw: rawqueue.For(db.SQLDialect())})
+	return nil
+}
+
+// sidesFor returns what buildSides made for db.
+func sidesFor(db *store.DB) *queueSides {
+	v, _ := queueSidesOf.Load(db)
 	return v.(*queueSides)
 }
 
@@ -121,8 +134,10 @@ func queueStore(db *store.DB) queue.Store { return sidesFor(db).lib }
 func rawSQLFor(db *store.DB) *rawqueue.SQL { return sidesFor(db).raw }
 
 func emptyQueue(ctx context.Context, db *store.DB) error {
-	_ = sidesFor(db) // built here, not in the timed workers
-	_, err := db.SQL().ExecContext(ctx, "DELETE FROM "+db.Dialect().Quote("Queues"))
+	if err := buildSides(db); err != nil { // here, not in the timed workers
+		return err
+	}
+	_, err := db.SQL().ExecContext(ctx, "DELETE FROM "+db.SQLDialect().Quote("Queues"))
 	return err
 }
 
@@ -132,18 +147,34 @@ func fillQueue(ctx context.Context, db *store.DB, n int) error {
 		return err
 	}
 	for lo := 0; lo < n; lo += enqueueBatch {
-		refs, data := enqueueRows(min(enqueueBatch, n-lo))
-		if _, err := queueStore(db).EnqueueBatch(ctx, benchQueue, refs, data, "bench"); err != nil {
+		if _, err := queueStore(db).EnqueueBatch(ctx, benchQueue, enqueueElements(min(enqueueBatch, n-lo))); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
+// enqueueElements is n elements in the library's shape.
+func enqueueElements(n int) []queue.NewElement {
+	els := make([]queue.NewElement, n)
+	for i := range els {
+		ref, data := enqueueRow(i)
+		els[i] = queue.NewElement{Reference: ref, Data: data, CreatedBy: benchCreatedBy}
+	}
+	return els
+}
+
+// enqueueRows is the same n elements in the raw side's shape, columns.
 func enqueueRows(n int) (refs, data []string) {
 	refs, data = make([]string, n), make([]string, n)
 	for i := range refs {
-		refs[i], data[i] = "ref-"+strconv.Itoa(i), `{"invoice":12345,"amount":"99.50"}`
+		refs[i], data[i] = enqueueRow(i)
 	}
 	return refs, data
+}
+
+// enqueueRow is the i-th element of a batch, which both shapes are built
+// from, so that both sides insert the same values.
+func enqueueRow(i int) (ref, data string) {
+	return "ref-" + strconv.Itoa(i), `{"invoice":12345,"amount":"99.50"}`
 }

@@ -21,7 +21,7 @@ func init() {
 			ops:     1000,
 			library: func(ctx context.Context, db *store.DB, _, _ int) (int, error) {
 				return 1, db.InTx(ctx, func(ctx context.Context, s *store.Session) error {
-					_, err := s.Raw().ExecContext(ctx, db.Dialect().Rebind(insertConstantSQL(db)), nextName("lib"), "v", s.Now())
+					_, err := s.Raw().ExecContext(ctx, db.SQLDialect().Rebind(insertConstantSQL(db)), nextName("lib"), "v", s.Now())
 					return err
 				})
 			},
@@ -30,7 +30,7 @@ func init() {
 				if err != nil {
 					return 0, err
 				}
-				if _, err := tx.ExecContext(ctx, db.Dialect().Rebind(insertConstantSQL(db)), nextName("raw"), "v", db.Now()); err != nil {
+				if _, err := tx.ExecContext(ctx, db.SQLDialect().Rebind(insertConstantSQL(db)), nextName("raw"), "v", db.Now()); err != nil {
 					_ = tx.Rollback()
 					return 0, err
 				}
@@ -53,5 +53,5 @@ func nextName(prefix string) string {
 }
 
 func insertConstantSQL(db *store.DB) string {
-	return "INSERT INTO " + db.Dialect().Quote("Constants") + " (name, value, changed_at) VALUES (?, ?, ?)"
+	return "INSERT INTO " + db.SQLDialect().Quote("Constants") + " (name, value, changed_at) VALUES (?, ?, ?)"
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/flowstore/flowstore/store"
+	"github.com/flowstore/flowstore/store/snapshot"
 )
 
 // Snapshot hot paths: the compare-and-swap update of a 1 KiB payload and
@@ -65,28 +66,31 @@ func init() {
 }
 
 // snapshotBench holds one case's instances: prepare makes a fresh one per
-// worker before each side runs.
+// worker before each side runs. The store and the raw statements are those
+// of db, the database of the run.
 type snapshotBench struct {
 	workers     int
-	snaps       *store.Snapshots
+	db          *store.DB
+	snaps       snapshot.Store
 	update, get string
-	mine        []*store.Snapshot
+	mine        []*snapshot.Snapshot
 }
 
 func (b *snapshotBench) prepare(ctx context.Context, db *store.DB, _ int) error {
-	var err error
-	if b.snaps == nil {
-		if b.snaps, err = store.NewSnapshots(db); err != nil {
+	if b.db != db {
+		snaps, err := snapshot.New(db)
+		if err != nil {
 			return err
 		}
-		b.update = db.Dialect().Rebind(`UPDATE process_instances SET payload = ?, payload_codec = ?, version = ? WHERE id = ? AND COALESCE(version, 0) = ?`)
-		b.get = db.Dialect().Rebind(`SELECT p.id, p.payload, p.process_id, p.version, p.process_version, p.payload_codec FROM process_instances p WHERE p.id = ?`)
+		b.db, b.snaps = db, snaps
+		b.update = db.SQLDialect().Rebind(`UPDATE process_instances SET payload = ?, payload_codec = ?, version = ? WHERE id = ? AND COALESCE(version, 0) = ?`)
+		b.get = db.SQLDialect().Rebind(`SELECT p.id, p.payload, p.process_id, p.version, p.process_version, p.payload_codec FROM process_instances p WHERE p.id = ?`)
 	}
 	payload := make([]byte, 1<<10)
 	_, _ = rand.Read(payload)
-	b.mine = make([]*store.Snapshot, b.workers)
+	b.mine = make([]*snapshot.Snapshot, b.workers)
 	for w := range b.mine {
-		b.mine[w] = &store.Snapshot{ID: uuid.NewString(), ProcessID: "bench", Payload: payload}
+		b.mine[w] = &snapshot.Snapshot{ID: uuid.NewString(), ProcessID: "bench", Payload: payload}
 		if err := b.snaps.Create(ctx, b.mine[w]); err != nil {
 			return err
 		}

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"text/tabwriter"
-
-	"github.com/flowstore/flowstore/store"
 )
 
 func init() {
@@ -34,7 +32,7 @@ func runConstants(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	cs := store.NewConstants(db)
+	cs := db.Constants
 	switch sub {
 	case "get":
 		c, err := cs.Get(ctx, pos[0])

@@ -13,8 +13,8 @@ import (
 
 	"golang.org/x/term"
 
-	"github.com/flowstore/flowstore/crypto"
-	"github.com/flowstore/flowstore/store"
+	"github.com/flowstore/flowstore"
+	"github.com/flowstore/flowstore/crypto/secret"
 )
 
 func init() {
@@ -52,16 +52,16 @@ func runKey(_ context.Context, e *env, args []string) error {
 	if len(pos) != 1 || pos[0] != "new" {
 		return usageError("want: key new")
 	}
-	var k crypto.Kind
+	var k secret.Kind
 	switch strings.ToLower(*kind) {
 	case "fernet":
-		k = crypto.Fernet
+		k = secret.Fernet
 	case "aes256gcm", "gcm":
-		k = crypto.AESGCM
+		k = secret.AESGCM
 	default:
 		return usageError("unknown --kind %q", *kind)
 	}
-	key, err := crypto.GenerateKey(k)
+	key, err := secret.GenerateKey(k)
 	if err != nil {
 		return err
 	}
@@ -69,22 +69,22 @@ func runKey(_ context.Context, e *env, args []string) error {
 	return err
 }
 
-// loadRing reads a key file (see crypto.ParseRing), or else the
+// loadRing reads a key file (see secret.ParseRing), or else the
 // OpenOrchestratorKey environment variable.
-func loadRing(e *env, file string) (*crypto.Ring, error) {
+func loadRing(e *env, file string) (*secret.Ring, error) {
 	if file != "" {
 		b, err := os.ReadFile(file)
 		if err != nil {
 			return nil, err
 		}
-		r, err := crypto.ParseRing(string(b))
+		r, err := secret.ParseRing(string(b))
 		if err != nil {
 			return nil, fmt.Errorf("key file %s: %w", file, err)
 		}
 		return r, nil
 	}
 	if v := e.getenv(keyEnv); v != "" {
-		r, err := crypto.ParseRing(v)
+		r, err := secret.ParseRing(v)
 		if err != nil {
 			return nil, fmt.Errorf("$%s: %w", keyEnv, err)
 		}
@@ -112,9 +112,13 @@ func runCredentials(ctx context.Context, e *env, args []string) error {
 		}
 		return pos[0], nil
 	}
-	db, err := e.open(ctx)
-	if err != nil {
-		return err
+	// The store encrypts and decrypts with the ring the database is opened
+	// with, so each subcommand loads the ring it needs before opening.
+	open := func(ring *secret.Ring) (*flowstore.DB, error) {
+		if ring == nil {
+			return e.open(ctx)
+		}
+		return e.open(ctx, flowstore.WithKeyRing(ring))
 	}
 	switch sub {
 	case "set":
@@ -131,11 +135,15 @@ func runCredentials(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
+		db, err := open(ring)
+		if err != nil {
+			return err
+		}
 		password, err := readSecret(ctx, e.stdin, e.stderr)
 		if err != nil {
 			return err
 		}
-		if err := store.NewCredentials(db, ring).Set(ctx, name, *username, password); err != nil {
+		if err := db.Credentials.Set(ctx, name, *username, password); err != nil {
 			return err
 		}
 		fmt.Fprintf(e.stdout, "credential %s set (encrypted with %s)\n", name, ring.Primary())
@@ -148,7 +156,11 @@ func runCredentials(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		s, err := store.NewCredentials(db, ring).Get(ctx, name)
+		db, err := open(ring)
+		if err != nil {
+			return err
+		}
+		s, err := db.Credentials.Get(ctx, name)
 		if err != nil {
 			return err
 		}
@@ -159,7 +171,11 @@ func runCredentials(ctx context.Context, e *env, args []string) error {
 			return usageError("credentials list takes no arguments")
 		}
 		ring, _ := loadRing(e, *keyFile) // optional: only to name the keys
-		rows, err := store.NewCredentials(db, nil).List(ctx)
+		db, err := open(nil)
+		if err != nil {
+			return err
+		}
+		rows, err := db.Credentials.List(ctx)
 		if err != nil {
 			return err
 		}
@@ -183,7 +199,11 @@ func runCredentials(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		if err := store.NewCredentials(db, nil).Delete(ctx, name); err != nil {
+		db, err := open(nil)
+		if err != nil {
+			return err
+		}
+		if err := db.Credentials.Delete(ctx, name); err != nil {
 			return err
 		}
 		fmt.Fprintf(e.stdout, "credential %s deleted\n", name)
@@ -199,7 +219,11 @@ func runCredentials(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		n, err := store.NewCredentials(db, old).Rotate(ctx, next)
+		db, err := open(old)
+		if err != nil {
+			return err
+		}
+		n, err := db.Credentials.Rotate(ctx, next)
 		if err != nil {
 			return err
 		}

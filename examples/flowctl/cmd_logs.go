@@ -8,7 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/flowstore/flowstore/store"
+	"github.com/flowstore/flowstore/store/logs"
 )
 
 func init() {
@@ -31,9 +31,9 @@ func runLogs(ctx context.Context, e *env, args []string) error {
 	if len(pos) != 0 {
 		return usageError("unexpected argument %q", pos[0])
 	}
-	f := store.LogFilter{ProcessName: *process, Limit: *limit}
+	f := logs.Filter{ProcessName: *process, Limit: *limit}
 	if *level != "" {
-		if f.Level, err = store.ParseLogLevel(*level); err != nil {
+		if f.Level, err = logs.ParseLevel(*level); err != nil {
 			return usageError("%v", err)
 		}
 	}
@@ -49,15 +49,14 @@ func runLogs(ctx context.Context, e *env, args []string) error {
 	}
 	if *since != "" {
 		if d, derr := time.ParseDuration(*since); derr == nil {
-			f.From = db.Now().Add(-d)
+			f.From = db.Store().Now().Add(-d)
 		} else if t, terr := time.Parse(time.RFC3339Nano, *since); terr == nil {
 			f.From = t
 		} else {
 			return usageError("--since %q is neither a duration nor an RFC 3339 time", *since)
 		}
 	}
-	logs := store.NewLogs(db)
-	page, err := logs.Query(ctx, f)
+	page, err := db.Logs.Query(ctx, f)
 	if err != nil {
 		return err
 	}
@@ -67,7 +66,7 @@ func runLogs(ctx context.Context, e *env, args []string) error {
 	if *followFlag {
 		// Before printing: once the first rows are out, a caller may add
 		// more, and those must not be mistaken for rows --limit left out.
-		if fw, err = newFollower(ctx, db, logs, f, rows, page.Total > len(rows), *lag); err != nil {
+		if fw, err = newFollower(ctx, db.Store().Now(), db.Logs, f, rows, page.Total > len(rows), *lag); err != nil {
 			return err
 		}
 	}
@@ -93,22 +92,24 @@ func runLogs(ctx context.Context, e *env, args []string) error {
 // forgotten, so memory stays bounded. A row that turns up more than lag
 // after rows newer than it is still missed: raise --lag for slow writers.
 type follower struct {
-	logs *store.Logs
-	f    store.LogFilter
+	logs logs.Store
+	f    logs.Filter
 	lag  time.Duration
 	last time.Time // the newest log_time printed, or where to start
 	seen map[uuid.UUID]time.Time
 }
 
 // newFollower starts following after printed, the rows printed first
-// (oldest first); limited says --limit left older matching rows out.
-func newFollower(ctx context.Context, db *store.DB, logs *store.Logs, f store.LogFilter, printed []store.LogEntry, limited bool, lag time.Duration) (*follower, error) {
-	fw := &follower{logs: logs, f: f, lag: lag, seen: map[uuid.UUID]time.Time{}}
+// (oldest first); limited says --limit left older matching rows out. now is
+// the store clock's time, where following starts when nothing was printed
+// and --since was not given.
+func newFollower(ctx context.Context, now time.Time, ls logs.Store, f logs.Filter, printed []logs.Entry, limited bool, lag time.Duration) (*follower, error) {
+	fw := &follower{logs: ls, f: f, lag: lag, seen: map[uuid.UUID]time.Time{}}
 	switch {
 	case len(printed) > 0:
 		fw.last = printed[len(printed)-1].Time
 	case f.From.IsZero():
-		fw.last = db.Now()
+		fw.last = now
 	default:
 		fw.last = f.From
 	}
@@ -122,7 +123,7 @@ func newFollower(ctx context.Context, db *store.DB, logs *store.Logs, f store.Lo
 		// committed after the first query, and is printed.
 		window := f
 		window.From, window.To, window.Limit = fw.from(), printed[0].Time, 0
-		for r, err := range logs.All(ctx, window) {
+		for r, err := range ls.All(ctx, window) {
 			if err != nil {
 				return nil, err
 			}
@@ -154,7 +155,7 @@ func (fw *follower) run(ctx context.Context, e *env, interval time.Duration) err
 		}
 		poll := fw.f
 		poll.From, poll.Limit = fw.from(), 0
-		var fresh []store.LogEntry
+		var fresh []logs.Entry
 		for r, err := range fw.logs.All(ctx, poll) {
 			if err != nil {
 				if ctx.Err() != nil {
@@ -184,6 +185,6 @@ func (fw *follower) run(ctx context.Context, e *env, interval time.Duration) err
 	}
 }
 
-func printLog(e *env, r store.LogEntry) {
+func printLog(e *env, r logs.Entry) {
 	fmt.Fprintf(e.stdout, "%s %-5s %s: %s\n", r.Time.Format("2006-01-02T15:04:05.000000Z"), r.Level, r.ProcessName, r.Message)
 }

@@ -56,22 +56,9 @@ func runPipeline(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	ps := pipeline.New(db)
+	ps := db.Pipelines
 	if sub == "runs" {
-		runs, err := ps.ListRuns(ctx, f)
-		if err != nil {
-			return err
-		}
-		if len(runs) == 0 {
-			fmt.Fprintf(e.stdout, "no runs of %s\n", pos[0])
-			return nil
-		}
-		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "SEQUENCE\tVERSION\tSTATE\tREASON\tSTARTED")
-		for _, r := range runs {
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", r.Sequence, r.Version, r.RunState, dash(string(r.FailReason)), r.CreatedAt.UTC().Format(time.RFC3339))
-		}
-		return tw.Flush()
+		return pipelineRuns(ctx, e, ps, f, pos[0])
 	}
 	run, err := ps.GetRun(ctx, f, sequence)
 	if err != nil {
@@ -121,6 +108,29 @@ func runPipeline(ctx context.Context, e *env, args []string) error {
 			ev.CreatedAt.UTC().Format(time.RFC3339))
 	}
 	return nil
+}
+
+// pipelineRuns prints the runs f selects, newest first. --limit 0 means
+// every run, which the store's one-page ListRuns cannot give, so the runs
+// are streamed: f.Limit is then the page size, and a positive limit is read
+// in one page.
+func pipelineRuns(ctx context.Context, e *env, ps pipeline.Store, f pipeline.RunFilter, name string) error {
+	var tw *tabwriter.Writer
+	for r, err := range upTo(ps.AllRuns(ctx, f), f.Limit) {
+		if err != nil {
+			return err
+		}
+		if tw == nil {
+			tw = tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "SEQUENCE\tVERSION\tSTATE\tREASON\tSTARTED")
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", r.Sequence, r.Version, r.RunState, dash(string(r.FailReason)), r.CreatedAt.UTC().Format(time.RFC3339))
+	}
+	if tw == nil {
+		_, err := fmt.Fprintf(e.stdout, "no runs of %s\n", name)
+		return err
+	}
+	return tw.Flush()
 }
 
 // parseInterspersed parses flags that may come before or after the

@@ -43,7 +43,7 @@ func runProcesses(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	st := orchestrator.New(db)
+	st := db.Processes
 	pid := func() (uuid.UUID, error) {
 		if len(pos) != 1 {
 			return uuid.Nil, usageError("%s needs one PID", sub)
@@ -59,6 +59,9 @@ func runProcesses(ctx context.Context, e *env, args []string) error {
 		if len(pos) != 0 {
 			return usageError("list takes no arguments")
 		}
+		if *limit < 0 {
+			return usageError("--limit must not be negative")
+		}
 		f := orchestrator.ProcessFilter{Limit: *limit}
 		if *status != "" {
 			s, err := orchestrator.ParseProcessStatus(*status)
@@ -67,13 +70,14 @@ func runProcesses(ctx context.Context, e *env, args []string) error {
 			}
 			f.Status = s
 		}
-		ps, err := st.Processes(ctx, f)
-		if err != nil {
-			return err
-		}
 		w := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(w, "PID\tWORKFLOW\tSTATUS\tLAST STEP\tSTARTED\tMODIFIED")
-		for _, p := range ps {
+		// Streamed: --limit 0 means every process, more than the store's
+		// one-page Processes gives; f.Limit is the page size then.
+		for p, err := range upTo(st.AllProcesses(ctx, f), *limit) {
+			if err != nil {
+				return err
+			}
 			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", p.PID, p.WorkflowName, p.LastStatus, deref(p.LastStep), ts(p.StartedAt), ts(p.LastModifiedAt))
 		}
 		return w.Flush()
@@ -132,7 +136,7 @@ func runProcesses(ctx context.Context, e *env, args []string) error {
 				return usageError("--input is not a JSON object: %v", err)
 			}
 		}
-		if err := orchestrator.ResumeProcess(ctx, db, id, in); err != nil {
+		if err := st.ResumeProcess(ctx, id, in); err != nil {
 			return err
 		}
 		fmt.Fprintf(e.stdout, "process %s resumed; a serving engine will run it\n", id)
@@ -141,7 +145,7 @@ func runProcesses(ctx context.Context, e *env, args []string) error {
 		if len(pos) != 0 {
 			return usageError("resume-all takes no arguments")
 		}
-		n, err := orchestrator.ResumeAllTasks(ctx, db)
+		n, err := st.ResumeAllTasks(ctx)
 		if err != nil {
 			return err
 		}
@@ -152,7 +156,8 @@ func runProcesses(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		if err := orchestrator.AbortProcess(ctx, db, id); err != nil {
+		// No user to record: the abort step's created_by stays NULL.
+		if err := st.AbortProcess(ctx, id, ""); err != nil {
 			return err
 		}
 		fmt.Fprintf(e.stdout, "process %s aborted\n", id)
@@ -179,20 +184,20 @@ func runEngine(ctx context.Context, e *env, args []string) error {
 	}
 	switch sub {
 	case "lock":
-		if err := orchestrator.Lock(ctx, db); err != nil {
+		if err := db.Processes.Lock(ctx); err != nil {
 			return err
 		}
 		fmt.Fprintln(e.stdout, "engine locked: running processes stop at their next step")
 		return nil
 	case "unlock":
-		n, err := orchestrator.Unlock(ctx, db)
+		n, err := db.Processes.Unlock(ctx)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(e.stdout, "engine unlocked: %d paused processes resumed\n", n)
 		return nil
 	case "status":
-		st, err := orchestrator.EngineStatus(ctx, db)
+		st, err := db.Processes.EngineStatus(ctx)
 		if err != nil {
 			return err
 		}

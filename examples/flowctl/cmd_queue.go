@@ -67,7 +67,7 @@ func (e *env) queue(ctx context.Context) (queue.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return queue.New(db), nil
+	return db.Queue, nil
 }
 
 func queueStats(ctx context.Context, e *env, args []string) error {

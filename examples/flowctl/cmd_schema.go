@@ -23,25 +23,27 @@ func runMigrate(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	before, err := db.SchemaVersion(ctx)
+	// Migrations work on the database itself, below the stores.
+	sdb := db.Store()
+	before, err := sdb.SchemaVersion(ctx)
 	if err != nil {
 		return err
 	}
-	migrate := db.Migrate
+	migrate := sdb.Migrate
 	if *adopt {
-		migrate = db.Adopt
+		migrate = sdb.Adopt
 	}
 	if err := migrate(ctx); err != nil {
 		return err
 	}
-	after, err := db.SchemaVersion(ctx)
+	after, err := sdb.SchemaVersion(ctx)
 	if err != nil {
 		return err
 	}
 	if before == after {
-		fmt.Fprintf(e.stdout, "schema is up to date at version %d (%s)\n", after, db.Dialect())
+		fmt.Fprintf(e.stdout, "schema is up to date at version %d (%s)\n", after, db.SQLDialect())
 	} else {
-		fmt.Fprintf(e.stdout, "migrated %s schema from version %d to %d\n", db.Dialect(), before, after)
+		fmt.Fprintf(e.stdout, "migrated %s schema from version %d to %d\n", db.SQLDialect(), before, after)
 	}
 	return nil
 }
@@ -52,7 +54,7 @@ func runSchema(_ context.Context, e *env, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	d, err := store.ParseDialect(*dialect)
+	d, err := store.ParseDialectName(*dialect)
 	if err != nil {
 		return usageError("%v", err)
 	}
@@ -73,10 +75,10 @@ func runVersion(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	v, err := db.SchemaVersion(ctx)
+	v, err := db.Store().SchemaVersion(ctx)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "database schema version %d (%s); library knows up to %d\n", v, db.Dialect(), store.LatestSchemaVersion())
+	fmt.Fprintf(e.stdout, "database schema version %d (%s); library knows up to %d\n", v, db.SQLDialect(), store.LatestSchemaVersion())
 	return nil
 }

@@ -7,7 +7,8 @@ import (
 	"os"
 	"strings"
 
-	"github.com/flowstore/flowstore/store"
+	"github.com/flowstore/flowstore/store/correlation"
+	"github.com/flowstore/flowstore/store/snapshot"
 )
 
 func init() {
@@ -61,9 +62,9 @@ func snapshotsList(ctx context.Context, e *env, args []string) error {
 	if *processID == "" || fs.NArg() > 0 {
 		return usageError("snapshots list needs --process-id and no arguments")
 	}
-	p := store.Unversioned(*processID)
+	p := snapshot.Unversioned(*processID)
 	if version.set {
-		p = store.Versioned(*processID, version.value)
+		p = snapshot.Versioned(*processID, version.value)
 	}
 	snaps, err := openSnapshots(ctx, e)
 	if err != nil {
@@ -144,20 +145,20 @@ func runCorrelations(ctx context.Context, e *env, args []string) error {
 	if fs.NArg() == 0 {
 		return usageError("correlations find needs at least one KEY=VALUE")
 	}
-	parts := make([]store.CorrelationPart, 0, fs.NArg())
+	parts := make([]correlation.Part, 0, fs.NArg())
 	for _, kv := range fs.Args() {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok || k == "" {
 			return usageError("%q is not KEY=VALUE", kv)
 		}
-		parts = append(parts, store.CorrelationPart{Key: k, Value: v})
+		parts = append(parts, correlation.Part{Key: k, Value: v})
 	}
-	encoded := store.EncodeCorrelation(parts...)
+	encoded := correlation.Encode(parts...)
 	db, err := e.open(ctx)
 	if err != nil {
 		return err
 	}
-	c, err := store.NewCorrelations(db).FindByEncodedID(ctx, encoded)
+	c, err := db.Correlations.FindByEncodedID(ctx, encoded)
 	if err != nil {
 		return err
 	}
@@ -172,12 +173,12 @@ func runCorrelations(ctx context.Context, e *env, args []string) error {
 // openSnapshots opens the snapshot store. It has no codec for writing
 // (flowctl only reads) and reads gzip rows; rows of other codecs are shown
 // by Stat but their payload cannot be written out.
-func openSnapshots(ctx context.Context, e *env) (*store.Snapshots, error) {
+func openSnapshots(ctx context.Context, e *env) (snapshot.Store, error) {
 	db, err := e.open(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return store.NewSnapshots(db)
+	return db.Snapshots, nil
 }
 
 // parseInterleaved parses flags that may come before or after positional

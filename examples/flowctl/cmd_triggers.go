@@ -78,7 +78,7 @@ func triggersList(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	ts, err := trigger.New(db).List(ctx, f)
+	ts, err := db.Triggers.List(ctx, f)
 	if err != nil {
 		return err
 	}
@@ -172,7 +172,7 @@ func triggersAdd(ctx context.Context, e *env, typ trigger.Type, args []string) e
 	if err != nil {
 		return err
 	}
-	t, err := trigger.New(db).Create(ctx, spec)
+	t, err := db.Triggers.Create(ctx, spec)
 	if err != nil {
 		return err
 	}
@@ -200,7 +200,7 @@ func triggersChange(ctx context.Context, e *env, sub string, args []string) erro
 	if err != nil {
 		return err
 	}
-	s := trigger.New(db)
+	s := db.Triggers
 	ops := map[string]func(context.Context, uuid.UUID) (trigger.Status, error){"pause": s.Pause, "resume": s.Resume, "kill": s.Kill}
 	st, err := ops[sub](ctx, id)
 	if err != nil {

@@ -22,7 +22,7 @@ func TestConstantsCommands(t *testing.T) {
 	require.Equal(t, 0, code, errOut)
 	code, _, errOut = flowctl(t, "", "--dsn", dsn, "constants", "get", "alpha")
 	require.Equal(t, 1, code)
-	require.Contains(t, errOut, "not found")
+	requireError(t, errOut, `flowctl constants: constant: get "alpha": not found`)
 	code, _, _ = flowctl(t, "", "--dsn", dsn, "constants", "set", "only-name")
 	require.Equal(t, 2, code)
 }

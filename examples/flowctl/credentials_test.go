@@ -10,7 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/flowstore/flowstore/crypto"
+	"github.com/flowstore/flowstore/crypto/secret"
 )
 
 // migrated returns the DSN of a new, migrated SQLite database.
@@ -32,16 +32,16 @@ func writeKeyFile(t *testing.T, keys ...string) string {
 func TestKeyNew(t *testing.T) {
 	code, out, errOut := flowctl(t, "", "key", "new")
 	require.Equal(t, 0, code, errOut)
-	k, err := crypto.ParseKey(out)
+	k, err := secret.ParseKey(out)
 	require.NoError(t, err)
-	require.Equal(t, crypto.Fernet, k.Kind())
+	require.Equal(t, secret.Fernet, k.Kind())
 	require.Len(t, strings.TrimSpace(out), 44, "the form of an OpenOrchestratorKey")
 
 	code, out, errOut = flowctl(t, "", "key", "new", "--kind", "aes256gcm")
 	require.Equal(t, 0, code, errOut)
-	k, err = crypto.ParseKey(out)
+	k, err = secret.ParseKey(out)
 	require.NoError(t, err)
-	require.Equal(t, crypto.AESGCM, k.Kind())
+	require.Equal(t, secret.AESGCM, k.Kind())
 
 	code, _, _ = flowctl(t, "", "key", "old")
 	require.Equal(t, 2, code)
@@ -82,6 +82,7 @@ func TestCredentialsRoundTripAndRotate(t *testing.T) {
 	require.Contains(t, out, "password: s3cret pass\n")
 	code, _, errOut = flowctl(t, "", "--dsn", dsn, "credentials", "get", "erp", "--key-file", keyFile)
 	require.Equal(t, 1, code)
+	requireError(t, errOut, `flowctl credentials: credential: get "erp": `)
 	require.Contains(t, errOut, "decryption failed")
 
 	code, out, errOut = flowctl(t, "", "--dsn", dsn, "credentials", "delete", "erp")
@@ -89,13 +90,13 @@ func TestCredentialsRoundTripAndRotate(t *testing.T) {
 	require.Contains(t, out, "deleted")
 	code, _, errOut = flowctl(t, "", "--dsn", dsn, "credentials", "get", "erp", "--key-file", newFile)
 	require.Equal(t, 1, code)
-	require.Contains(t, errOut, "not found")
+	requireError(t, errOut, `flowctl credentials: credential: get "erp": not found`)
 }
 
 // The key can come from OpenOrchestratorKey, as OpenOrchestrator keeps it.
 func TestCredentialsKeyFromEnvironment(t *testing.T) {
 	dsn := migrated(t)
-	k, err := crypto.GenerateKey(crypto.Fernet)
+	k, err := secret.GenerateKey(secret.Fernet)
 	require.NoError(t, err)
 	getenv := func(name string) string {
 		if name == "OpenOrchestratorKey" {

@@ -10,24 +10,25 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/flowstore/flowstore/store"
+	"github.com/flowstore/flowstore"
+	"github.com/flowstore/flowstore/store/logs"
 )
 
-func writeLogs(t *testing.T, dsn string, entries ...store.LogEntry) {
+func writeLogs(t *testing.T, dsn string, entries ...logs.Entry) {
 	t.Helper()
-	db, err := store.Open(context.Background(), dsn)
+	db, err := flowstore.Open(context.Background(), dsn, flowstore.WithoutMigrate())
 	require.NoError(t, err)
 	defer db.Close()
-	require.NoError(t, store.NewLogs(db).WriteBatch(context.Background(), entries))
+	require.NoError(t, db.Logs.WriteBatch(context.Background(), entries))
 }
 
 func TestLogsCommand(t *testing.T) {
 	dsn := migrated(t)
 	now := time.Now().UTC()
 	writeLogs(t, dsn,
-		store.LogEntry{Time: now.Add(-3 * time.Hour), Level: store.LogInfo, ProcessName: "a", Message: "old"},
-		store.LogEntry{Time: now.Add(-2 * time.Minute), Level: store.LogError, ProcessName: "a", Message: "broke"},
-		store.LogEntry{Time: now.Add(-1 * time.Minute), Level: store.LogTrace, ProcessName: "b", Message: "detail"},
+		logs.Entry{Time: now.Add(-3 * time.Hour), Level: logs.LevelInfo, ProcessName: "a", Message: "old"},
+		logs.Entry{Time: now.Add(-2 * time.Minute), Level: logs.LevelError, ProcessName: "a", Message: "broke"},
+		logs.Entry{Time: now.Add(-1 * time.Minute), Level: logs.LevelTrace, ProcessName: "b", Message: "detail"},
 	)
 	code, out, errOut := flowctl(t, "", "--dsn", dsn, "logs")
 	require.Equal(t, 0, code, errOut)
@@ -60,7 +61,7 @@ func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return 
 
 func TestLogsFollow(t *testing.T) {
 	dsn := migrated(t)
-	writeLogs(t, dsn, store.LogEntry{Level: store.LogInfo, ProcessName: "a", Message: "before"})
+	writeLogs(t, dsn, logs.Entry{Level: logs.LevelInfo, ProcessName: "a", Message: "before"})
 	ctx, cancel := context.WithCancel(context.Background())
 	var out, errOut syncBuffer
 	done := make(chan int)
@@ -76,7 +77,7 @@ func TestLogsFollow(t *testing.T) {
 		require.Contains(t, out.String(), s)
 	}
 	waitFor("before")
-	writeLogs(t, dsn, store.LogEntry{Level: store.LogError, ProcessName: "a", Message: "arrived later"})
+	writeLogs(t, dsn, logs.Entry{Level: logs.LevelError, ProcessName: "a", Message: "arrived later"})
 	waitFor("arrived later")
 	cancel()
 	require.Equal(t, 0, <-done, errOut.String())
@@ -116,14 +117,14 @@ func startFollow(t *testing.T, dsn string, flags ...string) (*syncBuffer, func(s
 func TestLogsFollowPrintsLateCommits(t *testing.T) {
 	dsn := migrated(t)
 	now := time.Now().UTC()
-	writeLogs(t, dsn, store.LogEntry{Time: now, Level: store.LogInfo, ProcessName: "a", Message: "newest"})
+	writeLogs(t, dsn, logs.Entry{Time: now, Level: logs.LevelInfo, ProcessName: "a", Message: "newest"})
 	out, waitFor := startFollow(t, dsn, "--lag", "3s")
 	waitFor("newest", 30*time.Second)
 	// A few polls pass, so a buggy follow has moved its window past it.
 	time.Sleep(100 * time.Millisecond)
-	writeLogs(t, dsn, store.LogEntry{Time: now.Add(-time.Second), Level: store.LogInfo, ProcessName: "b", Message: "late commit"})
+	writeLogs(t, dsn, logs.Entry{Time: now.Add(-time.Second), Level: logs.LevelInfo, ProcessName: "b", Message: "late commit"})
 	waitFor("late commit", 10*time.Second)
-	writeLogs(t, dsn, store.LogEntry{Time: now.Add(time.Second), Level: store.LogInfo, ProcessName: "a", Message: "after"})
+	writeLogs(t, dsn, logs.Entry{Time: now.Add(time.Second), Level: logs.LevelInfo, ProcessName: "a", Message: "after"})
 	waitFor("after", 10*time.Second)
 	time.Sleep(100 * time.Millisecond) // more polls over the same window
 	for _, s := range []string{"newest", "late commit", "after"} {
@@ -137,13 +138,13 @@ func TestLogsFollowRespectsLimit(t *testing.T) {
 	dsn := migrated(t)
 	now := time.Now().UTC()
 	writeLogs(t, dsn,
-		store.LogEntry{Time: now.Add(-3 * time.Second), Level: store.LogInfo, ProcessName: "a", Message: "left out 1"},
-		store.LogEntry{Time: now.Add(-2 * time.Second), Level: store.LogInfo, ProcessName: "a", Message: "left out 2"},
-		store.LogEntry{Time: now.Add(-1 * time.Second), Level: store.LogInfo, ProcessName: "a", Message: "shown"},
+		logs.Entry{Time: now.Add(-3 * time.Second), Level: logs.LevelInfo, ProcessName: "a", Message: "left out 1"},
+		logs.Entry{Time: now.Add(-2 * time.Second), Level: logs.LevelInfo, ProcessName: "a", Message: "left out 2"},
+		logs.Entry{Time: now.Add(-1 * time.Second), Level: logs.LevelInfo, ProcessName: "a", Message: "shown"},
 	)
 	out, waitFor := startFollow(t, dsn, "--limit", "1", "--lag", "10s")
 	waitFor("shown", 30*time.Second)
-	writeLogs(t, dsn, store.LogEntry{Time: now.Add(-1500 * time.Millisecond), Level: store.LogInfo, ProcessName: "b", Message: "late"})
+	writeLogs(t, dsn, logs.Entry{Time: now.Add(-1500 * time.Millisecond), Level: logs.LevelInfo, ProcessName: "b", Message: "late"})
 	waitFor("late", 10*time.Second)
 	time.Sleep(100 * time.Millisecond)
 	require.NotContains(t, out.String(), "left out")

@@ -16,12 +16,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"iter"
 	"os"
 	"os/signal"
 	"sort"
 	"strings"
 
-	"github.com/flowstore/flowstore/store"
+	"github.com/flowstore/flowstore"
 )
 
 // command is one flowctl subcommand ("migrate", "queue", …). A command with
@@ -48,7 +49,7 @@ type env struct {
 	stdin          io.Reader
 	getenv         func(string) string
 	dsn            string
-	db             *store.DB
+	db             *flowstore.DB
 }
 
 // errUsage makes run print the command's usage line and exit with status 2.
@@ -58,12 +59,16 @@ func usageError(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", errUsage, fmt.Sprintf(format, args...))
 }
 
-// open opens (once) the database the DSN names.
-func (e *env) open(ctx context.Context) (*store.DB, error) {
+// open opens (once) the database the DSN names, with every store bound to
+// it. It never migrates: an administration tool changes the schema only when
+// told to (migrate), and version must report the schema as it finds it.
+// opts count on the first call only, which is the only one: a flowctl run
+// runs one command, and a command opens once.
+func (e *env) open(ctx context.Context, opts ...flowstore.Option) (*flowstore.DB, error) {
 	if e.db != nil {
 		return e.db, nil
 	}
-	db, err := store.Open(ctx, e.dsn)
+	db, err := flowstore.Open(ctx, e.dsn, append([]flowstore.Option{flowstore.WithoutMigrate()}, opts...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -145,5 +150,23 @@ func printUsage(w io.Writer) {
 	sort.Strings(names)
 	for _, n := range names {
 		fmt.Fprintf(w, "  %-12s %s\n", n, commands[n].usage)
+	}
+}
+
+// upTo yields the first n values of seq, or all of them when n is 0 (what
+// --limit 0 means in flowctl's list commands). It stops seq as soon as it
+// has n, so a store's iterator reads no page beyond.
+func upTo[T any](seq iter.Seq2[T, error], n int) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		i := 0
+		for v, err := range seq {
+			if !yield(v, err) {
+				return
+			}
+			// Stop here, not at the next value: fetching it may cost a query.
+			if i++; i == n {
+				return
+			}
+		}
 	}
 }

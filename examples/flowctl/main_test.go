@@ -20,6 +20,24 @@ func flowctl(t *testing.T, stdin string, args ...string) (int, string, string) {
 	return code, out.String(), errOut.String()
 }
 
+// requireError checks the stderr of a command that failed: its error line
+// contains want, and no layer's prefix shows twice ("flowctl x: queue:
+// queue: …", "flowstore: … flowstore: …") — each layer wraps once — nor
+// does driver text leak past a sentinel.
+func requireError(t *testing.T, errOut, want string) {
+	t.Helper()
+	require.Contains(t, errOut, want)
+	line, _, _ := strings.Cut(errOut, "\n")
+	require.True(t, strings.HasPrefix(line, "flowctl "), "the error line comes first: %q", errOut)
+	seen := map[string]bool{}
+	for _, part := range strings.Split(line, ": ") {
+		require.False(t, seen[part], "%q shows twice in %q", part, line)
+		seen[part] = true
+	}
+	require.LessOrEqual(t, strings.Count(line, "flowstore:"), 1, "flowstore: shows twice in %q", line)
+	require.NotContains(t, errOut, "sql: no rows")
+}
+
 func tempDSN(t *testing.T) string {
 	return "sqlite:" + filepath.Join(t.TempDir(), "flowctl.db")
 }
@@ -40,7 +58,7 @@ func TestMigrateAndVersion(t *testing.T) {
 }
 
 func TestSchemaPrintsPinnedDDL(t *testing.T) {
-	for _, d := range store.Dialects() {
+	for _, d := range store.DialectNames() {
 		code, out, errOut := flowctl(t, "", "schema", "--dialect", string(d))
 		require.Equal(t, 0, code, errOut)
 		want, err := store.SchemaSQL(d)
@@ -91,7 +109,8 @@ func TestMigrateAdopt(t *testing.T) {
 
 	code, _, errOut := flowctl(t, "", "--dsn", dsn, "migrate")
 	require.Equal(t, 1, code, "plain migrate refuses existing tables")
-	require.Contains(t, errOut, "Constants")
+	requireError(t, errOut, `flowctl migrate: store: migration 0001_reference_schema, statement`)
+	require.Contains(t, errOut, `"Constants" already exists`)
 	code, out, errOut := flowctl(t, "", "--dsn", dsn, "migrate", "--adopt")
 	require.Equal(t, 0, code, errOut)
 	require.Contains(t, out, "from version 0 to")

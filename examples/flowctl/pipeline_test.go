@@ -6,8 +6,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/flowstore/flowstore"
 	"github.com/flowstore/flowstore/orchestrator/pipeline"
-	"github.com/flowstore/flowstore/store"
 )
 
 func TestPipelineRunsAndShow(t *testing.T) {
@@ -16,10 +16,10 @@ func TestPipelineRunsAndShow(t *testing.T) {
 	require.Equal(t, 0, code, errOut)
 
 	ctx := context.Background()
-	db, err := store.Open(ctx, dsn)
+	db, err := flowstore.Open(ctx, dsn, flowstore.WithoutMigrate())
 	require.NoError(t, err)
 	defer db.Close()
-	ps := pipeline.New(db)
+	ps := db.Pipelines
 	def, err := ps.CreateWorkflow(ctx, pipeline.WorkflowSpec{
 		Workflow: pipeline.Workflow{Namespace: "acme", Repository: "shop", Name: "deploy", Version: "v1", State: pipeline.StateRunnable},
 		Stages: []pipeline.StageSpec{
@@ -60,7 +60,7 @@ func TestPipelineRunsAndShow(t *testing.T) {
 
 	code, _, errOut = flowctl(t, "", "--dsn", dsn, "pipeline", "show", "acme/shop/deploy", "--sequence", "9")
 	require.Equal(t, 1, code)
-	require.Contains(t, errOut, "not found")
+	requireError(t, errOut, "flowctl pipeline: pipeline: get run 9 of acme/shop/deploy: not found: no such run")
 
 	code, _, errOut = flowctl(t, "", "--dsn", dsn, "pipeline", "runs", "acme/shop")
 	require.Equal(t, 2, code)

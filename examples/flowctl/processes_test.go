@@ -3,11 +3,12 @@ package main
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/flowstore/flowstore"
 	"github.com/flowstore/flowstore/orchestrator"
-	"github.com/flowstore/flowstore/store"
 )
 
 func TestProcessesAndEngine(t *testing.T) {
@@ -15,17 +16,27 @@ func TestProcessesAndEngine(t *testing.T) {
 	code, _, errOut := flowctl(t, "", "--dsn", dsn, "migrate")
 	require.Equal(t, 0, code, errOut)
 	ctx := context.Background()
-	db, err := store.Open(ctx, dsn)
+	db, err := flowstore.Open(ctx, dsn, flowstore.WithoutMigrate())
 	require.NoError(t, err)
 	defer db.Close()
-	e, err := orchestrator.NewEngine(ctx, db)
+	// The engine runs the process itself (RunProcess) and stays registered,
+	// a live engine for "engine status"; the long poll interval keeps it
+	// from running the process again once flowctl resumes it, so that
+	// flowctl can abort it.
+	e, err := orchestrator.NewEngine(db.Store(), orchestrator.WithPollInterval(time.Hour))
 	require.NoError(t, err)
-	defer e.Close(ctx)
+	runCtx, stop := context.WithCancel(ctx)
+	ran := make(chan error, 1)
+	go func() { ran <- e.Run(runCtx) }()
+	defer func() {
+		stop()
+		require.NoError(t, <-ran)
+	}()
 	require.NoError(t, e.Register(ctx, orchestrator.Workflow{Name: "ask", Target: orchestrator.TargetCreate,
 		Steps: []orchestrator.Step{orchestrator.InputStep("ask_input")}}))
 	pid, err := e.Start(ctx, "ask", nil)
 	require.NoError(t, err)
-	_, err = e.Run(ctx, pid)
+	_, err = e.RunProcess(ctx, pid)
 	require.NoError(t, err)
 
 	code, out, errOut := flowctl(t, "", "--dsn", dsn, "processes", "list", "--status", "suspended")
@@ -38,6 +49,9 @@ func TestProcessesAndEngine(t *testing.T) {
 	code, _, errOut = flowctl(t, "", "--dsn", dsn, "processes", "list", "--status", "bogus")
 	require.Equal(t, 2, code)
 	require.Contains(t, errOut, "unknown process status")
+	code, _, errOut = flowctl(t, "", "--dsn", dsn, "processes", "list", "--limit", "-1")
+	require.Equal(t, 2, code)
+	require.Contains(t, errOut, "--limit must not be negative")
 
 	code, out, errOut = flowctl(t, "", "--dsn", dsn, "processes", "show", pid.String())
 	require.Equal(t, 0, code, errOut)
@@ -53,12 +67,12 @@ func TestProcessesAndEngine(t *testing.T) {
 	require.Contains(t, out, "resumed")
 	code, _, errOut = flowctl(t, "", "--dsn", dsn, "processes", "resume", pid.String())
 	require.Equal(t, 1, code)
-	require.Contains(t, errOut, "cannot be resumed")
+	requireError(t, errOut, "flowctl processes: orchestrator: resume process "+pid.String()+": conflict: the process is resumed, which cannot be resumed")
 
 	code, out, errOut = flowctl(t, "", "--dsn", dsn, "processes", "abort", pid.String())
 	require.Equal(t, 0, code, errOut)
 	require.Contains(t, out, "aborted")
-	p, err := e.Store().Process(ctx, pid)
+	p, err := db.Processes.Process(ctx, pid)
 	require.NoError(t, err)
 	require.Equal(t, orchestrator.StatusAborted, p.LastStatus)
 

@@ -7,8 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/flowstore/flowstore/queue"
-	"github.com/flowstore/flowstore/store"
+	"github.com/flowstore/flowstore"
 )
 
 func TestQueueCommands(t *testing.T) {
@@ -28,10 +27,10 @@ func TestQueueCommands(t *testing.T) {
 
 	// A worker takes one; it goes stale later.
 	clockNow := time.Now().Add(-2 * time.Hour)
-	db, err := store.Open(context.Background(), dsn, store.WithClock(func() time.Time { return clockNow }))
+	db, err := flowstore.Open(context.Background(), dsn, flowstore.WithClock(func() time.Time { return clockNow }), flowstore.WithoutMigrate())
 	require.NoError(t, err)
 	defer db.Close()
-	claimed, err := queue.New(db).Claim(context.Background(), "invoices")
+	claimed, err := db.Queue.Claim(context.Background(), "invoices")
 	require.NoError(t, err)
 	require.Equal(t, "INV-1", claimed.Reference)
 
@@ -69,5 +68,5 @@ func TestQueueCommands(t *testing.T) {
 	}
 	code, _, errOut = flowctl(t, "", "--dsn", dsn, "queue", "push", "q", "--reference", string(make([]byte, 101)))
 	require.Equal(t, 1, code)
-	require.Contains(t, errOut, "too long")
+	requireError(t, errOut, "flowctl queue: queue: enqueue: value too long: reference is 101 characters, at most 100 fit")
 }

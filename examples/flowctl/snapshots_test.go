@@ -8,7 +8,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/flowstore/flowstore/store"
+	"github.com/flowstore/flowstore"
+	"github.com/flowstore/flowstore/store/correlation"
+	"github.com/flowstore/flowstore/store/snapshot"
 )
 
 // seedSnapshots migrates a temp database and stores a few snapshots and a
@@ -17,21 +19,19 @@ func seedSnapshots(t *testing.T) string {
 	t.Helper()
 	ctx := context.Background()
 	dsn := tempDSN(t)
-	db, err := store.Open(ctx, dsn)
+	db, err := flowstore.Open(ctx, dsn) // migrates
 	require.NoError(t, err)
 	defer db.Close()
-	require.NoError(t, db.Migrate(ctx))
-	plain, err := store.NewSnapshots(db)
-	require.NoError(t, err)
-	zipped, err := store.NewSnapshots(db, store.WithCodec(store.Gzip{}))
+	plain := db.Snapshots
+	zipped, err := snapshot.New(db.Store(), snapshot.WithCodec(snapshot.Gzip{}))
 	require.NoError(t, err)
 	v2 := "2"
-	require.NoError(t, plain.Create(ctx, &store.Snapshot{ID: "a-1", ProcessID: "orders", Payload: []byte("unversioned")}))
-	require.NoError(t, plain.Create(ctx, &store.Snapshot{ID: "b-1", ProcessID: "orders", ProcessVersion: &v2, Payload: []byte("v2 one"), BusinessKey: "ORDER-7", EventTypes: []string{"paid", "cancelled"}}))
-	s := &store.Snapshot{ID: "b-2", ProcessID: "orders", ProcessVersion: &v2, Payload: []byte("v2 two, compressed")}
+	require.NoError(t, plain.Create(ctx, &snapshot.Snapshot{ID: "a-1", ProcessID: "orders", Payload: []byte("unversioned")}))
+	require.NoError(t, plain.Create(ctx, &snapshot.Snapshot{ID: "b-1", ProcessID: "orders", ProcessVersion: &v2, Payload: []byte("v2 one"), BusinessKey: "ORDER-7", EventTypes: []string{"paid", "cancelled"}}))
+	s := &snapshot.Snapshot{ID: "b-2", ProcessID: "orders", ProcessVersion: &v2, Payload: []byte("v2 two, compressed")}
 	require.NoError(t, zipped.Create(ctx, s))
 	require.NoError(t, zipped.Update(ctx, s))
-	_, err = store.NewCorrelations(db).Create(ctx, "b-1", store.CorrelationPart{Key: "orderId", Value: "7"}, store.CorrelationPart{Key: "customer", Value: "ann"})
+	_, err = db.Correlations.Create(ctx, "b-1", correlation.Part{Key: "orderId", Value: "7"}, correlation.Part{Key: "customer", Value: "ann"})
 	require.NoError(t, err)
 	return dsn
 }
@@ -73,7 +73,7 @@ func TestSnapshotsShow(t *testing.T) {
 
 	code, _, errOut = flowctl(t, "", "--dsn", dsn, "snapshots", "show", "nope")
 	require.Equal(t, 1, code)
-	require.Contains(t, errOut, "not found")
+	requireError(t, errOut, "flowctl snapshots: snapshot: stat nope: not found")
 	code, _, _ = flowctl(t, "", "--dsn", dsn, "snapshots", "frob")
 	require.Equal(t, 2, code)
 }
@@ -83,13 +83,13 @@ func TestCorrelationsFind(t *testing.T) {
 	// Order does not matter: the encoded id sorts the parts.
 	code, out, errOut := flowctl(t, "", "--dsn", dsn, "correlations", "find", "orderId=7", "customer=ann")
 	require.Equal(t, 0, code, errOut)
-	require.Contains(t, out, "encoded id:       "+store.EncodeCorrelation(store.CorrelationPart{Key: "customer", Value: "ann"}, store.CorrelationPart{Key: "orderId", Value: "7"}))
+	require.Contains(t, out, "encoded id:       "+correlation.Encode(correlation.Part{Key: "customer", Value: "ann"}, correlation.Part{Key: "orderId", Value: "7"}))
 	require.Contains(t, out, "correlated id:    b-1")
 	require.Contains(t, out, "  customer = ann\n  orderId = 7\n")
 
 	code, _, errOut = flowctl(t, "", "--dsn", dsn, "correlations", "find", "orderId=8")
 	require.Equal(t, 1, code)
-	require.Contains(t, errOut, "not found")
+	requireError(t, errOut, "flowctl correlations: correlation: find by encoded id "+correlation.Encode(correlation.Part{Key: "orderId", Value: "8"})+": not found")
 	code, _, errOut = flowctl(t, "", "--dsn", dsn, "correlations", "find", "novalue")
 	require.Equal(t, 2, code)
 	require.Contains(t, errOut, "KEY=VALUE")

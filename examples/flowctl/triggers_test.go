@@ -56,7 +56,7 @@ func TestTriggersCommands(t *testing.T) {
 	// Bad input: a clear error naming the field, nothing written.
 	code, _, errOut = flowctl(t, "", "--dsn", dsn, "triggers", "add-scheduled", "--name", "bad", "--process", "p", "--path", "p.py", "--cron", "0 25 * * *")
 	require.Equal(t, 1, code)
-	require.Contains(t, errOut, "cron_expr")
+	requireError(t, errOut, `flowctl triggers: trigger: create "bad": invalid input: cron_expr "0 25 * * *"`)
 	code, _, errOut = flowctl(t, "", "--dsn", dsn, "triggers", "add-single", "--name", "bad", "--process", "p", "--path", "p.py", "--at", "tomorrow")
 	require.Equal(t, 2, code)
 	require.Contains(t, errOut, "RFC 3339")
@@ -68,7 +68,7 @@ func TestTriggersCommands(t *testing.T) {
 	require.Contains(t, errOut, "unknown subcommand")
 	code, _, errOut = flowctl(t, "", "--dsn", dsn, "triggers", "pause", "0191e8b2-7c3a-7d4e-8f00-123456789abc")
 	require.Equal(t, 1, code)
-	require.Contains(t, errOut, "not found")
+	requireError(t, errOut, "flowctl triggers: trigger: pause 0191e8b2-7c3a-7d4e-8f00-123456789abc: not found")
 	code, out, errOut = flowctl(t, "", "--dsn", dsn, "triggers", "list")
 	require.Equal(t, 0, code, errOut)
 	require.Equal(t, 3, strings.Count(out, "\n")-2, "header, three triggers, count line")

@@ -1,6 +1,6 @@
 // Command logstream measures the memory of streaming log rows: it fills
 // the Logs table to -rows rows (if it has fewer), then reads every row
-// through store.Logs.All and reports the process's resident set size
+// through the Logs store's All and reports the process's resident set size
 // while streaming. It exits with status 1 when the peak is over -max-rss
 // MiB (default 64, the target for streaming 1,000,000 rows), so it can
 // gate a run:
@@ -27,7 +27,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/flowstore/flowstore/store"
+	"github.com/flowstore/flowstore"
+	"github.com/flowstore/flowstore/store/logs"
 )
 
 func main() {
@@ -50,38 +51,34 @@ func run(ctx context.Context, dsn string, rows, maxRSSMiB int) error {
 		defer os.RemoveAll(dir)
 		dsn = "sqlite:" + filepath.Join(dir, "logs.db")
 	}
-	db, err := store.Open(ctx, dsn)
+	fs, err := flowstore.Open(ctx, dsn) // migrates
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	if err := db.Migrate(ctx); err != nil {
-		return err
-	}
-	logs := store.NewLogs(db)
-	page, err := logs.Query(ctx, store.LogFilter{Limit: 1})
+	defer fs.Close()
+	page, err := fs.Logs.Query(ctx, logs.Filter{Limit: 1}) // Total counts every row
 	if err != nil {
 		return err
 	}
 	start := time.Now()
-	base := db.Now().Add(-time.Duration(rows) * time.Millisecond)
-	batch := make([]store.LogEntry, 0, 10_000)
+	base := fs.Store().Now().Add(-time.Duration(rows) * time.Millisecond)
+	batch := make([]logs.Entry, 0, 10_000)
 	for i := page.Total; i < rows; i++ {
-		batch = append(batch, store.LogEntry{
+		batch = append(batch, logs.Entry{
 			Time:        base.Add(time.Duration(i) * time.Millisecond),
-			Level:       store.LogInfo,
+			Level:       logs.LevelInfo,
 			ProcessName: "robot-" + strconv.Itoa(i%7),
 			Message:     fmt.Sprintf("invoice %d booked for customer %d; amount %d.%02d", i, i%1000, i%5000, i%100),
 		})
 		if len(batch) == cap(batch) || i == rows-1 {
-			if err := logs.WriteBatch(ctx, batch); err != nil {
+			if err := fs.Logs.WriteBatch(ctx, batch); err != nil {
 				return err
 			}
 			batch = batch[:0]
 		}
 	}
 	batch = nil
-	fmt.Printf("filled to %d rows in %s (%s)\n", max(rows, page.Total), time.Since(start).Round(time.Millisecond), db.Dialect())
+	fmt.Printf("filled to %d rows in %s (%s)\n", max(rows, page.Total), time.Since(start).Round(time.Millisecond), fs.SQLDialect().Name())
 
 	runtime.GC()
 	reset := resetPeak()
@@ -89,7 +86,8 @@ func run(ctx context.Context, dsn string, rows, maxRSSMiB int) error {
 	start = time.Now()
 	n, maxRSS := 0, before
 	var bytes int
-	for e, err := range logs.All(ctx, store.LogFilter{}) {
+	// All reads a page at a time; its zero Limit means no cap on the rows.
+	for e, err := range fs.Logs.All(ctx, logs.Filter{}) {
 		if err != nil {
 			return err
 		}

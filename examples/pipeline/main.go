@@ -16,8 +16,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/flowstore/flowstore"
 	"github.com/flowstore/flowstore/orchestrator/pipeline"
-	"github.com/flowstore/flowstore/store"
 )
 
 func main() {
@@ -40,15 +40,12 @@ func run(ctx context.Context, dsn string, out io.Writer) error {
 		defer os.RemoveAll(dir)
 		dsn = "sqlite:" + filepath.Join(dir, "pipeline.db")
 	}
-	db, err := store.Open(ctx, dsn)
+	fs, err := flowstore.Open(ctx, dsn) // migrates
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	if err := db.Migrate(ctx); err != nil {
-		return err
-	}
-	ps := pipeline.New(db)
+	defer fs.Close()
+	ps := fs.Pipelines
 
 	// 1. A workflow version: start stage, a build stage with two actions,
 	// end stage — stored with its variable in one transaction.
@@ -85,14 +82,15 @@ func run(ctx context.Context, dsn string, out io.Writer) error {
 		}
 	}
 
-	// 3. The history, newest first, and the latest run in detail.
+	// 3. The history, newest first, and the latest run in detail. AllRuns
+	// reads the history a page at a time, so a long one is never held in
+	// memory whole.
 	f := pipeline.RunFilter{Namespace: "acme", Repository: "shop", Workflow: "release"}
-	runs, err := ps.ListRuns(ctx, f)
-	if err != nil {
-		return err
-	}
 	fmt.Fprintln(out, "history:")
-	for _, r := range runs {
+	for r, err := range ps.AllRuns(ctx, f) {
+		if err != nil {
+			return err
+		}
 		fmt.Fprintf(out, "  run %d  %-10s %s\n", r.Sequence, r.RunState, r.FailReason)
 	}
 	latest, err := ps.GetRun(ctx, f, 0)
@@ -115,7 +113,7 @@ func run(ctx context.Context, dsn string, out io.Writer) error {
 
 // play drives one run through its states the way an engine would: the run
 // and each stage start, the actions report, everything ends.
-func play(ctx context.Context, ps *pipeline.BunStore, run *pipeline.Run, testsPass bool) error {
+func play(ctx context.Context, ps pipeline.Store, run *pipeline.Run, testsPass bool) error {
 	wf := run.Workflow.ID
 	if err := ps.Transition(ctx, pipeline.LevelWorkflow, wf, pipeline.RunDoing, ""); err != nil {
 		return err

@@ -22,6 +22,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/flowstore/flowstore"
 	"github.com/flowstore/flowstore/orchestrator"
 	"github.com/flowstore/flowstore/orchestrator/subscription"
 	"github.com/flowstore/flowstore/store"
@@ -44,7 +45,7 @@ type catalogue struct {
 	vlan    subscription.ResourceType
 }
 
-func setup(ctx context.Context, subs *subscription.BunStore) (*catalogue, error) {
+func setup(ctx context.Context, subs subscription.Store) (*catalogue, error) {
 	c := &catalogue{
 		product: subscription.Product{Name: "Fiber", Description: "Fiber internet access", ProductType: "Fiber", Tag: "FIB", Status: subscription.ProductActive},
 		port:    subscription.ProductBlock{Name: "Port", Description: "An access port"},
@@ -61,7 +62,7 @@ func setup(ctx context.Context, subs *subscription.BunStore) (*catalogue, error)
 
 // createFiber builds the workflow. Each step loads the subscription tree
 // through the step's session, changes it and saves it there.
-func createFiber(c *catalogue, subs *subscription.BunStore) orchestrator.Workflow {
+func createFiber(c *catalogue, subs subscription.Store) orchestrator.Workflow {
 	tree := func(ctx context.Context, s *store.Session, st orchestrator.State) (*subscription.Tree, error) {
 		id, err := uuid.Parse(fmt.Sprint(st["subscription_id"]))
 		if err != nil {
@@ -128,7 +129,7 @@ func createFiber(c *catalogue, subs *subscription.BunStore) orchestrator.Workflo
 		}}
 }
 
-func run(ctx context.Context, dsn string, out io.Writer) error {
+func run(ctx context.Context, dsn string, out io.Writer) (err error) {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	if dsn == "" {
@@ -139,33 +140,26 @@ func run(ctx context.Context, dsn string, out io.Writer) error {
 		defer os.RemoveAll(dir)
 		dsn = "sqlite:" + filepath.Join(dir, "provisioning.db")
 	}
-	db, err := store.Open(ctx, dsn)
+	fs, err := flowstore.Open(ctx, dsn) // migrates
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	if err := db.Migrate(ctx); err != nil {
-		return err
-	}
-	subs := subscription.New(db)
-	c, err := setup(ctx, subs)
+	defer fs.Close()
+	c, err := setup(ctx, fs.Subscriptions)
 	if err != nil {
 		return err
 	}
-	engine, err := orchestrator.NewEngine(ctx, db)
+	engine, stop, err := startEngine(ctx, fs, createFiber(c, fs.Subscriptions))
 	if err != nil {
 		return err
 	}
-	defer engine.Close(context.WithoutCancel(ctx))
-	if err := engine.Register(ctx, createFiber(c, subs)); err != nil {
-		return err
-	}
+	defer func() { err = errors.Join(err, stop()) }()
 
 	pid, err := engine.Start(ctx, "create_fiber", orchestrator.State{"customer": "ACME"}, orchestrator.StartedBy("example"))
 	if err != nil {
 		return err
 	}
-	p, err := engine.Run(ctx, pid)
+	p, err := engine.RunProcess(ctx, pid)
 	if err != nil {
 		return err
 	}
@@ -186,19 +180,43 @@ func run(ctx context.Context, dsn string, out io.Writer) error {
 	if err := w.Flush(); err != nil {
 		return err
 	}
-	found, err := subs.Search(ctx, subscription.Filter{CustomerID: "ACME", Status: subscription.Active})
+	// A limit of two is enough to tell one subscription from several.
+	found, err := fs.Subscriptions.Search(ctx, subscription.Filter{CustomerID: "ACME", Status: subscription.Active, Limit: 2})
 	if err != nil {
 		return err
 	}
 	if len(found) != 1 {
 		return fmt.Errorf("expected one active subscription, found %d", len(found))
 	}
-	t, err := subs.Load(ctx, found[0].SubscriptionID)
+	t, err := fs.Subscriptions.Load(ctx, found[0].SubscriptionID)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "\nsubscription %q is %s, port vlan %s\n", t.Subscription.Description, t.Subscription.Status, t.Instances[0].Values[0].Value)
 	return nil
+}
+
+// startEngine makes an engine with the workflow registered and runs it in
+// a goroutine. The engine runs its processes itself (RunProcess, Resume);
+// the long poll interval keeps its Run from taking them first. Run must run
+// all the same: it registers the engine every step is fenced on. stop
+// cancels Run's context and waits for Run to return, which is how every
+// long-running part of flowstore stops.
+func startEngine(ctx context.Context, fs *flowstore.DB, wf orchestrator.Workflow) (e *orchestrator.Engine, stop func() error, err error) {
+	e, err = fs.NewEngine(orchestrator.WithPollInterval(time.Hour))
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := e.Register(ctx, wf); err != nil {
+		return nil, nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- e.Run(ctx) }()
+	return e, func() error {
+		cancel()
+		return <-done
+	}, nil
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -7,9 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/flowstore/flowstore"
 	"github.com/flowstore/flowstore/orchestrator"
 	"github.com/flowstore/flowstore/orchestrator/subscription"
-	"github.com/flowstore/flowstore/store"
 )
 
 // TestProvisioningRuns runs the example end to end on a SQLite file and
@@ -40,32 +40,29 @@ func TestProvisioningRuns(t *testing.T) {
 // and the next resume's VLAN is the one used.
 func TestBadVLANAsksAgain(t *testing.T) {
 	ctx := context.Background()
-	db, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "p.db"))
+	fs, err := flowstore.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "p.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	subs := subscription.New(db)
-	c, err := setup(ctx, subs)
+	defer fs.Close()
+	c, err := setup(ctx, fs.Subscriptions)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := orchestrator.NewEngine(ctx, db)
+	e, stop, err := startEngine(ctx, fs, createFiber(c, fs.Subscriptions))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer e.Close(ctx)
-	if err := e.Register(ctx, createFiber(c, subs)); err != nil {
-		t.Fatal(err)
-	}
+	defer func() {
+		if err := stop(); err != nil {
+			t.Errorf("stop the engine: %v", err)
+		}
+	}()
 	pid, err := e.Start(ctx, "create_fiber", orchestrator.State{"customer": "ACME"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.Run(ctx, pid); err != nil {
+	if _, err := e.RunProcess(ctx, pid); err != nil {
 		t.Fatal(err)
 	}
 	p, err := e.Resume(ctx, pid, orchestrator.State{"vlan": 5000})
@@ -76,11 +73,11 @@ func TestBadVLANAsksAgain(t *testing.T) {
 	if err != nil || p.LastStatus != orchestrator.StatusCompleted {
 		t.Fatalf("good vlan: %v, %v", p, err)
 	}
-	found, err := subs.Search(ctx, subscription.Filter{CustomerID: "ACME", Status: subscription.Active})
+	found, err := fs.Subscriptions.Search(ctx, subscription.Filter{CustomerID: "ACME", Status: subscription.Active, Limit: 2})
 	if err != nil || len(found) != 1 {
 		t.Fatalf("search: %v, %v", found, err)
 	}
-	tr, err := subs.Load(ctx, found[0].SubscriptionID)
+	tr, err := fs.Subscriptions.Load(ctx, found[0].SubscriptionID)
 	if err != nil || tr.Instances[0].Values[0].Value != "7" {
 		t.Fatalf("subscription %+v, %v", tr, err)
 	}

@@ -12,6 +12,11 @@
 // same claim and finish SQL, hand-written in internal/rawqueue, with bound
 // parameters on the same database — and prints the library's speed as a
 // ratio of the raw driver's, for enqueueing and for working.
+//
+// It opens the database as an application does, with flowstore.Open (every
+// dialect linked, the schema migrated), and works the queue through its
+// Queue store; the raw side runs on the same pool, the *store.DB underneath
+// (DB.Store).
 package main
 
 import (
@@ -29,8 +34,8 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/flowstore/flowstore"
 	"github.com/flowstore/flowstore/queue"
-	"github.com/flowstore/flowstore/store"
 )
 
 func main() {
@@ -86,22 +91,20 @@ func (s *side) rates() (enq, work float64) {
 }
 
 func work(ctx context.Context, c config, out io.Writer) error {
-	db, err := store.Open(ctx, c.dsn)
+	db, err := flowstore.Open(ctx, c.dsn)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := db.Migrate(ctx); err != nil {
-		return err
-	}
-	db.SQL().SetMaxOpenConns(max(c.workers+1, 2))
-	db.SQL().SetMaxIdleConns(max(c.workers+1, 2))
-	q := queue.New(db)
+	pool := db.Store().SQL()
+	pool.SetMaxOpenConns(max(c.workers+1, 2))
+	pool.SetMaxIdleConns(max(c.workers+1, 2))
+	q := db.Queue
 	lib := &side{name: "flowstore", enqueue: func(ctx context.Context) error { return enqueueLib(ctx, q, c) }, worker: libWorker(q, c)}
 	order := []*side{lib}
 	var rs *side
 	if c.compare {
-		r := newRaw(db)
+		r := newRaw(db.Store())
 		rs = &side{name: "raw driver", enqueue: func(ctx context.Context) error { return r.enqueue(ctx, c) }, worker: r.worker(c)}
 		// raw, lib, lib, raw: neither side always runs first, on the
 		// colder database.
@@ -131,7 +134,7 @@ func work(ctx context.Context, c config, out io.Writer) error {
 	libEnq, libWork := lib.rates()
 	rawEnq, rawWork := rs.rates()
 	fmt.Fprintf(out, "summary (%s, %d workers, batch %d): flowstore %.0f elements/s, raw driver %.0f elements/s, ratio %.2f",
-		db.Dialect(), c.workers, c.batch, libWork, rawWork, libWork/rawWork)
+		db.SQLDialect().Name(), c.workers, c.batch, libWork, rawWork, libWork/rawWork)
 	if c.n > 0 {
 		fmt.Fprintf(out, "; enqueue flowstore %.0f/s, raw %.0f/s, ratio %.2f", libEnq, rawEnq, libEnq/rawEnq)
 	}
@@ -141,21 +144,26 @@ func work(ctx context.Context, c config, out io.Writer) error {
 
 func enqueueLib(ctx context.Context, q queue.Store, c config) error {
 	for lo := 0; lo < c.n; lo += 10000 {
-		refs, data := payload(lo, min(10000, c.n-lo))
-		if _, err := q.EnqueueBatch(ctx, c.queue, refs, data, "queueworker"); err != nil {
+		k := min(10000, c.n-lo)
+		els := make([]queue.NewElement, k)
+		for i := range els {
+			ref, data := item(lo + i)
+			els[i] = queue.NewElement{Reference: ref, Data: data, CreatedBy: createdBy}
+		}
+		if _, err := q.EnqueueBatch(ctx, c.queue, els); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func payload(lo, k int) (refs, data []string) {
-	refs, data = make([]string, k), make([]string, k)
-	for i := range k {
-		refs[i] = "item-" + strconv.Itoa(lo+i)
-		data[i] = `{"item":` + strconv.Itoa(lo+i) + `}`
-	}
-	return refs, data
+// createdBy is who both sides say enqueued the elements.
+const createdBy = "queueworker"
+
+// item is the reference and the data of the i-th element both sides
+// enqueue.
+func item(i int) (ref, data string) {
+	return "item-" + strconv.Itoa(i), `{"item":` + strconv.Itoa(i) + `}`
 }
 
 // workFunc works one claim's worth of elements and returns how many; 0

@@ -3,33 +3,36 @@ package main
 import (
 	"bytes"
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/flowstore/flowstore/internal/testdb"
 	"github.com/flowstore/flowstore/queue"
 	"github.com/flowstore/flowstore/store"
 )
 
+func TestMain(m *testing.M) { testdb.Main(m) }
+
 func TestQueueworkerDrainsAndCompares(t *testing.T) {
-	dsn := "sqlite:" + filepath.Join(t.TempDir(), "qw.db")
-	for _, batch := range []string{"1", "7"} {
-		var out, errOut bytes.Buffer
-		code := run(context.Background(), []string{"-dsn", dsn, "-queue", "q" + batch, "-n", "150", "-workers", "3", "-batch", batch, "-compare"}, &out, &errOut)
-		require.Equal(t, 0, code, errOut.String())
-		require.Contains(t, out.String(), "flowstore: 150 elements done in")
-		require.Contains(t, out.String(), "raw driver: 150 elements done in")
-		require.Contains(t, out.String(), "summary (sqlite, 3 workers, batch "+batch+")")
-	}
-	db, err := store.Open(context.Background(), dsn)
-	require.NoError(t, err)
-	defer db.Close()
-	c, err := queue.New(db).Counts(context.Background())
-	require.NoError(t, err)
-	// Four rounds of 150 each (raw, lib, lib, raw), all done.
-	require.Equal(t, queue.Counts{"q1": {queue.StatusDone: 600}, "q7": {queue.StatusDone: 600}}, c)
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		dsn := testdb.DSN(t, db)
+		for _, batch := range []string{"1", "7"} {
+			var out, errOut bytes.Buffer
+			code := run(context.Background(), []string{"-dsn", dsn, "-queue", "q" + batch, "-n", "150", "-workers", "3", "-batch", batch, "-compare"}, &out, &errOut)
+			require.Equal(t, 0, code, errOut.String())
+			require.Contains(t, out.String(), "flowstore: 150 elements done in")
+			require.Contains(t, out.String(), "raw driver: 150 elements done in")
+			require.Contains(t, out.String(), "summary ("+string(db.SQLDialect().Name())+", 3 workers, batch "+batch+")")
+		}
+		q, err := queue.New(db)
+		require.NoError(t, err)
+		c, err := q.Counts(context.Background())
+		require.NoError(t, err)
+		// Four rounds of 150 each (raw, lib, lib, raw), all done.
+		require.Equal(t, queue.Counts{"q1": {queue.StatusDone: 600}, "q7": {queue.StatusDone: 600}}, c)
+	})
 }
 
 func TestQueueworkerRefusesBadFlags(t *testing.T) {

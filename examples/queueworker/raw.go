@@ -15,12 +15,16 @@ type raw struct {
 	sql *rawqueue.SQL
 }
 
-func newRaw(db *store.DB) *raw { return &raw{db: db, sql: rawqueue.For(db.Dialect())} }
+func newRaw(db *store.DB) *raw { return &raw{db: db, sql: rawqueue.For(db.SQLDialect())} }
 
 func (r *raw) enqueue(ctx context.Context, c config) error {
 	for lo := 0; lo < c.n; lo += 10000 {
-		refs, data := payload(lo, min(10000, c.n-lo))
-		if err := r.sql.Enqueue(ctx, r.db, c.queue, refs, data, "queueworker"); err != nil {
+		k := min(10000, c.n-lo)
+		refs, data := make([]string, k), make([]string, k)
+		for i := range k {
+			refs[i], data[i] = item(lo + i)
+		}
+		if err := r.sql.Enqueue(ctx, r.db, c.queue, refs, data, createdBy); err != nil {
 			return err
 		}
 	}

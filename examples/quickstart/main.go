@@ -11,7 +11,11 @@
 //  6. a process-instance snapshot updated by two writers: one conflict (Kogito);
 //  7. a pipeline run with its run number and history copies (ContainerOps V1).
 //
-// The database file is kept, and its path printed, so you can look inside.
+// Everything goes through package flowstore: Open, the stores it binds
+// (fs.Queue, fs.Snapshots, …) and the long-running parts it makes
+// (fs.NewScheduler, fs.NewEngine), which run in a goroutine until their
+// context is cancelled. The database file is kept, and its path printed, so
+// you can look inside.
 //
 //	go run ./examples/quickstart                     # SQLite file in a temp directory
 //	go run ./examples/quickstart -dsn postgres://…   # the same tour on another database
@@ -31,12 +35,13 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/flowstore/flowstore"
-	"github.com/flowstore/flowstore/crypto"
+	"github.com/flowstore/flowstore/crypto/secret"
 	"github.com/flowstore/flowstore/internal/refschema"
 	"github.com/flowstore/flowstore/orchestrator"
 	"github.com/flowstore/flowstore/orchestrator/pipeline"
 	"github.com/flowstore/flowstore/queue"
 	"github.com/flowstore/flowstore/store"
+	"github.com/flowstore/flowstore/store/snapshot"
 	"github.com/flowstore/flowstore/trigger"
 )
 
@@ -76,12 +81,12 @@ func run(ctx context.Context, dsn string, out io.Writer) error {
 
 	// An OpenOrchestrator-style Fernet key: credentials written with it stay
 	// readable by OpenOrchestrator. Real programs load theirs with
-	// crypto.ParseRing(os.Getenv("OpenOrchestratorKey")).
-	key, err := crypto.GenerateKey(crypto.Fernet)
+	// secret.ParseRing(os.Getenv("OpenOrchestratorKey")).
+	key, err := secret.GenerateKey(secret.Fernet)
 	if err != nil {
 		return err
 	}
-	ring, err := crypto.NewRing(key)
+	ring, err := secret.NewRing(key)
 	if err != nil {
 		return err
 	}
@@ -93,7 +98,7 @@ func run(ctx context.Context, dsn string, out io.Writer) error {
 	defer fs.Close()
 	t := &tour{fs: fs, out: out, tag: uuid.NewString()[:8]}
 
-	fmt.Fprintf(out, "flowstore quickstart on %s\n", fs.Dialect())
+	fmt.Fprintf(out, "flowstore quickstart on %s\n", fs.SQLDialect().Name())
 	steps := []func(context.Context) error{
 		func(ctx context.Context) error { return t.schema(ctx, time.Since(start)) },
 		t.records, t.queue, t.trigger, t.workflow, t.snapshot, t.pipeline,
@@ -144,21 +149,26 @@ func (t *tour) records(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	secret, err := t.fs.Credentials.Get(ctx, name)
+	plain, err := t.fs.Credentials.Get(ctx, name)
 	if err != nil {
 		return err
 	}
-	t.say("Credentials[%s] stores %s… (%d characters); Get decrypts it to %q", name, stored.Password[:12], len(stored.Password), secret.Password)
-	other, err := crypto.GenerateKey(crypto.Fernet)
+	t.say("Credentials[%s] stores %s… (%d characters); Get decrypts it to %q", name, stored.Password[:12], len(stored.Password), plain.Password)
+	other, err := secret.GenerateKey(secret.Fernet)
 	if err != nil {
 		return err
 	}
-	wrongRing, err := crypto.NewRing(other)
+	wrongRing, err := secret.NewRing(other)
 	if err != nil {
 		return err
 	}
-	wrong := store.NewCredentials(t.fs.Store(), wrongRing)
-	if _, err := wrong.Get(ctx, name); errors.Is(err, store.ErrDecrypt) {
+	// Another program on the same database, with another key: New binds
+	// every store to the database already open (Open migrated it).
+	elsewhere, err := flowstore.New(ctx, t.fs.Store(), flowstore.WithKeyRing(wrongRing), flowstore.WithoutMigrate())
+	if err != nil {
+		return err
+	}
+	if _, err := elsewhere.Credentials.Get(ctx, name); errors.Is(err, store.ErrDecrypt) {
 		t.say("another key cannot read it: errors.Is(err, store.ErrDecrypt)")
 	} else {
 		return fmt.Errorf("a wrong key read the credential: %v", err)
@@ -178,17 +188,20 @@ func (t *tour) records(ctx context.Context) error {
 func (t *tour) queue(ctx context.Context) error {
 	t.section(3, "a work queue: enqueue a batch, claim atomically, finish:")
 	name := "invoices-" + t.tag
-	refs := []string{"INV-1", "INV-2", "INV-3"}
-	data := []string{`{"amount": 10}`, `{"amount": 20}`, `{"amount": -5}`}
-	if _, err := t.fs.Queue.EnqueueBatch(ctx, name, refs, data, "quickstart"); err != nil {
+	batch := []queue.NewElement{
+		{Reference: "INV-1", Data: `{"amount": 10}`, CreatedBy: "quickstart"},
+		{Reference: "INV-2", Data: `{"amount": 20}`, CreatedBy: "quickstart"},
+		{Reference: "INV-3", Data: `{"amount": -5}`, CreatedBy: "quickstart"},
+	}
+	if _, err := t.fs.Queue.EnqueueBatch(ctx, name, batch); err != nil {
 		return err
 	}
-	t.say("enqueued %d elements in one statement", len(refs))
+	t.say("enqueued %d elements in one statement", len(batch))
 	claimed, err := t.fs.Queue.ClaimBatch(ctx, name, 10)
 	if err != nil {
 		return err
 	}
-	t.say("claimed %d elements, oldest first, in one atomic statement (no element goes to two workers)", len(claimed))
+	t.say("claimed %d elements, oldest first, atomically (no element goes to two workers)", len(claimed))
 	for _, e := range claimed {
 		r := queue.Done("paid")
 		if strings.Contains(e.Data, "-") {
@@ -220,48 +233,57 @@ func (t *tour) trigger(ctx context.Context) error {
 		return err
 	}
 	t.say("created %q with cron %q, due now", tr.Name, tr.CronExpr)
-	runCtx, stop := context.WithCancel(ctx)
-	defer stop()
-	var settled trigger.Trigger
-	var status trigger.Status
-	s, err := t.fs.NewScheduler(trigger.SchedulerConfig{
-		Name:         "quickstart-" + t.tag,
-		PollInterval: 50 * time.Millisecond,
-		Handler: func(ctx context.Context, started trigger.Trigger) error {
-			if started.ID != tr.ID {
-				return nil
-			}
+	type outcome struct {
+		trigger trigger.Trigger
+		status  trigger.Status
+	}
+	settled := make(chan outcome, 1)
+	s, err := t.fs.NewScheduler(func(ctx context.Context, started trigger.Trigger) error {
+		if started.ID == tr.ID {
 			t.say("the scheduler started it (status %s): the handler runs the robot", started.Status)
-			return nil
-		},
-		OnSettled: func(started trigger.Trigger, st trigger.Status, err error) {
+		}
+		return nil
+	},
+		trigger.WithName("quickstart-"+t.tag),
+		trigger.WithPollInterval(50*time.Millisecond),
+		trigger.WithOnSettled(func(started trigger.Trigger, st trigger.Status, _ error) {
 			if started.ID == tr.ID {
-				settled, status = started, st
-				stop()
+				settled <- outcome{started, st}
 			}
-		},
-	})
+		}))
 	if err != nil {
 		return err
 	}
-	if err := s.Run(runCtx); err != nil && !errors.Is(err, context.Canceled) {
+	r := goRun(ctx, s.Run)
+	var got outcome
+	select {
+	case got = <-settled:
+	case <-r.finished: // Run could not start (its name taken, the database gone)
+		return fmt.Errorf("the scheduler stopped before the trigger ran: %v", r.err)
+	case <-ctx.Done():
+		return fmt.Errorf("the trigger did not run: %w", errors.Join(ctx.Err(), r.stop()))
+	}
+	t.say("the run ended; the trigger is %s again, next run %s (missed runs are not replayed)", got.status, got.trigger.NextRun.Format(time.RFC3339))
+	if err := r.stop(); err != nil {
 		return err
 	}
-	if status == "" {
-		return fmt.Errorf("the trigger did not run")
-	}
-	t.say("the run ended; the trigger is %s again, next run %s (missed runs are not replayed)", status, settled.NextRun.Format(time.RFC3339))
+	t.say("cancelled the scheduler's context: Run returned once it had released its name")
 	return nil
 }
 
 // 5. A workflow run by the engine.
-func (t *tour) workflow(ctx context.Context) error {
+func (t *tour) workflow(ctx context.Context) (err error) {
 	t.section(5, "a workflow: each step's writes and its step record commit together:")
-	engine, err := t.fs.NewEngine(ctx)
+	// This engine runs its process itself (RunProcess, Resume); the long
+	// poll interval keeps its Run from taking the process first. Run must
+	// be running all the same: it registers the engine every step is
+	// fenced on.
+	engine, err := t.fs.NewEngine(orchestrator.WithPollInterval(time.Hour))
 	if err != nil {
 		return err
 	}
-	defer engine.Close(context.WithoutCancel(ctx))
+	r := goRun(ctx, engine.Run)
+	defer func() { err = errors.Join(err, r.stop()) }()
 	invoices := "billing-" + t.tag
 	attempts := 0
 	wf := orchestrator.Workflow{Name: "bill_customer_" + t.tag, Target: orchestrator.TargetSystem, Description: "Bill a customer",
@@ -294,7 +316,7 @@ func (t *tour) workflow(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := engine.Run(ctx, pid)
+	p, err := engine.RunProcess(ctx, pid)
 	if err != nil {
 		return err
 	}
@@ -302,19 +324,19 @@ func (t *tour) workflow(ctx context.Context) error {
 	if p.FailedReason != nil {
 		reason = *p.FailedReason
 	}
-	pending, err := t.fs.Queue.List(ctx, queue.Filter{Queue: invoices})
+	pending, err := t.queued(ctx, invoices)
 	if err != nil {
 		return err
 	}
 	t.say("first attempt wrote a constant, enqueued an invoice, then failed: process %s (%s)", p.LastStatus, reason)
-	t.say("the failed step was rolled back: %s queued", plural(len(pending.Elements), "invoice"))
+	t.say("the failed step was rolled back: %s queued", plural(pending, "invoice"))
 	if p, err = engine.Resume(ctx, pid, nil); err != nil {
 		return err
 	}
-	if pending, err = t.fs.Queue.List(ctx, queue.Filter{Queue: invoices}); err != nil {
+	if pending, err = t.queued(ctx, invoices); err != nil {
 		return err
 	}
-	t.say("retried: process %s, %s queued", p.LastStatus, plural(len(pending.Elements), "invoice"))
+	t.say("retried: process %s, %s queued", p.LastStatus, plural(pending, "invoice"))
 	steps, err := t.fs.Processes.Steps(ctx, pid)
 	if err != nil {
 		return err
@@ -327,11 +349,18 @@ func (t *tour) workflow(ctx context.Context) error {
 	return nil
 }
 
+// queued counts a queue's elements (List with Count asks the database for
+// the total, however many there are).
+func (t *tour) queued(ctx context.Context, name string) (int, error) {
+	page, err := t.fs.Queue.List(ctx, queue.Filter{Queue: name, Count: true, Limit: 1})
+	return page.Total, err
+}
+
 // 6. A snapshot with optimistic locking.
 func (t *tour) snapshot(ctx context.Context) error {
 	t.section(6, "a process-instance snapshot with optimistic locking:")
 	id := uuid.NewString()
-	if err := t.fs.Snapshots.Create(ctx, &store.Snapshot{ID: id, ProcessID: "orders", Payload: []byte("state: new")}); err != nil {
+	if err := t.fs.Snapshots.Create(ctx, &snapshot.Snapshot{ID: id, ProcessID: "orders", Payload: []byte("state: new")}); err != nil {
 		return err
 	}
 	alice, err := t.fs.Snapshots.Get(ctx, id)
@@ -355,14 +384,14 @@ func (t *tour) snapshot(ctx context.Context) error {
 		return fmt.Errorf("a stale update was not refused: %v", err)
 	}
 	t.say("the second is refused, nothing written: %v", err)
-	got, err := store.Retry(ctx, t.fs.Snapshots, id, 0, func(ctx context.Context, s *store.Snapshot) error {
+	got, err := snapshot.Retry(ctx, t.fs.Snapshots, id, 0, func(ctx context.Context, s *snapshot.Snapshot) error {
 		s.Payload = append(s.Payload, []byte(", shipped")...)
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	t.say("store.Retry reloads and reapplies: version %d, payload %q", got.Version, got.Payload)
+	t.say("snapshot.Retry reloads and reapplies: version %d, payload %q", got.Version, got.Payload)
 	return nil
 }
 
@@ -390,12 +419,40 @@ func (t *tour) pipeline(ctx context.Context) error {
 		}
 		t.say("run %d: copied into workflow_log %d, %d stage_log rows, state %s", r.Workflow.Sequence, r.Workflow.ID, len(r.Stages), r.Workflow.RunState)
 	}
-	runs, err := t.fs.Pipelines.ListRuns(ctx, pipeline.RunFilter{Namespace: "acme", Repository: "shop", Workflow: def.Workflow.Name})
+	runs, err := t.fs.Pipelines.ListRuns(ctx, pipeline.RunFilter{Namespace: "acme", Repository: "shop", Workflow: def.Workflow.Name, Limit: 10})
 	if err != nil {
 		return err
 	}
 	t.say("history lists %d runs, newest first: run %d", len(runs), runs[0].Sequence)
 	return nil
+}
+
+// running is a long-running part's Run, in a goroutine of its own.
+type running struct {
+	cancel   context.CancelFunc
+	finished chan struct{} // closed when Run has returned
+	err      error         // what Run returned; read after finished
+}
+
+// goRun starts run (a Scheduler's or an Engine's Run) in a goroutine, on a
+// context of its own derived from ctx.
+func goRun(ctx context.Context, run func(context.Context) error) *running {
+	ctx, cancel := context.WithCancel(ctx)
+	r := &running{cancel: cancel, finished: make(chan struct{})}
+	go func() {
+		defer close(r.finished)
+		r.err = run(ctx)
+	}()
+	return r
+}
+
+// stop is how every long-running part of flowstore stops: cancel Run's
+// context, then wait for Run to return — it lets running work finish and
+// releases what it holds first.
+func (r *running) stop() error {
+	r.cancel()
+	<-r.finished
+	return r.err
 }
 
 func plural(n int, noun string) string {

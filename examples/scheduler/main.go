@@ -7,7 +7,10 @@
 // It creates a single trigger due now, a scheduled trigger due now that then
 // fires every minute, and a queue trigger that fires once its queue holds
 // three NEW elements (the example puts three there; the handler works them
-// off). It stops when each trigger has run once, or after -for.
+// off). It stops when each trigger has run once, or after -for, or on
+// Ctrl-C: the Scheduler runs in a goroutine until its context is
+// cancelled, and stopping it means cancelling that context and waiting for
+// Run to return.
 package main
 
 import (
@@ -23,7 +26,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/flowstore/flowstore/store"
+	"github.com/flowstore/flowstore"
+	"github.com/flowstore/flowstore/queue"
 	"github.com/flowstore/flowstore/trigger"
 )
 
@@ -48,16 +52,12 @@ func run(ctx context.Context, out io.Writer, dsn string, runFor time.Duration) e
 		defer os.RemoveAll(dir)
 		dsn = "sqlite:" + filepath.Join(dir, "flowstore.db")
 	}
-	db, err := store.Open(ctx, dsn)
+	fs, err := flowstore.Open(ctx, dsn) // migrates
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	if err := db.Migrate(ctx); err != nil {
-		return err
-	}
-	triggers := trigger.New(db)
-	now := db.Now()
+	defer fs.Close()
+	now := fs.Store().Now()
 	queueName := "invoices-" + uuid.NewString()[:8]
 	specs := []trigger.Spec{
 		{Type: trigger.Single, Name: "welcome mail", ProcessName: "mailer", ProcessPath: "robots/mailer.py", NextRun: now},
@@ -68,42 +68,42 @@ func run(ctx context.Context, out io.Writer, dsn string, runFor time.Duration) e
 	}
 	mine := map[uuid.UUID]bool{}
 	for _, sp := range specs {
-		t, err := triggers.Create(ctx, sp)
+		t, err := fs.Triggers.Create(ctx, sp)
 		if err != nil {
 			return err
 		}
 		mine[t.ID] = true
 		fmt.Fprintf(out, "created %-9s %q\n", t.Type, t.Name)
 	}
-	for i := range 3 {
-		if err := enqueue(ctx, db, queueName, fmt.Sprintf("invoice-%d", i)); err != nil {
-			return err
-		}
+	invoices := make([]queue.NewElement, 3)
+	for i := range invoices {
+		invoices[i] = queue.NewElement{Reference: fmt.Sprintf("invoice-%d", i), CreatedBy: "scheduler example"}
+	}
+	if _, err := fs.Queue.EnqueueBatch(ctx, queueName, invoices); err != nil {
+		return err
 	}
 
 	var mu sync.Mutex
 	ran := map[uuid.UUID]bool{}
-	runCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	if runFor > 0 {
-		runCtx, cancel = context.WithTimeout(ctx, runFor)
-		defer cancel()
-	}
+	allRan := make(chan struct{})
 	host, _ := os.Hostname()
-	s, err := trigger.NewScheduler(db, trigger.SchedulerConfig{
-		Name:         "example-" + host,
-		PollInterval: 200 * time.Millisecond,
-		Handler: func(ctx context.Context, t trigger.Trigger) error {
-			mu.Lock()
-			fmt.Fprintf(out, "start %-9s %q (process %s)\n", t.Type, t.Name, t.ProcessName)
-			mu.Unlock()
-			if t.Type == trigger.Queue {
-				return workQueue(ctx, db, t.QueueName)
-			}
-			time.Sleep(100 * time.Millisecond) // the robot's work
+	s, err := fs.NewScheduler(func(ctx context.Context, t trigger.Trigger) error {
+		mu.Lock()
+		fmt.Fprintf(out, "start %-9s %q (process %s)\n", t.Type, t.Name, t.ProcessName)
+		mu.Unlock()
+		if t.Type == trigger.Queue {
+			return workQueue(ctx, fs.Queue, t.QueueName)
+		}
+		select { // the robot's work
+		case <-time.After(100 * time.Millisecond):
 			return nil
-		},
-		OnSettled: func(t trigger.Trigger, status trigger.Status, err error) {
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		}
+	},
+		trigger.WithName("example-"+host),
+		trigger.WithPollInterval(200*time.Millisecond),
+		trigger.WithOnSettled(func(t trigger.Trigger, status trigger.Status, err error) {
 			mu.Lock()
 			defer mu.Unlock()
 			fmt.Fprintf(out, "end   %-9s %q -> %s", t.Type, t.Name, status)
@@ -114,30 +114,52 @@ func run(ctx context.Context, out io.Writer, dsn string, runFor time.Duration) e
 				fmt.Fprintf(out, ", next run %s", t.NextRun.Format(time.RFC3339))
 			}
 			fmt.Fprintln(out)
-			ran[t.ID] = true
-			if runFor == 0 && len(ran) == len(mine) {
-				cancel()
+			if mine[t.ID] && !ran[t.ID] {
+				ran[t.ID] = true
+				if len(ran) == len(mine) {
+					close(allRan)
+				}
 			}
-		},
-	})
+		}))
 	if err != nil {
 		return err
 	}
-	return s.Run(runCtx)
+
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- s.Run(runCtx) }()
+	// Wait until each trigger ran once — or, with -for, that long, however
+	// often they run.
+	wait, until := allRan, (<-chan time.Time)(nil)
+	if runFor > 0 {
+		wait, until = nil, time.After(runFor)
+	}
+	select {
+	case <-wait:
+	case <-until:
+	case <-ctx.Done():
+	case err := <-done: // Run could not start: its name is taken, or the database is gone
+		return err
+	}
+	cancel()
+	return <-done // nil once the running handlers ended and their runs are recorded
 }
 
-// enqueue and workQueue stand in for the queue package: an element is a row
-// of OpenOrchestrator's Queues table.
-func enqueue(ctx context.Context, db *store.DB, queue, reference string) error {
-	q := db.Dialect().Quote
-	_, err := db.Bun().NewRaw("INSERT INTO "+q("Queues")+" ("+q("id")+", "+q("queue_name")+", "+q("status")+", "+q("reference")+", "+q("created_date")+") VALUES (?, ?, 'NEW', ?, ?)",
-		uuid.New(), queue, reference, db.Now()).Exec(ctx)
-	return err
-}
-
-func workQueue(ctx context.Context, db *store.DB, queue string) error {
-	q := db.Dialect().Quote
-	_, err := db.Bun().NewRaw("UPDATE "+q("Queues")+" SET "+q("status")+" = 'DONE', "+q("end_date")+" = ? WHERE "+q("queue_name")+" = ? AND "+q("status")+" = 'NEW'",
-		db.Now(), queue).Exec(ctx)
-	return err
+// workQueue stands in for the robot of a queue trigger: it works off the
+// queue's elements, claiming them a batch at a time.
+func workQueue(ctx context.Context, q queue.Store, name string) error {
+	for {
+		batch, err := q.ClaimBatch(ctx, name, 100)
+		if err != nil || len(batch) == 0 {
+			return err
+		}
+		ids := make([]uuid.UUID, len(batch))
+		for i, e := range batch {
+			ids[i] = e.ID
+		}
+		if _, err := q.FinishBatch(ctx, ids, queue.Done("")); err != nil {
+			return err
+		}
+	}
 }

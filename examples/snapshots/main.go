@@ -1,8 +1,8 @@
 // Command snapshots shows optimistic locking on Kogito-style process
 // snapshots: two writers load the same instance, the first update wins and
 // the second gets a conflict naming both versions; then eight writers
-// append to one instance through store.Retry, which reloads and reapplies
-// on every conflict, and not a single update is lost.
+// append to one instance through snapshot.Retry, which reloads and
+// reapplies on every conflict, and not a single update is lost.
 //
 //	go run ./examples/snapshots                      # SQLite file in a temp directory
 //	go run ./examples/snapshots -dsn postgres://…    # any flowstore DSN
@@ -20,7 +20,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/flowstore/flowstore"
 	"github.com/flowstore/flowstore/store"
+	"github.com/flowstore/flowstore/store/snapshot"
 )
 
 func main() {
@@ -43,25 +45,19 @@ func run(ctx context.Context, dsn string, out io.Writer) error {
 		defer os.RemoveAll(dir)
 		dsn = "sqlite:" + filepath.Join(dir, "snapshots.db")
 	}
-	db, err := store.Open(ctx, dsn)
+	fs, err := flowstore.Open(ctx, dsn) // migrates
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	if err := db.Migrate(ctx); err != nil {
-		return err
-	}
-	snaps, err := store.NewSnapshots(db)
-	if err != nil {
-		return err
-	}
+	defer fs.Close()
+	snaps := fs.Snapshots
 	// An id of our own, so the example can run against a shared database.
 	id := fmt.Sprintf("example-%d", time.Now().UnixNano()%1e12)
 	defer snaps.Delete(context.WithoutCancel(ctx), id) //nolint:errcheck // best effort
 
 	// 1. Two writers, one version: the second update is refused.
 	version := "1.0"
-	if err := snaps.Create(ctx, &store.Snapshot{ID: id, ProcessID: "order-flow", ProcessVersion: &version, Payload: []byte("created;")}); err != nil {
+	if err := snaps.Create(ctx, &snapshot.Snapshot{ID: id, ProcessID: "order-flow", ProcessVersion: &version, Payload: []byte("created;")}); err != nil {
 		return err
 	}
 	alice, err := snaps.Get(ctx, id)
@@ -86,11 +82,11 @@ func run(ctx context.Context, dsn string, out io.Writer) error {
 	fmt.Fprintf(out, "bob's update was refused: expected version %d, found %d\n", conflict.Expected, conflict.Actual)
 
 	// 2. Bob does it properly: Retry reloads and reapplies his change.
-	bobsChange := func(_ context.Context, s *store.Snapshot) error {
+	bobsChange := func(_ context.Context, s *snapshot.Snapshot) error {
 		s.Payload = append(s.Payload, "bob;"...)
 		return nil
 	}
-	s, err := store.Retry(ctx, snaps, id, 0, bobsChange)
+	s, err := snapshot.Retry(ctx, snaps, id, 0, bobsChange)
 	if err != nil {
 		return err
 	}
@@ -103,7 +99,7 @@ func run(ctx context.Context, dsn string, out io.Writer) error {
 	for w := range writers {
 		wg.Go(func() {
 			for i := range each {
-				_, err := store.Retry(ctx, snaps, id, 100, func(_ context.Context, s *store.Snapshot) error {
+				_, err := snapshot.Retry(ctx, snaps, id, 100, func(_ context.Context, s *snapshot.Snapshot) error {
 					s.Payload = fmt.Appendf(s.Payload, "w%d.%d;", w, i)
 					return nil
 				})
