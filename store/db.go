@@ -138,7 +138,7 @@ func ping(ctx context.Context, sqldb *sql.DB, d *Dialect) error {
 		if err == nil || !d.s.RetryFirstPing || !IsRetryable(err) || time.Now().After(deadline) {
 			return err
 		}
-		if werr := sleepBackoff(ctx, attempt); werr != nil {
+		if werr := Backoff(ctx, attempt); werr != nil {
 			return err
 		}
 	}
@@ -296,7 +296,7 @@ func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context, s *Session)
 		if err == nil || !IsRetryable(err) || attempt >= db.maxRetries {
 			return err
 		}
-		if werr := sleepBackoff(ctx, attempt); werr != nil {
+		if werr := Backoff(ctx, attempt); werr != nil {
 			return errors.Join(err, werr)
 		}
 	}
@@ -331,9 +331,12 @@ func (db *DB) runOnce(ctx context.Context, fn func(ctx context.Context, s *Sessi
 	return s.end(true)
 }
 
-// sleepBackoff waits a little longer after each failed attempt, with jitter
-// so that two transactions that deadlocked do not collide again in step.
-func sleepBackoff(ctx context.Context, attempt int) error {
+// Backoff waits before attempt number attempt+1 of something that failed
+// retryably: a little longer after each failed attempt (2 ms, doubling, to
+// 128 ms), with jitter so that two transactions that deadlocked do not
+// collide again in step. It returns ctx's error if ctx ends first. InTx
+// and the stores' retry helpers share it.
+func Backoff(ctx context.Context, attempt int) error {
 	d := time.Duration(1<<min(attempt, 6)) * 2 * time.Millisecond
 	d += time.Duration(time.Now().UnixNano() % int64(d))
 	t := time.NewTimer(d)

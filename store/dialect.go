@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -372,6 +373,17 @@ func (d *Dialect) Bun() schema.Dialect { return d.s.Bun() }
 // fits no class is returned unchanged, and so is nil. sql.ErrNoRows becomes
 // ErrNotFound.
 func (d *Dialect) Classify(err error) error { return classify(d, err) }
+
+// AppendTimeLiteral appends tm as a quoted SQL time literal in UTC with
+// microseconds, the form flowstore's times are stored in. Dialects whose bun
+// dialect would write the value's own wall clock (SQL Server, at
+// millisecond precision) or assume the session's zone (MySQL) write their
+// time literals with it.
+func AppendTimeLiteral(b []byte, tm time.Time) []byte {
+	b = append(b, '\'')
+	b = tm.UTC().AppendFormat(b, "2006-01-02 15:04:05.999999")
+	return append(b, '\'')
+}
 
 // ---- syntax
 

@@ -58,6 +58,20 @@ func (h Handle) Raw() Querier {
 	return h.db.bun.DB
 }
 
+// Exec runs a statement with bound parameters on Raw and returns how many
+// rows it affected, its errors classified.
+func (h Handle) Exec(ctx context.Context, query string, args ...any) (int64, error) {
+	res, err := h.Raw().ExecContext(ctx, query, args...)
+	if err != nil {
+		return 0, h.Classify(err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, h.Classify(err)
+	}
+	return n, nil
+}
+
 // Classify maps a driver error of this handle's dialect (see
 // Dialect.Classify).
 func (h Handle) Classify(err error) error { return h.db.dialect.Classify(err) }

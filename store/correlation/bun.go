@@ -155,20 +155,10 @@ func parse(doc string) ([]Part, error) {
 
 // Delete implements Store.
 func (b *bunStore) Delete(ctx context.Context, encodedID string) error {
-	err := func() error {
-		res, err := b.h.Raw().ExecContext(ctx, b.q.delete, encodedID)
-		if err != nil {
-			return b.h.Classify(err)
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return b.h.Classify(err)
-		}
-		if n == 0 {
-			return store.ErrNotFound
-		}
-		return nil
-	}()
+	n, err := b.h.Exec(ctx, b.q.delete, encodedID)
+	if err == nil && n == 0 {
+		err = store.ErrNotFound
+	}
 	if err != nil {
 		return fmt.Errorf("correlation: delete %s: %w", encodedID, err)
 	}

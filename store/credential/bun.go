@@ -173,20 +173,10 @@ func (b *bunStore) List(ctx context.Context) ([]Credential, error) {
 
 // Delete implements Store.
 func (b *bunStore) Delete(ctx context.Context, name string) error {
-	err := func() error {
-		res, err := b.h.Raw().ExecContext(ctx, b.q.delete, name)
-		if err != nil {
-			return b.h.Classify(err)
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return b.h.Classify(err)
-		}
-		if n == 0 {
-			return store.ErrNotFound
-		}
-		return nil
-	}()
+	n, err := b.h.Exec(ctx, b.q.delete, name)
+	if err == nil && n == 0 {
+		err = store.ErrNotFound
+	}
 	if err != nil {
 		return fmt.Errorf("credential: delete %q: %w", name, err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/flowstore/flowstore/store"
 )
@@ -34,7 +33,7 @@ func Retry(ctx context.Context, st Store, id string, attempts int, apply func(ct
 	var conflict error
 	for attempt := 0; attempt < attempts; attempt++ {
 		if attempt > 0 {
-			if err := backoff(ctx, attempt-1); err != nil {
+			if err := store.Backoff(ctx, attempt-1); err != nil {
 				return nil, fmt.Errorf("snapshot: retry %s: %w (waiting after: %v)", id, err, conflict)
 			}
 		} else if err := ctx.Err(); err != nil {
@@ -57,19 +56,4 @@ func Retry(ctx context.Context, st Store, id string, attempts int, apply func(ct
 		conflict = err
 	}
 	return nil, fmt.Errorf("snapshot: retry %s: gave up after %d attempts: %w", id, attempts, conflict)
-}
-
-// backoff waits a little longer after each failed attempt, with jitter so
-// that writers that collided do not collide again in step.
-func backoff(ctx context.Context, attempt int) error {
-	d := time.Duration(1<<min(attempt, 6)) * 2 * time.Millisecond
-	d += time.Duration(time.Now().UnixNano() % int64(d))
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

@@ -85,11 +85,7 @@ func init() {
 // (DATETIME(6), UTC) hold them.
 type utcDialect struct{ *mysqldialect.Dialect }
 
-func (utcDialect) AppendTime(b []byte, tm time.Time) []byte {
-	b = append(b, '\'')
-	b = tm.UTC().AppendFormat(b, "2006-01-02 15:04:05.999999")
-	return append(b, '\'')
-}
+func (utcDialect) AppendTime(b []byte, tm time.Time) []byte { return store.AppendTimeLiteral(b, tm) }
 
 // classify maps MySQL/MariaDB server error numbers.
 func classify(err error) error {

@@ -91,11 +91,7 @@ func init() {
 // which silently shifts non-UTC times and drops microseconds.
 type utcDialect struct{ *mssqldialect.Dialect }
 
-func (utcDialect) AppendTime(b []byte, tm time.Time) []byte {
-	b = append(b, '\'')
-	b = tm.UTC().AppendFormat(b, "2006-01-02 15:04:05.999999")
-	return append(b, '\'')
-}
+func (utcDialect) AppendTime(b []byte, tm time.Time) []byte { return store.AppendTimeLiteral(b, tm) }
 
 // classify maps SQL Server error numbers. Columns longer than 4000
 // characters are NVARCHAR(MAX) with a CHECK constraint named
