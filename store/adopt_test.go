@@ -55,10 +55,17 @@ func TestAdoptExistingDatabase(t *testing.T) {
 				"7f1c5a0e-0000-4000-8000-000000000001", []byte("kogito bytes"), "orders", 3)
 			require.NoError(t, err)
 
-			require.Error(t, db.Migrate(ctx), "Migrate refuses: the tables exist")
+			err = db.Migrate(ctx)
+			require.ErrorIs(t, err, store.ErrDuplicate, "Migrate refuses: the tables exist")
+			require.Contains(t, err.Error(), "Kogito (process_instances)")
+			require.Contains(t, err.Error(), "OpenOrchestrator (Queues)")
+			require.Contains(t, err.Error(), "flowctl migrate --adopt")
+			v, err := db.SchemaVersion(ctx)
+			require.NoError(t, err)
+			require.Zero(t, v, "nothing was migrated before the refusal")
 			require.NoError(t, db.Adopt(ctx))
 			require.NoError(t, db.Adopt(ctx), "adopting twice is a no-op")
-			v, err := db.SchemaVersion(ctx)
+			v, err = db.SchemaVersion(ctx)
 			require.NoError(t, err)
 			require.Equal(t, store.LatestSchemaVersion(), v)
 			assertCatalogMatchesReference(t, db)
@@ -87,4 +94,27 @@ func TestAdoptPoolChecksOnlyKnownDrivers(t *testing.T) {
 		require.NoError(t, err, d)
 		require.Equal(t, d, db.SQLDialect().Name())
 	}
+}
+
+// TestAdoptKeepsAMaterializedView: in a real WFO database subscriptions_search
+// is a materialized view, not a table. Adopt keeps it (it used to look only
+// at information_schema.tables and tried to create the table over it, which
+// failed with 42P07), and IsMaterializedView tells the stores so.
+func TestAdoptKeepsAMaterializedView(t *testing.T) {
+	ctx := context.Background()
+	db, err := store.Open(ctx, testdb.FreshDSN(t, store.Postgres))
+	require.NoError(t, err)
+	defer db.Close()
+	_, err = db.SQL().ExecContext(ctx, `CREATE MATERIALIZED VIEW subscriptions_search AS SELECT NULL::uuid AS subscription_id, NULL::tsvector AS tsv WITH NO DATA`)
+	require.NoError(t, err)
+	require.NoError(t, db.Adopt(ctx))
+	mv, err := db.IsMaterializedView(ctx, "subscriptions_search")
+	require.NoError(t, err)
+	require.True(t, mv)
+	mv, err = db.IsMaterializedView(ctx, "subscriptions")
+	require.NoError(t, err)
+	require.False(t, mv)
+	v, err := db.SchemaVersion(ctx)
+	require.NoError(t, err)
+	require.Equal(t, store.LatestSchemaVersion(), v)
 }

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"sync"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -15,22 +17,27 @@ import (
 // the logger every store shares. It is safe for concurrent use; open one per
 // database and share it.
 type DB struct {
-	bun        *bun.DB
-	dialect    *Dialect
-	turn       *writeTurn // nil unless the dialect has FeatureSerialWrites and Open made the pool
-	clock      func() time.Time
-	logger     *slog.Logger
-	maxRetries int
-	owned      bool // Close closes the pool only if Open created it
+	bun         *bun.DB
+	dialect     *Dialect
+	commitGrace time.Duration
+	zone        *time.Location // of OpenOrchestrator's naive times (zone.go)
+	turn        *writeTurn     // nil unless the dialect has FeatureSerialWrites and Open made the pool
+	clock       func() time.Time
+	logger      *slog.Logger
+	maxRetries  int
+	owned       bool // Close closes the pool only if Open created it
 }
 
 // Option configures Open and New.
 type Option func(*config)
 
 type config struct {
-	clock      func() time.Time
-	logger     *slog.Logger
-	maxRetries int
+	existing    bool
+	zone        *time.Location
+	clock       func() time.Time
+	logger      *slog.Logger
+	maxRetries  int
+	commitGrace time.Duration
 }
 
 // WithClock replaces time.Now as the source of every timestamp flowstore
@@ -64,8 +71,30 @@ func WithMaxRetries(n int) Option {
 	}
 }
 
+// WithCommitGrace sets how long a write that has reached the database may
+// run past its caller's deadline: a COMMIT, or a statement that writes
+// outside a transaction (its own commit). The caller learns the write's real
+// outcome instead of a deadline error for a write that may have committed;
+// a write still running at the end of the grace is cancelled, and its
+// outcome is what the database answers, or ErrCommitUnknown. A caller
+// without a deadline waits for its write as long as it takes. Default 1 s.
+func WithCommitGrace(d time.Duration) Option {
+	return func(c *config) {
+		if d > 0 {
+			c.commitGrace = d
+		}
+	}
+}
+
+// WithExisting makes Open refuse a database that does not exist yet
+// instead of creating it: a SQLite DSN must name a file that is there.
+// (Server dialects never create a database.) Tools that only read or
+// administer a database — flowctl's commands other than migrate — open
+// with it, so a mistyped path is an error rather than a new empty file.
+func WithExisting() Option { return func(c *config) { c.existing = true } }
+
 func newConfig(opts []Option) config {
-	c := config{clock: time.Now, logger: slog.Default(), maxRetries: 5}
+	c := config{clock: time.Now, logger: slog.Default(), maxRetries: 5, commitGrace: time.Second, zone: time.Local}
 	for _, o := range opts {
 		o(&c)
 	}
@@ -97,16 +126,24 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open: %w", err)
 	}
+	if target.Zone != nil {
+		opts = append([]Option{WithZone(target.Zone)}, opts...)
+	}
+	c := newConfig(opts)
+	if c.existing && target.File != "" {
+		if _, err := os.Stat(target.File); err != nil {
+			return nil, fmt.Errorf("store: open: %w: SQLite database %s does not exist (create it with flowctl migrate, or open with flowstore.Open)", ErrNotFound, target.File)
+		}
+	}
 	connector, err := d.s.Connector(target)
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", d, err)
 	}
-	var turn *writeTurn
+	pc := poolConnector{Connector: connector, writes: &writePolicy{grace: c.commitGrace, definite: d.s.Definite}}
 	if d.Has(FeatureSerialWrites) {
-		turn = newWriteTurn(turnPatience)
-		connector = turnConnector{Connector: connector, turn: turn}
+		pc.turn = newWriteTurn(turnPatience)
 	}
-	sqldb := sql.OpenDB(connector)
+	sqldb := sql.OpenDB(pc)
 	if target.Memory {
 		// An in-memory SQLite database vanishes with its last connection and
 		// shared-cache locks do not wait for each other: one connection,
@@ -121,7 +158,7 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 	}
 	db := newDB(bun.NewDB(sqldb, d.Bun()), d, opts)
 	db.owned = true
-	db.turn = turn
+	db.turn = pc.turn
 	return db, nil
 }
 
@@ -173,7 +210,7 @@ func ping(ctx context.Context, sqldb *sql.DB, d *Dialect) error {
 // go-sql-driver/mysql); a pool behind another driver or a wrapper is taken
 // as it is. SQLite and PostgreSQL need no check.
 func New(ctx context.Context, b *bun.DB, opts ...Option) (*DB, error) {
-	if err := checkContext(ctx); err != nil {
+	if err := CheckContext(ctx); err != nil {
 		return nil, err
 	}
 	if b == nil {
@@ -200,18 +237,20 @@ func checkAdopted(ctx context.Context, sqldb *sql.DB, d *Dialect) error {
 	return d.Classify(d.s.CheckPool(ctx, sqldb))
 }
 
-// checkContext refuses a nil context at the public boundary, where
-// database/sql would panic on it.
-func checkContext(ctx context.Context) error {
+// CheckContext refuses a nil context, which database/sql would panic on —
+// and a panic there, recovered, leaves the pool's lock held so that every
+// later call hangs. Every public method of flowstore's stores checks its
+// context with it first.
+func CheckContext(ctx context.Context) error {
 	if ctx == nil {
-		return fmt.Errorf("%w: nil context", ErrInvalid)
+		return fmt.Errorf("%w: nil context (use context.Background() or context.TODO())", ErrInvalid)
 	}
 	return nil
 }
 
 func newDB(b *bun.DB, d *Dialect, opts []Option) *DB {
 	c := newConfig(opts)
-	return &DB{bun: b, dialect: d, clock: c.clock, logger: c.logger, maxRetries: c.maxRetries}
+	return &DB{bun: b, dialect: d, clock: c.clock, logger: c.logger, maxRetries: c.maxRetries, commitGrace: c.commitGrace, zone: c.zone}
 }
 
 // SQLDialect reports the database's SQL dialect: its name, and what
@@ -270,14 +309,103 @@ func UTC(t time.Time) time.Time {
 
 // Begin opens a transaction and returns it as a Session. The caller must end
 // it with Commit or Rollback; InTx does that for you and is usually better.
-// The context given here stays attached to the transaction: database/sql
-// rolls it back if that context is cancelled.
+//
+// The transaction is rolled back when ctx ends before its COMMIT starts;
+// from then on ctx's end no longer cuts it off: the COMMIT gets the commit
+// grace past ctx's deadline to finish (see WithCommitGrace), so the caller
+// learns whether it committed.
 func (db *DB) Begin(ctx context.Context) (*Session, error) {
-	tx, err := db.bun.BeginTx(ctx, nil)
+	if err := CheckContext(ctx); err != nil {
+		return nil, fmt.Errorf("store: begin: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("store: begin: %w", err)
+	}
+	tctx := newTxContext(ctx)
+	tx, err := db.bun.BeginTx(tctx, nil)
 	if err != nil {
+		tctx.shield()
 		return nil, fmt.Errorf("store: begin: %w", db.dialect.Classify(err))
 	}
-	return &Session{db: db, tx: tx}, nil
+	tctx.opened(func() { _ = tx.Rollback() })
+	deadline, _ := ctx.Deadline()
+	return &Session{db: db, tx: tx, tctx: tctx, deadline: deadline}, nil
+}
+
+// txContext is the context a transaction begins with. It ends with its
+// parent while BEGIN waits (for a connection, the write turn, the
+// database). Once the transaction is open it never ends: when the parent
+// ends before COMMIT starts, the transaction is rolled back instead (on a
+// live context, so the driver can send the ROLLBACK and keep its
+// connection; a cancelled one makes pgx drop it), and its locks go even
+// while its owner is still busy; once COMMIT has started, the parent's end
+// changes nothing, so no deadline of the caller's cuts off a COMMIT the
+// database may already be carrying out (drivers commit on the context the
+// transaction began with). It keeps the parent's values.
+type txContext struct {
+	context.Context // context.WithoutCancel(parent)
+	done            chan struct{}
+	stop            chan struct{}
+	mu              sync.Mutex
+	rollback        func() // set once BEGIN succeeded
+	shielded        bool
+	err             error // the parent's, once it ended before COMMIT
+}
+
+func newTxContext(parent context.Context) *txContext {
+	c := &txContext{Context: context.WithoutCancel(parent), done: make(chan struct{}), stop: make(chan struct{})}
+	go func() {
+		select {
+		case <-parent.Done():
+			c.mu.Lock()
+			if c.shielded {
+				c.mu.Unlock()
+				return
+			}
+			c.err = parent.Err()
+			rollback := c.rollback
+			if rollback == nil {
+				close(c.done) // BEGIN is still waiting: give up
+			}
+			c.shielded = true
+			c.mu.Unlock()
+			if rollback != nil {
+				rollback()
+			}
+		case <-c.stop:
+		}
+	}()
+	return c
+}
+
+// opened records how to roll back the transaction BEGIN opened.
+func (c *txContext) opened(rollback func()) {
+	c.mu.Lock()
+	c.rollback = rollback
+	c.mu.Unlock()
+}
+
+// shield stops following the parent (COMMIT starts, or the transaction
+// ended). It reports whether the parent had ended before.
+func (c *txContext) shield() (live bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.shielded {
+		c.shielded = true
+		close(c.stop)
+	}
+	return c.err == nil
+}
+
+func (c *txContext) Done() <-chan struct{} { return c.done }
+
+func (c *txContext) Err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.rollback != nil {
+		return nil // open: the context itself never ends (see txContext)
+	}
+	return c.err
 }
 
 // InTx runs fn in a transaction and commits it if fn returns nil. It rolls
@@ -290,6 +418,9 @@ func (db *DB) Begin(ctx context.Context) (*Session, error) {
 // Commit from inside fn only logs a warning, and a Rollback marks the session
 // rollback-only, which makes InTx roll back and return ErrRollbackOnly.
 func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context, s *Session) error) error {
+	if err := CheckContext(ctx); err != nil {
+		return fmt.Errorf("store: transaction: %w", err)
+	}
 	var err error
 	for attempt := 0; ; attempt++ {
 		err = db.runOnce(ctx, fn)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -216,8 +217,9 @@ type CatalogSpec struct {
 	TableExists string
 	// CountTable and CountIndex count the tables / indexes of a name (one
 	// '?'); CountColumn the columns of a table (table, column), where a
-	// failed migration can be resumed ("" elsewhere).
-	CountTable, CountIndex, CountColumn string
+	// failed migration can be resumed ("" elsewhere); CountMaterializedView
+	// the materialized views of a name, where the dialect has them ("").
+	CountTable, CountIndex, CountColumn, CountMaterializedView string
 	// SessionLock returns one row, one column: 1 once the migration lock is
 	// held ("" where each migration's transaction excludes the others);
 	// SessionUnlock releases it.
@@ -269,6 +271,9 @@ type DialectSpec struct {
 	// row, one integer) asks it.
 	MaxBlob      int64
 	MaxBlobQuery string
+	// NativeUUID: the dialect has a UUID type (PostgreSQL uuid, SQL Server
+	// uniqueidentifier); elsewhere UUIDs are text.
+	NativeUUID bool
 	// CompareUUIDs orders UUIDs as the dialect's ORDER BY does; nil means
 	// byte order (uuid, and the 36-character lower-case text).
 	CompareUUIDs func(a, b uuid.UUID) int
@@ -295,6 +300,12 @@ type DialectSpec struct {
 	// Classify returns the sentinel a driver error of this dialect belongs
 	// to (ErrDuplicate, ErrRetryable, …), or nil.
 	Classify func(err error) error
+	// Definite reports whether an error a write got proves that the write
+	// did not take effect: an answer of the server (or of an embedded
+	// database, which cannot lose one), or a failure before anything was
+	// sent. A write that ends with any other error — a connection lost
+	// while the server had it — has an unknown outcome (ErrCommitUnknown).
+	Definite func(err error) bool
 }
 
 // Dialect is one SQL dialect as flowstore's packages see it: its facts,
@@ -322,8 +333,8 @@ func Register(spec DialectSpec) {
 	if !slices.Contains(DialectNames(), spec.Name) {
 		panic(fmt.Sprintf("store: Register: unknown dialect %q", spec.Name))
 	}
-	if spec.Bun == nil || spec.Connector == nil || spec.Classify == nil {
-		panic(fmt.Sprintf("store: Register(%s): Bun, Connector and Classify are required", spec.Name))
+	if spec.Bun == nil || spec.Connector == nil || spec.Classify == nil || spec.Definite == nil {
+		panic(fmt.Sprintf("store: Register(%s): Bun, Connector, Classify and Definite are required", spec.Name))
 	}
 	registry[spec.Name] = &Dialect{s: spec}
 }
@@ -562,9 +573,18 @@ func (d *Dialect) unitName() string {
 }
 
 // CheckText refuses, before anything is written, a value its column cannot
-// hold: longer than max in the dialect's text units (ErrTooLong; max <= 0
-// means no limit). what names the column in the message.
+// hold exactly: text that is not valid UTF-8 or holds a NUL character
+// (ErrInvalid: PostgreSQL refuses both, MariaDB drops a NUL, SQL Server and
+// SQLite keep bytes some readers cannot decode, and the dialects that accept
+// invalid UTF-8 hand back U+FFFD instead), or longer than max in the
+// dialect's text units (ErrTooLong; max <= 0 means no limit). what names
+// the column in the message. It is the one text rule of every store; use it
+// on the values a read looks up too, so a value that cannot be stored is
+// refused the same way it would be on write.
 func (d *Dialect) CheckText(what, s string, max int) error {
+	if err := ValidText(what, s); err != nil {
+		return err
+	}
 	if max <= 0 || len(s) <= max { // the byte count bounds every other count
 		return nil
 	}
@@ -574,18 +594,42 @@ func (d *Dialect) CheckText(what, s string, max int) error {
 	return nil
 }
 
+// ValidText refuses text no dialect stores exactly: invalid UTF-8, or a
+// NUL character (see Dialect.CheckText, which applies it).
+func ValidText(what, s string) error {
+	if i := strings.IndexByte(s, 0); i >= 0 {
+		return fmt.Errorf("%w: %s holds a NUL character (at byte %d), which the database cannot store", ErrInvalid, what, i)
+	}
+	if !utf8.ValidString(s) {
+		for i, r := range s {
+			if r == utf8.RuneError {
+				if _, size := utf8.DecodeRuneInString(s[i:]); size == 1 {
+					return fmt.Errorf("%w: %s is not valid UTF-8 (at byte %d)", ErrInvalid, what, i)
+				}
+			}
+		}
+	}
+	return nil
+}
+
 // CheckKeyText is CheckText for a text key column the reference schema
 // leaves unbounded, against the dialect's KeyText limit.
 func (d *Dialect) CheckKeyText(what, s string) error {
 	l := d.s.KeyText
 	if l.Max == 0 {
-		return nil
+		return ValidText(what, s)
 	}
 	if !l.Bytes {
 		if err := d.CheckText(what, s, l.Max); err != nil {
-			return fmt.Errorf("%w (%s)", err, l.Why)
+			if errors.Is(err, ErrTooLong) {
+				return fmt.Errorf("%w (%s)", err, l.Why)
+			}
+			return err
 		}
 		return nil
+	}
+	if err := ValidText(what, s); err != nil {
+		return err
 	}
 	if len(s) > l.Max {
 		return fmt.Errorf("%w: %s is %d bytes, at most %d fit (%s)", ErrTooLong, what, len(s), l.Max, l.Why)

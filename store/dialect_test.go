@@ -142,3 +142,17 @@ func mustDialect(name store.DialectName) *store.Dialect {
 	}
 	return d
 }
+
+// TestTextRefusesWhatNoDialectStores: one rule for every store and dialect —
+// NUL and invalid UTF-8 are ErrInvalid, whatever the length limit.
+func TestTextRefusesWhatNoDialectStores(t *testing.T) {
+	for _, name := range store.DialectNames() {
+		d := dialect(t, name)
+		for _, bad := range []string{"nul\x00name", "\xff", "ok\xc3", "\x00"} {
+			require.ErrorIs(t, d.CheckText("name", bad, 100), store.ErrInvalid, "%s %q", name, bad)
+			require.ErrorIs(t, d.CheckText("name", bad, 0), store.ErrInvalid, "%s %q without a limit", name, bad)
+			require.ErrorIs(t, d.CheckKeyText("process_id", bad), store.ErrInvalid, "%s %q key", name, bad)
+		}
+		require.NoError(t, d.CheckText("name", "ünïcödé \uFFFD 😀", 100), "U+FFFD written as such is valid text")
+	}
+}

@@ -107,7 +107,25 @@
 // resource types, fixed inputs, subscriptions and their instance trees,
 // engine_settings). Migrate applies it under a database-native lock;
 // SchemaSQL prints it for DBAs. Our own bookkeeping lives in
-// flowstore_migrations (and, on MySQL/MariaDB, flowstore_migration_attempts).
+// flowstore_migrations (and, on MySQL/MariaDB, flowstore_migration_attempts;
+// on MySQL/MariaDB and SQL Server, flowstore_conversions records which
+// columns of an earlier flowstore's database migration 0070 converted).
+//
+// # Sharing a database with the reference systems
+//
+// Each reference system's tables keep that system's storage conventions,
+// because its own programs read and write the same rows. OpenOrchestrator's
+// tables hold naive wall-clock times in one zone — WithZone, or timezone=
+// in the DSN; by default the process's local zone, as OpenOrchestrator
+// itself — written as SQLAlchemy writes them (DB.Naive, DB.FromNaive), and
+// UUIDs as SQLAlchemy's Uuid: native on PostgreSQL and SQL Server, 32 hex
+// digits elsewhere (DB.RefUUID; lookups match the dashed spelling an
+// earlier flowstore wrote, DB.RefUUIDs). A schema flowstore creates is
+// stamped in alembic_version with OpenOrchestratorRevision, which
+// OpenOrchestrator's apps check; an existing stamp is kept
+// (DB.AlembicRevision reads it). Migration 0070 converts what an earlier
+// flowstore wrote. WFO's tables hold UTC, Kogito's follow its Flyway
+// scripts, ContainerOps's GORM's UTC.
 // Extras each package adds are listed in that package's documentation.
 //
 // # Migrations
@@ -118,7 +136,8 @@
 // the same versions; the loader refuses a set where they differ. A file is a
 // list of statements, each ending with ';' at the end of a line — no line
 // inside a statement ends with ';' — and lines starting with "--" are
-// comments. Migrate sends each statement on its own (on SQL Server, as its
+// comments, except "-- @go name", which runs a conversion written in Go
+// (the zone of naive times is configuration, so no SQL file can hold it). Migrate sends each statement on its own (on SQL Server, as its
 // own batch; SchemaSQL separates them with GO). On MySQL/MariaDB, where DDL
 // is not transactional, a statement must be one the migrator can undo or
 // skip when it resumes a failed migration — one CREATE TABLE, CREATE INDEX
@@ -136,6 +155,7 @@
 //	0040–0049  store/snapshot, store/correlation
 //	0050–0059  orchestrator, orchestrator/subscription
 //	0060–0069  orchestrator/pipeline
+//	0070–0079  the reference systems' storage conventions (package store)
 //
 // Column types per dialect: UUIDs are uuid / uniqueidentifier / TEXT /
 // CHAR(36); times timestamptz / datetime2(6) / DATETIME (text) / DATETIME(6);

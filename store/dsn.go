@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"sync/atomic"
+	"time"
 )
 
 // Target is what a DSN resolves to: the dialect, the database/sql driver name
@@ -13,6 +14,12 @@ type Target struct {
 	Dialect   DialectName // SQLite, Postgres, SQLServer or MySQL
 	Driver    string      // database/sql driver: sqlite, pgx, sqlserver or mysql
 	DriverDSN string      // what to pass to sql.Open with Driver
+	// Zone is the zone a DSN's timezone= parameter named (see WithZone),
+	// nil when it names none.
+	Zone *time.Location
+	// File is the path of a SQLite database file ("" in memory and on
+	// server dialects).
+	File string
 	// Memory is true for an in-memory SQLite database, which lives as long as
 	// one connection stays open; Open then keeps the pool to one connection.
 	Memory bool
@@ -43,10 +50,14 @@ var memoryCounter atomic.Int64
 //	sqlserver://user:pass@host:1433?database=db (go-mssqldb's URL: a path names an instance)
 //	mysql://user:pass@host:3306/db (MySQL 8 or MariaDB 10.6+)
 //
+// Any form may carry timezone=<IANA zone name>: the zone of the naive times
+// in OpenOrchestrator's tables (see WithZone); on PostgreSQL it also sets the
+// session's TimeZone.
+//
 // and the SQLAlchemy URLs OpenOrchestrator users already have, read the way
 // SQLAlchemy reads them (any "+driver" suffix is dropped):
 //
-//	sqlite:///relative/x.db, sqlite:////absolute/x.db, sqlite:// (in memory)
+//	sqlite:///relative/x.db, sqlite:////absolute/x.db
 //	postgresql+psycopg2://user:pass@host/db
 //	mssql+pyodbc://user:pass@host:1433/db?driver=…, mssql+pyodbc://user:pass@host\INSTANCE/db,
 //	mssql://user:pass@host/db (the path is the database, as in SQLAlchemy)
@@ -56,7 +67,7 @@ var memoryCounter atomic.Int64
 // database) or an odbc_connect string cannot be translated and is refused
 // with ErrUnsupported.
 //
-// An in-memory SQLite database (sqlite::memory:, sqlite://, mode=memory)
+// An in-memory SQLite database (sqlite::memory:, or mode=memory)
 // lives in one connection, which Open keeps as the pool's only one: while a
 // transaction (a Session) is open, any statement run on the DB instead of
 // the session waits for that connection — until its context ends. Use a file
@@ -67,6 +78,60 @@ func ParseDSN(dsn string) (Target, error) {
 	if dsn == "" {
 		return Target{}, fmt.Errorf("%w: empty DSN", ErrInvalid)
 	}
+	rest, zone, err := cutZone(dsn)
+	if err != nil {
+		return Target{}, err
+	}
+	t, err := parseDSN(rest)
+	if err != nil {
+		return Target{}, err
+	}
+	t.Zone = zone
+	if zone != nil && t.Dialect == Postgres {
+		// The server's session zone then agrees with the naive times.
+		t.DriverDSN = appendURLQuery(t.DriverDSN, "timezone="+url.QueryEscape(zone.String()))
+	}
+	return t, nil
+}
+
+// cutZone takes flowstore's timezone= parameter (the zone of
+// OpenOrchestrator's naive times, see WithZone) out of a DSN, leaving the
+// other parameters as written.
+func cutZone(dsn string) (string, *time.Location, error) {
+	base, query, ok := strings.Cut(dsn, "?")
+	if !ok {
+		return dsn, nil, nil
+	}
+	var keep []string
+	var zone *time.Location
+	for _, kv := range strings.Split(query, "&") {
+		k, v, _ := strings.Cut(kv, "=")
+		if !strings.EqualFold(k, "timezone") {
+			keep = append(keep, kv)
+			continue
+		}
+		name, err := url.QueryUnescape(v)
+		if err == nil {
+			zone, err = time.LoadLocation(name)
+		}
+		if err != nil || name == "" || name == "Local" {
+			return "", nil, fmt.Errorf("%w: DSN parameter timezone=%q is not a zone name (want an IANA name such as Europe/Copenhagen, or UTC)", ErrInvalid, v)
+		}
+	}
+	if len(keep) == 0 {
+		return base, zone, nil
+	}
+	return base + "?" + strings.Join(keep, "&"), zone, nil
+}
+
+func appendURLQuery(u, kv string) string {
+	if strings.Contains(u, "?") {
+		return u + "&" + kv
+	}
+	return u + "?" + kv
+}
+
+func parseDSN(dsn string) (Target, error) {
 	if strings.HasPrefix(dsn, "file:") {
 		return sqliteTarget(dsn)
 	}
@@ -97,7 +162,7 @@ func ParseDSN(dsn string) (Target, error) {
 // sqlitePath reads what follows "sqlite:". With "//" it is a SQLAlchemy URL:
 // an empty host, then "/" and the path — relative with three slashes in all
 // (sqlite:///x.db), absolute with four (sqlite:////abs/x.db) — and no path
-// at all means an in-memory database (sqlite://). Without "//" it is
+// at all is refused (SQLAlchemy reads it as in memory). Without "//" it is
 // flowstore's own form: the path as written (sqlite:x.db, sqlite:/abs/x.db,
 // sqlite::memory:).
 func sqlitePath(rest string) (string, error) {
@@ -106,7 +171,7 @@ func sqlitePath(rest string) (string, error) {
 		return rest, nil
 	}
 	if after == "" || strings.HasPrefix(after, "?") {
-		return ":memory:" + after, nil
+		return "", errNoSQLitePath(rest)
 	}
 	path, ok := strings.CutPrefix(after, "/")
 	if !ok {
@@ -114,9 +179,16 @@ func sqlitePath(rest string) (string, error) {
 		return "", fmt.Errorf("%w: SQLite URL names a host %q; a SQLAlchemy SQLite URL is sqlite:///relative.db or sqlite:////absolute.db", ErrInvalid, host)
 	}
 	if path == "" || strings.HasPrefix(path, "?") {
-		return ":memory:" + path, nil
+		return "", errNoSQLitePath(rest)
 	}
 	return path, nil
+}
+
+// errNoSQLitePath refuses a SQLite DSN without a file: taken as an
+// in-memory database (as SQLAlchemy takes sqlite://), a typo would lose
+// every write when the program ends. In memory is asked for by name.
+func errNoSQLitePath(rest string) error {
+	return fmt.Errorf("%w: SQLite DSN %q names no file (an in-memory database is sqlite::memory:)", ErrInvalid, "sqlite:"+rest)
 }
 
 func sqliteTarget(path string) (Target, error) {
@@ -125,8 +197,11 @@ func sqliteTarget(path string) (Target, error) {
 	if p, q, ok := strings.Cut(path, "?"); ok {
 		path, query = p, q
 	}
-	memory := path == ":memory:" || path == "" || strings.Contains(query, "mode=memory")
-	if path == ":memory:" || path == "" {
+	if path == "" {
+		return Target{}, errNoSQLitePath(query)
+	}
+	memory := path == ":memory:" || strings.Contains(query, "mode=memory")
+	if path == ":memory:" {
 		// Each connection to ":memory:" is its own database; a named
 		// shared-cache database is one database for the whole pool.
 		path = fmt.Sprintf("flowstore-mem-%d", memoryCounter.Add(1))
@@ -143,7 +218,11 @@ func sqliteTarget(path string) (Target, error) {
 		}
 		query = appendQuery(query, p)
 	}
-	return Target{Dialect: SQLite, Driver: "sqlite", DriverDSN: "file:" + path + "?" + query, Memory: memory}, nil
+	t := Target{Dialect: SQLite, Driver: "sqlite", DriverDSN: "file:" + path + "?" + query, Memory: memory}
+	if !memory {
+		t.File = path
+	}
+	return t, nil
 }
 
 func appendQuery(q, add string) string {

@@ -21,7 +21,6 @@ func TestParseDSNGolden(t *testing.T) {
 		"sqlite:///var/lib/flowstore.db",
 		"sqlite:////var/lib/flowstore.db",
 		"sqlite::memory:",
-		"sqlite://",
 		"file:data/x.db?_pragma=busy_timeout(100)",
 		"sqlite+pysqlite:///C:\\Users\\abc\\db.db",
 		"sqlite+pysqlite:////abs/path.db",
@@ -94,10 +93,17 @@ func TestDSNSQLAlchemyForms(t *testing.T) {
 		require.Equal(t, store.SQLServer, target.Dialect, tc.in)
 		require.Equal(t, tc.want, target.DriverDSN, tc.in)
 	}
-	for _, in := range []string{"sqlite://", "sqlite:///:memory:", "sqlite+pysqlite://", "sqlite::memory:", "sqlite:"} {
+	for _, in := range []string{"sqlite:///:memory:", "sqlite::memory:", "sqlite::memory:?_pragma=busy_timeout(1)", "file:x?mode=memory"} {
 		target, err := store.ParseDSN(in)
 		require.NoError(t, err, in)
 		require.True(t, target.Memory, "%s is an in-memory database", in)
+	}
+	// A DSN that names no file is a typo, not a request for a database
+	// that vanishes with the program (SQLAlchemy reads sqlite:// so).
+	for _, in := range []string{"sqlite:", "sqlite://", "sqlite+pysqlite://", "sqlite:///", "sqlite:?_txlock=immediate", "file:", "sqlite:///?x=1"} {
+		_, err := store.ParseDSN(in)
+		require.ErrorIs(t, err, store.ErrInvalid, in)
+		require.Contains(t, err.Error(), "sqlite::memory:", in)
 	}
 	for in, want := range map[string]error{
 		"sqlite://somehost/x.db":             store.ErrInvalid,
@@ -165,4 +171,33 @@ func FuzzParseDSN(f *testing.F) {
 			t.Fatalf("%q: unknown dialect %q", dsn, target.Dialect)
 		}
 	})
+}
+
+// TestDSNTimezone: timezone= names the zone of OpenOrchestrator's naive
+// times on every dialect; it is taken out of the driver's DSN (on
+// PostgreSQL it also sets the session's TimeZone), and a name that is not a
+// zone is refused.
+func TestDSNTimezone(t *testing.T) {
+	for in, want := range map[string]string{
+		"sqlite:x.db?timezone=Europe/Copenhagen":                         "file:x.db?",
+		"sqlite:x.db?_txlock=deferred&timezone=UTC":                      "file:x.db?_txlock=deferred&",
+		"postgres://u@h/db?sslmode=disable&timezone=Europe%2FCopenhagen": "postgres://u@h/db?default_query_exec_mode=exec&sslmode=disable&timezone=Europe%2FCopenhagen",
+		"mysql://u@h/db?timezone=America/New_York":                       "u@tcp(h:3306)/db?",
+		"mssql+pyodbc://u:p@h/db?timezone=Asia/Tokyo":                    "sqlserver://u:p@h?database=db&guid+conversion=true",
+	} {
+		target, err := store.ParseDSN(in)
+		require.NoError(t, err, in)
+		require.NotNil(t, target.Zone, in)
+		require.True(t, strings.HasPrefix(target.DriverDSN, want), "%s\n got %s\nwant %s…", in, target.DriverDSN, want)
+		if target.Dialect != store.Postgres {
+			require.NotContains(t, target.DriverDSN, "timezone", in)
+		}
+	}
+	target, err := store.ParseDSN("sqlite:x.db")
+	require.NoError(t, err)
+	require.Nil(t, target.Zone, "no parameter, no zone: the DB keeps the local zone")
+	for _, bad := range []string{"sqlite:x.db?timezone=Mars/Olympus", "sqlite:x.db?timezone=", "sqlite:x.db?timezone=Local"} {
+		_, err := store.ParseDSN(bad)
+		require.ErrorIs(t, err, store.ErrInvalid, bad)
+	}
 }

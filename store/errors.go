@@ -40,9 +40,21 @@ var (
 	// ErrUnsupported: the request names something flowstore does not support
 	// (a DSN scheme, a dialect, a feature of one dialect).
 	ErrUnsupported = errors.New("unsupported")
+	// ErrNotMigrated: a table or column flowstore needs is missing — the
+	// database was never migrated, or only partly. Run flowctl migrate, or
+	// open with flowstore.Open, which migrates.
+	ErrNotMigrated = errors.New("database not migrated (run flowctl migrate, or open with flowstore.Open)")
 	// ErrSchemaTooNew: the database was migrated by a newer flowstore than
 	// this one; refusing to touch it.
 	ErrSchemaTooNew = errors.New("database schema is newer than this library")
+	// ErrCommitUnknown: a write — a COMMIT, or a statement that was its own
+	// commit — was sent, but its outcome could not be learnt: the connection
+	// died, or the commit timeout passed, while the database had it. The
+	// write may or may not have taken effect. Every other error of a write
+	// means it did not. A caller that must not lose or double the write
+	// reads back what it wrote (or retries it in its idempotent form, with
+	// the same key) before trying again. Not retryable by InTx.
+	ErrCommitUnknown = errors.New("commit outcome unknown")
 	// ErrRollbackOnly: the session was marked rollback-only (a suppressed
 	// Rollback call); its owner rolled it back instead of committing.
 	ErrRollbackOnly = errors.New("session is rollback-only")

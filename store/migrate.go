@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/flowstore/flowstore/internal/refschema"
 )
 
 //go:embed migrations
@@ -98,6 +100,10 @@ func splitStatements(body string) []string {
 	var cur strings.Builder
 	for _, line := range strings.Split(body, "\n") {
 		trimmed := strings.TrimSpace(line)
+		if name, ok := strings.CutPrefix(trimmed, "-- @go "); ok {
+			stmts = append(stmts, goPrefix+strings.TrimSpace(name))
+			continue
+		}
 		if trimmed == "" || strings.HasPrefix(trimmed, "--") {
 			continue
 		}
@@ -298,6 +304,11 @@ func (db *DB) applyMigration(ctx context.Context, conn *sql.Conn, md CatalogSpec
 	if applied > 0 {
 		return nil
 	}
+	if m.Version == 1 && !adopt {
+		if err := db.refuseForeignTables(ctx, q, md, m); err != nil {
+			return err
+		}
+	}
 	mode := skipNothing
 	if adopt {
 		mode = skipAdopted
@@ -324,7 +335,7 @@ func (db *DB) applyMigration(ctx context.Context, conn *sql.Conn, md CatalogSpec
 				continue
 			}
 		}
-		if _, err := q.ExecContext(ctx, stmt); err != nil {
+		if err := db.execMigrationStatement(ctx, q, stmt); err != nil {
 			err = fmt.Errorf("store: migration %04d_%s, statement %d: %w\n%s", m.Version, m.Name, i+1, db.dialect.Classify(err), firstLine(stmt))
 			if transactional {
 				return err
@@ -349,6 +360,75 @@ func (db *DB) applyMigration(ctx context.Context, conn *sql.Conn, md CatalogSpec
 		}
 	}
 	return nil
+}
+
+// goPrefix marks a statement that is a Go step (see goStep): a migration
+// file names it on a line of its own, "-- @go name".
+const goPrefix = "@go "
+
+// execMigrationStatement runs one statement of a migration, or its Go step.
+func (db *DB) execMigrationStatement(ctx context.Context, q Querier, stmt string) error {
+	name, ok := strings.CutPrefix(stmt, goPrefix)
+	if !ok {
+		_, err := q.ExecContext(ctx, stmt)
+		return err
+	}
+	step, ok := goSteps[name]
+	if !ok {
+		return fmt.Errorf("%w: unknown migration step %q", ErrUnsupported, name)
+	}
+	return step.run(ctx, q, db)
+}
+
+// refuseForeignTables stops a plain Migrate of the reference schema on a
+// database where a reference system already created its tables, before
+// anything is written: Migrate would fail halfway on "table exists"; the
+// database wants Adopt, which keeps those tables and their rows.
+func (db *DB) refuseForeignTables(ctx context.Context, q Querier, md CatalogSpec, m migration) error {
+	found := map[string][]string{}
+	var systems []string
+	for _, stmt := range m.Statements {
+		t := createTableRE.FindStringSubmatch(stmt)
+		if t == nil {
+			continue
+		}
+		var n int
+		if err := q.QueryRowContext(ctx, db.dialect.Rebind(md.CountTable), t[1]).Scan(&n); err != nil {
+			return fmt.Errorf("store: migrate: look for existing tables: %w", db.dialect.Classify(err))
+		}
+		if n == 0 {
+			continue
+		}
+		sys := systemOf(t[1])
+		if found[sys] == nil {
+			systems = append(systems, sys)
+		}
+		found[sys] = append(found[sys], t[1])
+	}
+	if len(systems) == 0 {
+		return nil
+	}
+	var parts []string
+	for _, sys := range systems {
+		tables := found[sys]
+		more := ""
+		if len(tables) > 3 {
+			tables, more = tables[:3], fmt.Sprintf(" and %d more", len(found[sys])-3)
+		}
+		parts = append(parts, fmt.Sprintf("%s (%s%s)", sys, strings.Join(tables, ", "), more))
+	}
+	return fmt.Errorf("store: migrate: %w: the database already holds tables of %s; adopt them, keeping their rows: flowctl migrate --adopt (or flowstore.Open with flowstore.WithAdopt, or store.DB.Adopt)",
+		ErrDuplicate, strings.Join(parts, " and "))
+}
+
+// systemOf names the reference system a table of migration 0001 belongs to.
+func systemOf(table string) string {
+	for _, t := range refschema.Tables {
+		if t.Name == table {
+			return t.System
+		}
+	}
+	return "flowstore"
 }
 
 // noteAttempt records, where DDL is not transactional, that migration m is
@@ -536,7 +616,19 @@ func SchemaSQL(name DialectName) (string, error) {
 	for _, m := range ms {
 		fmt.Fprintf(&b, "\n-- migration %04d_%s\n", m.Version, m.Name)
 		for _, s := range m.Statements {
-			statement(s)
+			name, isGo := strings.CutPrefix(s, goPrefix)
+			if !isGo {
+				statement(s)
+				continue
+			}
+			step := goSteps[name]
+			if step.fresh == nil {
+				fmt.Fprintf(&b, "-- (%s: converts rows an earlier flowstore wrote; nothing to do on a new database)\n", name)
+				continue
+			}
+			for _, f := range step.fresh(d) {
+				statement(f)
+			}
 		}
 	}
 	b.WriteString("\n-- flowstore bookkeeping\n")

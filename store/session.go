@@ -27,8 +27,12 @@ import (
 //
 // A Session is not safe for concurrent use, like the *sql.Tx it wraps.
 type Session struct {
-	db *DB
-	tx bun.Tx
+	db   *DB
+	tx   bun.Tx
+	tctx *txContext // the context the transaction began with (see txContext)
+	// deadline is the deadline of the context the session began with
+	// (zero: none); the COMMIT may run the commit grace past it.
+	deadline time.Time
 
 	mu           sync.Mutex
 	suppressed   int // depth of Suppress calls not yet restored
@@ -130,18 +134,53 @@ func (s *Session) end(commit bool) error {
 	rollbackOnly := s.rollbackOnly
 	s.mu.Unlock()
 	if !commit {
+		s.tctx.shield()
 		return s.db.dialect.Classify(s.tx.Rollback())
 	}
 	if rollbackOnly {
+		s.tctx.shield()
 		if err := s.tx.Rollback(); err != nil {
 			return errors.Join(ErrRollbackOnly, s.db.dialect.Classify(err))
 		}
 		return ErrRollbackOnly
 	}
-	if err := s.tx.Commit(); err != nil {
+	return s.commit()
+}
+
+// commit sends COMMIT and waits for its outcome. The transaction was begun
+// detached from its caller's context (DB.Begin), so no deadline of the
+// caller's cancels the COMMIT; it gets the DB's commit grace past that
+// deadline (no bound where the caller had none). An error the database
+// answered means the transaction did not commit; anything else — the
+// connection lost while the database had the COMMIT, or no answer within
+// the grace — leaves the outcome unknown: ErrCommitUnknown.
+func (s *Session) commit() error {
+	if !s.tctx.shield() {
+		// The caller's context ended before COMMIT: the transaction was
+		// rolled back then, so it did not commit.
+		return fmt.Errorf("store: commit: %w", s.tctx.err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.tx.Commit() }()
+	var expired <-chan time.Time
+	if !s.deadline.IsZero() {
+		timer := time.NewTimer(time.Until(s.deadline.Add(s.db.commitGrace)))
+		defer timer.Stop()
+		expired = timer.C
+	}
+	var err error
+	select {
+	case err = <-done:
+	case <-expired:
+		return fmt.Errorf("store: commit: %w: no answer within %s of the caller's deadline", ErrCommitUnknown, s.db.commitGrace)
+	}
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, sql.ErrTxDone), s.db.dialect.s.Definite(err):
 		return fmt.Errorf("store: commit: %w", s.db.dialect.Classify(err))
 	}
-	return nil
+	return fmt.Errorf("store: commit: %w: %w", ErrCommitUnknown, err)
 }
 
 // Savepoint runs fn inside a savepoint: if fn returns an error (or panics),

@@ -109,8 +109,7 @@ func TestMigrateAdopt(t *testing.T) {
 
 	code, _, errOut := flowctl(t, "", "--dsn", dsn, "migrate")
 	require.Equal(t, 1, code, "plain migrate refuses existing tables")
-	requireError(t, errOut, `flowctl migrate: store: migration 0001_reference_schema, statement`)
-	require.Contains(t, errOut, `"Constants" already exists`)
+	requireError(t, errOut, `flowctl migrate: store: migrate: duplicate: the database already holds tables of OpenOrchestrator (Constants); adopt them, keeping their rows: flowctl migrate --adopt`)
 	code, out, errOut := flowctl(t, "", "--dsn", dsn, "migrate", "--adopt")
 	require.Equal(t, 0, code, errOut)
 	require.Contains(t, out, "from version 0 to")

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -66,7 +67,7 @@ func TestQueueCommands(t *testing.T) {
 		require.Equal(t, 2, code, "%v: %s", bad, errOut)
 		require.Contains(t, errOut, "usage: flowctl queue")
 	}
-	code, _, errOut = flowctl(t, "", "--dsn", dsn, "queue", "push", "q", "--reference", string(make([]byte, 101)))
+	code, _, errOut = flowctl(t, "", "--dsn", dsn, "queue", "push", "q", "--reference", strings.Repeat("r", 101))
 	require.Equal(t, 1, code)
 	requireError(t, errOut, "flowctl queue: queue: enqueue: value too long: reference is 101 characters, at most 100 fit")
 }

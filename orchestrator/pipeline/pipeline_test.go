@@ -163,7 +163,7 @@ func TestDefinitions(t *testing.T) {
 		_, err = ps.CreateWorkflow(ctx, bad)
 		require.ErrorIs(t, err, store.ErrInvalid)
 		requireErrorPrefix(t, err, "create workflow /shop/x: invalid input: namespace is required")
-		long := threeStages(string(make([]byte, 256)))
+		long := threeStages(strings.Repeat("x", 256))
 		_, err = ps.CreateWorkflow(ctx, long)
 		require.ErrorIs(t, err, store.ErrTooLong)
 		requireErrorPrefix(t, err, "create workflow ")

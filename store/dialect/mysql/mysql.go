@@ -78,6 +78,10 @@ func init() {
 		},
 		CheckPool: checkIsolation,
 		Classify:  classify,
+		Definite: func(err error) bool {
+			var e *mysql.MySQLError
+			return errors.As(err, &e)
+		},
 	})
 }
 
@@ -107,6 +111,8 @@ func classify(err error) error {
 		return store.ErrRetryable
 	case 1451, 1452, 1048, 3819, 4025, 1292, 1366: // FK parent/child, NOT NULL, CHECK (MySQL, MariaDB), bad value
 		return store.ErrInvalid
+	case 1146, 1054: // ER_NO_SUCH_TABLE, ER_BAD_FIELD_ERROR
+		return store.ErrNotMigrated
 	}
 	return nil
 }

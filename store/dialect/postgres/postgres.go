@@ -49,8 +49,9 @@ func init() {
 		},
 		ByteLength: "octet_length",
 
-		TextUnit:  store.UnitCharacters,
-		MaxParams: 65535,
+		NativeUUID: true,
+		TextUnit:   store.UnitCharacters,
+		MaxParams:  65535,
 		// Kogito's process_id and process_version are unbounded VARCHARs,
 		// but both are in the btree index idx_process_instances_process_id,
 		// whose entries hold at most 2704 bytes: two values of 1300 bytes,
@@ -59,13 +60,18 @@ func init() {
 		MaxBlob: 1<<30 - 1 - 4, // a bytea: 1 GB less the value's 4-byte header
 
 		Catalog: store.CatalogSpec{
-			Bookkeeping:   `CREATE TABLE IF NOT EXISTS "flowstore_migrations" ("version" integer NOT NULL PRIMARY KEY, "name" varchar(200) NOT NULL, "applied_at" timestamptz NOT NULL)`,
-			TableExists:   `SELECT CASE WHEN to_regclass('flowstore_migrations') IS NULL THEN 0 ELSE 1 END`,
-			CountTable:    `SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = ?`,
-			CountIndex:    `SELECT COUNT(*) FROM pg_indexes WHERE schemaname = current_schema() AND indexname = ?`,
-			SessionLock:   `SELECT 1 FROM pg_advisory_lock(hashtext('flowstore_migrate'))`,
-			SessionUnlock: `SELECT pg_advisory_unlock(hashtext('flowstore_migrate'))`,
-			Now:           "now()",
+			Bookkeeping: `CREATE TABLE IF NOT EXISTS "flowstore_migrations" ("version" integer NOT NULL PRIMARY KEY, "name" varchar(200) NOT NULL, "applied_at" timestamptz NOT NULL)`,
+			TableExists: `SELECT CASE WHEN to_regclass('flowstore_migrations') IS NULL THEN 0 ELSE 1 END`,
+			// A materialized view counts as the table of its name: a real WFO
+			// database has subscriptions_search as one, and Adopt must keep
+			// it, not try to create a table over it.
+			CountTable: `SELECT (SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = $1) + ` +
+				`(SELECT COUNT(*) FROM pg_matviews WHERE schemaname = current_schema() AND matviewname = $1)`,
+			CountIndex:            `SELECT COUNT(*) FROM pg_indexes WHERE schemaname = current_schema() AND indexname = ?`,
+			CountMaterializedView: `SELECT COUNT(*) FROM pg_matviews WHERE schemaname = current_schema() AND matviewname = ?`,
+			SessionLock:           `SELECT 1 FROM pg_advisory_lock(hashtext('flowstore_migrate'))`,
+			SessionUnlock:         `SELECT pg_advisory_unlock(hashtext('flowstore_migrate'))`,
+			Now:                   "now()",
 		},
 
 		BunName: dialect.PG,
@@ -74,7 +80,15 @@ func init() {
 			return stdlib.GetDefaultDriver().(driver.DriverContext).OpenConnector(t.DriverDSN)
 		},
 		Classify: classify,
+		Definite: definite,
 	})
+}
+
+// definite: a server's error, or one pgx knows happened before anything
+// was sent.
+func definite(err error) bool {
+	var e *pgconn.PgError
+	return errors.As(err, &e) || pgconn.SafeToRetry(err)
 }
 
 // classify maps SQLSTATE codes.
@@ -94,6 +108,8 @@ func classify(err error) error {
 		return store.ErrLocked
 	case "23502", "23503", "23514", "22P02", "22007", "22008": // not null, FK, check, bad text repr, bad datetime
 		return store.ErrInvalid
+	case "42P01", "42703": // undefined_table, undefined_column
+		return store.ErrNotMigrated
 	}
 	return nil
 }

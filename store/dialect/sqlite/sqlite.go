@@ -67,6 +67,9 @@ func init() {
 		// timeout.
 		RetryFirstPing: true,
 		Classify:       classify,
+		// An embedded database cannot lose an answer: whatever a write gets
+		// back is its outcome.
+		Definite: func(error) bool { return true },
 	})
 }
 
@@ -93,6 +96,10 @@ func classify(err error) error {
 	switch code & 0xff {
 	case 5, 6: // SQLITE_BUSY (and _SNAPSHOT, _RECOVERY), SQLITE_LOCKED
 		return store.ErrRetryable
+	case 1: // SQLITE_ERROR: the message tells a missing table or column
+		if strings.Contains(msg, "no such table") || strings.Contains(msg, "no such column") || strings.Contains(msg, "has no column named") {
+			return store.ErrNotMigrated
+		}
 	}
 	return nil
 }

@@ -52,6 +52,7 @@ func init() {
 		},
 		ByteLength: "DATALENGTH",
 
+		NativeUUID:    true,
 		TextUnit:      store.UnitUTF16,
 		MaxParams:     2100,
 		MaxValuesRows: 1000,
@@ -83,6 +84,11 @@ func init() {
 		},
 		CheckPool: checkGUIDs,
 		Classify:  classify,
+		Definite: func(err error) bool {
+			var e mssql.Error
+			var ep *mssql.Error
+			return errors.As(err, &e) || errors.As(err, &ep)
+		},
 	})
 }
 
@@ -125,6 +131,8 @@ func classify(err error) error {
 		return store.ErrInvalid
 	case 515, 241, 242: // NOT NULL, bad datetime
 		return store.ErrInvalid
+	case 208, 207: // invalid object name, invalid column name
+		return store.ErrNotMigrated
 	}
 	return nil
 }

@@ -7,7 +7,7 @@ CREATE TABLE "Triggers" (
     "id" UUID NOT NULL,
     "trigger_name" VARCHAR(100) NOT NULL,
     "process_name" VARCHAR(100) NOT NULL,
-    "last_run" TIMESTAMPTZ NULL,
+    "last_run" TIMESTAMP NULL,
     "process_path" VARCHAR(250) NOT NULL,
     "process_args" VARCHAR(1000) NULL,
     "process_status" VARCHAR(20) NOT NULL,
@@ -26,7 +26,7 @@ CREATE INDEX "ix_Triggers_process_status" ON "Triggers" ("process_status");
 CREATE TABLE "Scheduled_Triggers" (
     "id" UUID NOT NULL,
     "cron_expr" VARCHAR(200) NOT NULL,
-    "next_run" TIMESTAMPTZ NOT NULL,
+    "next_run" TIMESTAMP NOT NULL,
     CONSTRAINT "Scheduled_Triggers_pkey" PRIMARY KEY ("id"),
     CONSTRAINT "Scheduled_Triggers_id_fkey" FOREIGN KEY ("id") REFERENCES "Triggers" ("id")
 );
@@ -41,14 +41,14 @@ CREATE TABLE "Queue_Triggers" (
 
 CREATE TABLE "Single_Triggers" (
     "id" UUID NOT NULL,
-    "next_run" TIMESTAMPTZ NOT NULL,
+    "next_run" TIMESTAMP NOT NULL,
     CONSTRAINT "Single_Triggers_pkey" PRIMARY KEY ("id"),
     CONSTRAINT "Single_Triggers_id_fkey" FOREIGN KEY ("id") REFERENCES "Triggers" ("id")
 );
 
 CREATE TABLE "Logs" (
     "id" UUID NOT NULL,
-    "log_time" TIMESTAMPTZ NOT NULL,
+    "log_time" TIMESTAMP NOT NULL,
     "log_level" VARCHAR(20) NOT NULL,
     "process_name" VARCHAR(100) NOT NULL,
     "log_message" VARCHAR(8000) NOT NULL,
@@ -61,7 +61,7 @@ CREATE INDEX "ix_Logs_process_name_log_time" ON "Logs" ("process_name", "log_tim
 CREATE TABLE "Constants" (
     "name" VARCHAR(100) NOT NULL,
     "value" VARCHAR(1000) NOT NULL,
-    "changed_at" TIMESTAMPTZ NOT NULL,
+    "changed_at" TIMESTAMP NOT NULL,
     CONSTRAINT "Constants_pkey" PRIMARY KEY ("name")
 );
 
@@ -69,7 +69,7 @@ CREATE TABLE "Credentials" (
     "name" VARCHAR(100) NOT NULL,
     "username" VARCHAR(250) NOT NULL,
     "password" VARCHAR(1000) NOT NULL,
-    "changed_at" TIMESTAMPTZ NOT NULL,
+    "changed_at" TIMESTAMP NOT NULL,
     CONSTRAINT "Credentials_pkey" PRIMARY KEY ("name")
 );
 
@@ -79,9 +79,9 @@ CREATE TABLE "Queues" (
     "status" VARCHAR(20) NOT NULL,
     "data" VARCHAR(2000) NULL,
     "reference" VARCHAR(100) NULL,
-    "created_date" TIMESTAMPTZ NOT NULL,
-    "start_date" TIMESTAMPTZ NULL,
-    "end_date" TIMESTAMPTZ NULL,
+    "created_date" TIMESTAMP NOT NULL,
+    "start_date" TIMESTAMP NULL,
+    "end_date" TIMESTAMP NULL,
     "message" VARCHAR(1000) NULL,
     "created_by" VARCHAR(100) NULL,
     CONSTRAINT "Queues_pkey" PRIMARY KEY ("id"),
@@ -92,9 +92,9 @@ CREATE INDEX "ix_Queues_created_date" ON "Queues" ("created_date");
 
 CREATE TABLE "Schedulers" (
     "machine_name" VARCHAR(100) NOT NULL,
-    "last_update" TIMESTAMPTZ NOT NULL,
+    "last_update" TIMESTAMP NOT NULL,
     "latest_trigger" VARCHAR(100) NULL,
-    "latest_trigger_time" TIMESTAMPTZ NULL,
+    "latest_trigger_time" TIMESTAMP NULL,
     CONSTRAINT "Schedulers_pkey" PRIMARY KEY ("machine_name")
 );
 

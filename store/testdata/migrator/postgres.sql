@@ -3,7 +3,7 @@ CREATE TABLE IF NOT EXISTS "flowstore_migrations" ("version" integer NOT NULL PR
 -- table exists
 SELECT CASE WHEN to_regclass('flowstore_migrations') IS NULL THEN 0 ELSE 1 END
 -- count tables
-SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = ?
+SELECT (SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = $1) + (SELECT COUNT(*) FROM pg_matviews WHERE schemaname = current_schema() AND matviewname = $1)
 -- count indexes
 SELECT COUNT(*) FROM pg_indexes WHERE schemaname = current_schema() AND indexname = ?
 -- lock

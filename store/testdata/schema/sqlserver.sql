@@ -1,4 +1,4 @@
--- flowstore schema for sqlserver, version 62
+-- flowstore schema for sqlserver, version 70
 
 -- migration 0001_reference_schema
 CREATE TABLE "Triggers" (
@@ -866,6 +866,13 @@ GO
 CREATE INDEX "idx_workflow_log_namespace_repository_workflow" ON "workflow_log" ("namespace", "repository", "workflow");
 GO
 
+-- migration 0070_reference_conventions
+-- (openorchestrator_naive_time: converts rows an earlier flowstore wrote; nothing to do on a new database)
+CREATE TABLE "alembic_version" ("version_num" VARCHAR(32) NOT NULL, CONSTRAINT "alembic_version_pkc" PRIMARY KEY ("version_num"));
+GO
+INSERT INTO "alembic_version" ("version_num") VALUES ('9698388a0709');
+GO
+
 -- flowstore bookkeeping
 IF OBJECT_ID(N'flowstore_migrations', N'U') IS NULL CREATE TABLE "flowstore_migrations" ("version" int NOT NULL PRIMARY KEY, "name" nvarchar(200) NOT NULL, "applied_at" datetime2(6) NOT NULL);
 GO
@@ -884,4 +891,6 @@ GO
 INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (61, 'named_locks', SYSUTCDATETIME());
 GO
 INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (62, 'pipeline_history_index', SYSUTCDATETIME());
+GO
+INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (70, 'reference_conventions', SYSUTCDATETIME());
 GO

@@ -3,24 +3,111 @@ package store
 import (
 	"context"
 	"database/sql/driver"
+	"errors"
+	"fmt"
 	"strings"
 	"sync/atomic"
 	"time"
 )
 
-// SQLite admits one writer at a time. A writer that finds the database
-// locked sleeps in SQLite's busy handler — 1 ms, then 2, 5, 10 … — even when
-// the lock is free again a few microseconds later, so goroutines competing
-// for it spend most of their time asleep. A DB that Open makes for such a
-// dialect (FeatureSerialWrites) gives its pool one write turn, a channel:
-// every connection takes the turn before it starts to write — a transaction
-// at BEGIN, until COMMIT or ROLLBACK; a statement outside a transaction
-// that is not a plain read, until it ends — and the next writer wakes the
-// moment the turn is free. Writers of other processes, or of another DB on
-// the same file, still meet in the busy handler.
+// This file is the connector wrapper of the pools Open makes. Two things
+// about a pool belong to flowstore rather than to any store, and both are
+// decided here, once per connection, for every store, bun query and InTx:
 //
-// The turn lives in the connector of the DB's pool, so it covers every
-// store, bun query and InTx alike, and goes away with the DB.
+// Honest write outcomes. A write that has reached the database is not
+// abandoned the moment the caller's deadline passes: a statement that
+// writes outside a transaction (the statement is its own commit) runs
+// detached from the caller's cancellation, and transactions begin detached,
+// so their COMMIT cannot be cancelled either (see DB.Begin). The write gets
+// the commit grace (WithCommitGrace) past the caller's deadline to finish,
+// so the caller learns its real outcome, a little late; a caller without a
+// deadline waits for it as long as it takes. A write still running when the
+// grace ends is cancelled: the database then says it did not happen, or —
+// the connection lost while the database had the statement or the COMMIT —
+// nobody knows, and the error is ErrCommitUnknown. Every other error means
+// nothing was written.
+//
+// Write turns. SQLite admits one writer at a time. A writer that finds the
+// database locked sleeps in SQLite's busy handler — 1 ms, then 2, 5, 10 … —
+// even when the lock is free again a few microseconds later, so goroutines
+// competing for it spend most of their time asleep. On such a dialect
+// (FeatureSerialWrites) the pool has one write turn, a channel: every
+// connection takes the turn before it starts to write — a transaction at
+// BEGIN, until COMMIT or ROLLBACK; a statement outside a transaction that is
+// not a plain read, until it ends — and the next writer wakes the moment
+// the turn is free. Writers of other processes, or of another DB on the
+// same file, still meet in the busy handler.
+
+// writePolicy is how a pool's connections treat writes outside a
+// transaction.
+type writePolicy struct {
+	// grace is how long past the caller's deadline such a write may run.
+	grace time.Duration
+	// definite reports whether an error from the database proves that the
+	// write did not happen (a server's answer, or any answer of an
+	// embedded database); other errors leave the outcome unknown.
+	definite func(error) bool
+}
+
+// start gives a write outside a transaction its context: detached from
+// ctx's cancellation, within the policy's bound. A ctx that has already
+// ended is refused (nothing is sent). Cancel the context when the write
+// and the rows it returns are done.
+func (p *writePolicy) start(ctx context.Context) (context.Context, context.CancelFunc, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	detached := context.WithoutCancel(ctx)
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		wctx, cancel := context.WithCancel(detached)
+		return wctx, cancel, nil
+	}
+	wctx, cancel := context.WithDeadline(detached, deadline.Add(p.grace))
+	return wctx, cancel, nil
+}
+
+// outcome turns a detached write's error into what its caller learns:
+// ErrCommitUnknown where the outcome cannot be known.
+func (p *writePolicy) outcome(wctx context.Context, err error) error {
+	switch {
+	case err == nil, errors.Is(err, driver.ErrBadConn), errors.Is(err, driver.ErrSkip), p.definite(err):
+		// ErrBadConn: the driver sent nothing, and database/sql retries on
+		// another connection; ErrSkip: the driver wants the statement
+		// prepared first, which database/sql then does (and the prepared
+		// statement's execution comes back here).
+		return err
+	case wctx.Err() != nil:
+		return fmt.Errorf("%w: the write did not finish within %s of the caller's deadline: %w", ErrCommitUnknown, p.grace, err)
+	}
+	return fmt.Errorf("%w: %w", ErrCommitUnknown, err)
+}
+
+// run runs a write that returns no rows (see start and outcome).
+func (p *writePolicy) run(ctx context.Context, write func(ctx context.Context) error) error {
+	wctx, cancel, err := p.start(ctx)
+	if err != nil {
+		return err
+	}
+	defer cancel()
+	return p.outcome(wctx, write(wctx))
+}
+
+// query runs a write that returns rows (UPDATE … RETURNING): its context
+// lives until the rows are closed.
+func (p *writePolicy) query(ctx context.Context, q func(ctx context.Context) (driver.Rows, error)) (driver.Rows, context.CancelFunc, error) {
+	wctx, cancel, err := p.start(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	rows, err := q(wctx)
+	if err != nil {
+		err = p.outcome(wctx, err)
+		cancel()
+		return nil, nil, err
+	}
+	return rows, cancel, nil
+}
 
 // writeTurn is one pool's turn to write.
 type writeTurn struct {
@@ -93,31 +180,39 @@ func kindOf(query string) statementKind {
 	return stmtWrite
 }
 
-// turnConnector makes connections that take the pool's write turn.
-type turnConnector struct {
+// poolConnector makes the connections of a pool Open made.
+type poolConnector struct {
 	driver.Connector
-	turn *writeTurn
+	turn   *writeTurn // nil: writers do not take turns
+	writes *writePolicy
 }
 
-func (c turnConnector) Connect(ctx context.Context) (driver.Conn, error) {
+func (c poolConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	conn, err := c.Connector.Connect(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return &turnConn{Conn: conn, turn: c.turn}, nil
+	return &turnConn{Conn: conn, turn: c.turn, writes: c.writes}, nil
 }
 
-// turnConn is a connection that takes the write turn (see writeTurn). Like
-// every driver.Conn it is used by one goroutine at a time.
+// turnConn is a connection of a pool Open made (see the top of this file).
+// Like every driver.Conn it is used by one goroutine at a time.
 type turnConn struct {
 	driver.Conn
-	turn *writeTurn
+	turn   *writeTurn // nil: no turns
+	writes *writePolicy
 	// held gives the turn back; it is set while this connection holds the
 	// turn for a transaction.
 	held func()
 }
 
+// inTx is set while a transaction is open on the connection, begun with
+// BeginTx or by hand (BEGIN).
 func (c *turnConn) inTx() bool { return c.held != nil }
+
+// Unwrap returns the driver's own connection, for code that needs its
+// driver-specific methods (sql.Conn.Raw hands out the wrapper).
+func (c *turnConn) Unwrap() driver.Conn { return c.Conn }
 
 // untouched reports whether a statement of kind k neither takes nor gives
 // back the turn: a read, or a statement inside a transaction that does not
@@ -140,7 +235,7 @@ func (c *turnConn) enter(ctx context.Context, k statementKind) (func(), error) {
 	case c.inTx(), k == stmtRead, k == stmtEnd:
 		return func() {}, nil
 	}
-	release, err := c.turn.take(ctx)
+	release, err := c.take(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -151,13 +246,27 @@ func (c *turnConn) enter(ctx context.Context, k statementKind) (func(), error) {
 	return release, nil
 }
 
+// take takes the pool's write turn, where it has one.
+func (c *turnConn) take(ctx context.Context) (func(), error) {
+	if c.turn == nil {
+		return func() {}, nil
+	}
+	return c.turn.take(ctx)
+}
+
+// detached reports whether a statement of kind k writes outside a
+// transaction, and so runs detached from the caller's cancellation.
+func (c *turnConn) detached(k statementKind) bool {
+	return c.writes != nil && !c.inTx() && k == stmtWrite
+}
+
 func (c *turnConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
 	bt, ok := c.Conn.(driver.ConnBeginTx)
 	if !ok {
 		return nil, driver.ErrSkip
 	}
 	if !c.inTx() {
-		release, err := c.turn.take(ctx)
+		release, err := c.take(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -193,12 +302,21 @@ func (c *turnConn) ExecContext(ctx context.Context, query string, args []driver.
 	if !ok {
 		return nil, driver.ErrSkip
 	}
-	release, err := c.enter(ctx, kindOf(query))
+	k := kindOf(query)
+	release, err := c.enter(ctx, k)
 	if err != nil {
 		return nil, err
 	}
 	defer release()
-	return ex.ExecContext(ctx, query, args)
+	if !c.detached(k) {
+		return ex.ExecContext(ctx, query, args)
+	}
+	var res driver.Result
+	err = c.writes.run(ctx, func(ctx context.Context) error {
+		res, err = ex.ExecContext(ctx, query, args)
+		return err
+	})
+	return res, err
 }
 
 func (c *turnConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
@@ -214,12 +332,24 @@ func (c *turnConn) QueryContext(ctx context.Context, query string, args []driver
 	if err != nil {
 		return nil, err
 	}
-	rows, err := qu.QueryContext(ctx, query, args)
+	if !c.detached(k) {
+		rows, err := qu.QueryContext(ctx, query, args)
+		if err != nil {
+			release()
+			return nil, err
+		}
+		return turnRows{Rows: rows, release: release}, nil
+	}
+	// A write that returns rows (UPDATE … RETURNING) runs detached as
+	// well, until its rows are closed.
+	rows, cancel, err := c.writes.query(ctx, func(ctx context.Context) (driver.Rows, error) {
+		return qu.QueryContext(ctx, query, args)
+	})
 	if err != nil {
 		release()
 		return nil, err
 	}
-	return turnRows{Rows: rows, release: release}, nil
+	return turnRows{Rows: rows, release: func() { cancel(); release() }}, nil
 }
 
 func (c *turnConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
@@ -307,6 +437,18 @@ func (s *turnStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (d
 		return nil, err
 	}
 	defer release()
+	if !s.conn.detached(s.kind) {
+		return s.exec(ctx, args)
+	}
+	var res driver.Result
+	err = s.conn.writes.run(ctx, func(ctx context.Context) error {
+		res, err = s.exec(ctx, args)
+		return err
+	})
+	return res, err
+}
+
+func (s *turnStmt) exec(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
 	if ex, ok := s.Stmt.(driver.StmtExecContext); ok {
 		return ex.ExecContext(ctx, args)
 	}
@@ -321,12 +463,22 @@ func (s *turnStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.query(ctx, args)
+	if !s.conn.detached(s.kind) {
+		rows, err := s.query(ctx, args)
+		if err != nil {
+			release()
+			return nil, err
+		}
+		return turnRows{Rows: rows, release: release}, nil
+	}
+	rows, cancel, err := s.conn.writes.query(ctx, func(ctx context.Context) (driver.Rows, error) {
+		return s.query(ctx, args)
+	})
 	if err != nil {
 		release()
 		return nil, err
 	}
-	return turnRows{Rows: rows, release: release}, nil
+	return turnRows{Rows: rows, release: func() { cancel(); release() }}, nil
 }
 
 func (s *turnStmt) query(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {

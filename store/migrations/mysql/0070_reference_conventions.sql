@@ -1,0 +1,8 @@
+-- OpenOrchestrator's tables keep OpenOrchestrator's conventions, because its
+-- own programs read and write the same rows (see store/zone.go): naive
+-- wall-clock times in the configured zone, UUIDs as SQLAlchemy's 32 hex
+-- digits, and the alembic stamp its apps check. Databases an earlier
+-- flowstore wrote are converted; a new one has nothing to convert.
+-- @go openorchestrator_hex_uuids
+-- @go openorchestrator_naive_time
+-- @go alembic_stamp

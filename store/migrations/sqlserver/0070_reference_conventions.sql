@@ -1,0 +1,7 @@
+-- OpenOrchestrator's tables keep OpenOrchestrator's conventions, because its
+-- own programs read and write the same rows (see store/zone.go): naive
+-- wall-clock times in the configured zone, and the alembic stamp its apps
+-- check. Databases an earlier flowstore wrote are converted; a new one has
+-- the right types from 0001 and nothing to convert.
+-- @go openorchestrator_naive_time
+-- @go alembic_stamp
