@@ -327,7 +327,12 @@ func (db *DB) Begin(ctx context.Context) (*Session, error) {
 		tctx.shield()
 		return nil, fmt.Errorf("store: begin: %w", db.dialect.Classify(err))
 	}
-	tctx.opened(func() { _ = tx.Rollback() })
+	if !tctx.opened(func() { _ = tx.Rollback() }) {
+		// ctx ended while BEGIN was answering: database/sql rolls the
+		// transaction back as its context is done; make sure and say why.
+		_ = tx.Rollback()
+		return nil, fmt.Errorf("store: begin: %w", context.Cause(ctx))
+	}
 	deadline, _ := ctx.Deadline()
 	return &Session{db: db, tx: tx, tctx: tctx, deadline: deadline}, nil
 }
@@ -349,6 +354,7 @@ type txContext struct {
 	mu              sync.Mutex
 	rollback        func() // set once BEGIN succeeded
 	shielded        bool
+	closed          bool  // done is closed: the parent ended during BEGIN
 	err             error // the parent's, once it ended before COMMIT
 }
 
@@ -365,6 +371,7 @@ func newTxContext(parent context.Context) *txContext {
 			c.err = parent.Err()
 			rollback := c.rollback
 			if rollback == nil {
+				c.closed = true
 				close(c.done) // BEGIN is still waiting: give up
 			}
 			c.shielded = true
@@ -378,11 +385,17 @@ func newTxContext(parent context.Context) *txContext {
 	return c
 }
 
-// opened records how to roll back the transaction BEGIN opened.
-func (c *txContext) opened(rollback func()) {
+// opened records how to roll back the transaction BEGIN opened. It
+// reports false when the parent ended first: Done is closed then, and the
+// transaction must not be used.
+func (c *txContext) opened(rollback func()) bool {
 	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return false
+	}
 	c.rollback = rollback
-	c.mu.Unlock()
+	return true
 }
 
 // shield stops following the parent (COMMIT starts, or the transaction
@@ -402,7 +415,9 @@ func (c *txContext) Done() <-chan struct{} { return c.done }
 func (c *txContext) Err() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.rollback != nil {
+	// Err must be non-nil exactly when Done is closed: contexts derived from
+	// this one panic otherwise ("missing cancel error").
+	if !c.closed {
 		return nil // open: the context itself never ends (see txContext)
 	}
 	return c.err
