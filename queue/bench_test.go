@@ -107,7 +107,7 @@ func parallel(b *testing.B, workers, n, per int, op func(ctx context.Context, k 
 type rawElement struct {
 	id                         uuid.UUID
 	queue, status              string
-	data, ref, msg, by         sql.NullString
+	data, ref, msg, by, key    sql.NullString
 	created, started, finished any
 }
 
@@ -120,7 +120,7 @@ func rawClaim(ctx context.Context, db *sql.DB, query string, args ...any) ([]raw
 	var out []rawElement
 	for rows.Next() {
 		var e rawElement
-		if err := rows.Scan(&e.id, &e.queue, &e.status, &e.data, &e.ref, &e.created, &e.started, &e.finished, &e.msg, &e.by); err != nil {
+		if err := rows.Scan(&e.id, &e.queue, &e.status, &e.data, &e.ref, &e.created, &e.started, &e.finished, &e.msg, &e.by, &e.key); err != nil {
 			return nil, err
 		}
 		out = append(out, e)
@@ -133,7 +133,7 @@ func BenchmarkClaimFinish(b *testing.B) {
 		for _, workers := range []int{1, 4, 16} {
 			b.Run(fmt.Sprintf("%s/workers=%d", d, workers), func(b *testing.B) {
 				db := benchDB(b, d)
-				ds := newStatements(db.SQLDialect())
+				ds := newStatements(db.SQLDialect(), len(db.RefUUIDs(uuid.Nil)))
 				claim := ds.claims[claimKind{}]
 				lib := func(b *testing.B, n int) time.Duration {
 					refill(b, db, n)
@@ -158,12 +158,12 @@ func BenchmarkClaimFinish(b *testing.B) {
 					raw := db.SQL()
 					return timeIt(func() {
 						parallel(b, workers, n, 1, func(ctx context.Context, _ int) bool {
-							els, err := rawClaim(ctx, raw, claim.Statement, claim.Bind([]any{db.Now()}, []any{"bench"}, 1)...)
+							els, err := rawClaim(ctx, raw, claim.Statement, claim.Bind([]any{db.Naive(db.Now())}, []any{"bench"}, 1)...)
 							if err != nil || len(els) != 1 {
 								b.Error(len(els), err)
 								return false
 							}
-							res, err := raw.ExecContext(ctx, ds.finish1, "DONE", db.Now(), els[0].id)
+							res, err := raw.ExecContext(ctx, ds.finish1, append([]any{"DONE", db.Naive(db.Now())}, db.RefUUIDs(els[0].id)...)...)
 							if err != nil {
 								b.Error(err)
 								return false
@@ -237,7 +237,7 @@ func BenchmarkClaimFinishBatch(b *testing.B) {
 		for _, workers := range []int{1, 4} {
 			b.Run(fmt.Sprintf("%s/workers=%d/batch=%d", d, workers, benchBatch), func(b *testing.B) {
 				db := benchDB(b, d)
-				ds := newStatements(db.SQLDialect())
+				ds := newStatements(db.SQLDialect(), len(db.RefUUIDs(uuid.Nil)))
 				claim := ds.claims[claimKind{}]
 				lib := func(b *testing.B, n int) time.Duration {
 					refill(b, db, n)
@@ -266,14 +266,14 @@ func BenchmarkClaimFinishBatch(b *testing.B) {
 					raw := db.SQL()
 					return timeIt(func() {
 						parallel(b, workers, n, benchBatch, func(ctx context.Context, k int) bool {
-							els, err := rawClaim(ctx, raw, claim.Statement, claim.Bind([]any{db.Now()}, []any{"bench"}, k)...)
+							els, err := rawClaim(ctx, raw, claim.Statement, claim.Bind([]any{db.Naive(db.Now())}, []any{"bench"}, k)...)
 							if err != nil || len(els) != k {
 								b.Error(len(els), k, err)
 								return false
 							}
-							args := []any{"DONE", db.Now()}
+							args := []any{"DONE", db.Naive(db.Now())}
 							for _, e := range els {
-								args = append(args, e.id)
+								args = append(args, db.RefUUIDs(e.id)...)
 							}
 							if _, err := raw.ExecContext(ctx, ds.finish(len(els), false), args...); err != nil {
 								b.Error(err)
@@ -295,7 +295,7 @@ func BenchmarkEnqueueBatch(b *testing.B) {
 	for _, d := range benchDialects {
 		b.Run(string(d), func(b *testing.B) {
 			db := benchDB(b, d)
-			ds := newStatements(db.SQLDialect())
+			ds := newStatements(db.SQLDialect(), len(db.RefUUIDs(uuid.Nil)))
 			els := make([]NewElement, enqueueBatch)
 			for i := range els {
 				els[i] = NewElement{Reference: "ref-" + strconv.Itoa(i), Data: `{"invoice":12345,"amount":"99.50"}`, CreatedBy: "bench"}
@@ -323,7 +323,7 @@ func BenchmarkEnqueueBatch(b *testing.B) {
 						now := db.Now()
 						args := make([]any, 0, k*insertRowParams)
 						for i := range k {
-							args = append(args, uuid.Must(uuid.NewV7()), "bench", els[i].Data, els[i].Reference, batchCreated(now, i), els[i].CreatedBy)
+							args = append(args, db.RefUUID(uuid.Must(uuid.NewV7())), "bench", els[i].Data, els[i].Reference, db.Naive(batchCreated(now, i)), els[i].CreatedBy, nil)
 						}
 						if _, err := raw.ExecContext(ctx, ds.insertMany(k), args...); err != nil {
 							b.Fatal(err)

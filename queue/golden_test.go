@@ -38,8 +38,29 @@ func dialect(t testing.TB, name store.DialectName) *store.Dialect {
 	return d
 }
 
+// goldenZone is the zone of the naive times the golden files show: one
+// east of UTC, so that a time written in UTC instead would show.
+const goldenZone = "Europe/Copenhagen"
+
+// offline returns an offline handle of a dialect whose naive times are in
+// goldenZone.
+func offline(t *testing.T, d store.DialectName) *store.DB {
+	t.Helper()
+	zone, err := time.LoadLocation(goldenZone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.New(context.Background(), testdb.Offline(d).Bun(), store.WithZone(zone))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
 func renderSQL(t *testing.T, d store.DialectName) string {
-	ds := newStatements(dialect(t, d))
+	db := offline(t, d)
+	s := &bunStore{h: db.Handle(), db: db, d: db.SQLDialect(), sql: newStatements(db.SQLDialect(), len(db.RefUUIDs(uuid.Nil)))}
+	ds := s.sql
 	var b strings.Builder
 	section := func(name, sql string, args ...any) {
 		fmt.Fprintf(&b, "-- %s", name)
@@ -52,7 +73,8 @@ func renderSQL(t *testing.T, d store.DialectName) string {
 	if ds.claims[claimKind{}].TwoStep {
 		style = "locking SELECT, then UPDATE by ids, in one transaction"
 	}
-	fmt.Fprintf(&b, "-- claim style: %s\n\n", style)
+	fmt.Fprintf(&b, "-- claim style: %s\n", style)
+	fmt.Fprintf(&b, "-- a lookup by id binds %d spelling(s) of each id; naive times below are wall clocks of %s\n\n", ds.spellings, goldenZone)
 	for _, k := range claimKinds {
 		c := ds.claims[k]
 		// Bind with the arguments' names to show the order the statement
@@ -75,8 +97,11 @@ func renderSQL(t *testing.T, d store.DialectName) string {
 		now := time.Date(2026, 3, 1, 12, 0, 0, 123456000, time.UTC)
 		ids := []uuid.UUID{uuid.MustParse("0191e8b2-1c2d-7e3f-8a4b-5c6d7e8f9a0b"), uuid.MustParse("0191e8b2-1c2d-7e3f-8a4b-5c6d7e8f9a0c")}
 		// Rows 1000 and 1001 of a batch: the second INSERT.
-		rows := newRows("q", ids, []NewElement{{Reference: "r1", Data: "d1", CreatedBy: "me"}, {Reference: "r2", CreatedBy: "me"}}, now, 1000)
-		section("enqueue batch (bun inlines the values; rows 1000 and 1001 here, created start + 1000 µs and + 1001 µs)", testdb.Offline(d).Bun().NewInsert().Model(&rows).String())
+		rows := s.newRows("q", []pendingRow{
+			{id: ids[0], e: NewElement{Reference: "r1", Data: "d1", CreatedBy: "me", Key: "k1"}, created: batchCreated(now, 1000)},
+			{id: ids[1], e: NewElement{Reference: "r2", CreatedBy: "me"}, created: batchCreated(now, 1001)},
+		})
+		section("enqueue batch (bun inlines the values; rows 1000 and 1001 here, created start + 1000 µs and + 1001 µs, 12:00 UTC)", db.Bun().NewInsert().Model(&rows).String())
 	} else {
 		section("enqueue batch (2 rows here)", ds.insertMany(2))
 	}
@@ -91,6 +116,9 @@ func renderSQL(t *testing.T, d store.DialectName) string {
 	section("fail stale with message", ds.failStale(true))
 	section("counts", ds.counts)
 	section("delete", ds.delete1)
+	section("get", ds.get1)
+	section("elements by key (enqueue with a key)", ds.byKey1)
+	section("elements by keys (enqueue batch with keys; 3 here)", ds.byKeys(3))
 	section("prune one queue", ds.prune(true))
 	section("prune every queue", ds.prune(false))
 
@@ -98,10 +126,10 @@ func renderSQL(t *testing.T, d store.DialectName) string {
 	// handle of the dialect and record what bun sends (the offline driver
 	// then fails it).
 	rec := &recordQueries{}
-	idb := testdb.Offline(d).Bun().WithQueryHook(rec)
+	idb := db.Bun().WithQueryHook(rec)
 	var dst []Element
 	list := func(name string, f Filter) {
-		count, page, err := listQueries(idb, f, &dst)
+		count, page, err := listQueries(idb, db, f, &dst)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -116,7 +144,7 @@ func renderSQL(t *testing.T, d store.DialectName) string {
 	}
 	list("list, zero filter", Filter{})
 	from := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
-	list(`list, every filter (queue q, FAILED, reference r1, 1 March 2026 to 2 March, search "50%_off!", by end_date descending, offset 20, limit 10)`,
+	list(`list, every filter (queue q, FAILED, reference r1, 1 March 2026 to 2 March UTC, search "50%_off!", by end_date descending, offset 20, limit 10)`,
 		Filter{Queue: "q", Status: StatusFailed, Reference: "r1", From: from, To: from.Add(24 * time.Hour),
 			Search: "50%_off!", OrderBy: "end_date", Desc: true, Offset: 20, Limit: 10, Count: true})
 
@@ -125,12 +153,12 @@ func renderSQL(t *testing.T, d store.DialectName) string {
 	after := &Element{ID: uuid.MustParse("0191e8b2-1c2d-7e3f-8a4b-5c6d7e8f9a0b"), QueueName: "q", Status: StatusDone,
 		Reference: "r1", CreatedDate: from, StartDate: from.Add(time.Minute)}
 	all := func(name string, f Filter, after *Element) {
-		orderBy, n, err := checkFilter(f)
+		orderBy, n, err := checkFilter(db.SQLDialect(), f)
 		if err != nil {
 			t.Fatal(err)
 		}
 		rec.last = ""
-		_ = allPage(idb, f, orderBy, after, n, &dst).Scan(t.Context())
+		_ = allPage(idb, db, f, orderBy, after, n, &dst).Scan(t.Context())
 		section(name, rec.last)
 	}
 	all("all, first page (queue q, offset 5)", Filter{Queue: "q", Offset: 5}, nil)

@@ -77,15 +77,21 @@ const (
 	MaxData      = 2000
 	MaxMessage   = 1000
 	MaxCreatedBy = 100
+	// MaxKey is the length of flowstore's idempotency_key column
+	// (NewElement.Key).
+	MaxKey = 100
 )
 
 // Element is one row of OpenOrchestrator's Queues table. All queues share the
 // table; QueueName tells them apart.
 //
-// The nullable text columns (data, reference, message, created_by) map to
-// plain strings: NULL reads as "" and "" is written as NULL, as
-// OpenOrchestrator writes None. Times are UTC; a NULL start or end date is
-// the zero time.
+// The nullable text columns (data, reference, message, created_by,
+// idempotency_key) map to plain strings: NULL reads as "" and "" is written
+// as NULL, as OpenOrchestrator writes None. The table holds naive wall-clock
+// times of the database's zone (store.DB.Zone), as OpenOrchestrator writes
+// them; an Element holds the instants they name, in UTC (see the package
+// documentation for the hour a fall-back repeats). A NULL start or end date
+// is the zero time.
 type Element struct {
 	bun.BaseModel `bun:"table:Queues"`
 
@@ -99,6 +105,10 @@ type Element struct {
 	EndDate     time.Time `bun:"end_date,nullzero"`    // when it got a final status; zero if not
 	Message     string    `bun:"message,nullzero"`     // the worker's note, e.g. an error (max 1000)
 	CreatedBy   string    `bun:"created_by,nullzero"`  // who enqueued it (max 100)
+	// Key is the idempotency key it was enqueued with (NewElement.Key; max
+	// 100), "" if none. The column is flowstore's (migration 0021);
+	// OpenOrchestrator leaves it NULL.
+	Key string `bun:"idempotency_key,nullzero"`
 }
 
 // NewElement is what Enqueue needs to create an element: everything else
@@ -107,6 +117,16 @@ type NewElement struct {
 	Reference string // the caller's key for the item (max 100)
 	Data      string // the work item's input (max 2000)
 	CreatedBy string // who enqueues it (max 100)
+	// Key, when not empty, makes the enqueue idempotent: a queue holds at
+	// most one element per key (max 100), so an enqueue retried after an
+	// error — a deadline, a lost connection, store.ErrCommitUnknown —
+	// cannot add the element twice. Enqueueing a key the queue already
+	// holds returns the element it names, unchanged, when that element
+	// has the same Reference, Data and CreatedBy, and fails with
+	// store.ErrDuplicate when it has other values. A key is free again
+	// once its element is deleted (Delete, Prune). "" enqueues without a
+	// key, as OpenOrchestrator does.
+	Key string
 }
 
 // Result is how a worker finishes an element: the final status and an

@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
+	"github.com/flowstore/flowstore/internal/testdb"
 	"github.com/flowstore/flowstore/store"
 )
 
@@ -66,11 +67,12 @@ func TestClaimOrder(t *testing.T) {
 	tieA := Element{ID: uuid.MustParse("2aaaaaaa-bbbb-cccc-dddd-1eeeeeeeeeee"), CreatedDate: start.Add(time.Second)}
 	tieB := Element{ID: uuid.MustParse("1aaaaaaa-bbbb-cccc-dddd-3eeeeeeeeeee"), CreatedDate: start.Add(time.Second)}
 
+	utc := func(t time.Time) time.Time { return t }
 	for _, d := range store.DialectNames() {
 		t.Run(string(d), func(t *testing.T) {
-			ds := newStatements(dialect(t, d))
+			ds := newStatements(dialect(t, d), 1)
 			els := []Element{tieA, batch[2], tieB, batch[0], batch[1]}
-			slices.SortFunc(els, ds.claimOrder)
+			slices.SortFunc(els, ds.claimOrder(utc))
 			want := []Element{batch[0], batch[1], batch[2], tieB, tieA} // byte order: 1aaa… < 2aaa…
 			if d == store.SQLServer {
 				want = []Element{batch[0], batch[1], batch[2], tieA, tieB} // last group: 1eee… < 3eee…
@@ -78,6 +80,50 @@ func TestClaimOrder(t *testing.T) {
 			require.Equal(t, want, els)
 		})
 	}
+}
+
+// TestHexIDsSortAsCompareUUIDs: where ids are text, OpenOrchestrator's 32
+// hex digits (store.DB.RefUUID) sort as the dashed form does, and as the
+// dialect's CompareUUIDs says — so the Go re-sort of a claim and the id
+// tie-break of the database's ORDER BY agree.
+func TestHexIDsSortAsCompareUUIDs(t *testing.T) {
+	ids := make([]uuid.UUID, 500)
+	for i := range ids {
+		ids[i] = uuid.New() // random: every byte varies
+	}
+	ids = append(ids, uuid.MustParse("0192abcd-0000-7000-8000-000000000000"), uuid.MustParse("0192abcd-ffff-7000-8000-000000000000"))
+	for _, d := range []store.DialectName{store.SQLite, store.MySQL} {
+		db := testdb.Offline(d)
+		require.IsType(t, "", db.RefUUID(ids[0]), "%s stores ids as text", d)
+		byText := slices.Clone(ids)
+		slices.SortFunc(byText, func(a, b uuid.UUID) int { return strings.Compare(db.RefUUID(a).(string), db.RefUUID(b).(string)) })
+		byDialect := slices.Clone(ids)
+		slices.SortFunc(byDialect, dialect(t, d).CompareUUIDs)
+		require.Equal(t, byDialect, byText, d)
+		byDashed := slices.Clone(ids)
+		slices.SortFunc(byDashed, func(a, b uuid.UUID) int { return strings.Compare(a.String(), b.String()) })
+		require.Equal(t, byDialect, byDashed, d)
+	}
+}
+
+// TestClaimOrderInFallBackHour: the Go re-sort of claimed rows orders by
+// the stored wall clock, as the database's ORDER BY created_date does, not
+// by the instants — which differ in the hour a fall-back repeats, where an
+// element created in the second pass (02:10 CET) sorts before one created
+// in the first (02:50 CEST), for OpenOrchestrator and the database alike.
+func TestClaimOrderInFallBackHour(t *testing.T) {
+	zone, err := time.LoadLocation("Europe/Copenhagen")
+	require.NoError(t, err)
+	db, err := store.New(t.Context(), testdb.Offline(store.SQLite).Bun(), store.WithZone(zone))
+	require.NoError(t, err)
+	s := &bunStore{db: db, d: db.SQLDialect(), sql: newStatements(db.SQLDialect(), 2)}
+	first := Element{ID: uuid.MustParse("00000000-0000-7000-8000-000000000001"), CreatedDate: time.Date(2026, 10, 25, 0, 50, 0, 0, time.UTC)}  // 02:50 CEST
+	second := Element{ID: uuid.MustParse("00000000-0000-7000-8000-000000000002"), CreatedDate: time.Date(2026, 10, 25, 1, 10, 0, 0, time.UTC)} // 02:10 CET
+	require.Equal(t, "2026-10-25 02:50:00.000000", db.Naive(first.CreatedDate))
+	require.Equal(t, "2026-10-25 02:10:00.000000", db.Naive(second.CreatedDate))
+	els := []Element{first, second}
+	slices.SortFunc(els, s.sql.claimOrder(s.wall))
+	require.Equal(t, []Element{second, first}, els, "as ORDER BY created_date sorts the stored text")
 }
 
 // TestMessageCut checks how a finishing message is cut to fit when a

@@ -37,11 +37,25 @@ func (c *clock) advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
-// withClock reopens db's database with a controlled clock.
+// testZone is the zone of the naive times in the tests that control the
+// clock: west of UTC and with daylight saving time, so that a time written
+// or compared in UTC instead of the zone's wall clock shows.
+var testZone = mustZone("America/New_York")
+
+func mustZone(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}
+
+// withClock reopens db's database with a controlled clock, its naive times
+// in testZone.
 func withClock(t *testing.T, db *store.DB) (*store.DB, *clock) {
 	t.Helper()
 	c := &clock{t: time.Date(2026, 3, 1, 12, 0, 0, 123456000, time.UTC)}
-	cdb, err := store.New(context.Background(), db.Bun(), store.WithClock(c.now))
+	cdb, err := store.New(context.Background(), db.Bun(), store.WithClock(c.now), store.WithZone(testZone))
 	require.NoError(t, err)
 	return cdb, c
 }

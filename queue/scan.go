@@ -6,79 +6,124 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/flowstore/flowstore/store"
 )
 
 // queryElements runs a statement that returns rows in the order of columns
 // and scans them. It is the read side of the hot paths, which bypass bun.
-func queryElements(ctx context.Context, q store.Querier, query string, args []any) ([]Element, error) {
+// keys holds each row's id as the database returned it — the spelling the
+// row is stored under — for a statement that must find exactly those rows
+// again (a two-step claim's UPDATE).
+func (s *bunStore) queryElements(ctx context.Context, q store.Querier, query string, args []any) (els []Element, keys []any, err error) {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer rows.Close()
-	var out []Element
 	for rows.Next() {
 		var e Element
+		var id idCol
 		var status string
-		var data, ref, msg, by sql.NullString
+		var data, ref, msg, by, key sql.NullString
 		var created, started, ended timeCol
-		if err := rows.Scan(&e.ID, &e.QueueName, &status, &data, &ref, &created, &started, &ended, &msg, &by); err != nil {
-			return nil, err
+		if err := rows.Scan(&id, &e.QueueName, &status, &data, &ref, &created, &started, &ended, &msg, &by, &key); err != nil {
+			return nil, nil, err
 		}
-		e.Status = Status(status)
-		e.Data, e.Reference, e.Message, e.CreatedBy = data.String, ref.String, msg.String, by.String
-		e.CreatedDate, e.StartDate, e.EndDate = created.t, started.t, ended.t
-		out = append(out, e)
+		e.ID, e.Status = id.id, Status(status)
+		e.Data, e.Reference, e.Message, e.CreatedBy, e.Key = data.String, ref.String, msg.String, by.String, key.String
+		e.CreatedDate, e.StartDate, e.EndDate = s.timeOf(created), s.timeOf(started), s.timeOf(ended)
+		els = append(els, e)
+		keys = append(keys, id.raw)
 	}
-	return out, rows.Err()
+	return els, keys, rows.Err()
 }
 
-// timeCol scans a nullable time column. SQLite hands back the text bun
-// wrote (its column types are only declarations), the other drivers a
-// time.Time; both become UTC, NULL the zero time.
-type timeCol struct{ t time.Time }
-
-// sqliteTimeLayouts are the text forms a time may have in SQLite: bun's and
-// the driver's (with offset), and the offset-less form SQLite's own
-// CURRENT_TIMESTAMP and OpenOrchestrator's naive times use (read as UTC).
-var sqliteTimeLayouts = []string{
-	"2006-01-02 15:04:05.999999999-07:00",
-	"2006-01-02 15:04:05.999999999Z07:00",
-	time.RFC3339Nano,
-	"2006-01-02 15:04:05.999999999",
-	"2006-01-02T15:04:05.999999999",
+// idCol scans an id: a native UUID, or text in either spelling (32 hex
+// digits as OpenOrchestrator writes them, or dashed as earlier flowstore
+// releases did; uuid.UUID's Scan reads both). raw keeps the value as
+// stored, text as a string.
+type idCol struct {
+	id  uuid.UUID
+	raw any
 }
+
+func (c *idCol) Scan(v any) error {
+	switch b := v.(type) {
+	case []byte:
+		if len(b) != 16 { // text, not a binary UUID
+			v = string(b)
+		} else {
+			v = append([]byte(nil), b...)
+		}
+	}
+	c.raw = v
+	return c.id.Scan(v)
+}
+
+// timeCol scans a nullable naive time column (see bunStore.timeOf). The
+// drivers hand back a time.Time whose wall clock is the stored one (in UTC
+// or without a meaningful zone), or — SQLite, whose column types are only
+// declarations — the stored text: SQLAlchemy's form
+// "2026-12-05 23:47:13.123456", which flowstore writes too. Text with a
+// UTC offset, as an earlier flowstore wrote before migration 0070
+// converted it, names an instant and is read as one.
+type timeCol struct {
+	t       time.Time
+	instant bool // t is an instant (text with an offset), not a wall clock
+}
+
+// naiveTextLayouts are the offset-less text forms of a naive time.
+var naiveTextLayouts = []string{"2006-01-02 15:04:05.999999999", "2006-01-02T15:04:05.999999999"}
+
+// offsetTextLayouts are the text forms with an offset (bun's, the driver's).
+var offsetTextLayouts = []string{"2006-01-02 15:04:05.999999999-07:00", "2006-01-02 15:04:05.999999999Z07:00", time.RFC3339Nano}
 
 func (c *timeCol) Scan(v any) error {
+	*c = timeCol{}
 	switch v := v.(type) {
 	case nil:
-		c.t = time.Time{}
 	case time.Time:
-		c.t = store.UTC(v)
+		c.t = v
 	case string:
 		return c.parse(v)
 	case []byte:
 		return c.parse(string(v))
 	default:
-		return fmt.Errorf("queue: cannot read a time from %T", v)
+		return fmt.Errorf("cannot read a time from %T", v)
 	}
 	return nil
 }
 
 func (c *timeCol) parse(s string) error {
-	for _, layout := range sqliteTimeLayouts {
+	for _, layout := range naiveTextLayouts {
 		if t, err := time.Parse(layout, s); err == nil {
-			c.t = store.UTC(t)
+			c.t = t
 			return nil
 		}
 	}
-	return fmt.Errorf("queue: cannot read time %q", s)
+	for _, layout := range offsetTextLayouts {
+		if t, err := time.Parse(layout, s); err == nil {
+			c.t, c.instant = t, true
+			return nil
+		}
+	}
+	return fmt.Errorf("cannot read time %q", s)
 }
 
-// normalise puts the times bun scanned into UTC (pgx returns local times).
-func normalise(e *Element) {
-	e.CreatedDate = store.UTC(e.CreatedDate)
-	e.StartDate = store.UTC(e.StartDate)
-	e.EndDate = store.UTC(e.EndDate)
+// timeOf is the instant a scanned time column names, in UTC; NULL is the
+// zero time.
+func (s *bunStore) timeOf(c timeCol) time.Time {
+	if c.instant {
+		return store.UTC(c.t)
+	}
+	return s.fromNaive(c.t)
+}
+
+// normalise turns the naive times bun scanned into the instants they name.
+func (s *bunStore) normalise(e *Element) {
+	e.CreatedDate = s.fromNaive(e.CreatedDate)
+	e.StartDate = s.fromNaive(e.StartDate)
+	e.EndDate = s.fromNaive(e.EndDate)
 }

@@ -1,6 +1,7 @@
 package queue
 
 import (
+	"errors"
 	"strings"
 	"time"
 
@@ -21,8 +22,9 @@ import (
 // form ($1, @p1) when built.
 
 // columns is the Queues table's column list in the order every statement
-// returns and scan reads them.
-var columns = []string{"id", "queue_name", "status", "data", "reference", "created_date", "start_date", "end_date", "message", "created_by"}
+// returns and scan reads them: OpenOrchestrator's ten, then flowstore's
+// idempotency_key (migration 0021).
+var columns = []string{"id", "queue_name", "status", "data", "reference", "created_date", "start_date", "end_date", "message", "created_by", "idempotency_key"}
 
 // claimKind selects one of the claim statement variants.
 type claimKind struct {
@@ -34,11 +36,16 @@ type claimKind struct {
 var claimKinds = []claimKind{{}, {byReference: true}, {lease: true}, {byReference: true, lease: true}}
 
 // insertRowParams is how many parameters one row of insertMany binds.
-const insertRowParams = 6
+const insertRowParams = 7
 
 // statements is the package's SQL for one dialect.
 type statements struct {
 	d *store.Dialect
+	// spellings is how many spellings of one id a lookup by id matches
+	// (len(store.DB.RefUUIDs)): 1 where ids are native UUIDs, 2 where they
+	// are text (SQLAlchemy's 32 hex digits, and the dashed form earlier
+	// flowstore releases wrote). Every lookup by id binds them all.
+	spellings int
 	// claims holds the claim of each variant.
 	claims map[claimKind]store.ClaimSQL
 	// batchRows is how many rows one INSERT of EnqueueBatch carries.
@@ -50,14 +57,18 @@ type statements struct {
 	inlineBatch bool
 	// finishRows is how many ids one FinishBatch statement carries.
 	finishRows int
+	// keyRows is how many keys one lookup of existing keys carries.
+	keyRows int
 
 	// Statements built once.
 	insert1, finish1, finish1Msg, finishClaimed1, finishClaimed1Msg string
-	counts, delete1                                                 string
+	counts, delete1, get1, byKey1                                   string
 }
 
-func newStatements(d *store.Dialect) *statements {
-	st := &statements{d: d, claims: map[claimKind]store.ClaimSQL{}}
+// newStatements builds the statements of a dialect whose ids a lookup
+// matches in spellings forms (see statements.spellings).
+func newStatements(d *store.Dialect, spellings int) *statements {
+	st := &statements{d: d, spellings: max(1, spellings), claims: map[claimKind]store.ClaimSQL{}}
 	for _, k := range claimKinds {
 		st.claims[k] = d.Claim(store.Claim{
 			Table:   "Queues",
@@ -73,7 +84,9 @@ func newStatements(d *store.Dialect) *statements {
 		st.batchRows, st.inlineBatch = rows, true
 	}
 	// Status, end date and message come before the ids.
-	st.finishRows = max(1, min(MaxClaimBatch, d.MaxParams()-3))
+	st.finishRows = max(1, min(MaxClaimBatch, (d.MaxParams()-3)/st.spellings))
+	// The queue's name comes before the keys.
+	st.keyRows = max(1, min(MaxClaimBatch, d.MaxParams()-1))
 	st.insert1 = st.insertOne()
 	st.finish1 = st.finish(1, false)
 	st.finish1Msg = st.finish(1, true)
@@ -81,6 +94,8 @@ func newStatements(d *store.Dialect) *statements {
 	st.finishClaimed1Msg = st.finishClaimed(true)
 	st.counts = st.countsByQueueAndStatus()
 	st.delete1 = st.deleteOne()
+	st.get1 = st.getOne()
+	st.byKey1 = st.byKeys(1)
 	return st
 }
 
@@ -88,6 +103,16 @@ func newStatements(d *store.Dialect) *statements {
 func (st *statements) q(name string) string { return st.d.Quote(name) }
 
 func (st *statements) table() string { return st.q("Queues") }
+
+// byID is the predicate that selects n elements by id, binding every
+// spelling of each (idArgs): "id = ?" where one parameter does, else
+// "id IN (…)".
+func (st *statements) byID(n int) string {
+	if k := n * st.spellings; k > 1 {
+		return st.q("id") + " IN (" + store.Placeholders(k) + ")"
+	}
+	return st.q("id") + " = ?"
+}
 
 // claimable is the predicate of an element a claim may take: NEW, or (with
 // a lease) IN_PROGRESS since before the cutoff. Its arguments are those of
@@ -128,34 +153,46 @@ func (st *statements) claimOrderBy() string {
 
 // claimOrder compares two claimed elements as claimOrderBy does on the
 // dialect, for putting the rows of an UPDATE … RETURNING (which come in no
-// particular order) back into the order the claim picked them in.
-func (st *statements) claimOrder(a, b Element) int {
-	if c := a.CreatedDate.Compare(b.CreatedDate); c != 0 {
-		return c
+// particular order) back into the order the claim picked them in. wall
+// gives an element's created_date as the column holds it — the naive wall
+// clock, which orders as the database orders it also in the hour a
+// fall-back repeats, where the instants do not — and ids compare as the
+// dialect orders them (where ids are text, SQLAlchemy's 32 hex digits sort
+// as the bytes do).
+func (st *statements) claimOrder(wall func(time.Time) time.Time) func(a, b Element) int {
+	return func(a, b Element) int {
+		if c := wall(a.CreatedDate).Compare(wall(b.CreatedDate)); c != 0 {
+			return c
+		}
+		return st.d.CompareUUIDs(a.ID, b.ID)
 	}
-	return st.d.CompareUUIDs(a.ID, b.ID)
 }
 
 // insertOne adds one NEW element.
 func (st *statements) insertOne() string {
-	return st.d.Rebind(st.insertHead() + " (?, ?, 'NEW', ?, ?, ?, ?)")
+	return st.d.Rebind(st.insertHead() + " " + insertRow)
 }
 
+// insertRow is one row of an INSERT: id, queue_name, data, reference,
+// created_date, created_by, idempotency_key (insertRowParams).
+const insertRow = "(?, ?, 'NEW', ?, ?, ?, ?, ?)"
+
 func (st *statements) insertHead() string {
-	return "INSERT INTO " + st.table() + " (" + st.d.QuoteAll("", "id", "queue_name", "status", "data", "reference", "created_date", "created_by") + ") VALUES"
+	return "INSERT INTO " + st.table() + " (" + st.d.QuoteAll("", "id", "queue_name", "status", "data", "reference", "created_date", "created_by", "idempotency_key") + ") VALUES"
 }
 
 // insertMany adds n NEW elements with bound parameters.
 func (st *statements) insertMany(n int) string {
 	var b strings.Builder
 	head := st.insertHead()
-	b.Grow(len(head) + n*26)
+	b.Grow(len(head) + n*(len(insertRow)+2))
 	b.WriteString(head)
 	for i := range n {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString(" (?, ?, 'NEW', ?, ?, ?, ?)")
+		b.WriteByte(' ')
+		b.WriteString(insertRow)
 	}
 	return st.d.Rebind(b.String())
 }
@@ -167,11 +204,7 @@ func (st *statements) finish(n int, withMessage bool) string {
 	if withMessage {
 		set += ", " + st.q("message") + " = ?"
 	}
-	where := st.q("id") + " = ?"
-	if n != 1 {
-		where = st.q("id") + " IN (" + store.Placeholders(n) + ")"
-	}
-	return st.d.Rebind("UPDATE " + st.table() + " SET " + set + " WHERE " + where + " AND " + st.q("status") + " = 'IN_PROGRESS'")
+	return st.d.Rebind("UPDATE " + st.table() + " SET " + set + " WHERE " + st.byID(n) + " AND " + st.q("status") + " = 'IN_PROGRESS'")
 }
 
 // finishClaimed is finish fenced by the claim: it also names the
@@ -182,7 +215,7 @@ func (st *statements) finishClaimed(withMessage bool) string {
 	if withMessage {
 		set += ", " + st.q("message") + " = ?"
 	}
-	return st.d.Rebind("UPDATE " + st.table() + " SET " + set + " WHERE " + st.q("id") + " = ? AND " +
+	return st.d.Rebind("UPDATE " + st.table() + " SET " + set + " WHERE " + st.byID(1) + " AND " +
 		st.q("status") + " = 'IN_PROGRESS' AND " + st.q("start_date") + " = ?")
 }
 
@@ -196,7 +229,7 @@ func (st *statements) force(dateColumn string, withMessage bool) string {
 	if withMessage {
 		set += ", " + st.q("message") + " = ?"
 	}
-	return st.d.Rebind("UPDATE " + st.table() + " SET " + set + " WHERE " + st.q("id") + " = ?")
+	return st.d.Rebind("UPDATE " + st.table() + " SET " + set + " WHERE " + st.byID(1))
 }
 
 // requeueStale puts elements IN_PROGRESS since before the cutoff back to NEW.
@@ -223,7 +256,21 @@ func (st *statements) countsByQueueAndStatus() string {
 
 // deleteOne removes one element by id.
 func (st *statements) deleteOne() string {
-	return st.d.Rebind("DELETE FROM " + st.table() + " WHERE " + st.q("id") + " = ?")
+	return st.d.Rebind("DELETE FROM " + st.table() + " WHERE " + st.byID(1))
+}
+
+// getOne reads one element by id.
+func (st *statements) getOne() string {
+	return st.d.Rebind("SELECT " + st.d.QuoteAll("", columns...) + " FROM " + st.table() + " WHERE " + st.byID(1))
+}
+
+// byKeys reads the elements of a queue that n idempotency keys name.
+func (st *statements) byKeys(n int) string {
+	where := st.q("idempotency_key") + " = ?"
+	if n > 1 {
+		where = st.q("idempotency_key") + " IN (" + store.Placeholders(n) + ")"
+	}
+	return st.d.Rebind("SELECT " + st.d.QuoteAll("", columns...) + " FROM " + st.table() + " WHERE " + st.q("queue_name") + " = ? AND " + where)
 }
 
 // prune deletes finished elements that ended before a time, in one queue
@@ -252,12 +299,22 @@ func init() {
 var likeEscaper = strings.NewReplacer("!", "!!", "%", "!%", "_", "!_", "[", "![")
 
 // checkFilter checks a filter and returns the column it orders by and its
-// page size.
-func checkFilter(f Filter) (orderBy string, limit int, err error) {
+// page size. The text a filter looks up follows the text rule a write
+// follows (store.Dialect.CheckText): a value that could not be stored is
+// refused with store.ErrInvalid or store.ErrTooLong, as on write, before
+// bun inlines it into a statement.
+func checkFilter(d *store.Dialect, f Filter) (orderBy string, limit int, err error) {
 	if f.Status != "" {
 		if err := f.Status.Validate(); err != nil {
 			return "", 0, err
 		}
+	}
+	if err := errors.Join(
+		d.CheckText("queue_name", f.Queue, MaxQueueName),
+		d.CheckText("reference", f.Reference, MaxReference),
+		store.ValidText("search term", f.Search),
+	); err != nil {
+		return "", 0, err
 	}
 	orderBy = f.OrderBy
 	if orderBy == "" {
@@ -273,8 +330,9 @@ func checkFilter(f Filter) (orderBy string, limit int, err error) {
 	return orderBy, limit, err
 }
 
-// filtered adds the filter's conditions to q.
-func filtered(q *bun.SelectQuery, f Filter) *bun.SelectQuery {
+// filtered adds the filter's conditions to q. The bounds on created_date
+// are naive wall clocks of db's zone, as the column holds them.
+func filtered(q *bun.SelectQuery, db *store.DB, f Filter) *bun.SelectQuery {
 	if f.Queue != "" {
 		q = q.Where("? = ?", bun.Ident("queue_name"), f.Queue)
 	}
@@ -285,10 +343,10 @@ func filtered(q *bun.SelectQuery, f Filter) *bun.SelectQuery {
 		q = q.Where("? = ?", bun.Ident("reference"), f.Reference)
 	}
 	if !f.From.IsZero() {
-		q = q.Where("? >= ?", bun.Ident("created_date"), store.UTC(f.From))
+		q = q.Where("? >= ?", bun.Ident("created_date"), db.Naive(f.From))
 	}
 	if !f.To.IsZero() {
-		q = q.Where("? <= ?", bun.Ident("created_date"), store.UTC(f.To))
+		q = q.Where("? <= ?", bun.Ident("created_date"), db.Naive(f.To))
 	}
 	if f.Search != "" {
 		term := likeEscaper.Replace(f.Search)
@@ -305,8 +363,8 @@ func filtered(q *bun.SelectQuery, f Filter) *bun.SelectQuery {
 // (for Filter.Count) and the page, which scans into dst. bun builds them,
 // so they are the same on every dialect but for its own rendering (paging,
 // quoting, literals); the golden test pins them.
-func listQueries(idb bun.IDB, f Filter, dst *[]Element) (count, page *bun.SelectQuery, err error) {
-	orderBy, limit, err := checkFilter(f)
+func listQueries(idb bun.IDB, db *store.DB, f Filter, dst *[]Element) (count, page *bun.SelectQuery, err error) {
+	orderBy, limit, err := checkFilter(db.SQLDialect(), f)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -314,8 +372,8 @@ func listQueries(idb bun.IDB, f Filter, dst *[]Element) (count, page *bun.Select
 	if f.Desc {
 		dir = "DESC"
 	}
-	count = filtered(idb.NewSelect().Model((*Element)(nil)), f)
-	page = filtered(idb.NewSelect().Model(dst), f).
+	count = filtered(idb.NewSelect().Model((*Element)(nil)), db, f)
+	page = filtered(idb.NewSelect().Model(dst), db, f).
 		OrderExpr("? "+dir, bun.Ident(orderBy)).
 		OrderExpr("? "+dir, bun.Ident("id")).
 		Offset(int64(f.Offset)).Limit(int64(limit))
@@ -331,11 +389,12 @@ const (
 
 var keyKinds = map[string]int{
 	"data": keyNullableText, "reference": keyNullableText, "message": keyNullableText, "created_by": keyNullableText,
-	"start_date": keyNullableTime, "end_date": keyNullableTime,
+	"idempotency_key": keyNullableText, "start_date": keyNullableTime, "end_date": keyNullableTime,
 }
 
-// keyOf is e's value in the order column.
-func keyOf(e *Element, column string) any {
+// keyOf is e's value in the order column, as the column holds it: times as
+// naive wall clocks of db's zone, the id in OpenOrchestrator's spelling.
+func keyOf(db *store.DB, e *Element, column string) any {
 	switch column {
 	case "queue_name":
 		return e.QueueName
@@ -349,14 +408,16 @@ func keyOf(e *Element, column string) any {
 		return e.Message
 	case "created_by":
 		return e.CreatedBy
+	case "idempotency_key":
+		return e.Key
 	case "created_date":
-		return store.UTC(e.CreatedDate)
+		return db.Naive(e.CreatedDate)
 	case "start_date":
-		return store.UTC(e.StartDate)
+		return db.Naive(e.StartDate)
 	case "end_date":
-		return store.UTC(e.EndDate)
+		return db.Naive(e.EndDate)
 	}
-	return e.ID
+	return db.RefUUID(e.ID)
 }
 
 // allPage builds one page of All: up to n elements f selects, in the order
@@ -367,8 +428,8 @@ func keyOf(e *Element, column string) any {
 // NULL taken as the empty string (COALESCE), as Element reads NULL and ""
 // alike; times with NULLs (the zero time) first in ascending order and
 // last in descending.
-func allPage(idb bun.IDB, f Filter, orderBy string, after *Element, n int, dst *[]Element) *bun.SelectQuery {
-	q := filtered(idb.NewSelect().Model(dst), f)
+func allPage(idb bun.IDB, db *store.DB, f Filter, orderBy string, after *Element, n int, dst *[]Element) *bun.SelectQuery {
+	q := filtered(idb.NewSelect().Model(dst), db, f)
 	dir, cmp := "ASC", ">"
 	if f.Desc {
 		dir, cmp = "DESC", "<"
@@ -386,27 +447,29 @@ func allPage(idb bun.IDB, f Filter, orderBy string, after *Element, n int, dst *
 		q = q.OrderExpr("? "+dir, key)
 	}
 	q = q.OrderExpr("? "+dir, id)
+	if after == nil {
+		return q.Offset(int64(f.Offset)).Limit(int64(n))
+	}
+	afterID := db.RefUUID(after.ID)
 	switch {
-	case after == nil:
-		q = q.Offset(int64(f.Offset))
 	case orderBy == "id":
-		q = q.Where("? "+cmp+" ?", id, after.ID)
-	case kind == keyNullableTime && keyOf(after, orderBy).(time.Time).IsZero():
+		q = q.Where("? "+cmp+" ?", id, afterID)
+	case kind == keyNullableTime && keyOf(db, after, orderBy) == nil:
 		if f.Desc { // NULLs last: only NULLs can follow
-			q = q.Where("? IS NULL AND ? < ?", col, id, after.ID)
+			q = q.Where("? IS NULL AND ? < ?", col, id, afterID)
 		} else { // NULLs first: more NULLs, then every value
-			q = q.Where("((? IS NULL AND ? > ?) OR ? IS NOT NULL)", col, id, after.ID, col)
+			q = q.Where("((? IS NULL AND ? > ?) OR ? IS NOT NULL)", col, id, afterID, col)
 		}
 	case kind == keyNullableTime && f.Desc:
 		// Smaller values, then the NULLs.
-		v := keyOf(after, orderBy)
-		q = q.Where("(? IS NULL OR ? < ? OR (? = ? AND ? < ?))", col, col, v, col, v, id, after.ID)
+		v := keyOf(db, after, orderBy)
+		q = q.Where("(? IS NULL OR ? < ? OR (? = ? AND ? < ?))", col, col, v, col, v, id, afterID)
 	default:
 		// The plain bound lets an index on the column bound the scan; the
 		// OR alone would not. (In ascending order it also passes over the
 		// NULLs of a time column, which came first.)
-		v := keyOf(after, orderBy)
-		q = q.Where("? "+cmp+"= ?", key, v).Where("(? "+cmp+" ? OR ? "+cmp+" ?)", key, v, id, after.ID)
+		v := keyOf(db, after, orderBy)
+		q = q.Where("? "+cmp+"= ?", key, v).Where("(? "+cmp+" ? OR ? "+cmp+" ?)", key, v, id, afterID)
 	}
 	return q.Limit(int64(n))
 }

@@ -117,7 +117,7 @@ func buildSides(db *store.DB) error {
 	if err != nil {
 		return err
 	}
-	queueSidesOf.LoadOrStore(db, &queueSides{lib: q, raw: rawqueue.For(db.SQLDialect())})
+	queueSidesOf.LoadOrStore(db, &queueSides{lib: q, raw: rawqueue.For(db)})
 	return nil
 }
 

@@ -15,7 +15,7 @@ type raw struct {
 	sql *rawqueue.SQL
 }
 
-func newRaw(db *store.DB) *raw { return &raw{db: db, sql: rawqueue.For(db.SQLDialect())} }
+func newRaw(db *store.DB) *raw { return &raw{db: db, sql: rawqueue.For(db)} }
 
 func (r *raw) enqueue(ctx context.Context, c config) error {
 	for lo := 0; lo < c.n; lo += 10000 {

@@ -4,8 +4,13 @@
 // executed with bound parameters straight on database/sql, without bun or
 // the queue package. What differs between dialects — quoting, placeholders,
 // the claim's form, the parameter limit — comes from the dialect layer, as
-// in the library. Its test keeps the text equal to what the queue package
-// runs (queue/testdata/sql).
+// in the library. It writes and compares as the library does, on
+// OpenOrchestrator's conventions: ids in SQLAlchemy's spelling
+// (store.DB.RefUUID; a lookup by id binds every spelling, RefUUIDs), times
+// as naive wall clocks of the DB's zone (store.DB.Naive), so both sides of
+// a benchmark do the same work. Its test keeps the text equal to what the
+// queue package runs (queue/testdata/sql) and the rows equal to what the
+// library writes.
 package rawqueue
 
 import (
@@ -20,9 +25,12 @@ import (
 	"github.com/flowstore/flowstore/store"
 )
 
-// SQL is one dialect's statements.
+// SQL is one database's statements.
 type SQL struct {
-	d *store.Dialect
+	db *store.DB
+	d  *store.Dialect
+	// spellings is how many spellings of an id a lookup by id binds.
+	spellings int
 	// claim picks and marks up to n NEW elements and returns them — or,
 	// where the dialect claims in two steps, locks and returns them, and
 	// claim.MarkClaimed marks them in the same transaction.
@@ -33,16 +41,20 @@ type SQL struct {
 
 // columns are the Queues table's columns, in the order the claim returns
 // them.
-var columns = []string{"id", "queue_name", "status", "data", "reference", "created_date", "start_date", "end_date", "message", "created_by"}
+var columns = []string{"id", "queue_name", "status", "data", "reference", "created_date", "start_date", "end_date", "message", "created_by", "idempotency_key"}
 
 // insertRowParams is how many parameters one row of Insert binds.
-const insertRowParams = 6
+const insertRowParams = 7
 
-// For returns the statements of a dialect.
-func For(d *store.Dialect) *SQL {
+// For returns the statements of a database (its dialect, and the spelling
+// of its ids and times).
+func For(db *store.DB) *SQL {
+	d := db.SQLDialect()
 	q := d.Quote
 	return &SQL{
-		d: d,
+		db:        db,
+		d:         d,
+		spellings: len(db.RefUUIDs(uuid.Nil)),
 		claim: d.Claim(store.Claim{
 			Table:   "Queues",
 			Key:     "id",
@@ -70,49 +82,58 @@ func (r *SQL) MarkClaimed(n int) string {
 }
 
 // Finish sets n IN_PROGRESS elements to a final status (arguments: status,
-// end_date, then the ids).
+// end_date, then every spelling of each id).
 func (r *SQL) Finish(n int) string {
 	q := r.d.Quote
 	where := q("id") + " = ?"
-	if n > 1 {
-		where = q("id") + " IN (" + store.Placeholders(n) + ")"
+	if k := n * r.spellings; k > 1 {
+		where = q("id") + " IN (" + store.Placeholders(k) + ")"
 	}
 	return r.d.Rebind("UPDATE " + q("Queues") + " SET " + q("status") + " = ?, " + q("end_date") + " = ? WHERE " + where + " AND " + q("status") + " = 'IN_PROGRESS'")
 }
 
-// Insert adds n NEW elements (six arguments a row: id, queue_name, data,
-// reference, created_date, created_by).
+// Insert adds n NEW elements (seven arguments a row: id, queue_name, data,
+// reference, created_date, created_by, idempotency_key).
 func (r *SQL) Insert(n int) string {
 	var b strings.Builder
-	b.WriteString("INSERT INTO " + r.d.Quote("Queues") + " (" + r.d.QuoteAll("", "id", "queue_name", "status", "data", "reference", "created_date", "created_by") + ") VALUES")
+	b.WriteString("INSERT INTO " + r.d.Quote("Queues") + " (" + r.d.QuoteAll("", "id", "queue_name", "status", "data", "reference", "created_date", "created_by", "idempotency_key") + ") VALUES")
 	for i := range n {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString(" (?, ?, 'NEW', ?, ?, ?, ?)")
+		b.WriteString(" (?, ?, 'NEW', ?, ?, ?, ?, ?)")
 	}
 	return r.d.Rebind(b.String())
 }
 
-// ClaimArgs returns the claim statement's arguments in its order.
+// ClaimArgs returns the claim statement's arguments in its order, the
+// claim's time as a naive wall clock.
 func (r *SQL) ClaimArgs(queue string, now time.Time, n int) []any {
-	return r.claim.Bind([]any{now}, []any{queue}, n)
+	return r.claim.Bind([]any{r.db.Naive(now)}, []any{queue}, n)
+}
+
+// idArgs appends every spelling of each id.
+func (r *SQL) idArgs(args []any, ids []uuid.UUID) []any {
+	for _, id := range ids {
+		args = append(args, r.db.RefUUIDs(id)...)
+	}
+	return args
 }
 
 // ClaimFinish claims up to n elements of a queue and finishes them DONE, as
 // Claim/ClaimBatch and Finish/FinishBatch do, and says how many it worked.
 func (r *SQL) ClaimFinish(ctx context.Context, db *store.DB, queue string, n int) (int, error) {
-	var ids []any
+	var ids []uuid.UUID
 	var err error
 	if r.claim.TwoStep {
 		ids, err = r.claimLocked(ctx, db, queue, n)
 	} else {
-		ids, err = scanClaimed(db.SQL().QueryContext(ctx, r.Claim(), r.ClaimArgs(queue, db.Now(), n)...))
+		ids, _, err = scanClaimed(db.SQL().QueryContext(ctx, r.Claim(), r.ClaimArgs(queue, db.Now(), n)...))
 	}
 	if err != nil || len(ids) == 0 {
 		return 0, err
 	}
-	res, err := db.SQL().ExecContext(ctx, r.Finish(len(ids)), append([]any{"DONE", db.Now()}, ids...)...)
+	res, err := db.SQL().ExecContext(ctx, r.Finish(len(ids)), r.idArgs([]any{"DONE", db.Naive(db.Now())}, ids)...)
 	if err != nil {
 		return 0, err
 	}
@@ -123,43 +144,52 @@ func (r *SQL) ClaimFinish(ctx context.Context, db *store.DB, queue string, n int
 }
 
 // claimLocked is a two-step claim (MySQL/MariaDB): the locking SELECT and
-// the UPDATE of the ids it returned, in one transaction.
-func (r *SQL) claimLocked(ctx context.Context, db *store.DB, queue string, n int) ([]any, error) {
+// the UPDATE of the ids it returned — as stored, like the library — in one
+// transaction.
+func (r *SQL) claimLocked(ctx context.Context, db *store.DB, queue string, n int) ([]uuid.UUID, error) {
 	tx, err := db.SQL().BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback()
 	now := db.Now()
-	ids, err := scanClaimed(tx.QueryContext(ctx, r.Claim(), r.ClaimArgs(queue, now, n)...))
+	ids, stored, err := scanClaimed(tx.QueryContext(ctx, r.Claim(), r.ClaimArgs(queue, now, n)...))
 	if err != nil || len(ids) == 0 {
 		return nil, err
 	}
-	if _, err := tx.ExecContext(ctx, r.claim.MarkClaimed(len(ids)), append([]any{now}, ids...)...); err != nil {
+	if _, err := tx.ExecContext(ctx, r.claim.MarkClaimed(len(ids)), append([]any{db.Naive(now)}, stored...)...); err != nil {
 		return nil, err
 	}
 	return ids, tx.Commit()
 }
 
 // scanClaimed reads every column of the claimed rows, as the library does,
-// and returns their ids.
-func scanClaimed(rows *sql.Rows, err error) ([]any, error) {
+// and returns their ids, parsed and as stored (text as a string).
+func scanClaimed(rows *sql.Rows, err error) ([]uuid.UUID, []any, error) {
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer rows.Close()
-	var ids []any
+	var ids []uuid.UUID
+	var stored []any
 	for rows.Next() {
-		var id uuid.UUID
+		var raw any
 		var name, status string
-		var data, ref, msg, by sql.NullString
+		var data, ref, msg, by, key sql.NullString
 		var created, started, ended any
-		if err := rows.Scan(&id, &name, &status, &data, &ref, &created, &started, &ended, &msg, &by); err != nil {
-			return nil, err
+		if err := rows.Scan(&raw, &name, &status, &data, &ref, &created, &started, &ended, &msg, &by, &key); err != nil {
+			return nil, nil, err
 		}
-		ids = append(ids, id)
+		if b, ok := raw.([]byte); ok && len(b) != 16 {
+			raw = string(b)
+		}
+		var id uuid.UUID
+		if err := id.Scan(raw); err != nil {
+			return nil, nil, err
+		}
+		ids, stored = append(ids, id), append(stored, raw)
 	}
-	return ids, rows.Err()
+	return ids, stored, rows.Err()
 }
 
 // Enqueue inserts one NEW element per reference, with the data of the same
@@ -175,7 +205,7 @@ func (r *SQL) Enqueue(ctx context.Context, db *store.DB, queue string, refs, dat
 		args := make([]any, 0, insertRowParams*k)
 		for i := lo; i < lo+k; i++ {
 			created := now.Add(time.Duration(i) * time.Microsecond)
-			args = append(args, uuid.Must(uuid.NewV7()), queue, data[i], refs[i], created, createdBy)
+			args = append(args, db.RefUUID(uuid.Must(uuid.NewV7())), queue, data[i], refs[i], db.Naive(created), createdBy, nil)
 		}
 		if _, err := db.SQL().ExecContext(ctx, r.Insert(k), args...); err != nil {
 			return err

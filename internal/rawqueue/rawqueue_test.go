@@ -1,12 +1,16 @@
 package rawqueue
 
 import (
+	"context"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/flowstore/flowstore/internal/testdb"
 	"github.com/flowstore/flowstore/queue"
@@ -23,11 +27,7 @@ func TestStatementsAreTheLibrarys(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			dialect, err := store.LookupDialect(d)
-			if err != nil {
-				t.Fatal(err)
-			}
-			r := For(dialect)
+			r := For(testdb.Offline(d))
 			stmts := map[string]string{"claim": r.Claim(), "finish": r.Finish(1)}
 			if d == store.MySQL {
 				stmts["mark claimed"] = r.MarkClaimed(3)
@@ -57,7 +57,7 @@ func TestMain(m *testing.M) { testdb.Main(m) }
 func TestClaimFinishWorks(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
-		r := For(db.SQLDialect())
+		r := For(db)
 		refs, data := make([]string, 10), make([]string, 10)
 		for i := range refs {
 			refs[i], data[i] = strconv.Itoa(i), "{}"
@@ -88,4 +88,96 @@ func TestClaimFinishWorks(t *testing.T) {
 			t.Fatalf("worked %d; counts %v", done, c)
 		}
 	})
+}
+
+// TestRowsAreTheLibrarys: the raw side writes and compares as the library
+// does — ids in OpenOrchestrator's spelling, times as naive wall clocks of
+// the DB's zone — so its rows are the library's, byte for byte, and each
+// side works the other's. Run in a zone with daylight saving time, east of
+// UTC, so that a time written in UTC would show.
+func TestRowsAreTheLibrarys(t *testing.T) {
+	zone, err := time.LoadLocation("Europe/Copenhagen")
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 7, 1, 10, 0, 0, 123456000, time.UTC) // 12:00 CEST
+	testdb.Each(t, func(t *testing.T, base *store.DB) {
+		ctx := context.Background()
+		db, err := store.New(ctx, base.Bun(), store.WithZone(zone), store.WithClock(func() time.Time { return at }))
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := db.SQLDialect()
+		q, err := queue.New(db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lib, err := q.Enqueue(ctx, "lib", queue.NewElement{Reference: "r", Data: "{}", CreatedBy: "test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := For(db)
+		if err := r.Enqueue(ctx, db, "raw", []string{"r"}, []string{"{}"}, "test"); err != nil {
+			t.Fatal(err)
+		}
+		stored := func(queueName string) (id, created string) {
+			t.Helper()
+			query := d.Rebind("SELECT " + text(d, d.Quote("id")) + ", " + text(d, d.Quote("created_date")) + " FROM " + d.Quote("Queues") + " WHERE " + d.Quote("queue_name") + " = ?")
+			if err := db.SQL().QueryRowContext(ctx, query, queueName).Scan(&id, &created); err != nil {
+				t.Fatal(err)
+			}
+			return id, created
+		}
+		libID, libCreated := stored("lib")
+		rawID, rawCreated := stored("raw")
+		if libCreated != rawCreated || !strings.HasPrefix(libCreated, "2026-07-01 12:00:00.123456") {
+			t.Errorf("created_date: library wrote %q, raw %q; want the wall clock 2026-07-01 12:00:00.123456", libCreated, rawCreated)
+		}
+		idForm := regexp.MustCompile(`^[0-9a-f]{32}$`)
+		if _, native := db.RefUUID(uuid.Nil).(uuid.UUID); native {
+			idForm = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+		}
+		if !idForm.MatchString(libID) || !idForm.MatchString(rawID) {
+			t.Errorf("ids: library wrote %q, raw %q; want %s", libID, rawID, idForm)
+		}
+		want := lib.ID.String()
+		if hex, ok := db.RefUUID(lib.ID).(string); ok {
+			want = hex
+		}
+		if !strings.EqualFold(libID, want) {
+			t.Errorf("the library stored id %s as %q, want %q", lib.ID, libID, want)
+		}
+
+		// Each side works the other's elements.
+		if n, err := r.ClaimFinish(ctx, db, "lib", 10); err != nil || n != 1 {
+			t.Fatalf("raw claim of the library's element: %d, %v", n, err)
+		}
+		got, err := q.Get(ctx, lib.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status != queue.StatusDone || !got.StartDate.Equal(at) || !got.EndDate.Equal(at) {
+			t.Errorf("the library reads the raw side's claim and finish as %+v", got)
+		}
+		e, err := q.Claim(ctx, "raw")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !e.CreatedDate.Equal(at) || e.Reference != "r" {
+			t.Errorf("the library claims the raw side's element as %+v", e)
+		}
+	})
+}
+
+// text renders a column as the text the database holds.
+func text(d *store.Dialect, col string) string {
+	switch d.Name() {
+	case store.SQLite:
+		return "CAST(" + col + " AS TEXT)"
+	case store.SQLServer:
+		return "CONVERT(NVARCHAR(40), " + col + ", 121)"
+	case store.MySQL:
+		return "CAST(" + col + " AS CHAR)"
+	}
+	return col + "::text"
 }
