@@ -25,20 +25,47 @@ var benchNow = time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
 func seedTriggers(tb testing.TB, db *store.DB, n, bigQueue int) int {
 	tb.Helper()
 	ctx := context.Background()
+	// The rows as OpenOrchestrator writes them: ids as RefUUID, times as
+	// naive wall clocks (Naive).
+	type triggerRow struct {
+		ID            any    `bun:"id"`
+		TriggerName   string `bun:"trigger_name"`
+		ProcessName   string `bun:"process_name"`
+		ProcessPath   string `bun:"process_path"`
+		ProcessStatus Status `bun:"process_status"`
+		IsGitRepo     bool   `bun:"is_git_repo"`
+		IsBlocking    bool   `bun:"is_blocking"`
+		Type          Type   `bun:"type"`
+		Priority      int    `bun:"priority"`
+	}
+	type scheduledRow struct {
+		ID       any    `bun:"id"`
+		CronExpr string `bun:"cron_expr"`
+		NextRun  any    `bun:"next_run"`
+	}
+	type singleRow struct {
+		ID      any `bun:"id"`
+		NextRun any `bun:"next_run"`
+	}
+	type queueRow struct {
+		ID           any    `bun:"id"`
+		QueueName    string `bun:"queue_name"`
+		MinBatchSize int    `bun:"min_batch_size"`
+	}
 	var parents []triggerRow
 	var scheds []scheduledRow
 	var singles []singleRow
 	var queues []queueRow
 	type element struct {
-		ID          uuid.UUID `bun:"id,pk"`
-		QueueName   string    `bun:"queue_name"`
-		Status      string    `bun:"status"`
-		CreatedDate time.Time `bun:"created_date"`
+		ID          any    `bun:"id"`
+		QueueName   string `bun:"queue_name"`
+		Status      string `bun:"status"`
+		CreatedDate any    `bun:"created_date"`
 	}
 	var elements []element
 	due := 0
 	for i := range n {
-		id := uuid.New()
+		id := db.RefUUID(uuid.New())
 		isDue := i%97 == 0 // every type, and both priorities, among the due
 		isBig := bigQueue > 0 && i == 4
 		isDue = isDue || isBig
@@ -54,10 +81,10 @@ func seedTriggers(tb testing.TB, db *store.DB, n, bigQueue int) int {
 		switch i % 5 {
 		case 0, 1:
 			p.Type = Scheduled
-			scheds = append(scheds, scheduledRow{ID: id, CronExpr: "*/5 * * * *", NextRun: next})
+			scheds = append(scheds, scheduledRow{ID: id, CronExpr: "*/5 * * * *", NextRun: db.Naive(next)})
 		case 2, 3:
 			p.Type = Single
-			singles = append(singles, singleRow{ID: id, NextRun: next})
+			singles = append(singles, singleRow{ID: id, NextRun: db.Naive(next)})
 		default:
 			p.Type = Queue
 			qn := fmt.Sprintf("queue-%05d", i)
@@ -70,7 +97,7 @@ func seedTriggers(tb testing.TB, db *store.DB, n, bigQueue int) int {
 				have = bigQueue
 			}
 			for range have {
-				elements = append(elements, element{ID: uuid.New(), QueueName: qn, Status: "NEW", CreatedDate: benchNow})
+				elements = append(elements, element{ID: db.RefUUID(uuid.New()), QueueName: qn, Status: "NEW", CreatedDate: db.Naive(benchNow)})
 			}
 		}
 		parents = append(parents, p)
@@ -160,7 +187,7 @@ func BenchmarkDue(b *testing.B) {
 					if err != nil || len(ts) != due {
 						b.Fatalf("library due: %d of %d, %v", len(ts), due, err)
 					}
-					rows, err := rawDue(ctx, db.SQL(), query, benchNow)
+					rows, err := rawDue(ctx, db.SQL(), query, db.Naive(benchNow))
 					t2 := time.Now()
 					if err != nil || rows != due {
 						b.Fatalf("raw due: %d of %d, %v", rows, due, err)
@@ -184,7 +211,7 @@ func BenchmarkDue(b *testing.B) {
 	}
 }
 
-func rawDue(ctx context.Context, db *sql.DB, query string, now time.Time) (int, error) {
+func rawDue(ctx context.Context, db *sql.DB, query string, now any) (int, error) {
 	rows, err := db.QueryContext(ctx, query, now, now)
 	if err != nil {
 		return 0, err
@@ -255,10 +282,10 @@ func BenchmarkBeginEnd(b *testing.B) {
 				sq, d := s.sql, db.SQLDialect()
 				beginTrigger, cronOf, beginScheduled, noteLatest := d.Rebind(sq.beginTrigger), d.Rebind(sq.cronOf), d.Rebind(sq.beginScheduled), d.Rebind(sq.noteLatest)
 				end, statusOf := d.Rebind(sq.transitions[opEndOwn].sql), d.Rebind(sq.statusOf)
-				id := tr.ID.String()
+				id := db.RefUUID(tr.ID)
 				for b.Loop() {
 					tick.Add(1)
-					now := db.Now()
+					now := db.Naive(db.Now())
 					if err := rawTx(ctx, db.SQL(), func(tx *sql.Tx) error {
 						res, err := tx.ExecContext(ctx, beginTrigger, now, "bench", id, string(Scheduled))
 						if err != nil {
@@ -268,15 +295,15 @@ func BenchmarkBeginEnd(b *testing.B) {
 							return fmt.Errorf("not started")
 						}
 						var cron string
-						var next any
-						if err := tx.QueryRowContext(ctx, cronOf, id).Scan(&cron, &next); err != nil {
+						if err := tx.QueryRowContext(ctx, cronOf, id).Scan(&cron); err != nil {
 							return err
 						}
 						sched, err := ParseCron(cron)
 						if err != nil {
 							return err
 						}
-						if _, err := tx.ExecContext(ctx, beginScheduled, sched.Next(now), id, now); err != nil {
+						next := sched.In(db.Zone()).next(db.Now(), db.Zone())
+						if _, err := tx.ExecContext(ctx, beginScheduled, db.Naive(next), id, now); err != nil {
 							return err
 						}
 						_, err = tx.ExecContext(ctx, noteLatest, "bench", now, "bench")

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/uptrace/bun"
 
 	"github.com/flowstore/flowstore/store"
 )
@@ -17,6 +18,7 @@ import (
 // Session it is as safe as the Session (not at all).
 type bunStore struct {
 	h   store.Handle
+	db  *store.DB
 	d   *store.Dialect
 	sql *statements
 }
@@ -38,13 +40,55 @@ func newStore(db *store.DB) (*bunStore, error) {
 		return nil, fmt.Errorf("%w: nil database", store.ErrInvalid)
 	}
 	d := db.SQLDialect()
-	return &bunStore{h: db.Handle(), d: d, sql: statementsFor(d)}, nil
+	return &bunStore{h: db.Handle(), db: db, d: d, sql: statementsFor(d)}, nil
 }
 
 // WithTx returns the same store bound to s: its writes commit with s.
 func (b *bunStore) WithTx(s *store.Session) Store { return b.on(s.Handle()) }
 
-func (b *bunStore) on(h store.Handle) *bunStore { return &bunStore{h: h, d: b.d, sql: b.sql} }
+func (b *bunStore) on(h store.Handle) *bunStore { return &bunStore{h: h, db: b.db, d: b.d, sql: b.sql} }
+
+// The conventions of OpenOrchestrator's tables (see sql.go): naive
+// wall-clock times in the store's zone, ids as SQLAlchemy's Uuid.
+
+// naive is t as the value a naive time column is written or compared with.
+func (b *bunStore) naive(t time.Time) any { return b.db.Naive(t) }
+
+// fromNaive reads a scanned naive time: the instant it names in the store's
+// zone, in UTC (zero stays zero).
+func (b *bunStore) fromNaive(t time.Time) time.Time { return store.UTC(b.db.FromNaive(t)) }
+
+// stored is t as it reads back once stored: its naive wall clock, read as
+// fromNaive reads it. Create and Begin return it, so that what they return
+// is what Get returns afterwards.
+func (b *bunStore) stored(t time.Time) time.Time {
+	v, ok := b.db.Naive(t).(string)
+	if !ok {
+		return time.Time{}
+	}
+	at, err := b.db.ParseNaive(v)
+	if err != nil {
+		return store.UTC(t)
+	}
+	return store.UTC(at)
+}
+
+// ids is the argument an "id IN (?)" lookup takes: every spelling of id.
+func (b *bunStore) ids(id uuid.UUID) any { return bun.In(b.db.RefUUIDs(id)) }
+
+// nextRun is a scheduled trigger's next run after now: the schedule's fields
+// read in the store's zone unless CRON_TZ= names another, and its wall clock
+// in the store's zone after now's, so that the naive next_run is after the
+// naive now (see Schedule.next). A zero time (no fire time in the cron
+// library's five years) is ErrNeverFires.
+func (b *bunStore) nextRun(sched Schedule, now time.Time) (time.Time, error) {
+	zone := b.db.Zone()
+	next := sched.In(zone).next(now, zone)
+	if next.IsZero() {
+		return time.Time{}, fmt.Errorf("%w: cron_expr %q has no fire time after %s", ErrNeverFires, sched.String(), now.UTC().Format(time.RFC3339))
+	}
+	return next, nil
+}
 
 // wrap gives an error of a public method its one prefix: the package, the
 // operation and what it worked on.
@@ -78,7 +122,7 @@ func (b *bunStore) triggers(ctx context.Context, query string, args ...any) ([]T
 	}
 	out := make([]Trigger, 0, len(rows))
 	for i := range rows {
-		t, err := rows[i].trigger()
+		t, err := rows[i].trigger(b.fromNaive)
 		if err != nil {
 			return nil, err
 		}
@@ -140,14 +184,16 @@ func (b *bunStore) whitelist(names []string) (string, error) {
 	return wl, b.d.CheckText("scheduler_whitelist", wl, MaxWhitelist)
 }
 
-// checkCron validates a cron expression for the cron_expr column.
+// checkCron validates a cron expression for the cron_expr column: its
+// length there, then the one parse every cron expression goes through
+// (ParseCron's), which refuses one that never fires with ErrNeverFires.
 func (b *bunStore) checkCron(expr string) (Schedule, error) {
 	if err := b.d.CheckText("cron_expr", expr, MaxCronExpr); err != nil {
 		return Schedule{}, err
 	}
-	s, err := parseCron(expr)
+	s, err := parseCron("cron_expr", expr)
 	if err != nil {
-		return Schedule{}, fmt.Errorf("%w: cron_expr %q: %v", store.ErrInvalid, expr, err)
+		return Schedule{}, cronError("cron_expr", expr, err)
 	}
 	return s, nil
 }
@@ -176,6 +222,9 @@ func (b *bunStore) checkSchedulerName(name string) error {
 
 // Create implements Store.
 func (b *bunStore) Create(ctx context.Context, spec Spec) (Trigger, error) {
+	if err := store.CheckContext(ctx); err != nil {
+		return Trigger{}, wrap(err, "create %q", spec.Name)
+	}
 	t, err := b.create(ctx, spec)
 	return t, wrap(err, "create %q", spec.Name)
 }
@@ -189,8 +238,6 @@ func (b *bunStore) create(ctx context.Context, spec Spec) (Trigger, error) {
 		return Trigger{}, err
 	}
 	now := b.h.Now()
-	id := uuid.New()
-	var child any
 	switch spec.Type {
 	case Single:
 		if spec.CronExpr != "" || spec.QueueName != "" || spec.MinBatchSize != 0 {
@@ -199,8 +246,6 @@ func (b *bunStore) create(ctx context.Context, spec Spec) (Trigger, error) {
 		if spec.NextRun.IsZero() {
 			return Trigger{}, fmt.Errorf("%w: next_run is required for a SINGLE trigger", store.ErrInvalid)
 		}
-		spec.NextRun = store.UTC(spec.NextRun)
-		child = &singleRow{ID: id, NextRun: spec.NextRun}
 	case Scheduled:
 		if spec.QueueName != "" || spec.MinBatchSize != 0 {
 			return Trigger{}, fmt.Errorf("%w: a SCHEDULED trigger takes cron_expr and next_run (queue_name, min_batch_size must be empty)", store.ErrInvalid)
@@ -214,10 +259,10 @@ func (b *bunStore) create(ctx context.Context, spec Spec) (Trigger, error) {
 		}
 		spec.CronExpr = sched.String()
 		if spec.NextRun.IsZero() {
-			spec.NextRun = sched.Next(now)
+			if spec.NextRun, err = b.nextRun(sched, now); err != nil {
+				return Trigger{}, err
+			}
 		}
-		spec.NextRun = store.UTC(spec.NextRun)
-		child = &scheduledRow{ID: id, CronExpr: spec.CronExpr, NextRun: spec.NextRun}
 	case Queue:
 		if spec.CronExpr != "" || !spec.NextRun.IsZero() {
 			return Trigger{}, fmt.Errorf("%w: a QUEUE trigger takes queue_name and min_batch_size (cron_expr, next_run must be empty)", store.ErrInvalid)
@@ -225,42 +270,111 @@ func (b *bunStore) create(ctx context.Context, spec Spec) (Trigger, error) {
 		if err := b.checkQueue(spec.QueueName, spec.MinBatchSize); err != nil {
 			return Trigger{}, err
 		}
-		child = &queueRow{ID: id, QueueName: spec.QueueName, MinBatchSize: spec.MinBatchSize}
 	}
-	parent := &triggerRow{
-		ID: id, TriggerName: spec.Name, ProcessName: spec.ProcessName, ProcessPath: spec.ProcessPath,
-		ProcessArgs: spec.ProcessArgs, ProcessStatus: StatusIdle, IsGitRepo: spec.IsGitRepo, IsBlocking: spec.IsBlocking,
-		Type: spec.Type, GitBranch: spec.GitBranch, SchedulerWhitelist: wl, Priority: spec.Priority,
-	}
-	err = b.h.InTx(ctx, func(ctx context.Context, h store.Handle) error {
-		if _, err := h.IDB().NewInsert().Model(parent).Exec(ctx); err != nil {
-			return h.Classify(err)
-		}
-		if _, err := h.IDB().NewInsert().Model(child).Exec(ctx); err != nil {
-			return h.Classify(err)
-		}
-		return nil
-	})
-	if err != nil {
-		return Trigger{}, err
+	if !spec.NextRun.IsZero() {
+		spec.NextRun = b.stored(spec.NextRun)
 	}
 	wlNames, _ := decodeWhitelist(wl)
-	return Trigger{
-		ID: id, Name: spec.Name, ProcessName: spec.ProcessName, ProcessPath: spec.ProcessPath, ProcessArgs: spec.ProcessArgs,
+	t := Trigger{
+		ID: spec.ID, Name: spec.Name, ProcessName: spec.ProcessName, ProcessPath: spec.ProcessPath, ProcessArgs: spec.ProcessArgs,
 		IsGitRepo: spec.IsGitRepo, GitBranch: spec.GitBranch, IsBlocking: spec.IsBlocking, Priority: spec.Priority,
 		SchedulerWhitelist: wlNames, Type: spec.Type, Status: StatusIdle, NextRun: spec.NextRun, CronExpr: spec.CronExpr,
 		QueueName: spec.QueueName, MinBatchSize: spec.MinBatchSize,
-	}, nil
+	}
+	if t.ID == uuid.Nil {
+		t.ID = uuid.New()
+		return t, b.insert(ctx, t, wl)
+	}
+	// A caller-chosen id: a retry of a Create that did commit (its
+	// outcome was unknown to the caller) finds the trigger it made. Every
+	// spelling of the id counts, as for every lookup; two Creates racing
+	// with one id meet at the primary key.
+	if existing, err := b.get(ctx, t.ID); err == nil {
+		return sameDefinition(existing, t)
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return Trigger{}, err
+	}
+	err = b.insert(ctx, t, wl)
+	if errors.Is(err, store.ErrDuplicate) {
+		existing, gerr := b.get(ctx, t.ID)
+		if gerr != nil {
+			return Trigger{}, err
+		}
+		return sameDefinition(existing, t)
+	}
+	return t, err
+}
+
+// insert writes a new trigger's rows, parent first, in one transaction (a
+// savepoint in a session), as OpenOrchestrator's SQLAlchemy inserts them.
+func (b *bunStore) insert(ctx context.Context, t Trigger, whitelist string) error {
+	id := b.db.RefUUID(t.ID)
+	return b.h.InTx(ctx, func(ctx context.Context, h store.Handle) error {
+		s := b.on(h)
+		if _, err := s.exec(ctx, s.sql.insertTrigger, id, t.Name, t.ProcessName, nil, t.ProcessPath, nullable(t.ProcessArgs),
+			string(StatusIdle), t.IsGitRepo, t.IsBlocking, string(t.Type), nullable(t.GitBranch), nullable(whitelist), t.Priority); err != nil {
+			return err
+		}
+		var err error
+		switch t.Type {
+		case Scheduled:
+			_, err = s.exec(ctx, s.sql.insertScheduled, id, t.CronExpr, s.naive(t.NextRun))
+		case Single:
+			_, err = s.exec(ctx, s.sql.insertSingle, id, s.naive(t.NextRun))
+		case Queue:
+			_, err = s.exec(ctx, s.sql.insertQueue, id, t.QueueName, t.MinBatchSize)
+		}
+		return err
+	})
+}
+
+// sameDefinition answers a Create whose id is taken: the trigger there if
+// it has the definition the Create asked for (a retry), else
+// store.ErrDuplicate. What runs change — status, last_run, a scheduled
+// trigger's next_run — is not part of the definition.
+func sameDefinition(existing, want Trigger) (Trigger, error) {
+	var diff []string
+	cmp := func(field string, same bool) {
+		if !same {
+			diff = append(diff, field)
+		}
+	}
+	cmp("type", existing.Type == want.Type)
+	cmp("trigger_name", existing.Name == want.Name)
+	cmp("process_name", existing.ProcessName == want.ProcessName)
+	cmp("process_path", existing.ProcessPath == want.ProcessPath)
+	cmp("process_args", existing.ProcessArgs == want.ProcessArgs)
+	cmp("is_git_repo", existing.IsGitRepo == want.IsGitRepo)
+	cmp("git_branch", existing.GitBranch == want.GitBranch)
+	cmp("is_blocking", existing.IsBlocking == want.IsBlocking)
+	cmp("priority", existing.Priority == want.Priority)
+	cmp("scheduler_whitelist", slices.Equal(existing.SchedulerWhitelist, want.SchedulerWhitelist))
+	switch want.Type {
+	case Single:
+		cmp("next_run", existing.NextRun.Equal(want.NextRun))
+	case Scheduled:
+		cmp("cron_expr", existing.CronExpr == want.CronExpr)
+	case Queue:
+		cmp("queue_name", existing.QueueName == want.QueueName)
+		cmp("min_batch_size", existing.MinBatchSize == want.MinBatchSize)
+	}
+	if len(diff) > 0 {
+		return Trigger{}, fmt.Errorf("%w: trigger %s exists with another %s", store.ErrDuplicate, want.ID, strings.Join(diff, ", "))
+	}
+	return existing, nil
 }
 
 // Get implements Store.
 func (b *bunStore) Get(ctx context.Context, id uuid.UUID) (Trigger, error) {
+	if err := store.CheckContext(ctx); err != nil {
+		return Trigger{}, wrap(err, "get %s", id)
+	}
 	t, err := b.get(ctx, id)
 	return t, wrap(err, "get %s", id)
 }
 
 func (b *bunStore) get(ctx context.Context, id uuid.UUID) (Trigger, error) {
-	ts, err := b.triggers(ctx, b.sql.byID, id)
+	ts, err := b.triggers(ctx, b.sql.byID, b.ids(id))
 	if err != nil {
 		return Trigger{}, err
 	}
@@ -272,6 +386,9 @@ func (b *bunStore) get(ctx context.Context, id uuid.UUID) (Trigger, error) {
 
 // List implements Store.
 func (b *bunStore) List(ctx context.Context, f Filter) ([]Trigger, error) {
+	if err := store.CheckContext(ctx); err != nil {
+		return nil, wrap(err, "list")
+	}
 	ts, err := b.list(ctx, f)
 	return ts, wrap(err, "list")
 }
@@ -287,12 +404,20 @@ func (b *bunStore) list(ctx context.Context, f Filter) ([]Trigger, error) {
 			return nil, err
 		}
 	}
+	// The value looked up is refused as a write of it would be: one that
+	// cannot be stored matches nothing, and must not reach bun's inlining.
+	if err := b.d.CheckText("process_name", f.ProcessName, MaxProcessName); err != nil {
+		return nil, err
+	}
 	query, args := b.sql.list(f)
 	return b.triggers(ctx, query, args...)
 }
 
 // Update implements Store.
 func (b *bunStore) Update(ctx context.Context, id uuid.UUID, p Patch) (Trigger, error) {
+	if err := store.CheckContext(ctx); err != nil {
+		return Trigger{}, wrap(err, "update %s", id)
+	}
 	t, err := b.update(ctx, id, p)
 	return t, wrap(err, "update %s", id)
 }
@@ -316,12 +441,12 @@ func (b *bunStore) update(ctx context.Context, id uuid.UUID, p Patch) (Trigger, 
 			return err
 		}
 		if len(parent.cols) > 0 {
-			if _, err := s.exec(ctx, s.sql.patch("Triggers", parent.cols), append(parent.args, id)...); err != nil {
+			if _, err := s.exec(ctx, s.sql.patch("Triggers", parent.cols), append(parent.args, s.ids(id))...); err != nil {
 				return err
 			}
 		}
 		if len(child.cols) > 0 {
-			if _, err := s.exec(ctx, s.sql.patch(childTable(cur.Type), child.cols), append(child.args, id)...); err != nil {
+			if _, err := s.exec(ctx, s.sql.patch(childTable(cur.Type), child.cols), append(child.args, s.ids(id))...); err != nil {
 				return err
 			}
 		}
@@ -411,7 +536,11 @@ func (b *bunStore) patchSets(cur Trigger, p Patch) (parent, child sets, err erro
 		}
 		child.add("cron_expr", sched.String())
 		if p.NextRun == nil {
-			child.add("next_run", sched.Next(b.h.Now()))
+			next, err := b.nextRun(sched, b.h.Now())
+			if err != nil {
+				return sets{}, sets{}, err
+			}
+			child.add("next_run", b.naive(next))
 		}
 	}
 	if p.NextRun != nil {
@@ -421,7 +550,7 @@ func (b *bunStore) patchSets(cur Trigger, p Patch) (parent, child sets, err erro
 		if p.NextRun.IsZero() {
 			return sets{}, sets{}, fmt.Errorf("%w: next_run cannot be empty", store.ErrInvalid)
 		}
-		child.add("next_run", store.UTC(*p.NextRun))
+		child.add("next_run", b.naive(*p.NextRun))
 	}
 	if p.QueueName != nil || p.MinBatchSize != nil {
 		if cur.Type != Queue {
@@ -452,6 +581,9 @@ func (b *bunStore) patchSets(cur Trigger, p Patch) (parent, child sets, err erro
 
 // Delete implements Store.
 func (b *bunStore) Delete(ctx context.Context, id uuid.UUID) error {
+	if err := store.CheckContext(ctx); err != nil {
+		return wrap(err, "delete %s", id)
+	}
 	err := b.h.InTx(ctx, func(ctx context.Context, h store.Handle) error {
 		s := b.on(h)
 		// The Triggers row's lock first, as Begin and Update take it, though
@@ -460,11 +592,11 @@ func (b *bunStore) Delete(ctx context.Context, id uuid.UUID) error {
 			return err
 		}
 		for _, del := range s.sql.deleteChildren {
-			if _, err := s.exec(ctx, del, id); err != nil {
+			if _, err := s.exec(ctx, del, s.ids(id)); err != nil {
 				return err
 			}
 		}
-		_, err := s.exec(ctx, s.sql.deleteTrigger, id)
+		_, err := s.exec(ctx, s.sql.deleteTrigger, s.ids(id))
 		return err
 	})
 	return wrap(err, "delete %s", id)
@@ -474,7 +606,7 @@ func (b *bunStore) Delete(ctx context.Context, id uuid.UUID) error {
 // returns store.ErrNotFound.
 func (b *bunStore) lock(ctx context.Context, id uuid.UUID) error {
 	var ids []uuid.UUID
-	if err := b.scan(ctx, &ids, b.sql.lockTrigger, id); err != nil && !errors.Is(err, store.ErrNotFound) {
+	if err := b.scan(ctx, &ids, b.sql.lockTrigger, b.ids(id)); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
 	if len(ids) == 0 {
@@ -485,6 +617,9 @@ func (b *bunStore) lock(ctx context.Context, id uuid.UUID) error {
 
 // Due implements Store.
 func (b *bunStore) Due(ctx context.Context, now time.Time, limit int) ([]Trigger, error) {
+	if err := store.CheckContext(ctx); err != nil {
+		return nil, wrap(err, "due")
+	}
 	n, err := store.PageLimit(limit)
 	if err != nil {
 		return nil, wrap(err, "due")
@@ -494,17 +629,22 @@ func (b *bunStore) Due(ctx context.Context, now time.Time, limit int) ([]Trigger
 }
 
 // due returns the first limit due triggers, or all of them for limit 0:
-// the scheduler must see every one (see Scheduler.startDue).
+// the scheduler must see every one (see Scheduler.startDue). next_run is
+// compared with now's naive wall clock in the store's zone, as
+// OpenOrchestrator compares it with its local datetime.now().
 func (b *bunStore) due(ctx context.Context, now time.Time, limit int) ([]Trigger, error) {
-	now = store.UTC(now)
+	at := b.naive(now)
 	if limit > 0 {
-		return b.triggers(ctx, b.sql.dueLimit, now, now, limit)
+		return b.triggers(ctx, b.sql.dueLimit, at, at, limit)
 	}
-	return b.triggers(ctx, b.sql.due, now, now)
+	return b.triggers(ctx, b.sql.due, at, at)
 }
 
 // Begin implements Store.
 func (b *bunStore) Begin(ctx context.Context, t Trigger, by string) (Trigger, error) {
+	if err := store.CheckContext(ctx); err != nil {
+		return Trigger{}, wrap(err, "begin %s", t.ID)
+	}
 	started, err := b.begin(ctx, t, by)
 	return started, wrap(err, "begin %s", t.ID)
 }
@@ -516,14 +656,31 @@ func (b *bunStore) begin(ctx context.Context, t Trigger, by string) (Trigger, er
 	if err := b.d.CheckText("scheduler name", by, MaxSchedulerName); err != nil {
 		return Trigger{}, err
 	}
+	// Schedulers.latest_trigger gets the name the caller gives.
+	if err := b.d.CheckText("trigger_name", t.Name, MaxTriggerName); err != nil {
+		return Trigger{}, err
+	}
+	if t.Type == Scheduled && t.CronExpr != "" {
+		// A cron expression that cannot give a next run (malformed, or
+		// never firing, in a row another program wrote) is refused before
+		// any write: the trigger stays IDLE, and a scheduler polling it
+		// costs a read, not a transaction, per tick. The stored expression
+		// is checked again below, under the row's lock.
+		if _, err := b.checkCron(t.CronExpr); err != nil {
+			return Trigger{}, err
+		}
+	}
 	now := b.h.Now()
+	at := b.naive(now)
+	var next time.Time
 	notStarted := func(why string) error { return fmt.Errorf("%w: %s", ErrNotStarted, why) }
 	err := b.h.InTx(ctx, func(ctx context.Context, h store.Handle) error {
 		s := b.on(h)
+		ids := s.ids(t.ID)
 		// First the Triggers row: the conditional UPDATE takes its row lock,
 		// so every other Begin, End or status change of this trigger waits
 		// for us, and the checks below see everything committed before.
-		n, err := s.exec(ctx, s.sql.beginTrigger, now, nullable(by), t.ID, string(t.Type))
+		n, err := s.exec(ctx, s.sql.beginTrigger, at, nullable(by), ids, string(t.Type))
 		if err != nil {
 			return err
 		}
@@ -532,31 +689,33 @@ func (b *bunStore) begin(ctx context.Context, t Trigger, by string) (Trigger, er
 		}
 		switch t.Type {
 		case Scheduled:
-			var rows []scheduledRow
-			if err := s.scan(ctx, &rows, s.sql.cronOf, t.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+			var crons []string
+			if err := s.scan(ctx, &crons, s.sql.cronOf, ids); err != nil && !errors.Is(err, store.ErrNotFound) {
 				return err
 			}
-			if len(rows) == 0 {
+			if len(crons) == 0 {
 				return notStarted("no Scheduled_Triggers row")
 			}
-			sched, err := ParseCron(rows[0].CronExpr)
+			sched, err := s.checkCron(crons[0])
 			if err != nil {
-				return fmt.Errorf("stored cron_expr: %w", err)
+				return err
 			}
-			next := sched.Next(now)
+			if next, err = s.nextRun(sched, now); err != nil {
+				return err
+			}
 			// Conditional on still being due: a scheduler that started and
 			// ended this occurrence has already moved next_run past now.
-			n, err := s.exec(ctx, s.sql.beginScheduled, next, t.ID, now)
+			n, err := s.exec(ctx, s.sql.beginScheduled, s.naive(next), ids, at)
 			if err != nil {
 				return err
 			}
 			if n == 0 {
 				return notStarted("next_run is after now (this occurrence already ran)")
 			}
-			t.CronExpr, t.NextRun = sched.String(), next
+			t.CronExpr = sched.String()
 		case Single:
 			var count int
-			if err := s.scan(ctx, &count, s.sql.singleDue, t.ID, now); err != nil {
+			if err := s.scan(ctx, &count, s.sql.singleDue, ids, at); err != nil {
 				return err
 			}
 			if count == 0 {
@@ -564,7 +723,7 @@ func (b *bunStore) begin(ctx context.Context, t Trigger, by string) (Trigger, er
 			}
 		case Queue:
 			var count int
-			if err := s.scan(ctx, &count, s.sql.queueDue, t.ID); err != nil {
+			if err := s.scan(ctx, &count, s.sql.queueDue, ids); err != nil {
 				return err
 			}
 			if count == 0 {
@@ -572,7 +731,7 @@ func (b *bunStore) begin(ctx context.Context, t Trigger, by string) (Trigger, er
 			}
 		}
 		if by != "" {
-			if _, err := s.exec(ctx, s.sql.noteLatest, t.Name, now, by); err != nil {
+			if _, err := s.exec(ctx, s.sql.noteLatest, t.Name, at, by); err != nil {
 				return err
 			}
 		}
@@ -581,7 +740,10 @@ func (b *bunStore) begin(ctx context.Context, t Trigger, by string) (Trigger, er
 	if err != nil {
 		return Trigger{}, err
 	}
-	t.Status, t.LastRun, t.RunningOn = StatusRunning, now, by
+	t.Status, t.LastRun, t.RunningOn = StatusRunning, b.stored(now), by
+	if t.Type == Scheduled {
+		t.NextRun = b.stored(next)
+	}
 	return t, nil
 }
 
@@ -611,6 +773,9 @@ func (b *bunStore) Kill(ctx context.Context, id uuid.UUID) (Status, error) {
 }
 
 func (b *bunStore) transitionOp(ctx context.Context, o op, id uuid.UUID) (Status, error) {
+	if err := store.CheckContext(ctx); err != nil {
+		return "", wrap(err, "%s %s", o, id)
+	}
 	st, err := b.transition(ctx, o, id, "")
 	return st, wrap(err, "%s %s", o, id)
 }
@@ -620,7 +785,7 @@ func (b *bunStore) transitionOp(ctx context.Context, o op, id uuid.UUID) (Status
 // is changed.
 func (b *bunStore) transition(ctx context.Context, o op, id uuid.UUID, owner string) (Status, error) {
 	tr := b.sql.transitions[o]
-	args := []any{id}
+	args := []any{b.ids(id)}
 	if owner != "" {
 		args = append(args, owner)
 	}
@@ -632,7 +797,7 @@ func (b *bunStore) transition(ctx context.Context, o op, id uuid.UUID, owner str
 			return err
 		}
 		var rows []string
-		if err := s.scan(ctx, &rows, s.sql.statusOf, id); err != nil && !errors.Is(err, store.ErrNotFound) {
+		if err := s.scan(ctx, &rows, s.sql.statusOf, s.ids(id)); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
 		if len(rows) == 0 {
@@ -653,6 +818,9 @@ func (b *bunStore) transition(ctx context.Context, o op, id uuid.UUID, owner str
 
 // Heartbeat implements Store.
 func (b *bunStore) Heartbeat(ctx context.Context, scheduler string) error {
+	if err := store.CheckContext(ctx); err != nil {
+		return wrap(err, "heartbeat %q", scheduler)
+	}
 	return wrap(b.heartbeat(ctx, scheduler), "heartbeat %q", scheduler)
 }
 
@@ -660,7 +828,7 @@ func (b *bunStore) heartbeat(ctx context.Context, scheduler string) error {
 	if err := b.checkSchedulerName(scheduler); err != nil {
 		return err
 	}
-	now := b.h.Now()
+	now := b.naive(b.h.Now())
 	n, err := b.exec(ctx, b.sql.heartbeatUpdate, now, scheduler)
 	if err != nil || n > 0 {
 		return err
@@ -677,13 +845,16 @@ func (b *bunStore) heartbeat(ctx context.Context, scheduler string) error {
 
 // Schedulers implements Store.
 func (b *bunStore) Schedulers(ctx context.Context) ([]SchedulerInfo, error) {
+	if err := store.CheckContext(ctx); err != nil {
+		return nil, wrap(err, "list schedulers")
+	}
 	var out []SchedulerInfo
 	if err := b.scan(ctx, &out, b.sql.listSchedulers); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, wrap(err, "list schedulers")
 	}
 	for i := range out {
-		out[i].LastUpdate = store.UTC(out[i].LastUpdate)
-		out[i].LatestTriggerTime = store.UTC(out[i].LatestTriggerTime)
+		out[i].LastUpdate = b.fromNaive(out[i].LastUpdate)
+		out[i].LatestTriggerTime = b.fromNaive(out[i].LatestTriggerTime)
 	}
 	return out, nil
 }
@@ -694,6 +865,9 @@ func (b *bunStore) Schedulers(ctx context.Context) ([]SchedulerInfo, error) {
 // takes no locks; then it settles each one's runs with one conditional
 // UPDATE in a transaction of its own.
 func (b *bunStore) RecoverStale(ctx context.Context, staleBefore time.Time, mode RecoverMode) (int, error) {
+	if err := store.CheckContext(ctx); err != nil {
+		return 0, wrap(err, "recover stale schedulers")
+	}
 	if err := mode.validate(); err != nil {
 		return 0, wrap(err, "recover stale schedulers")
 	}
@@ -720,10 +894,16 @@ func (m RecoverMode) validate() error {
 }
 
 // staleSchedulers lists the schedulers whose heartbeat is before
-// staleBefore and that still own a run.
+// staleBefore and that still own a run. The heartbeats are naive, so the
+// cutoff is staleBefore's naive wall clock: the instant first, then its wall
+// clock, never the wall clock minus the lease. Across a spring-forward that
+// is exact (the wall clock jumps, but keeps its order); in the repeated hour
+// of a fall-back a heartbeat can only look younger than it is, so a live
+// scheduler is never taken for dead, and a dead one is recovered up to the
+// hour the clock fell back later.
 func (b *bunStore) staleSchedulers(ctx context.Context, staleBefore time.Time) ([]string, error) {
 	var names []string
-	if err := b.scan(ctx, &names, b.sql.staleSchedulers, store.UTC(staleBefore)); err != nil && !errors.Is(err, store.ErrNotFound) {
+	if err := b.scan(ctx, &names, b.sql.staleSchedulers, b.naive(staleBefore)); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
 	return names, nil
@@ -734,7 +914,7 @@ func (b *bunStore) staleSchedulers(ctx context.Context, staleBefore time.Time) (
 func (b *bunStore) recoverScheduler(ctx context.Context, name string, staleBefore time.Time, mode RecoverMode) (int, error) {
 	var n int64
 	err := b.h.InTx(ctx, func(ctx context.Context, h store.Handle) (err error) {
-		n, err = b.on(h).exec(ctx, b.sql.recover[mode][0], name, name, store.UTC(staleBefore))
+		n, err = b.on(h).exec(ctx, b.sql.recover[mode][0], name, name, b.naive(staleBefore))
 		return err
 	})
 	if err != nil {
@@ -757,12 +937,12 @@ func (b *bunStore) takeName(ctx context.Context, name string, lease time.Duratio
 	err = b.h.InTx(ctx, func(ctx context.Context, h store.Handle) error {
 		s := b.on(h)
 		now := h.Now()
-		n, err := s.exec(ctx, s.sql.takeName, now, name, now.Add(-lease))
+		n, err := s.exec(ctx, s.sql.takeName, s.naive(now), name, s.naive(now.Add(-lease)))
 		if err != nil {
 			return err
 		}
 		if n == 0 {
-			_, err := s.exec(ctx, s.sql.heartbeatInsert, name, now)
+			_, err := s.exec(ctx, s.sql.heartbeatInsert, name, s.naive(now))
 			if errors.Is(err, store.ErrDuplicate) {
 				return errNameTaken
 			}
@@ -794,7 +974,7 @@ func (b *bunStore) lastHeartbeat(ctx context.Context, name string) (last time.Ti
 	if len(rows) == 0 {
 		return time.Time{}, false, nil
 	}
-	return store.UTC(rows[0]), true, nil
+	return b.fromNaive(rows[0]), true, nil
 }
 
 // killing returns the ids of the KILLING triggers the scheduler runs.

@@ -27,6 +27,54 @@
 // Schedulers(machine_name, last_update, latest_trigger, latest_trigger_time)
 // holds each scheduler's heartbeat and the trigger it started last.
 //
+// # OpenOrchestrator's conventions
+//
+// OpenOrchestrator's own scheduler and UI read and write these tables too,
+// so they keep its storage conventions (see "Sharing a database with the
+// reference systems" in package store):
+//
+//   - last_run, next_run, Schedulers.last_update and latest_trigger_time are
+//     naive wall-clock times in the store's zone (store.WithZone, the DSN's
+//     timezone=, by default the process's local zone, as OpenOrchestrator's
+//     datetime.now()): written as SQLAlchemy writes them (store.DB.Naive; on
+//     SQLite the text "2026-11-22 11:00:00.000000"), compared with the naive
+//     wall clock of now — a due check is next_run <= Naive(now), as
+//     OpenOrchestrator's is next_run <= datetime.now() — and read back as the
+//     instant that wall clock names in the zone (store.DB.FromNaive). The
+//     API's times are instants, in UTC. A trigger due in 30 minutes is not
+//     due now to either side, and a trigger OpenOrchestrator's UI entered as
+//     local 09:00 starts at 09:00 local time.
+//   - Ids are SQLAlchemy's Uuid: native on PostgreSQL and SQL Server, 32
+//     lower-case hex digits on SQLite and MySQL/MariaDB (store.DB.RefUUID).
+//     Every lookup by id — Get, Update, Delete, Begin, the transitions —
+//     matches that spelling and the dashed one an earlier flowstore wrote
+//     (store.DB.RefUUIDs); a trigger's parent and child rows share one
+//     spelling (migration 0070 converts them together), and the joins
+//     compare them as stored.
+//   - A cron expression without CRON_TZ= is read in the store's zone, as
+//     OpenOrchestrator reads it in local time; CRON_TZ= still names its own.
+//
+// Daylight saving time, with naive storage: next_run is the cron
+// expression's next time whose wall clock, in the cron's zone and in the
+// store's zone, is after now's (Schedule.Next's rule, applied to both). In
+// the repeated hour of autumn nothing starts twice — a wall-clock time fires
+// at its first pass, and a cron of another zone (CRON_TZ=UTC) skips the
+// times whose wall clock the store's zone already showed, which a naive
+// next_run could not tell from the first pass (it would be due at once, to
+// every scheduler, OpenOrchestrator's included). In spring a wall-clock time
+// that does not exist that day is skipped; a single trigger entered for one
+// (02:30 on the night the clock jumps from 02:00 to 03:00) starts at the
+// first check after the jump. A single trigger's next_run in the repeated
+// hour names two instants: it is due at the first, and reads back as one
+// of them.
+//
+// Heartbeats are compared the same way: a scheduler is stale when its
+// last_update is before the naive wall clock of now minus the lease — the
+// instant first, then its wall clock. Across a spring-forward that is exact;
+// in the repeated hour of autumn a heartbeat can only look younger than it
+// is, so a live scheduler is never taken for dead, and a dead one's runs are
+// recovered up to the hour the clock fell back later.
+//
 // # The store
 //
 // Store holds every operation on these tables; New(db) returns the
@@ -48,9 +96,41 @@
 // long: process_path is 300 characters, at most 250 fit". Lengths are
 // checked before anything is written and counted as the database counts
 // them: characters, or on SQL Server, whose columns are NVARCHAR, UTF-16
-// code units (a character above U+FFFF takes two).
+// code units (a character above U+FFFF takes two). Every text a caller
+// supplies — names, paths, arguments, branch, whitelist names, cron
+// expression, queue name, scheduler names — goes through the one text rule
+// (store.Dialect.CheckText): a NUL or invalid UTF-8 is store.ErrInvalid
+// before anything is written, and so is such a value looked up (List's
+// process name), instead of coming back altered (U+FFFD) or shortened. The
+// whitelist is written as Python's json.dumps writes it (ensure_ascii:
+// "røbot" is "r\u00f8bot"), so its length counts the same on every dialect.
+// Every method refuses a nil context with store.ErrInvalid.
 //
-// # What this package adds to the schema (migration 0030)
+// # Cron expressions
+//
+// ParseCron is the one parse every cron expression goes through — Create,
+// Update, Begin's check of a stored expression, orchestrator/pipeline's
+// timers. An expression that parses but matches no time ("0 0 30 2 *", "0 0
+// 31 4 *") is ErrNeverFires, which wraps store.ErrInvalid: Create and Update
+// refuse it. A row another program wrote with such an expression (or a
+// malformed one) is due by its next_run, but Begin refuses it without
+// writing anything, and the Scheduler logs it once and goes on to the next
+// due trigger; it stays IDLE until someone fixes it.
+//
+// # Idempotent create
+//
+// trigger_name is not a key, and this package adds no unique index on it:
+// OpenOrchestrator's schema has none, its programs create triggers of one
+// name freely (one "nightly" per process), and an index would break them —
+// and fail to build on a database that already holds duplicates. The key a
+// retried Create cannot duplicate is the primary key instead: a caller that
+// may retry sets Spec.ID. A retried Create with the same id and the same
+// definition returns the trigger the first made (what runs change — status,
+// last_run, a scheduled trigger's next_run — is not compared); another
+// definition under that id is store.ErrDuplicate; two Creates racing with
+// one id make one trigger.
+//
+// # What this package adds to the schema (migration 0030; nothing since)
 //
 //   - Triggers.flowstore_scheduler, VARCHAR(100) NULL: the name of the
 //     Scheduler running the trigger (NULL when none is, or when another
@@ -140,7 +220,8 @@
 // allows — a blocking trigger only when it runs nothing else, nothing while
 // a blocking run is in progress, at most WithMaxConcurrent at once
 // (OpenOrchestrator starts one per tick; this starts as many as there are
-// free slots). The handler's result ends (nil) or fails (error, panic) the
+// free slots). A due trigger that cannot start (a stored cron expression
+// that is malformed or never fires) is logged once and skipped. The handler's result ends (nil) or fails (error, panic) the
 // run. Every query it runs in the background is bounded by WithQueryTimeout.
 // Any number of schedulers, in any number of processes, can share a
 // database; no leader is elected.
@@ -167,9 +248,14 @@
 // transactions hold the write lock from their start, a plain read; where a
 // LIMIT may name the outer row (PostgreSQL) a queue trigger's count of NEW
 // elements stops at min_batch_size, elsewhere it counts the whole queue;
-// the due set's UNION casts its NULLs to the dialect's column types.
+// the due set's UNION casts its NULLs to the dialect's column types — its
+// time columns to the naive type of the tables themselves (NULLIF of a
+// naive column with itself), not to the dialect's time type, which on
+// PostgreSQL is timestamptz and would convert the naive values in the
+// session's zone.
 //
 // All times — now, next_run, last_run, heartbeats — come from the store's
-// clock (store.WithClock), in UTC; the cron expression's own zone (CRON_TZ=)
-// decides its wall-clock times, see ParseCron.
+// clock (store.WithClock); they are stored naive in the store's zone (see
+// above), and a cron expression's fields are read in its CRON_TZ= zone or
+// else the store's, see ParseCron and Schedule.In.
 package trigger

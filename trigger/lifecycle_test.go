@@ -164,7 +164,11 @@ func TestSchedulerStopTimeout(t *testing.T) {
 // TestLengthsCountAsTheDialectDoes: SQL Server's NVARCHAR(100) counts UTF-16
 // code units, so a name of 100 characters, one of them above U+FFFF, does
 // not fit there — and is refused before anything is sent — while the other
-// dialects, which count characters, store it.
+// dialects, which count characters, store it. A whitelist is JSON written as
+// Python's json.dumps writes it (ensure_ascii: "😀" is "\ud83d\ude00"), so its
+// text is ASCII and counts the same everywhere: 250 characters fit, and a
+// list that OpenOrchestrator could not store either is refused on every
+// dialect.
 func TestLengthsCountAsTheDialectDoes(t *testing.T) {
 	name := strings.Repeat("x", 99) + "😀"
 	named := single("short", T0)
@@ -179,12 +183,13 @@ func TestLengthsCountAsTheDialectDoes(t *testing.T) {
 	require.ErrorIs(t, s.Heartbeat(ctx, name), store.ErrTooLong)
 	_, err = s.Begin(ctx, trigger.Trigger{Type: trigger.Single}, name)
 	require.ErrorIs(t, err, store.ErrTooLong)
-	wl := []string{strings.Repeat("w", 245) + "😀"} // ["w…😀"]: 250 characters, 251 units
+	wl := []string{strings.Repeat("w", 234) + "😀"} // ["w…\ud83d\ude00"]: 250 characters
+	tooWide := []string{strings.Repeat("w", 235) + "😀"}
 	sp := single("x", T0)
-	sp.SchedulerWhitelist = wl
+	sp.SchedulerWhitelist = tooWide
 	_, err = s.Create(ctx, sp)
 	require.ErrorIs(t, err, store.ErrTooLong)
-	require.ErrorContains(t, err, "scheduler_whitelist")
+	require.ErrorContains(t, err, "scheduler_whitelist is 251 UTF-16 code units")
 	h := func(context.Context, trigger.Trigger) error { return nil }
 	_, err = trigger.NewScheduler(mssql, h, trigger.WithName(name))
 	require.ErrorIs(t, err, store.ErrTooLong)
@@ -199,6 +204,10 @@ func TestLengthsCountAsTheDialectDoes(t *testing.T) {
 		tr, err = s.Create(t.Context(), sp)
 		require.NoError(t, err)
 		require.Equal(t, wl, get(t, s, tr.ID).SchedulerWhitelist)
+		sp.SchedulerWhitelist = tooWide
+		_, err = s.Create(t.Context(), sp)
+		require.ErrorIs(t, err, store.ErrTooLong)
+		require.ErrorContains(t, err, "scheduler_whitelist is 251 characters")
 		_, err = trigger.NewScheduler(db, h, trigger.WithName(name))
 		require.NoError(t, err)
 	})

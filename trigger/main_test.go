@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
+	"github.com/uptrace/bun"
 
 	"github.com/flowstore/flowstore/internal/testdb"
 	"github.com/flowstore/flowstore/store"
@@ -77,13 +78,14 @@ func queued(name, queue string, minBatch int) trigger.Spec {
 }
 
 // enqueue adds n NEW elements to a queue with plain SQL (the queue package
-// is not this package's dependency).
+// is not this package's dependency), as OpenOrchestrator writes them: ids
+// as its Uuid, created_date naive.
 func enqueue(t testing.TB, db *store.DB, queue string, n int) {
 	t.Helper()
 	q := db.SQLDialect().Quote
 	for range n {
 		_, err := db.Bun().NewRaw("INSERT INTO "+q("Queues")+" ("+q("id")+", "+q("queue_name")+", "+q("status")+", "+q("created_date")+") VALUES (?, ?, 'NEW', ?)",
-			uuid.New(), queue, db.Now()).Exec(context.Background())
+			db.RefUUID(uuid.New()), queue, db.Naive(db.Now())).Exec(context.Background())
 		require.NoError(t, err)
 	}
 }
@@ -103,7 +105,7 @@ func force(t testing.TB, db *store.DB, id uuid.UUID, st trigger.Status, owner st
 	if owner != "" {
 		o = owner
 	}
-	_, err := db.Bun().NewRaw("UPDATE "+q("Triggers")+" SET "+q("process_status")+" = ?, "+q("flowstore_scheduler")+" = ? WHERE "+q("id")+" = ?", string(st), o, id).Exec(context.Background())
+	_, err := db.Bun().NewRaw("UPDATE "+q("Triggers")+" SET "+q("process_status")+" = ?, "+q("flowstore_scheduler")+" = ? WHERE "+q("id")+" IN (?)", string(st), o, bun.In(db.RefUUIDs(id))).Exec(context.Background())
 	require.NoError(t, err)
 }
 

@@ -74,7 +74,11 @@ type Scheduler struct {
 
 	mu      sync.Mutex
 	running map[uuid.UUID]*job
-	wg      sync.WaitGroup
+	// broken holds the due triggers Begin refused as unstartable (a stored
+	// cron expression that is malformed or never fires), with the error
+	// logged for each, so that it is logged once, not every tick.
+	broken map[uuid.UUID]string
+	wg     sync.WaitGroup
 }
 
 type job struct {
@@ -200,7 +204,7 @@ func NewScheduler(db *store.DB, handler Handler, opts ...SchedulerOption) (*Sche
 	s := &Scheduler{
 		handler: handler, poll: 6 * time.Second, maxConcurrent: 4, recover: RecoverFail,
 		log: db.Logger(), stopTimeout: 30 * time.Second, queryTimeout: 10 * time.Second,
-		store: st, running: map[uuid.UUID]*job{},
+		store: st, running: map[uuid.UUID]*job{}, broken: map[uuid.UUID]string{},
 	}
 	for _, o := range opts {
 		o(s)
@@ -266,6 +270,9 @@ func (s *Scheduler) Running() []Trigger {
 // that failed), whose row stays so that its heartbeat goes stale and other
 // schedulers recover the run. Run then returns nil. Run may be called once.
 func (s *Scheduler) Run(ctx context.Context) error {
+	if err := store.CheckContext(ctx); err != nil {
+		return fmt.Errorf("trigger: run scheduler %q: %w", s.name, err)
+	}
 	if !s.runCalled.CompareAndSwap(false, true) {
 		return fmt.Errorf("trigger: run scheduler %q: %w: Run may be called once", s.name, store.ErrInvalid)
 	}
@@ -406,6 +413,9 @@ func (s *Scheduler) query(ctx context.Context, fn func(ctx context.Context) erro
 // manual drivers may call it directly, without Run (it does not take the
 // name). Handlers it starts run on ctx.
 func (s *Scheduler) Tick(ctx context.Context) error {
+	if err := store.CheckContext(ctx); err != nil {
+		return wrap(err, "tick scheduler %q", s.name)
+	}
 	return wrap(s.tick(ctx, ctx), "tick scheduler %q", s.name)
 }
 
@@ -541,9 +551,20 @@ func (s *Scheduler) startDue(ctx, work context.Context) error {
 		if errors.Is(err, ErrNotStarted) {
 			continue // another scheduler was first, or it is no longer due
 		}
+		if errors.Is(err, store.ErrInvalid) {
+			// The trigger cannot start (its stored cron expression is
+			// malformed or never fires: another program wrote it). Nothing
+			// was written; it stays IDLE until someone fixes it, and the
+			// triggers after it still start.
+			s.unstartable(t, err)
+			continue
+		}
 		if err != nil {
 			return fmt.Errorf("begin %s: %w", t.ID, err)
 		}
+		s.mu.Lock()
+		delete(s.broken, t.ID)
+		s.mu.Unlock()
 		s.launch(work, started)
 		free--
 		idle = false
@@ -552,6 +573,18 @@ func (s *Scheduler) startDue(ctx, work context.Context) error {
 		}
 	}
 	return nil
+}
+
+// unstartable logs, once per trigger and error, a due trigger that Begin
+// refused as unstartable.
+func (s *Scheduler) unstartable(t Trigger, err error) {
+	s.mu.Lock()
+	seen := s.broken[t.ID] == err.Error()
+	s.broken[t.ID] = err.Error()
+	s.mu.Unlock()
+	if !seen {
+		s.log.Warn("trigger: scheduler cannot start a due trigger; it stays IDLE until it is fixed", "trigger", t.ID, "name", t.Name, "err", err)
+	}
 }
 
 // launch runs the handler of a started trigger on a context of its own,

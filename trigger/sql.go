@@ -17,22 +17,37 @@ import (
 // for every dialect, SQL Server included.
 //
 // The statements run through bun, which inlines their values, rather than
-// on the driver with bound parameters: the times they compare (next_run,
-// last_update) must be written and compared in the one text form bun gives
-// them on SQLite. That is also why Heartbeat does not use the dialect's
-// Upsert form, which binds on the driver: its usual case is one UPDATE.
+// on the driver with bound parameters: reads and writes of the same values
+// take the same path. The values are those OpenOrchestrator's SQLAlchemy
+// writes: times as naive wall-clock text in the store's zone (store.DB.Naive,
+// on SQLite exactly SQLAlchemy's text, which SQLite compares as text), ids as
+// SQLAlchemy's Uuid (store.DB.RefUUID). A lookup by id matches every
+// spelling of it (store.DB.RefUUIDs, bound as "id IN (?)" with bun.In): 32
+// hex digits, as OpenOrchestrator and flowstore write them, or the dashed
+// form of an earlier flowstore. A trigger's rows share one spelling (written
+// together, converted together by migration 0070), so the joins between
+// Triggers and its subtype tables compare ids as stored. Heartbeat does not
+// use the dialect's Upsert form, which binds on the driver: its usual case
+// is one UPDATE.
 
 // statements is the SQL of one dialect.
 type statements struct {
 	d *store.Dialect
 
 	selectJoined string // SELECT … FROM Triggers t LEFT JOIN the three subtype tables
-	byID         string // selectJoined + WHERE t.id = ?
+	byID         string // selectJoined + WHERE t.id IN (?)
 	due          string // the due triggers, in start order, without a limit
 	dueLimit     string // the same with a bound row limit
 
+	// The INSERTs of Create, with the columns OpenOrchestrator's SQLAlchemy
+	// inserts, parent first.
+	insertTrigger   string
+	insertScheduled string
+	insertSingle    string
+	insertQueue     string
+
 	beginTrigger   string // IDLE → RUNNING, conditional
-	cronOf         string // the scheduled row, read under the trigger's lock
+	cronOf         string // the scheduled row's cron_expr, read under the trigger's lock
 	beginScheduled string // advance next_run, conditional on still being due
 	singleDue      string // is the single trigger due?
 	queueDue       string // does the queue hold enough NEW elements?
@@ -202,6 +217,13 @@ func buildStatements(d *store.Dialect) *statements {
 	triggers, sched, single, queue, queues, schedulers :=
 		q("Triggers"), q("Scheduled_Triggers"), q("Single_Triggers"), q("Queue_Triggers"), q("Queues"), q("Schedulers")
 	c := func(alias, col string) string { return alias + "." + q(col) }
+	insert := func(table string, cols ...string) string {
+		quoted := make([]string, len(cols))
+		for i, col := range cols {
+			quoted[i] = q(col)
+		}
+		return "INSERT INTO " + table + " (" + strings.Join(quoted, ", ") + ") VALUES (" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
+	}
 
 	cols := []string{}
 	for _, col := range []string{"id", "trigger_name", "process_name", "last_run", "process_path", "process_args",
@@ -242,8 +264,14 @@ func buildStatements(d *store.Dialect) *statements {
 	// UNION column pair by pair, so two untyped NULLs before the typed
 	// branch become text and then clash with an integer or timestamp;
 	// SQL Server gives a bare NULL the type int. Casting every NULL to the
-	// column's type sidesteps both.
-	nullText, nullInt, nullTime := d.TypedNull(store.TypeText), d.TypedNull(store.TypeInt), d.TypedNull(store.TypeTime)
+	// column's type sidesteps both. The time columns are naive (PostgreSQL
+	// timestamp, not the timestamptz of the dialect's TypeTime, which the
+	// UNION would then convert them to in the session's zone): a single or
+	// scheduled branch gives its own next_run for both next_run columns
+	// (the row's type says which one is read), and the queue branch a NULL
+	// of Triggers.last_run's own type, NULLIF(last_run, last_run).
+	nullText, nullInt := d.TypedNull(store.TypeText), d.TypedNull(store.TypeInt)
+	nullTime := "NULLIF(" + c("t", "last_run") + ", " + c("t", "last_run") + ")"
 	common := make([]string, 0, 14)
 	for _, col := range cols[:14] {
 		common = append(common, col)
@@ -261,11 +289,11 @@ func buildStatements(d *store.Dialect) *statements {
 	// queue, then next_run. The sort keys _type_order and _due_at start
 	// with "_", which bun's scanner skips.
 	due := "SELECT d.* FROM (" +
-		branch(single, "g", []string{as(nullText, "cron_expr"), as(nullTime, "scheduled_next_run"), as(c("g", "next_run"), "single_next_run"),
+		branch(single, "g", []string{as(nullText, "cron_expr"), as(c("g", "next_run"), "scheduled_next_run"), as(c("g", "next_run"), "single_next_run"),
 			as(nullText, "queue_name"), as(nullInt, "min_batch_size"), as("0", "_type_order"), as(c("g", "next_run"), "_due_at")},
 			c("g", "next_run")+" <= ? AND "+isIdle) +
 		" UNION ALL " +
-		branch(sched, "s", []string{c("s", "cron_expr"), c("s", "next_run"), nullTime, nullText, nullInt, "1", c("s", "next_run")},
+		branch(sched, "s", []string{c("s", "cron_expr"), c("s", "next_run"), c("s", "next_run"), nullText, nullInt, "1", c("s", "next_run")},
 			c("s", "next_run")+" <= ? AND "+isIdle) +
 		" UNION ALL " +
 		branch(queue, "q", []string{nullText, nullTime, nullTime, c("q", "queue_name"), c("q", "min_batch_size"), "2", nullTime},
@@ -275,16 +303,22 @@ func buildStatements(d *store.Dialect) *statements {
 	s := &statements{
 		d:            d,
 		selectJoined: selectJoined,
-		byID:         selectJoined + " WHERE " + c("t", "id") + " = ?",
+		byID:         selectJoined + " WHERE " + c("t", "id") + " IN (?)",
 		due:          due,
 
-		beginTrigger: fmt.Sprintf("UPDATE %s SET %s = '%s', %s = ?, %s = ? WHERE %s = ? AND %s = ? AND %s = %s",
+		insertTrigger: insert(triggers, "id", "trigger_name", "process_name", "last_run", "process_path", "process_args",
+			"process_status", "is_git_repo", "is_blocking", "type", "git_branch", "scheduler_whitelist", "priority"),
+		insertScheduled: insert(sched, "id", "cron_expr", "next_run"),
+		insertSingle:    insert(single, "id", "next_run"),
+		insertQueue:     insert(queue, "id", "queue_name", "min_batch_size"),
+
+		beginTrigger: fmt.Sprintf("UPDATE %s SET %s = '%s', %s = ?, %s = ? WHERE %s IN (?) AND %s = ? AND %s = %s",
 			triggers, q("process_status"), StatusRunning, q("last_run"), q("flowstore_scheduler"), q("id"), q("type"), q("process_status"), idle),
-		cronOf: fmt.Sprintf("SELECT %s, %s FROM %s WHERE %s = ?", q("cron_expr"), q("next_run"), sched, q("id")),
-		beginScheduled: fmt.Sprintf("UPDATE %s SET %s = ? WHERE %s = ? AND %s <= ?",
+		cronOf: fmt.Sprintf("SELECT %s FROM %s WHERE %s IN (?)", q("cron_expr"), sched, q("id")),
+		beginScheduled: fmt.Sprintf("UPDATE %s SET %s = ? WHERE %s IN (?) AND %s <= ?",
 			sched, q("next_run"), q("id"), q("next_run")),
-		singleDue: fmt.Sprintf("SELECT COUNT(*) FROM %s WHERE %s = ? AND %s <= ?", single, q("id"), q("next_run")),
-		queueDue:  fmt.Sprintf("SELECT COUNT(*) FROM %s q WHERE %s = ? AND %s", queue, c("q", "id"), enough),
+		singleDue: fmt.Sprintf("SELECT COUNT(*) FROM %s WHERE %s IN (?) AND %s <= ?", single, q("id"), q("next_run")),
+		queueDue:  fmt.Sprintf("SELECT COUNT(*) FROM %s q WHERE %s IN (?) AND %s", queue, c("q", "id"), enough),
 		noteLatest: fmt.Sprintf("UPDATE %s SET %s = ?, %s = ? WHERE %s = ?",
 			schedulers, q("latest_trigger"), q("latest_trigger_time"), q("machine_name")),
 
@@ -307,9 +341,9 @@ func buildStatements(d *store.Dialect) *statements {
 			triggers, c("t", "flowstore_scheduler"), c("h", "machine_name"), c("t", "process_status"), quoteStatuses(activeStatuses),
 			c("h", "machine_name")),
 
-		deleteTrigger: fmt.Sprintf("DELETE FROM %s WHERE %s = ?", triggers, q("id")),
+		deleteTrigger: fmt.Sprintf("DELETE FROM %s WHERE %s IN (?)", triggers, q("id")),
 
-		statusOf: fmt.Sprintf("SELECT %s FROM %s WHERE %s = ?", q("process_status"), triggers, q("id")),
+		statusOf: fmt.Sprintf("SELECT %s FROM %s WHERE %s IN (?)", q("process_status"), triggers, q("id")),
 	}
 
 	s.dueLimit = s.due + d.Limit("?")
@@ -317,9 +351,9 @@ func buildStatements(d *store.Dialect) *statements {
 	// The Triggers row's lock: FOR UPDATE, or SQL Server's table hint, or —
 	// where a transaction holds the database's write lock from its start
 	// (SQLite) — a plain read.
-	s.lockTrigger = fmt.Sprintf("SELECT %s FROM %s WHERE %s = ?%s", q("id"), d.LockedFrom("Triggers", "", false), q("id"), d.LockSuffix(false))
+	s.lockTrigger = fmt.Sprintf("SELECT %s FROM %s WHERE %s IN (?)%s", q("id"), d.LockedFrom("Triggers", "", false), q("id"), d.LockSuffix(false))
 	for _, table := range []string{"Scheduled_Triggers", "Queue_Triggers", "Single_Triggers"} {
-		s.deleteChildren = append(s.deleteChildren, fmt.Sprintf("DELETE FROM %s WHERE %s = ?", q(table), q("id")))
+		s.deleteChildren = append(s.deleteChildren, fmt.Sprintf("DELETE FROM %s WHERE %s IN (?)", q(table), q("id")))
 	}
 
 	status, owner, id, typ := q("process_status"), q("flowstore_scheduler"), q("id"), q("type")
@@ -338,7 +372,7 @@ func buildStatements(d *store.Dialect) *statements {
 		if clearsOwner {
 			fmt.Fprintf(&b, ", %s = NULL", owner)
 		}
-		fmt.Fprintf(&b, " WHERE %s = ? AND %s IN (%s)", id, status, quoteStatuses(t.froms()))
+		fmt.Fprintf(&b, " WHERE %s IN (?) AND %s IN (%s)", id, status, quoteStatuses(t.froms()))
 		if byOwner {
 			fmt.Fprintf(&b, " AND %s = ?", owner)
 		}
@@ -389,7 +423,8 @@ func quoteStatuses(ss []Status) string {
 }
 
 // patch returns the UPDATE that Update runs on one row of table (Triggers or
-// a subtype table) for the named columns: "SET col = ?, …", then the id.
+// a subtype table) for the named columns: "SET col = ?, …", then the id's
+// spellings.
 // The column names come from code (patchSets), never from input.
 func (s *statements) patch(table string, cols []string) string {
 	q := s.d.Quote
@@ -397,7 +432,7 @@ func (s *statements) patch(table string, cols []string) string {
 	for i, col := range cols {
 		parts[i] = q(col) + " = ?"
 	}
-	return "UPDATE " + q(table) + " SET " + strings.Join(parts, ", ") + " WHERE " + q("id") + " = ?"
+	return "UPDATE " + q(table) + " SET " + strings.Join(parts, ", ") + " WHERE " + q("id") + " IN (?)"
 }
 
 // list returns the statement and arguments that List runs for f.

@@ -1,6 +1,7 @@
 package trigger
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/uptrace/bun"
 
 	"github.com/flowstore/flowstore/internal/golden"
 	"github.com/flowstore/flowstore/internal/testdb"
@@ -64,22 +66,59 @@ func TestStatementsGolden(t *testing.T) {
 		}
 		put("delete: trigger", s.deleteTrigger)
 
-		for _, name := range []string{"insert Triggers", "insert Scheduled_Triggers", "insert Single_Triggers", "insert Queue_Triggers"} {
-			var model any
-			switch name {
-			case "insert Triggers":
-				model = &triggerRow{ID: id, TriggerName: "nightly", ProcessName: "p", ProcessPath: "/p.py", ProcessStatus: StatusIdle,
-					IsBlocking: true, Type: Scheduled, SchedulerWhitelist: `["a", "b"]`, Priority: 3}
-			case "insert Scheduled_Triggers":
-				model = &scheduledRow{ID: id, CronExpr: "0 2 * * *", NextRun: at}
-			case "insert Single_Triggers":
-				model = &singleRow{ID: id, NextRun: at}
-			case "insert Queue_Triggers":
-				model = &queueRow{ID: id, QueueName: "q", MinBatchSize: 5}
-			}
-			put(name, db.Bun().NewInsert().Model(model).String())
-		}
-		put("begin: trigger (rendered)", db.Bun().NewRaw(s.beginTrigger, at, "sched-1", id, string(Scheduled)).String())
+		// Rendered with the values Create binds: the id as RefUUID spells
+		// it, a naive time as Naive writes it (here for a zone at UTC+1).
+		ref, naive := db.RefUUID(id), at.In(time.FixedZone("UTC+1", 3600)).Format(store.NaiveLayout)
+		put("insert Triggers (rendered)", db.Bun().NewRaw(s.insertTrigger, ref, "nightly", "p", nil, "/p.py", nil, string(StatusIdle),
+			false, true, string(Scheduled), nil, `["a", "r\u00f8bot"]`, 3).String())
+		put("insert Scheduled_Triggers (rendered)", db.Bun().NewRaw(s.insertScheduled, ref, "0 2 * * *", naive).String())
+		put("insert Single_Triggers (rendered)", db.Bun().NewRaw(s.insertSingle, ref, naive).String())
+		put("insert Queue_Triggers (rendered)", db.Bun().NewRaw(s.insertQueue, ref, "q", 5).String())
+		put("begin: trigger (rendered)", db.Bun().NewRaw(s.beginTrigger, naive, "sched-1", bun.In(db.RefUUIDs(id)), string(Scheduled)).String())
+		put("begin: scheduled (rendered)", db.Bun().NewRaw(s.beginScheduled, naive, bun.In(db.RefUUIDs(id)), naive).String())
 		golden.Assert(t, "statements/"+string(d)+".sql", b.String())
+	}
+}
+
+// FuzzWhitelistJSON: the whitelist is written as Python's json.dumps writes
+// it — ASCII only, ", " between names — and reads back as the names written;
+// a name no database stores exactly (NUL, invalid UTF-8) is refused, never
+// altered.
+func FuzzWhitelistJSON(f *testing.F) {
+	for _, seed := range []string{"robot-1", "røbot", "🤖", `quote"back\slash`, "a<b&c", "tab\there", "\x7f", "nul\x00", "bad\xff"} {
+		f.Add(seed, "second")
+	}
+	f.Fuzz(func(t *testing.T, a, b string) {
+		names := []string{a, b}
+		text, err := encodeWhitelist(names)
+		if err != nil {
+			if !errors.Is(err, store.ErrInvalid) {
+				t.Fatalf("%q: %v", names, err)
+			}
+			return
+		}
+		for i := 0; i < len(text); i++ {
+			if text[i] < ' ' || text[i] > '~' {
+				t.Fatalf("%q: byte %#x in %q is not printable ASCII", names, text[i], text)
+			}
+		}
+		back, err := decodeWhitelist(text)
+		if err != nil || !slices.Equal(back, names) {
+			t.Fatalf("%q: wrote %q, read %q (%v)", names, text, back, err)
+		}
+	})
+}
+
+// TestWhitelistAsPython pins the text against what Python's json.dumps
+// writes for the same list.
+func TestWhitelistAsPython(t *testing.T) {
+	text, err := encodeWhitelist([]string{"robot-1", "røbot", "🤖", `q"b\s`, "a<b&c", "t\tn\n\x01\x7f"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// python3 -c 'import json; print(json.dumps(["robot-1", "røbot", "🤖", "q\"b\\s", "a<b&c", "t\tn\n\x01\x7f"]))'
+	want := `["robot-1", "r\u00f8bot", "\ud83e\udd16", "q\"b\\s", "a<b&c", "t\tn\n\u0001\u007f"]`
+	if text != want {
+		t.Fatalf("got  %s\nwant %s", text, want)
 	}
 }

@@ -46,14 +46,29 @@ func (m RecoverMode) String() string {
 // conditional UPDATEs naming the statuses they accept; a trigger in any other
 // status is left alone and the error wraps store.ErrConflict (a missing one,
 // store.ErrNotFound). Errors read "trigger: <operation> <subject>: " and then
-// the sentinel's message and its detail.
+// the sentinel's message and its detail. A nil context is store.ErrInvalid;
+// so is text no database stores exactly (a NUL, invalid UTF-8), in what a
+// method writes and in what it looks up, before anything is sent.
+//
+// The tables are OpenOrchestrator's, kept in its conventions (see the package
+// documentation): times are written and compared as naive wall-clock times
+// in the store's zone (store.DB.Zone) and returned as instants in UTC; ids
+// are written as SQLAlchemy's Uuid and found in either spelling.
 type Store interface {
 	// WithTx returns the same store bound to s.
 	WithTx(s *store.Session) Store
 
-	// Create validates spec (lengths, the cron expression, the type's
-	// required fields) and inserts the Triggers row and its type's row in
-	// one transaction. The new trigger is IDLE.
+	// Create validates spec (lengths, text, the cron expression — one that
+	// never fires is ErrNeverFires — the type's required fields) and
+	// inserts the Triggers row and its type's row in one transaction. The
+	// new trigger is IDLE.
+	//
+	// With spec.ID set, Create is idempotent: when a trigger of that id
+	// exists already (an earlier Create whose outcome the caller did not
+	// learn, say store.ErrCommitUnknown, or a timeout), a trigger with the
+	// same definition is returned as it is, without an error, and one
+	// with another definition is store.ErrDuplicate. trigger_name is not a
+	// key: OpenOrchestrator allows two triggers of one name.
 	Create(ctx context.Context, spec Spec) (Trigger, error)
 	// Get returns one trigger.
 	Get(ctx context.Context, id uuid.UUID) (Trigger, error)
@@ -72,17 +87,23 @@ type Store interface {
 	// Due returns the IDLE triggers ready to start at now, in
 	// OpenOrchestrator's start order: priority descending, then single,
 	// scheduled, queue, then next_run. Single and scheduled triggers are due
-	// when next_run <= now; queue triggers when their queue holds at least
-	// min_batch_size NEW elements. It returns the first limit of them; a
+	// when next_run <= now, compared as OpenOrchestrator compares them: as
+	// naive wall-clock times of the store's zone; queue triggers when their
+	// queue holds at least min_batch_size NEW elements. It returns the first limit of them; a
 	// limit of 0 means store.DefaultLimit, a negative one is
 	// store.ErrInvalid, as for every list of flowstore.
 	Due(ctx context.Context, now time.Time, limit int) ([]Trigger, error)
 	// Begin starts t (IDLE → RUNNING) for the scheduler named by (may be
 	// empty), setting last_run to the store clock's now and, for a scheduled
-	// trigger, next_run to the cron expression's next time after now. It is
-	// one transaction of conditional statements: of any number of callers
-	// racing for the same trigger exactly one succeeds; the others get
-	// ErrNotStarted. It also fails with ErrNotStarted when t is no longer due.
+	// trigger, next_run to the cron expression's next time after now (whose
+	// wall clock in the store's zone is after now's, so that it is not due
+	// at once). It is one transaction of conditional statements: of any
+	// number of callers racing for the same trigger exactly one succeeds;
+	// the others get ErrNotStarted. It also fails with ErrNotStarted when t
+	// is no longer due. A scheduled trigger whose cron expression (t's, or
+	// the stored one) is malformed or never fires — another program wrote
+	// it — cannot start: the error wraps store.ErrInvalid (ErrNeverFires),
+	// and nothing is written.
 	Begin(ctx context.Context, t Trigger, by string) (Trigger, error)
 
 	// End records a successful run: RUNNING → DONE (single) or IDLE
@@ -104,13 +125,17 @@ type Store interface {
 	Kill(ctx context.Context, id uuid.UUID) (Status, error)
 
 	// Heartbeat upserts the scheduler's Schedulers row with last_update =
-	// the store clock's now.
+	// the store clock's now (naive, in the store's zone).
 	Heartbeat(ctx context.Context, scheduler string) error
 	// Schedulers lists the Schedulers rows by name.
 	Schedulers(ctx context.Context) ([]SchedulerInfo, error)
 	// RecoverStale settles the runs (RUNNING, PAUSING, KILLING) started by
 	// schedulers whose last heartbeat is before staleBefore, one statement
 	// per such scheduler, as mode says, and returns how many it changed.
-	// When no stale scheduler owns a run it only reads.
+	// When no stale scheduler owns a run it only reads. Heartbeats are
+	// naive: they are compared with staleBefore's wall clock in the store's
+	// zone, so that in the repeated hour of a fall-back a heartbeat can look
+	// younger than it is (a dead scheduler is recovered up to an hour later),
+	// never older.
 	RecoverStale(ctx context.Context, staleBefore time.Time, mode RecoverMode) (int, error)
 }

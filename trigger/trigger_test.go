@@ -44,7 +44,7 @@ func TestCreateGetListUpdateDelete(t *testing.T) {
 			Status, Type, Whitelist string
 		}
 		q := db.SQLDialect().Quote
-		require.NoError(t, db.Bun().NewRaw("SELECT "+q("process_status")+" AS status, "+q("type")+" AS type, "+q("scheduler_whitelist")+" AS whitelist FROM "+q("Triggers")+" WHERE "+q("id")+" = ?", sc.ID).Scan(ctx, &raw))
+		require.NoError(t, db.Bun().NewRaw("SELECT "+q("process_status")+" AS status, "+q("type")+" AS type, "+q("scheduler_whitelist")+" AS whitelist FROM "+q("Triggers")+" WHERE "+q("id")+" = ?", db.RefUUID(sc.ID)).Scan(ctx, &raw))
 		require.Equal(t, "IDLE", raw.Status)
 		require.Equal(t, "SCHEDULED", raw.Type)
 		require.Equal(t, `["robot-1", "robot-2"]`, raw.Whitelist)
@@ -137,13 +137,13 @@ func TestUpdateDeleteLockTheTriggerRowFirst(t *testing.T) {
 			// A Begin in progress: it holds the Triggers row.
 			begin, err := db.SQL().BeginTx(ctx, nil)
 			require.NoError(t, err)
-			_, err = begin.ExecContext(ctx, d.Rebind("UPDATE "+q("Triggers")+" SET "+q("process_status")+" = "+q("process_status")+" WHERE "+q("id")+" = ?"), tr.ID.String())
+			_, err = begin.ExecContext(ctx, d.Rebind("UPDATE "+q("Triggers")+" SET "+q("process_status")+" = "+q("process_status")+" WHERE "+q("id")+" = ?"), db.RefUUID(tr.ID))
 			require.NoError(t, err)
 			opDone := make(chan error, 1)
 			go func() { opDone <- op(tr.ID) }()
 			testdb.WaitBlocked(t, db, 1) // the op gets as far as it can: to the Triggers row's lock
 			// The Begin goes on to the subtype row.
-			rows, err := begin.QueryContext(ctx, d.Rebind(probe), tr.ID.String())
+			rows, err := begin.QueryContext(ctx, d.Rebind(probe), db.RefUUID(tr.ID))
 			if err == nil {
 				err = rows.Close()
 			}

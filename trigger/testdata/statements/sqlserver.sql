@@ -1,26 +1,26 @@
 -- get
-SELECT t."id", t."trigger_name", t."process_name", t."last_run", t."process_path", t."process_args", t."process_status", t."is_git_repo", t."is_blocking", t."type", t."git_branch", t."scheduler_whitelist", t."priority", t."flowstore_scheduler", s."cron_expr", s."next_run" AS "scheduled_next_run", g."next_run" AS "single_next_run", q."queue_name", q."min_batch_size" FROM "Triggers" t LEFT JOIN "Scheduled_Triggers" s ON s."id" = t."id" LEFT JOIN "Single_Triggers" g ON g."id" = t."id" LEFT JOIN "Queue_Triggers" q ON q."id" = t."id" WHERE t."id" = ?;
+SELECT t."id", t."trigger_name", t."process_name", t."last_run", t."process_path", t."process_args", t."process_status", t."is_git_repo", t."is_blocking", t."type", t."git_branch", t."scheduler_whitelist", t."priority", t."flowstore_scheduler", s."cron_expr", s."next_run" AS "scheduled_next_run", g."next_run" AS "single_next_run", q."queue_name", q."min_batch_size" FROM "Triggers" t LEFT JOIN "Scheduled_Triggers" s ON s."id" = t."id" LEFT JOIN "Single_Triggers" g ON g."id" = t."id" LEFT JOIN "Queue_Triggers" q ON q."id" = t."id" WHERE t."id" IN (?);
 
 -- due
-SELECT d.* FROM (SELECT t."id", t."trigger_name", t."process_name", t."last_run", t."process_path", t."process_args", t."process_status", t."is_git_repo", t."is_blocking", t."type", t."git_branch", t."scheduler_whitelist", t."priority", t."flowstore_scheduler", CAST(NULL AS NVARCHAR(200)) AS "cron_expr", CAST(NULL AS DATETIME2(6)) AS "scheduled_next_run", g."next_run" AS "single_next_run", CAST(NULL AS NVARCHAR(200)) AS "queue_name", CAST(NULL AS INT) AS "min_batch_size", 0 AS "_type_order", g."next_run" AS "_due_at" FROM "Single_Triggers" g JOIN "Triggers" t ON t."id" = g."id" WHERE g."next_run" <= ? AND t."process_status" = 'IDLE' UNION ALL SELECT t."id", t."trigger_name", t."process_name", t."last_run", t."process_path", t."process_args", t."process_status", t."is_git_repo", t."is_blocking", t."type", t."git_branch", t."scheduler_whitelist", t."priority", t."flowstore_scheduler", s."cron_expr", s."next_run", CAST(NULL AS DATETIME2(6)), CAST(NULL AS NVARCHAR(200)), CAST(NULL AS INT), 1, s."next_run" FROM "Scheduled_Triggers" s JOIN "Triggers" t ON t."id" = s."id" WHERE s."next_run" <= ? AND t."process_status" = 'IDLE' UNION ALL SELECT t."id", t."trigger_name", t."process_name", t."last_run", t."process_path", t."process_args", t."process_status", t."is_git_repo", t."is_blocking", t."type", t."git_branch", t."scheduler_whitelist", t."priority", t."flowstore_scheduler", CAST(NULL AS NVARCHAR(200)), CAST(NULL AS DATETIME2(6)), CAST(NULL AS DATETIME2(6)), q."queue_name", q."min_batch_size", 2, CAST(NULL AS DATETIME2(6)) FROM "Queue_Triggers" q JOIN "Triggers" t ON t."id" = q."id" WHERE t."process_status" = 'IDLE' AND q."min_batch_size" <= (SELECT COUNT(*) FROM "Queues" e WHERE e."queue_name" = q."queue_name" AND e."status" = 'NEW')) d ORDER BY d."priority" DESC, d."_type_order", d."_due_at", d."id";
+SELECT d.* FROM (SELECT t."id", t."trigger_name", t."process_name", t."last_run", t."process_path", t."process_args", t."process_status", t."is_git_repo", t."is_blocking", t."type", t."git_branch", t."scheduler_whitelist", t."priority", t."flowstore_scheduler", CAST(NULL AS NVARCHAR(200)) AS "cron_expr", g."next_run" AS "scheduled_next_run", g."next_run" AS "single_next_run", CAST(NULL AS NVARCHAR(200)) AS "queue_name", CAST(NULL AS INT) AS "min_batch_size", 0 AS "_type_order", g."next_run" AS "_due_at" FROM "Single_Triggers" g JOIN "Triggers" t ON t."id" = g."id" WHERE g."next_run" <= ? AND t."process_status" = 'IDLE' UNION ALL SELECT t."id", t."trigger_name", t."process_name", t."last_run", t."process_path", t."process_args", t."process_status", t."is_git_repo", t."is_blocking", t."type", t."git_branch", t."scheduler_whitelist", t."priority", t."flowstore_scheduler", s."cron_expr", s."next_run", s."next_run", CAST(NULL AS NVARCHAR(200)), CAST(NULL AS INT), 1, s."next_run" FROM "Scheduled_Triggers" s JOIN "Triggers" t ON t."id" = s."id" WHERE s."next_run" <= ? AND t."process_status" = 'IDLE' UNION ALL SELECT t."id", t."trigger_name", t."process_name", t."last_run", t."process_path", t."process_args", t."process_status", t."is_git_repo", t."is_blocking", t."type", t."git_branch", t."scheduler_whitelist", t."priority", t."flowstore_scheduler", CAST(NULL AS NVARCHAR(200)), NULLIF(t."last_run", t."last_run"), NULLIF(t."last_run", t."last_run"), q."queue_name", q."min_batch_size", 2, NULLIF(t."last_run", t."last_run") FROM "Queue_Triggers" q JOIN "Triggers" t ON t."id" = q."id" WHERE t."process_status" = 'IDLE' AND q."min_batch_size" <= (SELECT COUNT(*) FROM "Queues" e WHERE e."queue_name" = q."queue_name" AND e."status" = 'NEW')) d ORDER BY d."priority" DESC, d."_type_order", d."_due_at", d."id";
 
 -- due (limit)
-SELECT d.* FROM (SELECT t."id", t."trigger_name", t."process_name", t."last_run", t."process_path", t."process_args", t."process_status", t."is_git_repo", t."is_blocking", t."type", t."git_branch", t."scheduler_whitelist", t."priority", t."flowstore_scheduler", CAST(NULL AS NVARCHAR(200)) AS "cron_expr", CAST(NULL AS DATETIME2(6)) AS "scheduled_next_run", g."next_run" AS "single_next_run", CAST(NULL AS NVARCHAR(200)) AS "queue_name", CAST(NULL AS INT) AS "min_batch_size", 0 AS "_type_order", g."next_run" AS "_due_at" FROM "Single_Triggers" g JOIN "Triggers" t ON t."id" = g."id" WHERE g."next_run" <= ? AND t."process_status" = 'IDLE' UNION ALL SELECT t."id", t."trigger_name", t."process_name", t."last_run", t."process_path", t."process_args", t."process_status", t."is_git_repo", t."is_blocking", t."type", t."git_branch", t."scheduler_whitelist", t."priority", t."flowstore_scheduler", s."cron_expr", s."next_run", CAST(NULL AS DATETIME2(6)), CAST(NULL AS NVARCHAR(200)), CAST(NULL AS INT), 1, s."next_run" FROM "Scheduled_Triggers" s JOIN "Triggers" t ON t."id" = s."id" WHERE s."next_run" <= ? AND t."process_status" = 'IDLE' UNION ALL SELECT t."id", t."trigger_name", t."process_name", t."last_run", t."process_path", t."process_args", t."process_status", t."is_git_repo", t."is_blocking", t."type", t."git_branch", t."scheduler_whitelist", t."priority", t."flowstore_scheduler", CAST(NULL AS NVARCHAR(200)), CAST(NULL AS DATETIME2(6)), CAST(NULL AS DATETIME2(6)), q."queue_name", q."min_batch_size", 2, CAST(NULL AS DATETIME2(6)) FROM "Queue_Triggers" q JOIN "Triggers" t ON t."id" = q."id" WHERE t."process_status" = 'IDLE' AND q."min_batch_size" <= (SELECT COUNT(*) FROM "Queues" e WHERE e."queue_name" = q."queue_name" AND e."status" = 'NEW')) d ORDER BY d."priority" DESC, d."_type_order", d."_due_at", d."id" OFFSET 0 ROWS FETCH NEXT ? ROWS ONLY;
+SELECT d.* FROM (SELECT t."id", t."trigger_name", t."process_name", t."last_run", t."process_path", t."process_args", t."process_status", t."is_git_repo", t."is_blocking", t."type", t."git_branch", t."scheduler_whitelist", t."priority", t."flowstore_scheduler", CAST(NULL AS NVARCHAR(200)) AS "cron_expr", g."next_run" AS "scheduled_next_run", g."next_run" AS "single_next_run", CAST(NULL AS NVARCHAR(200)) AS "queue_name", CAST(NULL AS INT) AS "min_batch_size", 0 AS "_type_order", g."next_run" AS "_due_at" FROM "Single_Triggers" g JOIN "Triggers" t ON t."id" = g."id" WHERE g."next_run" <= ? AND t."process_status" = 'IDLE' UNION ALL SELECT t."id", t."trigger_name", t."process_name", t."last_run", t."process_path", t."process_args", t."process_status", t."is_git_repo", t."is_blocking", t."type", t."git_branch", t."scheduler_whitelist", t."priority", t."flowstore_scheduler", s."cron_expr", s."next_run", s."next_run", CAST(NULL AS NVARCHAR(200)), CAST(NULL AS INT), 1, s."next_run" FROM "Scheduled_Triggers" s JOIN "Triggers" t ON t."id" = s."id" WHERE s."next_run" <= ? AND t."process_status" = 'IDLE' UNION ALL SELECT t."id", t."trigger_name", t."process_name", t."last_run", t."process_path", t."process_args", t."process_status", t."is_git_repo", t."is_blocking", t."type", t."git_branch", t."scheduler_whitelist", t."priority", t."flowstore_scheduler", CAST(NULL AS NVARCHAR(200)), NULLIF(t."last_run", t."last_run"), NULLIF(t."last_run", t."last_run"), q."queue_name", q."min_batch_size", 2, NULLIF(t."last_run", t."last_run") FROM "Queue_Triggers" q JOIN "Triggers" t ON t."id" = q."id" WHERE t."process_status" = 'IDLE' AND q."min_batch_size" <= (SELECT COUNT(*) FROM "Queues" e WHERE e."queue_name" = q."queue_name" AND e."status" = 'NEW')) d ORDER BY d."priority" DESC, d."_type_order", d."_due_at", d."id" OFFSET 0 ROWS FETCH NEXT ? ROWS ONLY;
 
 -- begin: trigger
-UPDATE "Triggers" SET "process_status" = 'RUNNING', "last_run" = ?, "flowstore_scheduler" = ? WHERE "id" = ? AND "type" = ? AND "process_status" = 'IDLE';
+UPDATE "Triggers" SET "process_status" = 'RUNNING', "last_run" = ?, "flowstore_scheduler" = ? WHERE "id" IN (?) AND "type" = ? AND "process_status" = 'IDLE';
 
 -- begin: cron of
-SELECT "cron_expr", "next_run" FROM "Scheduled_Triggers" WHERE "id" = ?;
+SELECT "cron_expr" FROM "Scheduled_Triggers" WHERE "id" IN (?);
 
 -- begin: scheduled
-UPDATE "Scheduled_Triggers" SET "next_run" = ? WHERE "id" = ? AND "next_run" <= ?;
+UPDATE "Scheduled_Triggers" SET "next_run" = ? WHERE "id" IN (?) AND "next_run" <= ?;
 
 -- begin: single due
-SELECT COUNT(*) FROM "Single_Triggers" WHERE "id" = ? AND "next_run" <= ?;
+SELECT COUNT(*) FROM "Single_Triggers" WHERE "id" IN (?) AND "next_run" <= ?;
 
 -- begin: queue due
-SELECT COUNT(*) FROM "Queue_Triggers" q WHERE q."id" = ? AND q."min_batch_size" <= (SELECT COUNT(*) FROM "Queues" e WHERE e."queue_name" = q."queue_name" AND e."status" = 'NEW');
+SELECT COUNT(*) FROM "Queue_Triggers" q WHERE q."id" IN (?) AND q."min_batch_size" <= (SELECT COUNT(*) FROM "Queues" e WHERE e."queue_name" = q."queue_name" AND e."status" = 'NEW');
 
 -- begin: note latest
 UPDATE "Schedulers" SET "latest_trigger" = ?, "latest_trigger_time" = ? WHERE "machine_name" = ?;
@@ -62,68 +62,71 @@ UPDATE "Triggers" SET "process_status" = CASE WHEN "process_status" = 'RUNNING' 
 UPDATE "Triggers" SET "process_status" = CASE WHEN "process_status" = 'RUNNING' THEN 'IDLE' WHEN "process_status" = 'PAUSING' THEN 'PAUSED' WHEN "process_status" = 'KILLING' THEN 'KILLED' ELSE "process_status" END, "flowstore_scheduler" = NULL WHERE "process_status" IN ('RUNNING', 'PAUSING', 'KILLING') AND "flowstore_scheduler" = ?;
 
 -- transition: end
-UPDATE "Triggers" SET "process_status" = CASE WHEN "process_status" = 'RUNNING' AND "type" = 'SINGLE' THEN 'DONE' WHEN "process_status" = 'RUNNING' THEN 'IDLE' WHEN "process_status" = 'PAUSING' THEN 'PAUSED' WHEN "process_status" = 'KILLING' THEN 'KILLED' ELSE "process_status" END, "flowstore_scheduler" = NULL WHERE "id" = ? AND "process_status" IN ('RUNNING', 'PAUSING', 'KILLING');
+UPDATE "Triggers" SET "process_status" = CASE WHEN "process_status" = 'RUNNING' AND "type" = 'SINGLE' THEN 'DONE' WHEN "process_status" = 'RUNNING' THEN 'IDLE' WHEN "process_status" = 'PAUSING' THEN 'PAUSED' WHEN "process_status" = 'KILLING' THEN 'KILLED' ELSE "process_status" END, "flowstore_scheduler" = NULL WHERE "id" IN (?) AND "process_status" IN ('RUNNING', 'PAUSING', 'KILLING');
 
 -- transition: end-own
-UPDATE "Triggers" SET "process_status" = CASE WHEN "process_status" = 'RUNNING' AND "type" = 'SINGLE' THEN 'DONE' WHEN "process_status" = 'RUNNING' THEN 'IDLE' WHEN "process_status" = 'PAUSING' THEN 'PAUSED' WHEN "process_status" = 'KILLING' THEN 'KILLED' ELSE "process_status" END, "flowstore_scheduler" = NULL WHERE "id" = ? AND "process_status" IN ('RUNNING', 'PAUSING', 'KILLING') AND "flowstore_scheduler" = ?;
+UPDATE "Triggers" SET "process_status" = CASE WHEN "process_status" = 'RUNNING' AND "type" = 'SINGLE' THEN 'DONE' WHEN "process_status" = 'RUNNING' THEN 'IDLE' WHEN "process_status" = 'PAUSING' THEN 'PAUSED' WHEN "process_status" = 'KILLING' THEN 'KILLED' ELSE "process_status" END, "flowstore_scheduler" = NULL WHERE "id" IN (?) AND "process_status" IN ('RUNNING', 'PAUSING', 'KILLING') AND "flowstore_scheduler" = ?;
 
 -- transition: fail
-UPDATE "Triggers" SET "process_status" = CASE WHEN "process_status" = 'RUNNING' THEN 'FAILED' WHEN "process_status" = 'PAUSING' THEN 'FAILED' WHEN "process_status" = 'KILLING' THEN 'KILLED' ELSE "process_status" END, "flowstore_scheduler" = NULL WHERE "id" = ? AND "process_status" IN ('RUNNING', 'PAUSING', 'KILLING');
+UPDATE "Triggers" SET "process_status" = CASE WHEN "process_status" = 'RUNNING' THEN 'FAILED' WHEN "process_status" = 'PAUSING' THEN 'FAILED' WHEN "process_status" = 'KILLING' THEN 'KILLED' ELSE "process_status" END, "flowstore_scheduler" = NULL WHERE "id" IN (?) AND "process_status" IN ('RUNNING', 'PAUSING', 'KILLING');
 
 -- transition: fail-own
-UPDATE "Triggers" SET "process_status" = CASE WHEN "process_status" = 'RUNNING' THEN 'FAILED' WHEN "process_status" = 'PAUSING' THEN 'FAILED' WHEN "process_status" = 'KILLING' THEN 'KILLED' ELSE "process_status" END, "flowstore_scheduler" = NULL WHERE "id" = ? AND "process_status" IN ('RUNNING', 'PAUSING', 'KILLING') AND "flowstore_scheduler" = ?;
+UPDATE "Triggers" SET "process_status" = CASE WHEN "process_status" = 'RUNNING' THEN 'FAILED' WHEN "process_status" = 'PAUSING' THEN 'FAILED' WHEN "process_status" = 'KILLING' THEN 'KILLED' ELSE "process_status" END, "flowstore_scheduler" = NULL WHERE "id" IN (?) AND "process_status" IN ('RUNNING', 'PAUSING', 'KILLING') AND "flowstore_scheduler" = ?;
 
 -- transition: kill
-UPDATE "Triggers" SET "process_status" = CASE WHEN "process_status" = 'RUNNING' THEN 'KILLING' WHEN "process_status" = 'PAUSING' THEN 'KILLING' WHEN "process_status" = 'IDLE' THEN 'KILLED' WHEN "process_status" = 'PAUSED' THEN 'KILLED' WHEN "process_status" = 'FAILED' THEN 'KILLED' WHEN "process_status" = 'DONE' THEN 'KILLED' ELSE "process_status" END WHERE "id" = ? AND "process_status" IN ('RUNNING', 'PAUSING', 'IDLE', 'PAUSED', 'FAILED', 'DONE');
+UPDATE "Triggers" SET "process_status" = CASE WHEN "process_status" = 'RUNNING' THEN 'KILLING' WHEN "process_status" = 'PAUSING' THEN 'KILLING' WHEN "process_status" = 'IDLE' THEN 'KILLED' WHEN "process_status" = 'PAUSED' THEN 'KILLED' WHEN "process_status" = 'FAILED' THEN 'KILLED' WHEN "process_status" = 'DONE' THEN 'KILLED' ELSE "process_status" END WHERE "id" IN (?) AND "process_status" IN ('RUNNING', 'PAUSING', 'IDLE', 'PAUSED', 'FAILED', 'DONE');
 
 -- transition: pause
-UPDATE "Triggers" SET "process_status" = CASE WHEN "process_status" = 'RUNNING' THEN 'PAUSING' WHEN "process_status" = 'IDLE' THEN 'PAUSED' WHEN "process_status" = 'FAILED' THEN 'PAUSED' WHEN "process_status" = 'DONE' THEN 'PAUSED' WHEN "process_status" = 'KILLED' THEN 'PAUSED' ELSE "process_status" END WHERE "id" = ? AND "process_status" IN ('RUNNING', 'IDLE', 'FAILED', 'DONE', 'KILLED');
+UPDATE "Triggers" SET "process_status" = CASE WHEN "process_status" = 'RUNNING' THEN 'PAUSING' WHEN "process_status" = 'IDLE' THEN 'PAUSED' WHEN "process_status" = 'FAILED' THEN 'PAUSED' WHEN "process_status" = 'DONE' THEN 'PAUSED' WHEN "process_status" = 'KILLED' THEN 'PAUSED' ELSE "process_status" END WHERE "id" IN (?) AND "process_status" IN ('RUNNING', 'IDLE', 'FAILED', 'DONE', 'KILLED');
 
 -- transition: release
-UPDATE "Triggers" SET "process_status" = CASE WHEN "process_status" = 'RUNNING' THEN 'IDLE' WHEN "process_status" = 'PAUSING' THEN 'PAUSED' WHEN "process_status" = 'KILLING' THEN 'KILLED' ELSE "process_status" END, "flowstore_scheduler" = NULL WHERE "id" = ? AND "process_status" IN ('RUNNING', 'PAUSING', 'KILLING');
+UPDATE "Triggers" SET "process_status" = CASE WHEN "process_status" = 'RUNNING' THEN 'IDLE' WHEN "process_status" = 'PAUSING' THEN 'PAUSED' WHEN "process_status" = 'KILLING' THEN 'KILLED' ELSE "process_status" END, "flowstore_scheduler" = NULL WHERE "id" IN (?) AND "process_status" IN ('RUNNING', 'PAUSING', 'KILLING');
 
 -- transition: release-own
-UPDATE "Triggers" SET "process_status" = CASE WHEN "process_status" = 'RUNNING' THEN 'IDLE' WHEN "process_status" = 'PAUSING' THEN 'PAUSED' WHEN "process_status" = 'KILLING' THEN 'KILLED' ELSE "process_status" END, "flowstore_scheduler" = NULL WHERE "id" = ? AND "process_status" IN ('RUNNING', 'PAUSING', 'KILLING') AND "flowstore_scheduler" = ?;
+UPDATE "Triggers" SET "process_status" = CASE WHEN "process_status" = 'RUNNING' THEN 'IDLE' WHEN "process_status" = 'PAUSING' THEN 'PAUSED' WHEN "process_status" = 'KILLING' THEN 'KILLED' ELSE "process_status" END, "flowstore_scheduler" = NULL WHERE "id" IN (?) AND "process_status" IN ('RUNNING', 'PAUSING', 'KILLING') AND "flowstore_scheduler" = ?;
 
 -- transition: resume
-UPDATE "Triggers" SET "process_status" = CASE WHEN "process_status" = 'PAUSED' THEN 'IDLE' WHEN "process_status" = 'FAILED' THEN 'IDLE' WHEN "process_status" = 'DONE' THEN 'IDLE' WHEN "process_status" = 'KILLED' THEN 'IDLE' WHEN "process_status" = 'PAUSING' THEN 'RUNNING' ELSE "process_status" END WHERE "id" = ? AND "process_status" IN ('PAUSED', 'FAILED', 'DONE', 'KILLED', 'PAUSING');
+UPDATE "Triggers" SET "process_status" = CASE WHEN "process_status" = 'PAUSED' THEN 'IDLE' WHEN "process_status" = 'FAILED' THEN 'IDLE' WHEN "process_status" = 'DONE' THEN 'IDLE' WHEN "process_status" = 'KILLED' THEN 'IDLE' WHEN "process_status" = 'PAUSING' THEN 'RUNNING' ELSE "process_status" END WHERE "id" IN (?) AND "process_status" IN ('PAUSED', 'FAILED', 'DONE', 'KILLED', 'PAUSING');
 
 -- list (all filters)
 SELECT t."id", t."trigger_name", t."process_name", t."last_run", t."process_path", t."process_args", t."process_status", t."is_git_repo", t."is_blocking", t."type", t."git_branch", t."scheduler_whitelist", t."priority", t."flowstore_scheduler", s."cron_expr", s."next_run" AS "scheduled_next_run", g."next_run" AS "single_next_run", q."queue_name", q."min_batch_size" FROM "Triggers" t LEFT JOIN "Scheduled_Triggers" s ON s."id" = t."id" LEFT JOIN "Single_Triggers" g ON g."id" = t."id" LEFT JOIN "Queue_Triggers" q ON q."id" = t."id" WHERE t."type" = ? AND t."process_status" IN (?, ?) AND t."process_name" = ? ORDER BY t."trigger_name", t."id";
 
 -- lock trigger (update, delete)
-SELECT "id" FROM "Triggers" WITH (UPDLOCK, ROWLOCK) WHERE "id" = ?;
+SELECT "id" FROM "Triggers" WITH (UPDLOCK, ROWLOCK) WHERE "id" IN (?);
 
 -- update: Triggers (two columns)
-UPDATE "Triggers" SET "trigger_name" = ?, "priority" = ? WHERE "id" = ?;
+UPDATE "Triggers" SET "trigger_name" = ?, "priority" = ? WHERE "id" IN (?);
 
 -- update: Scheduled_Triggers (two columns)
-UPDATE "Scheduled_Triggers" SET "cron_expr" = ?, "next_run" = ? WHERE "id" = ?;
+UPDATE "Scheduled_Triggers" SET "cron_expr" = ?, "next_run" = ? WHERE "id" IN (?);
 
 -- delete: subtype row (1 of 3)
-DELETE FROM "Scheduled_Triggers" WHERE "id" = ?;
+DELETE FROM "Scheduled_Triggers" WHERE "id" IN (?);
 
 -- delete: subtype row (2 of 3)
-DELETE FROM "Queue_Triggers" WHERE "id" = ?;
+DELETE FROM "Queue_Triggers" WHERE "id" IN (?);
 
 -- delete: subtype row (3 of 3)
-DELETE FROM "Single_Triggers" WHERE "id" = ?;
+DELETE FROM "Single_Triggers" WHERE "id" IN (?);
 
 -- delete: trigger
-DELETE FROM "Triggers" WHERE "id" = ?;
+DELETE FROM "Triggers" WHERE "id" IN (?);
 
--- insert Triggers
-INSERT INTO "Triggers" ("id", "trigger_name", "process_name", "last_run", "process_path", "process_args", "process_status", "is_git_repo", "is_blocking", "type", "git_branch", "scheduler_whitelist", "priority", "flowstore_scheduler") VALUES (N'0191e8b2-7c3a-7d4e-8f00-123456789abc', N'nightly', N'p', DEFAULT, N'/p.py', DEFAULT, N'IDLE', 0, 1, N'SCHEDULED', DEFAULT, N'["a", "b"]', 3, DEFAULT);
+-- insert Triggers (rendered)
+INSERT INTO "Triggers" ("id", "trigger_name", "process_name", "last_run", "process_path", "process_args", "process_status", "is_git_repo", "is_blocking", "type", "git_branch", "scheduler_whitelist", "priority") VALUES (N'0191e8b2-7c3a-7d4e-8f00-123456789abc', N'nightly', N'p', NULL, N'/p.py', NULL, N'IDLE', 0, 1, N'SCHEDULED', NULL, N'["a", "r\u00f8bot"]', 3);
 
--- insert Scheduled_Triggers
-INSERT INTO "Scheduled_Triggers" ("id", "cron_expr", "next_run") VALUES (N'0191e8b2-7c3a-7d4e-8f00-123456789abc', N'0 2 * * *', '2026-11-22 10:00:00.123456');
+-- insert Scheduled_Triggers (rendered)
+INSERT INTO "Scheduled_Triggers" ("id", "cron_expr", "next_run") VALUES (N'0191e8b2-7c3a-7d4e-8f00-123456789abc', N'0 2 * * *', N'2026-11-22 11:00:00.123456');
 
--- insert Single_Triggers
-INSERT INTO "Single_Triggers" ("id", "next_run") VALUES (N'0191e8b2-7c3a-7d4e-8f00-123456789abc', '2026-11-22 10:00:00.123456');
+-- insert Single_Triggers (rendered)
+INSERT INTO "Single_Triggers" ("id", "next_run") VALUES (N'0191e8b2-7c3a-7d4e-8f00-123456789abc', N'2026-11-22 11:00:00.123456');
 
--- insert Queue_Triggers
+-- insert Queue_Triggers (rendered)
 INSERT INTO "Queue_Triggers" ("id", "queue_name", "min_batch_size") VALUES (N'0191e8b2-7c3a-7d4e-8f00-123456789abc', N'q', 5);
 
 -- begin: trigger (rendered)
-UPDATE "Triggers" SET "process_status" = 'RUNNING', "last_run" = '2026-11-22 10:00:00.123456', "flowstore_scheduler" = N'sched-1' WHERE "id" = N'0191e8b2-7c3a-7d4e-8f00-123456789abc' AND "type" = N'SCHEDULED' AND "process_status" = 'IDLE';
+UPDATE "Triggers" SET "process_status" = 'RUNNING', "last_run" = N'2026-11-22 11:00:00.123456', "flowstore_scheduler" = N'sched-1' WHERE "id" IN (N'0191e8b2-7c3a-7d4e-8f00-123456789abc') AND "type" = N'SCHEDULED' AND "process_status" = 'IDLE';
+
+-- begin: scheduled (rendered)
+UPDATE "Scheduled_Triggers" SET "next_run" = N'2026-11-22 11:00:00.123456' WHERE "id" IN (N'0191e8b2-7c3a-7d4e-8f00-123456789abc') AND "next_run" <= N'2026-11-22 11:00:00.123456';
 
