@@ -18,8 +18,10 @@ type Constant struct {
 	// Value is the text robots read (Constants.value), at most ValueMax
 	// characters.
 	Value string `bun:"value"`
-	// ChangedAt is when the value was last written (Constants.changed_at),
-	// in UTC, by the store clock of the writer.
+	// ChangedAt is when the value was last written, by the clock of the
+	// writer. Constants.changed_at holds it as OpenOrchestrator does, the
+	// wall clock of the DB's zone (store.DB.Naive); the store reads it
+	// back as that instant, in UTC.
 	ChangedAt time.Time `bun:"changed_at"`
 }
 
@@ -31,7 +33,9 @@ const (
 )
 
 // Store reads and writes Constants. changed_at always comes from the store
-// clock (store.DB.Now), never from the caller or the database.
+// clock (store.DB.Now), never from the caller or the database. Names and
+// values, written or looked up, go through the one text rule
+// (store.Dialect.CheckText).
 type Store interface {
 	// Get returns the constant, or an error matching store.ErrNotFound.
 	Get(ctx context.Context, name string) (*Constant, error)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/flowstore/flowstore/crypto/secret"
 	"github.com/flowstore/flowstore/store"
@@ -72,6 +73,9 @@ func (b *bunStore) MaxPasswordLen() int {
 // the column is refused with store.ErrTooLong naming the longest plaintext
 // that fits; nothing is written.
 func (b *bunStore) Set(ctx context.Context, name, username, password string) error {
+	if err := store.CheckContext(ctx); err != nil {
+		return fmt.Errorf("credential: set %q: %w", name, err)
+	}
 	if err := b.set(ctx, name, username, password); err != nil {
 		return fmt.Errorf("credential: set %q: %w", name, err)
 	}
@@ -82,21 +86,36 @@ func (b *bunStore) set(ctx context.Context, name, username, password string) err
 	if err := b.needRing(); err != nil {
 		return err
 	}
-	if name == "" {
-		return fmt.Errorf("%w: empty name", store.ErrInvalid)
-	}
-	if err := b.d.CheckText("Credentials.name", name, NameMax); err != nil {
+	if err := b.checkName(name); err != nil {
 		return err
 	}
 	if err := b.d.CheckText("Credentials.username", username, UsernameMax); err != nil {
+		return err
+	}
+	// The password is encrypted, so no column limits its text; it must be
+	// text all the same, because OpenOrchestrator decodes what it decrypts
+	// as UTF-8 (crypto_util.decrypt_string).
+	if err := store.ValidText("the password", password); err != nil {
 		return err
 	}
 	token, err := seal(b.ring, []byte(password))
 	if err != nil {
 		return err
 	}
-	_, err = b.h.Raw().ExecContext(ctx, b.q.upsert, name, username, token, b.h.Now())
+	// changed_at is the wall clock of the DB's zone, as OpenOrchestrator's
+	// datetime.now() (DB.Naive).
+	_, err = b.h.Raw().ExecContext(ctx, b.q.upsert, name, username, token, b.h.DB().Naive(b.h.Now()))
 	return b.h.Classify(err)
+}
+
+// checkName refuses a name no row can have, by the rule the writes apply:
+// lookups (Get, GetEncrypted, Delete) refuse what Set would, the same way,
+// instead of sending it to the database.
+func (b *bunStore) checkName(name string) error {
+	if name == "" {
+		return fmt.Errorf("%w: empty name", store.ErrInvalid)
+	}
+	return b.d.CheckText("Credentials.name", name, NameMax)
 }
 
 // seal encrypts a password with ring's primary key, checking that the token
@@ -126,6 +145,9 @@ func (b *bunStore) Get(ctx context.Context, name string) (*Secret, error) {
 }
 
 func (b *bunStore) get(ctx context.Context, name string) (*Secret, error) {
+	if err := store.CheckContext(ctx); err != nil {
+		return nil, err
+	}
 	if err := b.needRing(); err != nil {
 		return nil, err
 	}
@@ -151,36 +173,61 @@ func (b *bunStore) GetEncrypted(ctx context.Context, name string) (*Credential, 
 }
 
 func (b *bunStore) getEncrypted(ctx context.Context, name string) (*Credential, error) {
+	if err := store.CheckContext(ctx); err != nil {
+		return nil, err
+	}
+	if err := b.checkName(name); err != nil {
+		return nil, err
+	}
 	var row Credential
 	if err := b.h.IDB().NewSelect().Model(&row).Where("name = ?", name).Scan(ctx); err != nil {
 		return nil, b.h.Classify(err)
 	}
-	row.ChangedAt = store.UTC(row.ChangedAt)
+	row.ChangedAt = b.fromNaive(row.ChangedAt)
 	return &row, nil
 }
 
 // List implements Store.
 func (b *bunStore) List(ctx context.Context) ([]Credential, error) {
+	if err := store.CheckContext(ctx); err != nil {
+		return nil, fmt.Errorf("credential: list: %w", err)
+	}
 	var out []Credential
 	if err := b.h.IDB().NewSelect().Model(&out).Order("name").Scan(ctx); err != nil {
 		return nil, fmt.Errorf("credential: list: %w", b.h.Classify(err))
 	}
 	for i := range out {
-		out[i].ChangedAt = store.UTC(out[i].ChangedAt)
+		out[i].ChangedAt = b.fromNaive(out[i].ChangedAt)
 	}
 	return out, nil
 }
 
 // Delete implements Store.
 func (b *bunStore) Delete(ctx context.Context, name string) error {
+	if err := b.delete(ctx, name); err != nil {
+		return fmt.Errorf("credential: delete %q: %w", name, err)
+	}
+	return nil
+}
+
+func (b *bunStore) delete(ctx context.Context, name string) error {
+	if err := store.CheckContext(ctx); err != nil {
+		return err
+	}
+	if err := b.checkName(name); err != nil {
+		return err
+	}
 	n, err := b.h.Exec(ctx, b.q.delete, name)
 	if err == nil && n == 0 {
 		err = store.ErrNotFound
 	}
-	if err != nil {
-		return fmt.Errorf("credential: delete %q: %w", name, err)
-	}
-	return nil
+	return err
+}
+
+// fromNaive reads a scanned changed_at: the instant its wall clock names in
+// the DB's zone (DB.FromNaive), in UTC.
+func (b *bunStore) fromNaive(t time.Time) time.Time {
+	return store.UTC(b.h.DB().FromNaive(t))
 }
 
 // Rotate implements Store: it re-encrypts every credential with next's
@@ -207,6 +254,9 @@ func (b *bunStore) Rotate(ctx context.Context, next *secret.Ring) (int, error) {
 }
 
 func (b *bunStore) rotate(ctx context.Context, next *secret.Ring) (int, error) {
+	if err := store.CheckContext(ctx); err != nil {
+		return 0, err
+	}
 	if next == nil {
 		return 0, fmt.Errorf("%w: no new key ring", store.ErrInvalid)
 	}

@@ -23,8 +23,10 @@ type Credential struct {
 	// Password is the encrypted token (Credentials.password), at most
 	// PasswordMax characters; secret.Ring.Decrypt opens it.
 	Password string `bun:"password"`
-	// ChangedAt is when the username or password was last set
-	// (Credentials.changed_at), in UTC. Rotation does not change it.
+	// ChangedAt is when the username or password was last set.
+	// Credentials.changed_at holds it as OpenOrchestrator does, the wall
+	// clock of the DB's zone (store.DB.Naive); the store reads it back as
+	// that instant, in UTC. Rotation does not change it.
 	ChangedAt time.Time `bun:"changed_at"`
 }
 

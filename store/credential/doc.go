@@ -16,7 +16,32 @@
 //
 // Store is the whole API: Set (an upsert), Get (decrypted), GetEncrypted
 // and List (as stored, no key needed), Delete, Rotate, MaxPasswordLen, Ring
-// and WithTx. New makes the one implementation and does no I/O.
+// and WithTx. New makes the one implementation and does no I/O. Every
+// method that takes a context refuses a nil one with store.ErrInvalid.
+//
+// # Sharing the table with OpenOrchestrator
+//
+// OpenOrchestrator's programs read and write the same rows. With a Fernet
+// key — its OpenOrchestratorKey — the store writes the Fernet tokens its
+// crypto_util writes and reads, and reads the ones it wrote. changed_at is
+// what its Credential model writes, datetime.now() of the writing machine:
+// a naive wall clock in the DB's zone (store.WithZone, or timezone= in the
+// DSN; the process's local zone by default), written with store.DB.Naive
+// — on SQLite exactly the text "2026-12-05 23:47:13.123456" — and read back
+// as the instant it names (store.DB.FromNaive), in UTC; a wall clock of the
+// hour a fall-back repeats reads as one of its two instants.
+//
+// # Text
+//
+// Names, usernames and passwords go through the one text rule
+// (store.Dialect.CheckText, store.ValidText) before anything is written:
+// text that is not valid UTF-8 or holds a NUL is store.ErrInvalid on
+// every dialect. The password is encrypted, so no column holds its text,
+// but OpenOrchestrator decodes what it decrypts as UTF-8; an error about
+// it never repeats it. The names Get, GetEncrypted and Delete look up go
+// through the same rule, so a name no row can have is refused the same
+// way (store.ErrInvalid, store.ErrTooLong) rather than sent to the
+// database.
 //
 // # Keys
 //
@@ -43,6 +68,13 @@
 // columns as the dialect counts text (UTF-16 code units on SQL Server);
 // tokens are ASCII and count the same everywhere.
 //
+// Set and Delete are single statements and Rotate one transaction; none
+// shortens the caller's deadline. An error other than
+// store.ErrCommitUnknown means nothing was written; after ErrCommitUnknown
+// the write may have happened (Set is an upsert, so retrying it is safe).
+//
 // The package adds nothing to the schema: Credentials is part of the
-// reference schema (migration 0001).
+// reference schema (migration 0001), and migration 0070 (package store)
+// converts the UTC times an earlier flowstore wrote to the zone's wall
+// clock.
 package credential

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"iter"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
@@ -52,22 +51,21 @@ func (b *bunStore) on(h store.Handle) *bunStore {
 
 // prepare validates an entry and fills its defaults. A message over
 // MessageMax units is cut in the middle (OpenOrchestrator's rule). Text
-// that is not valid UTF-8 or holds a NUL is refused here, before anything
-// is written: PostgreSQL refuses both (SQLSTATE 22021), MariaDB refuses
-// invalid UTF-8, and SQLite would store bytes no other reader of the table
-// decodes. Refusing it on every dialect keeps one bad entry from failing
-// the whole multi-row statement it would have been part of.
+// the table cannot hold exactly — invalid UTF-8, NUL — is refused here by
+// the one text rule (store.Dialect.CheckText), before anything is written:
+// PostgreSQL refuses both (SQLSTATE 22021), MariaDB drops a NUL, and SQLite
+// would store bytes no other reader of the table decodes. Refusing it on
+// every dialect also keeps one bad entry from failing the whole multi-row
+// statement it would have been part of.
 func (b *bunStore) prepare(e *Entry, now time.Time) error {
 	if err := e.Level.Validate(); err != nil {
 		return err
 	}
-	if err := checkText("Logs.process_name", e.ProcessName); err != nil {
-		return err
-	}
-	if err := checkText("Logs.log_message", e.Message); err != nil {
-		return err
-	}
 	if err := b.d.CheckText("Logs.process_name", e.ProcessName, ProcessNameMax); err != nil {
+		return err
+	}
+	// No length limit here: a longer message is shortened below.
+	if err := b.d.CheckText("Logs.log_message", e.Message, 0); err != nil {
 		return err
 	}
 	if e.ID == uuid.Nil {
@@ -86,22 +84,6 @@ func (b *bunStore) prepare(e *Entry, now time.Time) error {
 	return nil
 }
 
-// checkText reports store.ErrInvalid for text that is not valid UTF-8 or
-// holds a NUL character, saying where.
-func checkText(what, s string) error {
-	for i, c := range s {
-		switch {
-		case c == 0:
-			return fmt.Errorf("%w: %s has a NUL character at byte %d", store.ErrInvalid, what, i)
-		case c == utf8.RuneError:
-			if _, size := utf8.DecodeRuneInString(s[i:]); size == 1 {
-				return fmt.Errorf("%w: %s is not valid UTF-8 (byte %d)", store.ErrInvalid, what, i)
-			}
-		}
-	}
-	return nil
-}
-
 // truncateMiddle keeps the first ceil(max/2) and the last floor(max/2)
 // text units of s when s is longer than max in the dialect's units:
 // OpenOrchestrator's rule for log messages (database/truncated_string.py).
@@ -117,6 +99,9 @@ func truncateMiddle(d *store.Dialect, s string, max int) string {
 
 // Write implements Store.
 func (b *bunStore) Write(ctx context.Context, e Entry) error {
+	if err := store.CheckContext(ctx); err != nil {
+		return fmt.Errorf("logs: write: %w", err)
+	}
 	if err := b.prepare(&e, b.h.Now()); err != nil {
 		return fmt.Errorf("logs: write: %w", err)
 	}
@@ -130,6 +115,9 @@ func (b *bunStore) Write(ctx context.Context, e Entry) error {
 // transaction (a savepoint inside a session), so the batch is written whole
 // or not at all.
 func (b *bunStore) WriteBatch(ctx context.Context, entries []Entry) error {
+	if err := store.CheckContext(ctx); err != nil {
+		return fmt.Errorf("logs: write batch: %w", err)
+	}
 	if len(entries) == 0 {
 		return nil
 	}
@@ -148,9 +136,12 @@ func (b *bunStore) WriteBatch(ctx context.Context, entries []Entry) error {
 }
 
 // writePrepared inserts entries that prepare has checked, in statements of
-// perInsert rows. It returns the dialect's classified error unwrapped, so
-// that callers add their own context once.
+// perInsert rows, as OpenOrchestrator writes them: the id in SQLAlchemy's
+// spelling (DB.RefUUID) and log_time as the wall clock of the DB's zone
+// (DB.Naive). It returns the dialect's classified error unwrapped, so that
+// callers add their own context once.
 func (b *bunStore) writePrepared(ctx context.Context, rows []Entry) error {
+	db := b.h.DB()
 	per := b.q.perInsert
 	args := make([]any, 0, paramsPerRow*min(len(rows), per))
 	write := func(ctx context.Context, h store.Handle) error {
@@ -159,7 +150,7 @@ func (b *bunStore) writePrepared(ctx context.Context, rows []Entry) error {
 			args = args[:0]
 			for i := range chunk {
 				e := &chunk[i]
-				args = append(args, e.ID, e.Time, string(e.Level), e.ProcessName, e.Message)
+				args = append(args, db.RefUUID(e.ID), db.Naive(e.Time), string(e.Level), e.ProcessName, e.Message)
 			}
 			if _, err := h.Raw().ExecContext(ctx, b.q.insert(len(chunk)), args...); err != nil {
 				return h.Classify(err)
@@ -173,18 +164,97 @@ func (b *bunStore) writePrepared(ctx context.Context, rows []Entry) error {
 	return b.h.InTx(ctx, write)
 }
 
-// filter applies f's conditions to a query.
+// row is a Logs row as a read scans it. Besides the Entry it becomes, it
+// keeps the id and the log_time exactly as stored, which the next keyset
+// page must compare with (see keyset).
+type row struct {
+	bun.BaseModel `bun:"table:Logs,alias:log_entry"`
+	ID            storedID  `bun:"id,pk"`
+	Time          time.Time `bun:"log_time"` // the stored wall clock, as the driver returns it
+	Level         Level     `bun:"log_level"`
+	ProcessName   string    `bun:"process_name"`
+	Message       string    `bun:"log_message"`
+}
+
+// storedID is Logs.id as scanned: the UUID, and where ids are text
+// (SQLite, MySQL/MariaDB) the text the row holds — SQLAlchemy's 32 hex
+// digits, or the dashed form an earlier flowstore wrote.
+type storedID struct {
+	id   uuid.UUID
+	text string
+}
+
+// Scan implements sql.Scanner.
+func (s *storedID) Scan(src any) error {
+	s.text = ""
+	switch v := src.(type) {
+	case string:
+		s.text = v
+	case []byte:
+		if len(v) != len(uuid.UUID{}) { // 16 bytes are a native uuid's
+			s.text = string(v)
+		}
+	}
+	return s.id.Scan(src)
+}
+
+// entry returns the row as an Entry: log_time read as the instant its wall
+// clock names in the DB's zone (DB.FromNaive), in UTC.
+func (b *bunStore) entry(r *row) Entry {
+	return Entry{
+		ID:          r.ID.id,
+		Time:        store.UTC(b.h.DB().FromNaive(r.Time)),
+		Level:       r.Level,
+		ProcessName: r.ProcessName,
+		Message:     r.Message,
+	}
+}
+
+// keyset is where the page after a row starts: its log_time and id as the
+// row holds them, so that the comparison is the one ORDER BY log_time DESC,
+// id DESC sorts by.
+//
+// Both are the stored values, not values derived from the Entry. Where ids
+// are text, the order is the text's: a 32-hex id and a dashed one do not sort
+// as their UUIDs do ('-' sorts before every hex digit), so a tie-break on
+// the UUID respelled would skip or repeat rows of a table holding both
+// spellings. A naive time is compared as the wall clock the row holds;
+// converting it to an instant and back would move a wall clock that the
+// zone skips (a spring-forward hour, which a writer in another zone can
+// write) by an hour.
+type keyset struct {
+	time any // the wall clock, NaiveLayout
+	id   any // the stored text, or the native uuid
+}
+
+func (b *bunStore) keyOf(r *row) keyset {
+	id := b.h.DB().RefUUID(r.ID.id)
+	if _, text := id.(string); text && r.ID.text != "" {
+		id = r.ID.text
+	}
+	return keyset{time: r.Time.Format(store.NaiveLayout), id: id}
+}
+
+// filter applies f's conditions to a query. Times are compared as
+// OpenOrchestrator compares them: as wall clocks of the DB's zone
+// (DB.Naive). The text looked up goes through the write's text rule first,
+// so a value no row can hold is refused the same way (store.ErrInvalid,
+// store.ErrTooLong) instead of reaching the database.
 func (b *bunStore) filter(q *bun.SelectQuery, f Filter) (*bun.SelectQuery, error) {
 	if f.Offset < 0 || f.Limit < 0 {
 		return nil, fmt.Errorf("%w: negative offset or limit", store.ErrInvalid)
 	}
+	db := b.h.DB()
 	if !f.From.IsZero() {
-		q = q.Where("log_time >= ?", store.UTC(f.From))
+		q = q.Where("log_time >= ?", db.Naive(f.From))
 	}
 	if !f.To.IsZero() {
-		q = q.Where("log_time <= ?", store.UTC(f.To))
+		q = q.Where("log_time <= ?", db.Naive(f.To))
 	}
 	if f.ProcessName != "" {
+		if err := b.d.CheckText("Logs.process_name", f.ProcessName, ProcessNameMax); err != nil {
+			return nil, err
+		}
 		q = q.Where("process_name = ?", f.ProcessName)
 	}
 	if f.Level != "" {
@@ -194,14 +264,18 @@ func (b *bunStore) filter(q *bun.SelectQuery, f Filter) (*bun.SelectQuery, error
 		q = q.Where("log_level = ?", string(f.Level))
 	}
 	if f.Search != "" {
+		if err := b.d.CheckText("search term", f.Search, 0); err != nil {
+			return nil, err
+		}
 		q = q.Where("log_message LIKE ? ESCAPE '!'", "%"+likeEscaper.Replace(f.Search)+"%")
 	}
 	return q, nil
 }
 
 // pageQuery selects one page of filtered rows newest first (ties by id),
-// starting after the row after when it is set (keyset pagination).
-func (b *bunStore) pageQuery(model any, f Filter, after *Entry, limit, offset int) (*bun.SelectQuery, error) {
+// starting after the row whose keyset is after when it is set (keyset
+// pagination).
+func (b *bunStore) pageQuery(model any, f Filter, after *keyset, limit, offset int) (*bun.SelectQuery, error) {
 	q, err := b.filter(b.h.IDB().NewSelect().Model(model), f)
 	if err != nil {
 		return nil, err
@@ -211,13 +285,16 @@ func (b *bunStore) pageQuery(model any, f Filter, after *Entry, limit, offset in
 		// only as "(log_time < t OR (log_time = t AND id < x))" PostgreSQL
 		// filters from the newest row down on every page (170 ms instead of
 		// 0.5 ms per page at 500,000 rows).
-		q = q.Where("log_time <= ?", after.Time).Where("(log_time < ? OR id < ?)", after.Time, after.ID)
+		q = q.Where("log_time <= ?", after.time).Where("(log_time < ? OR id < ?)", after.time, after.id)
 	}
 	return q.OrderExpr("log_time DESC, id DESC").Limit(int64(limit)).Offset(int64(offset)), nil
 }
 
 // Query implements Store.
 func (b *bunStore) Query(ctx context.Context, f Filter) (Page, error) {
+	if err := store.CheckContext(ctx); err != nil {
+		return Page{}, fmt.Errorf("logs: query: %w", err)
+	}
 	page, err := b.query(ctx, f)
 	if err != nil {
 		return Page{}, fmt.Errorf("logs: query: %w", err)
@@ -231,33 +308,39 @@ func (b *bunStore) query(ctx context.Context, f Filter) (Page, error) {
 	if err != nil {
 		return page, err
 	}
-	q, err := b.pageQuery(&page.Entries, f, nil, limit, f.Offset)
+	var rows []row
+	q, err := b.pageQuery(&rows, f, nil, limit, f.Offset)
 	if err != nil {
 		return page, err
 	}
 	if err := q.Scan(ctx); err != nil {
 		return page, b.h.Classify(err)
 	}
-	cq, _ := b.filter(b.h.IDB().NewSelect().Model((*Entry)(nil)), f)
+	cq, _ := b.filter(b.h.IDB().NewSelect().Model((*row)(nil)), f)
 	n, err := cq.Count(ctx)
 	if err != nil {
 		return page, fmt.Errorf("count: %w", b.h.Classify(err))
 	}
 	page.Total = int(n)
-	for i := range page.Entries {
-		page.Entries[i].Time = store.UTC(page.Entries[i].Time)
+	page.Entries = make([]Entry, len(rows))
+	for i := range rows {
+		page.Entries[i] = b.entry(&rows[i])
 	}
 	return page, nil
 }
 
 // All implements Store. It reads pages of 1000 rows, each query starting
 // after the last row of the previous one (keyset pagination on log_time,
-// id), so memory stays constant however many rows there are, no
+// id, as stored), so memory stays constant however many rows there are, no
 // connection is held between pages, and rows written while iterating are
 // not returned twice. Stop early by breaking out of the loop. Offset must
 // be zero.
 func (b *bunStore) All(ctx context.Context, f Filter) iter.Seq2[Entry, error] {
 	return func(yield func(Entry, error) bool) {
+		if err := store.CheckContext(ctx); err != nil {
+			yield(Entry{}, fmt.Errorf("logs: all: %w", err))
+			return
+		}
 		if f.Offset != 0 {
 			yield(Entry{}, fmt.Errorf("logs: all: %w: All takes no offset", store.ErrInvalid))
 			return
@@ -267,8 +350,8 @@ func (b *bunStore) All(ctx context.Context, f Filter) iter.Seq2[Entry, error] {
 			return
 		}
 		left := f.Limit
-		var after *Entry
-		buf := make([]Entry, 0, b.pageSize)
+		var after *keyset
+		buf := make([]row, 0, b.pageSize)
 		for {
 			n := b.pageSize
 			if f.Limit > 0 {
@@ -284,16 +367,15 @@ func (b *bunStore) All(ctx context.Context, f Filter) iter.Seq2[Entry, error] {
 				return
 			}
 			for i := range buf {
-				buf[i].Time = store.UTC(buf[i].Time)
-				if !yield(buf[i], nil) {
+				if !yield(b.entry(&buf[i]), nil) {
 					return
 				}
 			}
 			if len(buf) < n {
 				return
 			}
-			last := buf[len(buf)-1]
-			after = &last
+			k := b.keyOf(&buf[len(buf)-1])
+			after = &k
 			if f.Limit > 0 {
 				if left -= len(buf); left <= 0 {
 					return
@@ -305,6 +387,9 @@ func (b *bunStore) All(ctx context.Context, f Filter) iter.Seq2[Entry, error] {
 
 // ProcessNames implements Store.
 func (b *bunStore) ProcessNames(ctx context.Context) ([]string, error) {
+	if err := store.CheckContext(ctx); err != nil {
+		return nil, fmt.Errorf("logs: process names: %w", err)
+	}
 	var names []string
 	err := b.h.IDB().NewSelect().Model((*Entry)(nil)).Distinct().Column("process_name").Order("process_name").Scan(ctx, &names)
 	if err != nil {
@@ -313,15 +398,18 @@ func (b *bunStore) ProcessNames(ctx context.Context) ([]string, error) {
 	return names, nil
 }
 
-// Prune implements Store.
+// Prune implements Store. Rows go whose log_time, a wall clock of the DB's
+// zone, is before before's wall clock there; a zero before deletes nothing.
 func (b *bunStore) Prune(ctx context.Context, before time.Time) (int64, error) {
-	res, err := b.h.Raw().ExecContext(ctx, b.q.prune, store.UTC(before))
-	if err != nil {
-		return 0, fmt.Errorf("logs: prune: %w", b.h.Classify(err))
+	if err := store.CheckContext(ctx); err != nil {
+		return 0, fmt.Errorf("logs: prune: %w", err)
 	}
-	n, err := res.RowsAffected()
+	if before.IsZero() {
+		return 0, nil
+	}
+	n, err := b.h.Exec(ctx, b.q.prune, b.h.DB().Naive(before))
 	if err != nil {
-		return 0, fmt.Errorf("logs: prune: %w", b.h.Classify(err))
+		return 0, fmt.Errorf("logs: prune: %w", err)
 	}
 	return n, nil
 }

@@ -160,17 +160,20 @@ func WithQueryTimeout(d time.Duration) HandlerOption {
 // WARN are INFO, ERROR and above is ERROR. The message is the record's
 // message followed by its attributes as key=value pairs (groups as dotted
 // keys); a message over MessageMax units keeps its first and last 4000.
-// log_time is the record's own time (r.Time, in UTC to the microsecond),
-// when the log call was made rather than when its batch was written; a
-// record without a time gets the store clock's.
+// log_time is the record's own time (r.Time, to the microsecond), when the
+// log call was made rather than when its batch was written, stored as
+// Store.Write stores it: the wall clock of the DB's zone, as
+// OpenOrchestrator does; a record without a time gets the store clock's.
+// Rows carry ids in SQLAlchemy's spelling, like Store.Write's.
 //
 // Text the Logs table cannot hold is mended rather than refused, since a
 // log call has nobody to report to: in the message (attribute keys
-// included) and the process name, each run of bytes that is not valid UTF-8
-// (strings.ToValidUTF8) and each NUL character becomes U+FFFD, the
-// replacement character "�". PostgreSQL cannot store NUL in text, and
-// neither it nor MariaDB takes invalid UTF-8. Store.Write, by contrast,
-// refuses such text with store.ErrInvalid.
+// included) and the process name, where the one text rule
+// (store.ValidText, which Store.Write applies too) refuses the text, each
+// run of bytes that is not valid UTF-8 (strings.ToValidUTF8) and each NUL
+// character becomes U+FFFD, the replacement character "�". PostgreSQL
+// cannot store NUL in text, and neither it nor MariaDB takes invalid UTF-8.
+// Store.Write, by contrast, refuses such text with store.ErrInvalid.
 //
 // Handle puts a record into a bounded buffer (WithBufferSize) and returns;
 // Run writes the buffer in batches, when a batch is full or the flush
@@ -282,6 +285,11 @@ func storedLevel(l slog.Level) Level {
 // while the buffer is full; it fails if ctx ends first, if the handler has
 // stopped, or if the record's process name does not fit Logs.process_name.
 func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
+	if err := store.CheckContext(ctx); err != nil {
+		// slog.Logger passes context.Background() for a nil context; only a
+		// direct call gets here.
+		return fmt.Errorf("logs: handle: %w", err)
+	}
 	process := h.process
 	buf := make([]byte, 0, len(r.Message)+len(h.attrs)+16*r.NumAttrs())
 	buf = append(buf, r.Message...)
@@ -354,11 +362,13 @@ func describe(e Entry) string {
 	return fmt.Sprintf("the %s record of %q at %s (%s)", e.Level, e.ProcessName, e.Time.Format(time.RFC3339Nano), messageHead(e.Message))
 }
 
-// sanitizeText replaces what the Logs table cannot hold — invalid UTF-8
-// (each run of bad bytes) and NUL — with U+FFFD, so that prepare accepts
-// every record Handle formats. Valid text is returned as is, unallocated.
+// sanitizeText mends what the Logs table cannot hold, so that prepare
+// accepts every record Handle formats: text the one text rule
+// (store.ValidText, which prepare applies too) refuses has each run of
+// invalid UTF-8 bytes (strings.ToValidUTF8) and each NUL replaced by
+// U+FFFD. Text the rule takes is returned as is, unallocated.
 func sanitizeText(s string) string {
-	if utf8.ValidString(s) && strings.IndexByte(s, 0) < 0 {
+	if store.ValidText("", s) == nil {
 		return s
 	}
 	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
@@ -458,6 +468,9 @@ func appendMaybeQuoted(buf []byte, s string) []byte {
 // detached from ctx, bounded by the query timeout, so a write under way
 // when ctx ends completes. Run may be called once.
 func (h *Handler) Run(ctx context.Context) error {
+	if err := store.CheckContext(ctx); err != nil {
+		return fmt.Errorf("logs: run: %w", err)
+	}
 	c := h.c
 	if !c.running.CompareAndSwap(false, true) {
 		return fmt.Errorf("logs: run: %w: Run was already called", store.ErrInvalid)
@@ -550,6 +563,9 @@ func (c *core) stop(work context.Context) {
 // the database, or when ctx ends. It works whether Run runs or not, and
 // ignores the pause after a failed write.
 func (h *Handler) Flush(ctx context.Context) error {
+	if err := store.CheckContext(ctx); err != nil {
+		return fmt.Errorf("logs: flush: %w", err)
+	}
 	c := h.c
 	select {
 	case c.writer <- struct{}{}:

@@ -54,8 +54,12 @@ type Entry struct {
 	// ID is the row's key (Logs.id). Write gives a zero ID a new UUID (v7,
 	// so the ids of one writer grow with time).
 	ID uuid.UUID `bun:"id,pk"`
-	// Time is when the entry was logged (Logs.log_time), in UTC to the
-	// microsecond. Write gives a zero Time the store clock's time.
+	// Time is when the entry was logged. Logs.log_time holds it as
+	// OpenOrchestrator does, the wall clock of the DB's zone without a zone
+	// (store.DB.Naive); reads return the instant it names, in UTC to the
+	// microsecond (a wall clock of the hour a fall-back repeats names two,
+	// and reads as one of them). Write gives a zero Time the store clock's
+	// time.
 	Time time.Time `bun:"log_time"`
 	// Level is TRACE, INFO or ERROR (Logs.log_level).
 	Level Level `bun:"log_level"`
@@ -79,14 +83,20 @@ const (
 
 // Filter selects log rows. Zero fields do not filter.
 type Filter struct {
-	// From and To bound log_time, both inclusive.
+	// From and To bound log_time, both inclusive. Like OpenOrchestrator,
+	// the store compares their wall clocks in the DB's zone with the wall
+	// clocks stored (across a fall-back the bounds are wall clocks, not
+	// instants).
 	From, To time.Time
-	// ProcessName matches exactly.
+	// ProcessName matches exactly. It is held to the text rule of the
+	// column (store.Dialect.CheckText): a name no row can have is
+	// store.ErrInvalid or store.ErrTooLong, as Write says.
 	ProcessName string
 	// Level matches exactly.
 	Level Level
 	// Search matches messages containing it (LIKE '%…%', wildcards in it
-	// escaped). Case sensitivity is the database's: PostgreSQL compares
+	// escaped); invalid UTF-8 or a NUL in it is store.ErrInvalid. Case
+	// sensitivity is the database's: PostgreSQL compares
 	// case-sensitively, SQLite ignores ASCII case, SQL Server and MySQL follow
 	// the column's collation (case-insensitive by default).
 	Search string
@@ -117,15 +127,17 @@ type Store interface {
 	// atomically. Every entry is checked before anything is written; the
 	// caller's slice is not modified.
 	WriteBatch(ctx context.Context, entries []Entry) error
-	// Query returns the filtered rows newest first (ties by id), the page
-	// that Offset and Limit select, and the total count.
+	// Query returns the filtered rows newest first by log_time as stored
+	// (ties by id), the page that Offset and Limit select, and the total
+	// count.
 	Query(ctx context.Context, f Filter) (Page, error)
 	// All streams every filtered row newest first (ties by id), in keyset
 	// pages, at most Limit rows when Limit is set.
 	All(ctx context.Context, f Filter) iter.Seq2[Entry, error]
 	// ProcessNames returns the distinct process names, sorted.
 	ProcessNames(ctx context.Context) ([]string, error)
-	// Prune deletes rows logged before before and says how many.
+	// Prune deletes rows whose log_time, a wall clock of the DB's zone, is
+	// before before's, and says how many. A zero before deletes nothing.
 	Prune(ctx context.Context, before time.Time) (int64, error)
 	// WithTx returns the same store bound to s: its writes commit or roll
 	// back with the session's other work.
