@@ -33,17 +33,27 @@ type Correlation struct {
 	// CorrelatedID is the process instance the correlation leads to, at
 	// most 36 of the dialect's text units.
 	CorrelatedID string `bun:"correlated_id,notnull"`
-	// Parts are the key/values in Encode's order (their "key|value"
-	// renderings sorted by UTF-16 code units), each once.
+	// Parts are the key/values, one per key, in key order (as Java orders
+	// strings, by UTF-16 code units): the order of Kogito's
+	// CompositeCorrelation, which its JSON lists them in.
 	Parts []Part `bun:"-"`
 }
 
 // Store keeps Kogito's event correlations.
+//
+// Every text it is given — the correlated id, the parts' keys and values,
+// an encoded id to look up — follows the store's one text rule
+// (store.Dialect.CheckText) on writes and lookups alike: a NUL character or
+// invalid UTF-8 is store.ErrInvalid, an id longer than its varchar(36)
+// column store.ErrTooLong, and nothing is written or looked up. An empty id
+// is store.ErrInvalid too: no row can have one.
 type Store interface {
 	// Create stores the correlation of parts to the instance correlatedID
 	// and returns the row; a correlation with the same encoded id is
-	// store.ErrDuplicate. The row's version column stays NULL, as Kogito
-	// leaves it.
+	// store.ErrDuplicate. A part given twice counts once, as in Kogito's
+	// CompositeCorrelation; a key given twice with different values is
+	// store.ErrInvalid, since Kogito would keep only one of them. The row's
+	// version column stays NULL, as Kogito leaves it.
 	Create(ctx context.Context, correlatedID string, parts ...Part) (*Correlation, error)
 	// FindByEncodedID loads a correlation by its encoded id
 	// (store.ErrNotFound).
@@ -60,18 +70,29 @@ type Store interface {
 }
 
 // Encode computes Kogito's encoded correlation id exactly as its
-// MD5CorrelationEncoder does: each part rendered as "key|value", the
-// renderings sorted as Java sorts strings (by UTF-16 code units) and joined
-// with "|", and the lower-case hex MD5 of the UTF-8 bytes of that string.
-// One part is a simple correlation; several are a composite one. The order
-// of parts does not matter, and a part given twice counts once: Kogito's
-// CompositeCorrelation holds its parts in a Set.
+// MD5CorrelationEncoder does for the CompositeCorrelation that parts make:
+// each part rendered as "key|value", the renderings sorted as Java sorts
+// strings (by UTF-16 code units) and joined with "|", and the lower-case hex
+// MD5 of the UTF-8 bytes of that string. One part is a simple correlation.
+// The order of the parts does not matter.
+//
+// Kogito's CompositeCorrelation holds its parts in a set ordered by key
+// (a TreeSet whose parts compare by key alone), so it keeps one part per
+// key: Encode keeps the first part given for a key, as that set keeps the
+// first it is given, and drops the others — a part given twice counts once.
+// Create refuses a key given twice with different values instead.
+//
+// Kogito hashes the string's bytes in the JVM's default charset, UTF-8 on
+// Java 18 and later and wherever file.encoding is UTF-8 (Kogito's container
+// images); on a JVM with another default, ids of non-ASCII values differ
+// between Kogito and any other writer.
 func Encode(parts ...Part) string {
-	sorted := sortParts(parts)
-	rendered := make([]string, len(sorted))
-	for i, p := range sorted {
+	set := partSet(parts)
+	rendered := make([]string, len(set))
+	for i, p := range set {
 		rendered[i] = p.render()
 	}
+	slices.SortFunc(rendered, compareUTF16)
 	sum := md5.Sum([]byte(strings.Join(rendered, "|")))
 	return hex.EncodeToString(sum[:])
 }
@@ -79,12 +100,21 @@ func Encode(parts ...Part) string {
 // render is a part as Kogito's encoder renders it: key, "|", value.
 func (p Part) render() string { return p.Key + "|" + p.Value }
 
-// sortParts returns a sorted copy of parts without duplicates, in the order
-// Kogito's encoder puts their renderings in.
-func sortParts(parts []Part) []Part {
-	sorted := slices.Clone(parts)
-	slices.SortFunc(sorted, func(a, b Part) int { return compareUTF16(a.render(), b.render()) })
-	return slices.Compact(sorted) // equal parts are adjacent now
+// partSet returns parts as Kogito's CompositeCorrelation holds them: one part
+// per key, the first given for it, in key order (Java's String order, by
+// UTF-16 code units). That is the order Kogito writes them in the row's JSON
+// and joins their keys in for the JSON's "key".
+func partSet(parts []Part) []Part {
+	set := make([]Part, 0, len(parts))
+	seen := make(map[string]bool, len(parts))
+	for _, p := range parts {
+		if !seen[p.Key] {
+			seen[p.Key] = true
+			set = append(set, p)
+		}
+	}
+	slices.SortFunc(set, func(a, b Part) int { return compareUTF16(a.Key, b.Key) })
+	return set
 }
 
 // compareUTF16 orders strings as Java's String.compareTo does, by UTF-16 code

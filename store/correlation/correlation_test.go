@@ -17,9 +17,6 @@ import (
 	"github.com/flowstore/flowstore/store/correlation"
 )
 
-// TestEncodeCorrelationVectors pins Kogito's encoding with digests computed
-// by hand (printf '%s' 'aaaa|bbbb' | md5sum), including Kogito's own test
-// vectors and the ones where sorting and UTF-8 matter.
 // newStore returns the correlation store of db.
 func newStore(t testing.TB, db *store.DB) correlation.Store {
 	t.Helper()
@@ -35,29 +32,60 @@ func rawCount(t testing.TB, db *store.DB, query string, args ...any) int {
 	return n
 }
 
+// kogitoVector is what Kogito computes for a CompositeCorrelation built from
+// parts (given in this order, as a LinkedHashSet): the encoded id of its
+// MD5CorrelationEncoder, the key of the correlation (getKey) and its parts in
+// the order it holds them (getValue). The vectors were computed by running
+// Kogito's own classes — org.kie.kogito.correlation.{Correlation,
+// SimpleCorrelation,CompositeCorrelation} and
+// org.kie.kogito.event.correlation.MD5CorrelationEncoder of
+// apache/incubator-kie-kogito-runtimes @ c8326cb — on Java 17 with
+// file.encoding=UTF-8; the MD5s agree with printf '%s' "$input" | md5sum.
+// Kogito's own test vectors are the first two.
+var kogitoVectors = []struct {
+	parts   []correlation.Part
+	input   string // what is hashed, for the reader
+	encoded string
+	key     string
+	order   []correlation.Part
+}{
+	{ps("aaaa", "bbbb"), "aaaa|bbbb", "c818ccd6be2b10823eb7208d162879d0", "aaaa", ps("aaaa", "bbbb")},
+	{ps("eeee", "ffff", "aaaa", "bbbb", "cccc", "dddd"), "aaaa|bbbb|cccc|dddd|eeee|ffff", "fc5428e42b043a7089d7a15d65558ca2", "aaaa|cccc|eeee", ps("aaaa", "bbbb", "cccc", "dddd", "eeee", "ffff")},
+	{ps("orderId", "42"), "orderId|42", "c683b6578d8fa2fd3337904d2ec4ae06", "orderId", ps("orderId", "42")},
+	{ps("userId", "7", "orderId", "42"), "orderId|42|userId|7", "5d18ec4585c1d54957f475161ada7ceb", "orderId|userId", ps("orderId", "42", "userId", "7")},
+	// The hash sorts the "key|value" renderings; the key and the parts are
+	// in key order. The two differ when one key is a prefix of another and
+	// the longer one goes on with a character below '|'.
+	{ps("customer-id", "a", "customer", "z"), "customer-id|a|customer|z", "ae231d990fda2dfc047779f99e6b3c33", "customer|customer-id", ps("customer", "z", "customer-id", "a")},
+	{ps("customer", "z", "customer-id", "a"), "customer-id|a|customer|z", "ae231d990fda2dfc047779f99e6b3c33", "customer|customer-id", ps("customer", "z", "customer-id", "a")},
+	{ps("id.x", "1", "id", "2"), "id.x|1|id|2", "bbf1fdefb9c541abf71cb7f8281e40d5", "id|id.x", ps("id", "2", "id.x", "1")},
+	{ps("city", "Zürich"), "city|Zürich", "08ff8ec820de242680a2988f67c14bca", "city", ps("city", "Zürich")},
+	// Java orders strings by UTF-16 code units: U+1F600 (D83D DE00) before
+	// U+FF21, where UTF-8 bytes (F0… > EF…) would put it after.
+	{ps("kＡ", "1", "k😀", "2"), "k😀|2|kＡ|1", "1fa4bd994e7b5ae26a922a46abd3ab52", "k😀|kＡ", ps("k😀", "2", "kＡ", "1")},
+	{ps("k", ""), "k|", "d95ab12371631a895ab2fd4f787d2062", "k", ps("k", "")},
+	// The parts are a set ordered by key alone: one part per key, the first
+	// the set was given.
+	{ps("k", "v1", "k", "v2"), "k|v1", "0e78f44879b157878f2c5be1b46563d4", "k", ps("k", "v1")},
+	{ps("k", "v", "k", "v"), "k|v", "8f37ba8759ab5910c212a4781f2a8e3b", "k", ps("k", "v")},
+	// A null value renders as "null" (how a row's missing value reads).
+	{ps("k", "null"), "k|null", "c85201da448dcd319c1ae198fe54da5f", "k", ps("k", "null")},
+}
+
+// ps builds parts from key, value pairs.
+func ps(kv ...string) []correlation.Part {
+	out := make([]correlation.Part, 0, len(kv)/2)
+	for i := 0; i < len(kv); i += 2 {
+		out = append(out, correlation.Part{Key: kv[i], Value: kv[i+1]})
+	}
+	return out
+}
+
+// TestEncodeVectors: Encode is Kogito's MD5CorrelationEncoder, checked
+// against the vectors Kogito's classes compute.
 func TestEncodeVectors(t *testing.T) {
-	p := func(k, v string) correlation.Part { return correlation.Part{Key: k, Value: v} }
-	for _, c := range []struct {
-		parts []correlation.Part
-		input string // what is hashed, for the reader
-		want  string
-	}{
-		{[]correlation.Part{p("aaaa", "bbbb")}, "aaaa|bbbb", "c818ccd6be2b10823eb7208d162879d0"},
-		{[]correlation.Part{p("eeee", "ffff"), p("aaaa", "bbbb"), p("cccc", "dddd")}, "aaaa|bbbb|cccc|dddd|eeee|ffff", "fc5428e42b043a7089d7a15d65558ca2"},
-		{[]correlation.Part{p("orderId", "42")}, "orderId|42", "c683b6578d8fa2fd3337904d2ec4ae06"},
-		{[]correlation.Part{p("userId", "7"), p("orderId", "42")}, "orderId|42|userId|7", "5d18ec4585c1d54957f475161ada7ceb"},
-		{[]correlation.Part{p("city", "Zürich")}, "city|Zürich", "08ff8ec820de242680a2988f67c14bca"},
-		{[]correlation.Part{p("k", "")}, "k|", "d95ab12371631a895ab2fd4f787d2062"},
-		// Java sorts by UTF-16 code units: U+1F600 (D83D DE00) before
-		// U+FF21, where UTF-8 bytes (F0… > EF…) would put it after.
-		{[]correlation.Part{p("k", "Ａ"), p("k", "😀")}, "k|😀|k|Ａ", "1df4f59064d617b87f0ea3942cf8dcee"},
-		{[]correlation.Part{p("k", "😀"), p("k", "Ａ")}, "k|😀|k|Ａ", "1df4f59064d617b87f0ea3942cf8dcee"},
-		// Below U+D800 both orders agree.
-		{[]correlation.Part{p("k", "😀"), p("k", "é")}, "k|é|k|😀", "6f1440c6686ed3e059e39dc9dd5e69de"},
-		// Kogito's CompositeCorrelation is a Set: a part given twice is one.
-		{[]correlation.Part{p("k", "v"), p("k", "v")}, "k|v", "8f37ba8759ab5910c212a4781f2a8e3b"},
-	} {
-		require.Equal(t, c.want, correlation.Encode(c.parts...), c.input)
+	for _, v := range kogitoVectors {
+		require.Equal(t, v.encoded, correlation.Encode(v.parts...), v.input)
 	}
 }
 
@@ -140,21 +168,44 @@ func TestCompareUTF16(t *testing.T) {
 	require.Equal(t, 1, correlation.CompareUTF16("\xff", "\xfe"))
 }
 
-// Correlations stores its parts in the encoder's order, so the row's JSON
-// and its encoded id agree with what Kogito computes.
-func TestCorrelationsNonASCIIOrder(t *testing.T) {
+// TestCorrelationsKogitoOrder: Create stores every vector as Kogito stores
+// its CompositeCorrelation — the encoded id, the key joining the keys in key
+// order, the parts in key order — and reads it back so; a key given twice
+// with different values is refused rather than half dropped.
+func TestCorrelationsKogitoOrder(t *testing.T) {
 	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		corr := newStore(t, db)
-		c, err := corr.Create(ctx, "instance-u", correlation.Part{Key: "k", Value: "Ａ"}, correlation.Part{Key: "k", Value: "😀"}, correlation.Part{Key: "k", Value: "Ａ"})
-		require.NoError(t, err)
-		require.Equal(t, "1df4f59064d617b87f0ea3942cf8dcee", c.EncodedID)
-		want := []correlation.Part{{Key: "k", Value: "😀"}, {Key: "k", Value: "Ａ"}}
-		require.Equal(t, want, c.Parts)
-		got, err := corr.FindByEncodedID(ctx, "1df4f59064d617b87f0ea3942cf8dcee")
-		require.NoError(t, err)
-		require.Equal(t, want, got.Parts)
+		created := map[string]bool{}
+		for i, v := range kogitoVectors {
+			if created[v.encoded] {
+				// The same parts in another order: the same correlation.
+				_, err := corr.Create(ctx, "instance-again", v.parts...)
+				require.ErrorIs(t, err, store.ErrDuplicate, v.input)
+				continue
+			}
+			created[v.encoded] = true
+			if v.input == "k|v1" {
+				_, err := corr.Create(ctx, "instance-dup", v.parts...)
+				require.ErrorIs(t, err, store.ErrInvalid)
+				require.Contains(t, err.Error(), `key "k" given twice`)
+				continue
+			}
+			id := fmt.Sprintf("instance-%d", i)
+			c, err := corr.Create(ctx, id, v.parts...)
+			require.NoError(t, err, v.input)
+			require.Equal(t, v.encoded, c.EncodedID, v.input)
+			require.Equal(t, v.order, c.Parts, v.input)
+			var doc string
+			require.NoError(t, db.SQL().QueryRowContext(ctx, db.SQLDialect().Rebind(`SELECT correlation FROM correlation_instances WHERE correlated_id = ?`), id).Scan(&doc))
+			require.Equal(t, jacksonJSON(v.key, v.order), doc, v.input)
+			got, err := corr.FindByEncodedID(ctx, v.encoded)
+			require.NoError(t, err, v.input)
+			require.Equal(t, v.order, got.Parts, v.input)
+			require.Equal(t, id, got.CorrelatedID)
+		}
+		require.Zero(t, rawCount(t, db, `SELECT COUNT(*) FROM correlation_instances WHERE correlated_id = ?`, "instance-dup"))
 	})
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"iter"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 
@@ -76,22 +77,19 @@ func (b *bunStore) Create(ctx context.Context, s *Snapshot) error {
 }
 
 func (b *bunStore) create(ctx context.Context, s *Snapshot) error {
+	if err := store.CheckContext(ctx); err != nil {
+		return err
+	}
 	if err := b.checkKey(s); err != nil {
 		return err
 	}
-	if s.ProcessID == "" {
-		return fmt.Errorf("%w: no process id", store.ErrInvalid)
-	}
-	if err := b.d.CheckKeyText("process_instances.process_id", s.ProcessID); err != nil {
+	if err := b.checkRef(ProcessRef{ID: s.ProcessID, Version: s.ProcessVersion}, "process_instances."); err != nil {
 		return err
 	}
-	if s.ProcessVersion != nil {
-		if err := b.d.CheckKeyText("process_instances.process_version", *s.ProcessVersion); err != nil {
+	if s.BusinessKey != "" {
+		if err := b.checkBusinessKey(s.BusinessKey); err != nil {
 			return err
 		}
-	}
-	if err := b.d.CheckText("business_key_mapping.business_key", s.BusinessKey, businessKeyMax); err != nil {
-		return err
 	}
 	events, err := b.eventSet(s.EventTypes)
 	if err != nil {
@@ -105,7 +103,12 @@ func (b *bunStore) create(ctx context.Context, s *Snapshot) error {
 		if _, err := h.Raw().ExecContext(ctx, b.q.insert, s.ID, stored, s.ProcessID, nullString(s.ProcessVersion), codec); err != nil {
 			return h.Classify(err)
 		}
-		if err := b.insertEventTypes(ctx, h, s.ID, events); err != nil {
+		// No instance had this id until the INSERT above, so event types
+		// of it are left over — Kogito's create writes them before the
+		// instance, and with its transactions off a failed create leaves
+		// them behind — and would make the new instance wait for events it
+		// never asked for. Kogito's create deletes them too.
+		if err := b.replaceEventTypes(ctx, h, s.ID, events); err != nil {
 			return err
 		}
 		if s.BusinessKey != "" {
@@ -115,14 +118,9 @@ func (b *bunStore) create(ctx context.Context, s *Snapshot) error {
 		}
 		return nil
 	}
-	if len(events) == 0 && s.BusinessKey == "" && b.h.Session() == nil {
-		err = insert(ctx, b.h) // one statement: atomic by itself
-	} else {
-		// A transaction, or in a session a savepoint: a duplicate must not
-		// leave the caller's transaction aborted (PostgreSQL) or half done.
-		err = b.h.InTx(ctx, insert)
-	}
-	if err != nil {
+	// A transaction, or in a session a savepoint: a duplicate must not leave
+	// the caller's transaction aborted (PostgreSQL) or half done.
+	if err := b.h.InTx(ctx, insert); err != nil {
 		return err
 	}
 	s.Version = 0
@@ -132,11 +130,31 @@ func (b *bunStore) create(ctx context.Context, s *Snapshot) error {
 
 // Get implements Store.
 func (b *bunStore) Get(ctx context.Context, id string) (*Snapshot, error) {
-	s, err := b.scan(b.h.Raw().QueryRowContext(ctx, b.q.get, id))
+	s, err := b.get(ctx, id)
 	if err != nil {
-		return nil, fmt.Errorf("snapshot: get %s: %w", id, b.notFound(err))
+		return nil, fmt.Errorf("snapshot: get %s: %w", display(id), err)
 	}
 	return s, nil
+}
+
+func (b *bunStore) get(ctx context.Context, id string) (*Snapshot, error) {
+	if err := b.checkLookup(ctx, id); err != nil {
+		return nil, err
+	}
+	s, err := b.scan(b.h.Raw().QueryRowContext(ctx, b.q.get, id))
+	if err != nil {
+		return nil, b.notFound(err)
+	}
+	return s, nil
+}
+
+// checkLookup refuses what no row can match, before a statement runs: a nil
+// context, or an id that could not have been written (see checkID).
+func (b *bunStore) checkLookup(ctx context.Context, id string) error {
+	if err := store.CheckContext(ctx); err != nil {
+		return err
+	}
+	return b.checkID(id)
 }
 
 // notFound classifies a read's error, sql.ErrNoRows as store.ErrNotFound.
@@ -156,6 +174,9 @@ func (b *bunStore) Update(ctx context.Context, s *Snapshot) error {
 }
 
 func (b *bunStore) update(ctx context.Context, s *Snapshot) error {
+	if err := store.CheckContext(ctx); err != nil {
+		return err
+	}
 	events, stored, codec, err := b.prepareUpdate(ctx, s)
 	if err != nil {
 		return err
@@ -224,6 +245,9 @@ func (b *bunStore) UpdateUnchecked(ctx context.Context, s *Snapshot) error {
 }
 
 func (b *bunStore) updateUnchecked(ctx context.Context, s *Snapshot) error {
+	if err := store.CheckContext(ctx); err != nil {
+		return err
+	}
 	events, stored, codec, err := b.prepareUpdate(ctx, s)
 	if err != nil {
 		return err
@@ -257,9 +281,14 @@ func (b *bunStore) updateUnchecked(ctx context.Context, s *Snapshot) error {
 	return nil
 }
 
-// Delete implements Store. The schema also cascades, but a database
-// created by Kogito has no foreign key on event_types.
+// Delete implements Store. It deletes the event types itself, as Kogito
+// does: event_types has no foreign key to cascade from (Kogito's schema has
+// none, and migration 0041 dropped flowstore's). The business key would go
+// by cascade; it is deleted here all the same.
 func (b *bunStore) Delete(ctx context.Context, id string) error {
+	if err := b.checkLookup(ctx, id); err != nil {
+		return fmt.Errorf("snapshot: delete %s: %w", display(id), err)
+	}
 	err := b.h.InTx(ctx, func(ctx context.Context, h store.Handle) error {
 		raw := h.Raw()
 		if _, err := raw.ExecContext(ctx, b.q.deleteEventTypes, id); err != nil {
@@ -280,20 +309,23 @@ func (b *bunStore) Delete(ctx context.Context, id string) error {
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("snapshot: delete %s: %w", id, err)
+		return fmt.Errorf("snapshot: delete %s: %w", display(id), err)
 	}
 	return nil
 }
 
 // Exists implements Store.
 func (b *bunStore) Exists(ctx context.Context, id string) (bool, error) {
+	if err := b.checkLookup(ctx, id); err != nil {
+		return false, fmt.Errorf("snapshot: exists %s: %w", display(id), err)
+	}
 	var one int
 	err := b.h.Raw().QueryRowContext(ctx, b.q.exists, id).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("snapshot: exists %s: %w", id, b.h.Classify(err))
+		return false, fmt.Errorf("snapshot: exists %s: %w", display(id), b.h.Classify(err))
 	}
 	return true, nil
 }
@@ -302,12 +334,15 @@ func (b *bunStore) Exists(ctx context.Context, id string) (bool, error) {
 func (b *bunStore) Stat(ctx context.Context, id string) (*Info, error) {
 	info, err := b.stat(ctx, id)
 	if err != nil {
-		return nil, fmt.Errorf("snapshot: stat %s: %w", id, err)
+		return nil, fmt.Errorf("snapshot: stat %s: %w", display(id), err)
 	}
 	return info, nil
 }
 
 func (b *bunStore) stat(ctx context.Context, id string) (*Info, error) {
+	if err := b.checkLookup(ctx, id); err != nil {
+		return nil, err
+	}
 	var (
 		info    Info
 		version sql.NullInt64
@@ -350,23 +385,38 @@ func (b *bunStore) stat(ctx context.Context, id string) (*Info, error) {
 
 // Count implements Store.
 func (b *bunStore) Count(ctx context.Context, p ProcessRef) (int64, error) {
+	if err := b.checkScope(ctx, p); err != nil {
+		return 0, fmt.Errorf("snapshot: count %s: %w", p.display(), err)
+	}
 	var n int64
 	if err := b.h.Raw().QueryRowContext(ctx, b.q.count[p.scope()], p.args()...).Scan(&n); err != nil {
-		return 0, fmt.Errorf("snapshot: count %s: %w", p, b.h.Classify(err))
+		return 0, fmt.Errorf("snapshot: count %s: %w", p.display(), b.h.Classify(err))
 	}
 	return n, nil
+}
+
+// checkScope refuses a nil context, or a process definition no row can
+// belong to (see checkRef), before a statement scoped by it runs.
+func (b *bunStore) checkScope(ctx context.Context, p ProcessRef) error {
+	if err := store.CheckContext(ctx); err != nil {
+		return err
+	}
+	return b.checkRef(p, "")
 }
 
 // IDs implements Store.
 func (b *bunStore) IDs(ctx context.Context, p ProcessRef) ([]string, error) {
 	ids, err := b.ids(ctx, p)
 	if err != nil {
-		return nil, fmt.Errorf("snapshot: ids of %s: %w", p, err)
+		return nil, fmt.Errorf("snapshot: ids of %s: %w", p.display(), err)
 	}
 	return ids, nil
 }
 
 func (b *bunStore) ids(ctx context.Context, p ProcessRef) ([]string, error) {
+	if err := b.checkScope(ctx, p); err != nil {
+		return nil, err
+	}
 	var ids []string
 	after := ""
 	for {
@@ -403,12 +453,32 @@ func (b *bunStore) ids(ctx context.Context, p ProcessRef) ([]string, error) {
 // Rows created or moved while it runs may or may not be seen. Stop early
 // by breaking out of the loop.
 func (b *bunStore) All(ctx context.Context, p ProcessRef) iter.Seq2[*Snapshot, error] {
-	return b.pages(ctx, b.q.page[p.scope()], p.args(), "all of "+p.String())
+	what := "all of " + p.display()
+	if err := b.checkScope(ctx, p); err != nil {
+		return failed(what, err)
+	}
+	return b.pages(ctx, b.q.page[p.scope()], p.args(), what)
 }
 
 // WaitingForEventType implements Store.
 func (b *bunStore) WaitingForEventType(ctx context.Context, p ProcessRef, eventType string) iter.Seq2[*Snapshot, error] {
-	return b.pages(ctx, b.q.waitingPage[p.scope()], append(p.args(), eventType), fmt.Sprintf("waiting for %q in %s", eventType, p))
+	what := fmt.Sprintf("waiting for %q in %s", eventType, p.display())
+	err := b.checkScope(ctx, p)
+	if err == nil {
+		err = b.checkEventType(eventType)
+	}
+	if err != nil {
+		return failed(what, err)
+	}
+	return b.pages(ctx, b.q.waitingPage[p.scope()], append(p.args(), eventType), what)
+}
+
+// failed is an iterator that yields err, as an iterator method reports input
+// it refuses before it reads anything.
+func failed(what string, err error) iter.Seq2[*Snapshot, error] {
+	return func(yield func(*Snapshot, error) bool) {
+		yield(nil, fmt.Errorf("snapshot: %s: %w", what, err))
+	}
 }
 
 func (b *bunStore) pages(ctx context.Context, query string, args []any, what string) iter.Seq2[*Snapshot, error] {
@@ -454,9 +524,32 @@ func (b *bunStore) readPage(ctx context.Context, query string, args []any) ([]*S
 
 // FindByBusinessKey implements Store.
 func (b *bunStore) FindByBusinessKey(ctx context.Context, p ProcessRef, key string) (*Snapshot, error) {
-	s, err := b.scan(b.h.Raw().QueryRowContext(ctx, b.q.findByKey[p.scope()], append(p.args(), key)...))
+	s, err := b.findByBusinessKey(ctx, p, key)
 	if err != nil {
-		return nil, fmt.Errorf("snapshot: find %s by business key %q: %w", p, key, b.notFound(err))
+		return nil, fmt.Errorf("snapshot: find %s by business key %q: %w", p.display(), key, err)
+	}
+	return s, nil
+}
+
+// findByBusinessKey looks the key up as written and as Kogito's char(255)
+// column holds it on PostgreSQL, padded with blanks to 255 characters (the
+// dialect's text units): PostgreSQL, SQL Server and MariaDB compare CHAR
+// values without their padding anyway, but a padded value in a VARCHAR
+// column — or on SQLite, or under a NO PAD collation — is found only so.
+func (b *bunStore) findByBusinessKey(ctx context.Context, p ProcessRef, key string) (*Snapshot, error) {
+	if err := b.checkScope(ctx, p); err != nil {
+		return nil, err
+	}
+	if key == "" {
+		return nil, fmt.Errorf("%w: empty business key", store.ErrInvalid)
+	}
+	if err := b.checkBusinessKey(key); err != nil {
+		return nil, err
+	}
+	padded := key + strings.Repeat(" ", max(0, businessKeyMax-b.d.TextLen(key)))
+	s, err := b.scan(b.h.Raw().QueryRowContext(ctx, b.q.findByKey[p.scope()], append(p.args(), key, padded)...))
+	if err != nil {
+		return nil, b.notFound(err)
 	}
 	s.BusinessKey = key
 	return s, nil
@@ -471,23 +564,23 @@ func (b *bunStore) FindByBusinessKey(ctx context.Context, p ProcessRef, key stri
 func (b *bunStore) MigrateInstances(ctx context.Context, from, to ProcessRef, ids ...string) (int64, error) {
 	n, err := b.migrate(ctx, from, to, ids)
 	if err != nil {
-		return 0, fmt.Errorf("snapshot: migrate %s to %s: %w", from, to, err)
+		return 0, fmt.Errorf("snapshot: migrate %s to %s: %w", from.display(), to.display(), err)
 	}
 	return n, nil
 }
 
 func (b *bunStore) migrate(ctx context.Context, from, to ProcessRef, ids []string) (int64, error) {
-	if to.ID == "" {
-		return 0, fmt.Errorf("%w: empty target process id", store.ErrInvalid)
+	if err := b.checkScope(ctx, from); err != nil {
+		return 0, err
 	}
 	// The target is written into every moved row: refuse one that does not
 	// fit before the UPDATE, which would fail (or, on a MySQL server not in
 	// strict mode, truncate) only once it ran.
-	if err := b.d.CheckKeyText("target process_id", to.ID); err != nil {
+	if err := b.checkRef(to, "target "); err != nil {
 		return 0, err
 	}
-	if to.Version != nil {
-		if err := b.d.CheckKeyText("target process_version", *to.Version); err != nil {
+	for _, id := range ids {
+		if err := b.checkID(id); err != nil {
 			return 0, err
 		}
 	}
@@ -630,16 +723,72 @@ func (b *bunStore) replaceEventTypes(ctx context.Context, h store.Handle, id str
 }
 
 // checkKey refuses a snapshot that names no row a write could address: nil,
-// no id, or an id longer than the CHAR(36) column (such a row cannot exist,
-// so Update would otherwise report it as a conflict).
+// or an id checkID refuses (such a row cannot exist, so Update would
+// otherwise report it as a conflict).
 func (b *bunStore) checkKey(s *Snapshot) error {
 	if s == nil {
 		return fmt.Errorf("%w: nil snapshot", store.ErrInvalid)
 	}
-	if s.ID == "" {
+	return b.checkID(s.ID)
+}
+
+// checkID applies the rules of process_instances.id to an id a write stores
+// or a read looks up: not empty, the text rule and the CHAR(36) column's
+// length, and no trailing blank (see noTrailingBlank).
+func (b *bunStore) checkID(id string) error {
+	if id == "" {
 		return fmt.Errorf("%w: no id", store.ErrInvalid)
 	}
-	return b.d.CheckText("process_instances.id", s.ID, idMax)
+	if err := b.d.CheckText("process_instances.id", id, idMax); err != nil {
+		return err
+	}
+	return noTrailingBlank("process_instances.id", id)
+}
+
+// checkRef applies the rules of process_id and process_version (prefix
+// names the columns in messages): a process id, and the text rule and the
+// dialect's key-text limit on both (CheckKeyText).
+func (b *bunStore) checkRef(p ProcessRef, prefix string) error {
+	if p.ID == "" {
+		return fmt.Errorf("%w: no %sprocess id", store.ErrInvalid, strings.TrimPrefix(prefix, "process_instances."))
+	}
+	if err := b.d.CheckKeyText(prefix+"process_id", p.ID); err != nil {
+		return err
+	}
+	if p.Version != nil {
+		return b.d.CheckKeyText(prefix+"process_version", *p.Version)
+	}
+	return nil
+}
+
+// checkBusinessKey applies the rules of business_key_mapping.business_key:
+// the text rule, 255 of the dialect's text units, no trailing blank.
+func (b *bunStore) checkBusinessKey(key string) error {
+	if err := b.d.CheckText("business_key_mapping.business_key", key, businessKeyMax); err != nil {
+		return err
+	}
+	return noTrailingBlank("business_key_mapping.business_key", key)
+}
+
+// noTrailingBlank refuses a value for a column Kogito declares CHAR
+// (process_instances.id CHAR(36), and on PostgreSQL business_key_mapping's
+// business_key char(255)) that ends with a blank. Such a column pads its
+// values with blanks and its comparisons ignore them, so reads hand values
+// back trimmed and "k" and "k " are one key: a trailing blank could not be
+// read back as written.
+func noTrailingBlank(what, s string) error {
+	if strings.HasSuffix(s, " ") {
+		return fmt.Errorf("%w: %s ends with a blank, which the CHAR column Kogito keeps it in does not keep", store.ErrInvalid, what)
+	}
+	return nil
+}
+
+// checkEventType applies the rules of event_types.event_type.
+func (b *bunStore) checkEventType(et string) error {
+	if et == "" {
+		return fmt.Errorf("%w: empty event type", store.ErrInvalid)
+	}
+	return b.d.CheckText("event_types.event_type", et, eventTypeMax)
 }
 
 // eventSet validates event types and removes duplicates (the table's key is
@@ -648,10 +797,7 @@ func (b *bunStore) eventSet(types []string) ([]string, error) {
 	out := make([]string, 0, len(types))
 	seen := make(map[string]bool, len(types))
 	for _, et := range types {
-		if et == "" {
-			return nil, fmt.Errorf("%w: empty event type", store.ErrInvalid)
-		}
-		if err := b.d.CheckText("event_types.event_type", et, eventTypeMax); err != nil {
+		if err := b.checkEventType(et); err != nil {
 			return nil, err
 		}
 		if !seen[et] {
@@ -667,10 +813,16 @@ func idOf(s *Snapshot) string {
 	if s == nil {
 		return "<nil>"
 	}
-	if s.ID == "" {
-		return `""`
+	return display(s.ID)
+}
+
+// display is a value as an error message names it: as it is, or quoted when
+// it is not text a message can carry as it is (empty, a NUL, invalid UTF-8).
+func display(s string) string {
+	if s == "" || store.ValidText("", s) != nil {
+		return strconv.Quote(s)
 	}
-	return s.ID
+	return s
 }
 
 // trimID removes the blanks PostgreSQL and SQL Server pad CHAR(36) with when

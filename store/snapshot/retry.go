@@ -21,12 +21,21 @@ const DefaultRetryAttempts = 10
 // is done. An error from apply ends the loop and is returned as is; nothing
 // is written for that attempt. A snapshot deleted meanwhile ends it with
 // store.ErrNotFound. On success it returns the snapshot as stored, with its
-// new version.
+// new version. A nil ctx, st or apply is store.ErrInvalid, before anything
+// is read.
 //
 // Run it on a store bound to the database rather than to a session: each
 // attempt is then a short transaction of its own, where inside a session the
 // session's other locks would be held through every backoff pause.
 func Retry(ctx context.Context, st Store, id string, attempts int, apply func(ctx context.Context, s *Snapshot) error) (*Snapshot, error) {
+	switch {
+	case ctx == nil:
+		return nil, fmt.Errorf("snapshot: retry %s: %w", display(id), store.CheckContext(ctx))
+	case st == nil:
+		return nil, fmt.Errorf("snapshot: retry %s: %w: nil Store", display(id), store.ErrInvalid)
+	case apply == nil:
+		return nil, fmt.Errorf("snapshot: retry %s: %w: nil apply function", display(id), store.ErrInvalid)
+	}
 	if attempts <= 0 {
 		attempts = DefaultRetryAttempts
 	}
@@ -34,10 +43,10 @@ func Retry(ctx context.Context, st Store, id string, attempts int, apply func(ct
 	for attempt := 0; attempt < attempts; attempt++ {
 		if attempt > 0 {
 			if err := store.Backoff(ctx, attempt-1); err != nil {
-				return nil, fmt.Errorf("snapshot: retry %s: %w (waiting after: %v)", id, err, conflict)
+				return nil, fmt.Errorf("snapshot: retry %s: %w (waiting after: %v)", display(id), err, conflict)
 			}
 		} else if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("snapshot: retry %s: %w", id, err)
+			return nil, fmt.Errorf("snapshot: retry %s: %w", display(id), err)
 		}
 		s, err := st.Get(ctx, id)
 		if err != nil {
@@ -55,5 +64,5 @@ func Retry(ctx context.Context, st Store, id string, attempts int, apply func(ct
 		}
 		conflict = err
 	}
-	return nil, fmt.Errorf("snapshot: retry %s: gave up after %d attempts: %w", id, attempts, conflict)
+	return nil, fmt.Errorf("snapshot: retry %s: gave up after %d attempts: %w", display(id), attempts, conflict)
 }

@@ -22,7 +22,8 @@ type Snapshot struct {
 	bun.BaseModel `bun:"table:process_instances"`
 
 	// ID is the process instance id (Kogito: a UUID; at most 36 of the
-	// dialect's text units).
+	// dialect's text units, not ending with a blank: the column is
+	// CHAR(36)).
 	ID string `bun:"id,pk"`
 	// Payload is the serialised instance (Kogito: protobuf), any size the
 	// dialect holds as stored, after the codec: about 1 GB on PostgreSQL
@@ -50,7 +51,10 @@ type Snapshot struct {
 
 	// BusinessKey, when set on Create, maps a caller's key to the instance
 	// (business_key_mapping; unique across all processes; deleted with the
-	// instance). Reads do not fill it; see FindByBusinessKey and Stat.
+	// instance). At most 255 of the dialect's text units, not ending with a
+	// blank (Kogito's column is char(255) on PostgreSQL, which keeps no
+	// trailing blanks). Reads do not fill it; see FindByBusinessKey and
+	// Stat.
 	BusinessKey string `bun:"-"`
 	// EventTypes is the complete set of event types the instance waits for
 	// (event_types). Create stores it; Update replaces the stored set with it
@@ -86,6 +90,9 @@ func (p ProcessRef) String() string {
 	return p.ID + "@" + *p.Version
 }
 
+// display is the definition as an error message names it (see display).
+func (p ProcessRef) display() string { return display(p.String()) }
+
 // scope picks a statement of a [2] pair: [0] matches process_version = ?,
 // [1] process_version IS NULL.
 func (p ProcessRef) scope() int {
@@ -117,10 +124,17 @@ type Info struct {
 
 // Store is Kogito's process-instance persistence with optimistic locking.
 // Depend on the interface to substitute a fake in tests.
+//
+// Every method refuses a nil context, and applies the store's text rule to
+// every id, process id and version, business key and event type it is
+// given, on lookups as on writes (see the package documentation, "Input"):
+// store.ErrInvalid or store.ErrTooLong, and nothing is written or read.
 type Store interface {
 	// Create inserts a new snapshot with version 0 (s.Version is set to 0),
 	// its event types and its business key, atomically. An existing id or
-	// business key is store.ErrDuplicate.
+	// business key is store.ErrDuplicate. Event types left for the id by a
+	// create that failed outside a transaction (Kogito writes them first)
+	// are deleted, as Kogito's create deletes them.
 	Create(ctx context.Context, s *Snapshot) error
 	// Get loads the snapshot with this id: payload (decoded), version,
 	// process id and version; store.ErrNotFound if absent. BusinessKey and
@@ -152,8 +166,8 @@ type Store interface {
 	// Exists reports whether a snapshot with this id exists.
 	Exists(ctx context.Context, id string) (bool, error)
 	// Stat describes a snapshot — metadata, stored size, codec, business
-	// key, event types — without loading or decoding its payload, so it
-	// works for rows whose codec the store does not have.
+	// key (its padding trimmed), event types — without loading or decoding
+	// its payload, so it works for rows whose codec the store does not have.
 	Stat(ctx context.Context, id string) (*Info, error)
 
 	// IDs lists the ids of a process definition's snapshots in id order,
@@ -166,7 +180,8 @@ type Store interface {
 	Count(ctx context.Context, p ProcessRef) (int64, error)
 	// FindByBusinessKey loads the snapshot of p that business_key_mapping
 	// maps key to (store.ErrNotFound if none, or if the key belongs to
-	// another definition).
+	// another definition). A key Kogito's char(255) column holds padded
+	// with blanks is found by the key without them.
 	FindByBusinessKey(ctx context.Context, p ProcessRef, key string) (*Snapshot, error)
 	// WaitingForEventType streams, like All, the snapshots of p waiting
 	// for eventType (Kogito's event_types).

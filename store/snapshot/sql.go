@@ -77,7 +77,9 @@ func newStmts(d *store.Dialect, pageSize int) *stmts {
 		q.count[i] = r(`SELECT COUNT(*) FROM process_instances p WHERE ` + scope)
 		q.listIDs[i] = first(`SELECT p.id FROM process_instances p WHERE ` + scope + ` AND p.id > ? ORDER BY p.id`)
 		q.page[i] = first(`SELECT ` + columns + ` FROM process_instances p WHERE ` + scope + ` AND p.id > ? ORDER BY p.id`)
-		q.findByKey[i] = r(`SELECT ` + columns + ` FROM process_instances p JOIN business_key_mapping b ON b.process_instance_id = p.id WHERE ` + scope + ` AND b.business_key = ?`)
+		// The key, then the key padded as a char(255) column holds it (see
+		// bunStore.findByBusinessKey).
+		q.findByKey[i] = r(`SELECT ` + columns + ` FROM process_instances p JOIN business_key_mapping b ON b.process_instance_id = p.id WHERE ` + scope + ` AND b.business_key IN (?, ?)`)
 		q.waitingPage[i] = first(`SELECT ` + columns + ` FROM process_instances p JOIN event_types e ON e.process_instance_id = p.id WHERE ` + scope + ` AND e.event_type = ? AND p.id > ? ORDER BY p.id`)
 		set := `UPDATE process_instances SET process_id = ?, process_version = ? WHERE ` + strings.ReplaceAll(scope, "p.", "")
 		q.migrateAll[i] = r(set)

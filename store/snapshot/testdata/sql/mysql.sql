@@ -33,7 +33,7 @@ SELECT p.id FROM process_instances p WHERE p.process_id = ? AND p.process_versio
 -- stream (page), version = ?
 SELECT p.id, p.payload, p.process_id, p.version, p.process_version, p.payload_codec FROM process_instances p WHERE p.process_id = ? AND p.process_version = ? AND p.id > ? ORDER BY p.id LIMIT 32;
 -- find by business key, version = ?
-SELECT p.id, p.payload, p.process_id, p.version, p.process_version, p.payload_codec FROM process_instances p JOIN business_key_mapping b ON b.process_instance_id = p.id WHERE p.process_id = ? AND p.process_version = ? AND b.business_key = ?;
+SELECT p.id, p.payload, p.process_id, p.version, p.process_version, p.payload_codec FROM process_instances p JOIN business_key_mapping b ON b.process_instance_id = p.id WHERE p.process_id = ? AND p.process_version = ? AND b.business_key IN (?, ?);
 -- waiting for event type (page), version = ?
 SELECT p.id, p.payload, p.process_id, p.version, p.process_version, p.payload_codec FROM process_instances p JOIN event_types e ON e.process_instance_id = p.id WHERE p.process_id = ? AND p.process_version = ? AND e.event_type = ? AND p.id > ? ORDER BY p.id LIMIT 32;
 -- migrate all, version = ?
@@ -47,7 +47,7 @@ SELECT p.id FROM process_instances p WHERE p.process_id = ? AND p.process_versio
 -- stream (page), version IS NULL
 SELECT p.id, p.payload, p.process_id, p.version, p.process_version, p.payload_codec FROM process_instances p WHERE p.process_id = ? AND p.process_version IS NULL AND p.id > ? ORDER BY p.id LIMIT 32;
 -- find by business key, version IS NULL
-SELECT p.id, p.payload, p.process_id, p.version, p.process_version, p.payload_codec FROM process_instances p JOIN business_key_mapping b ON b.process_instance_id = p.id WHERE p.process_id = ? AND p.process_version IS NULL AND b.business_key = ?;
+SELECT p.id, p.payload, p.process_id, p.version, p.process_version, p.payload_codec FROM process_instances p JOIN business_key_mapping b ON b.process_instance_id = p.id WHERE p.process_id = ? AND p.process_version IS NULL AND b.business_key IN (?, ?);
 -- waiting for event type (page), version IS NULL
 SELECT p.id, p.payload, p.process_id, p.version, p.process_version, p.payload_codec FROM process_instances p JOIN event_types e ON e.process_instance_id = p.id WHERE p.process_id = ? AND p.process_version IS NULL AND e.event_type = ? AND p.id > ? ORDER BY p.id LIMIT 32;
 -- migrate all, version IS NULL

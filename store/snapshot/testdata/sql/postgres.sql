@@ -33,7 +33,7 @@ SELECT p.id FROM process_instances p WHERE p.process_id = $1 AND p.process_versi
 -- stream (page), version = ?
 SELECT p.id, p.payload, p.process_id, p.version, p.process_version, p.payload_codec FROM process_instances p WHERE p.process_id = $1 AND p.process_version = $2 AND p.id > $3 ORDER BY p.id LIMIT 32;
 -- find by business key, version = ?
-SELECT p.id, p.payload, p.process_id, p.version, p.process_version, p.payload_codec FROM process_instances p JOIN business_key_mapping b ON b.process_instance_id = p.id WHERE p.process_id = $1 AND p.process_version = $2 AND b.business_key = $3;
+SELECT p.id, p.payload, p.process_id, p.version, p.process_version, p.payload_codec FROM process_instances p JOIN business_key_mapping b ON b.process_instance_id = p.id WHERE p.process_id = $1 AND p.process_version = $2 AND b.business_key IN ($3, $4);
 -- waiting for event type (page), version = ?
 SELECT p.id, p.payload, p.process_id, p.version, p.process_version, p.payload_codec FROM process_instances p JOIN event_types e ON e.process_instance_id = p.id WHERE p.process_id = $1 AND p.process_version = $2 AND e.event_type = $3 AND p.id > $4 ORDER BY p.id LIMIT 32;
 -- migrate all, version = ?
@@ -47,7 +47,7 @@ SELECT p.id FROM process_instances p WHERE p.process_id = $1 AND p.process_versi
 -- stream (page), version IS NULL
 SELECT p.id, p.payload, p.process_id, p.version, p.process_version, p.payload_codec FROM process_instances p WHERE p.process_id = $1 AND p.process_version IS NULL AND p.id > $2 ORDER BY p.id LIMIT 32;
 -- find by business key, version IS NULL
-SELECT p.id, p.payload, p.process_id, p.version, p.process_version, p.payload_codec FROM process_instances p JOIN business_key_mapping b ON b.process_instance_id = p.id WHERE p.process_id = $1 AND p.process_version IS NULL AND b.business_key = $2;
+SELECT p.id, p.payload, p.process_id, p.version, p.process_version, p.payload_codec FROM process_instances p JOIN business_key_mapping b ON b.process_instance_id = p.id WHERE p.process_id = $1 AND p.process_version IS NULL AND b.business_key IN ($2, $3);
 -- waiting for event type (page), version IS NULL
 SELECT p.id, p.payload, p.process_id, p.version, p.process_version, p.payload_codec FROM process_instances p JOIN event_types e ON e.process_instance_id = p.id WHERE p.process_id = $1 AND p.process_version IS NULL AND e.event_type = $2 AND p.id > $3 ORDER BY p.id LIMIT 32;
 -- migrate all, version IS NULL

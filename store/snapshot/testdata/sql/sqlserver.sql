@@ -33,7 +33,7 @@ SELECT p.id FROM process_instances p WHERE p.process_id = @p1 AND p.process_vers
 -- stream (page), version = ?
 SELECT p.id, p.payload, p.process_id, p.version, p.process_version, p.payload_codec FROM process_instances p WHERE p.process_id = @p1 AND p.process_version = @p2 AND p.id > @p3 ORDER BY p.id OFFSET 0 ROWS FETCH NEXT 32 ROWS ONLY;
 -- find by business key, version = ?
-SELECT p.id, p.payload, p.process_id, p.version, p.process_version, p.payload_codec FROM process_instances p JOIN business_key_mapping b ON b.process_instance_id = p.id WHERE p.process_id = @p1 AND p.process_version = @p2 AND b.business_key = @p3;
+SELECT p.id, p.payload, p.process_id, p.version, p.process_version, p.payload_codec FROM process_instances p JOIN business_key_mapping b ON b.process_instance_id = p.id WHERE p.process_id = @p1 AND p.process_version = @p2 AND b.business_key IN (@p3, @p4);
 -- waiting for event type (page), version = ?
 SELECT p.id, p.payload, p.process_id, p.version, p.process_version, p.payload_codec FROM process_instances p JOIN event_types e ON e.process_instance_id = p.id WHERE p.process_id = @p1 AND p.process_version = @p2 AND e.event_type = @p3 AND p.id > @p4 ORDER BY p.id OFFSET 0 ROWS FETCH NEXT 32 ROWS ONLY;
 -- migrate all, version = ?
@@ -47,7 +47,7 @@ SELECT p.id FROM process_instances p WHERE p.process_id = @p1 AND p.process_vers
 -- stream (page), version IS NULL
 SELECT p.id, p.payload, p.process_id, p.version, p.process_version, p.payload_codec FROM process_instances p WHERE p.process_id = @p1 AND p.process_version IS NULL AND p.id > @p2 ORDER BY p.id OFFSET 0 ROWS FETCH NEXT 32 ROWS ONLY;
 -- find by business key, version IS NULL
-SELECT p.id, p.payload, p.process_id, p.version, p.process_version, p.payload_codec FROM process_instances p JOIN business_key_mapping b ON b.process_instance_id = p.id WHERE p.process_id = @p1 AND p.process_version IS NULL AND b.business_key = @p2;
+SELECT p.id, p.payload, p.process_id, p.version, p.process_version, p.payload_codec FROM process_instances p JOIN business_key_mapping b ON b.process_instance_id = p.id WHERE p.process_id = @p1 AND p.process_version IS NULL AND b.business_key IN (@p2, @p3);
 -- waiting for event type (page), version IS NULL
 SELECT p.id, p.payload, p.process_id, p.version, p.process_version, p.payload_codec FROM process_instances p JOIN event_types e ON e.process_instance_id = p.id WHERE p.process_id = @p1 AND p.process_version IS NULL AND e.event_type = @p2 AND p.id > @p3 ORDER BY p.id OFFSET 0 ROWS FETCH NEXT 32 ROWS ONLY;
 -- migrate all, version IS NULL

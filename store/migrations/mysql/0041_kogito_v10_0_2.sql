@@ -1,0 +1,16 @@
+-- Kogito's tables as its Flyway scripts leave them at V10.0.2 (packages
+-- store/snapshot and store/correlation).
+--
+-- V10.0.1: correlation_instances.correlation is text that Kogito binds as a
+-- string; here it has always been LONGTEXT, so nothing to convert.
+--
+-- V10.0.2: Kogito's event_types has no foreign key to process_instances (its
+-- create inserts an instance's event types before the instance). Here the
+-- key event_types_process_instance_id_fkey stays for now: MySQL/MariaDB
+-- commit DDL statement by statement, and the migrator can resume only the
+-- statements it knows how to skip or undo (see store's package doc,
+-- "Migrations"), which do not include dropping a foreign key. A database
+-- that Kogito itself writes to needs, once, by hand:
+--   ALTER TABLE `event_types` DROP FOREIGN KEY `event_types_process_instance_id_fkey`
+-- (see package store/snapshot's documentation). This migration records the
+-- version so that every dialect carries the same ones.

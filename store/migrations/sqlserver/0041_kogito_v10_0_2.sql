@@ -1,0 +1,11 @@
+-- Kogito's tables as its Flyway scripts leave them at V10.0.2 (packages
+-- store/snapshot and store/correlation).
+--
+-- V10.0.1: correlation_instances.correlation is text that Kogito binds as a
+-- string; here it has always been NVARCHAR(MAX), so nothing to convert.
+--
+-- V10.0.2: event_types has no foreign key to process_instances. Kogito's
+-- create inserts an instance's event types before the instance itself, in
+-- one transaction (or, with transactions off, each statement on its own);
+-- Kogito and flowstore both delete an instance's event types themselves.
+ALTER TABLE "event_types" DROP CONSTRAINT IF EXISTS "event_types_process_instance_id_fkey";
