@@ -3,7 +3,6 @@ package orchestrator
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"iter"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/flowstore/flowstore/orchestrator/internal/textrule"
 	"github.com/flowstore/flowstore/store"
 )
 
@@ -68,6 +68,12 @@ func fail(op string, err error) error {
 
 // SaveWorkflow implements Store.
 func (b *bunStore) SaveWorkflow(ctx context.Context, w *WorkflowRow) (*WorkflowRow, error) {
+	if err := store.CheckContext(ctx); err != nil {
+		return nil, fail("save workflow", err)
+	}
+	if w == nil {
+		return nil, fail("save workflow", fmt.Errorf("%w: nil workflow", store.ErrInvalid))
+	}
 	out, err := b.saveWorkflow(ctx, w)
 	return out, fail(fmt.Sprintf("save workflow %q", w.Name), err)
 }
@@ -80,6 +86,11 @@ func (b *bunStore) saveWorkflow(ctx context.Context, w *WorkflowRow) (*WorkflowR
 	// schema leaves it unbounded (VARCHAR(450) on MySQL and SQL Server).
 	if err := b.d.CheckKeyText("workflow name", w.Name); err != nil {
 		return nil, err
+	}
+	if w.Description != nil {
+		if err := store.ValidText("description", *w.Description); err != nil {
+			return nil, err
+		}
 	}
 	// Engines starting at once register the same new workflow at once: both
 	// read no row, both insert, and the unique name makes one insert fail
@@ -138,6 +149,9 @@ func (b *bunStore) saveWorkflowOnce(ctx context.Context, w *WorkflowRow) (*Workf
 
 // Workflow implements Store.
 func (b *bunStore) Workflow(ctx context.Context, name string) (*WorkflowRow, error) {
+	if err := b.checkLookup(ctx, "workflow name", name); err != nil {
+		return nil, fail(fmt.Sprintf("workflow %q", name), err)
+	}
 	var w WorkflowRow
 	err := b.h.IDB().NewSelect().Model(&w).Where("name = ?", name).Where("deleted_at IS NULL").Scan(ctx)
 	if err != nil {
@@ -148,6 +162,9 @@ func (b *bunStore) Workflow(ctx context.Context, name string) (*WorkflowRow, err
 
 // WorkflowByID implements Store.
 func (b *bunStore) WorkflowByID(ctx context.Context, id uuid.UUID) (*WorkflowRow, error) {
+	if err := store.CheckContext(ctx); err != nil {
+		return nil, fail("workflow "+id.String(), err)
+	}
 	var w WorkflowRow
 	if err := b.h.IDB().NewSelect().Model(&w).Where("workflow_id = ?", id).Scan(ctx); err != nil {
 		return nil, fail("workflow "+id.String(), b.h.Classify(err))
@@ -157,6 +174,9 @@ func (b *bunStore) WorkflowByID(ctx context.Context, id uuid.UUID) (*WorkflowRow
 
 // Workflows implements Store.
 func (b *bunStore) Workflows(ctx context.Context) ([]WorkflowRow, error) {
+	if err := store.CheckContext(ctx); err != nil {
+		return nil, fail("workflows", err)
+	}
 	var ws []WorkflowRow
 	err := b.h.IDB().NewSelect().Model(&ws).Where("deleted_at IS NULL").Order("name").Scan(ctx)
 	if err != nil {
@@ -167,6 +187,9 @@ func (b *bunStore) Workflows(ctx context.Context) ([]WorkflowRow, error) {
 
 // DeleteWorkflow implements Store.
 func (b *bunStore) DeleteWorkflow(ctx context.Context, name string) error {
+	if err := b.checkLookup(ctx, "workflow name", name); err != nil {
+		return fail(fmt.Sprintf("delete workflow %q", name), err)
+	}
 	res, err := b.h.IDB().NewUpdate().Model((*WorkflowRow)(nil)).Set("deleted_at = ?", b.h.Now()).
 		Where("name = ?", name).Where("deleted_at IS NULL").Exec(ctx)
 	if err != nil {
@@ -180,6 +203,12 @@ func (b *bunStore) DeleteWorkflow(ctx context.Context, name string) error {
 
 // CreateProcess implements Store.
 func (b *bunStore) CreateProcess(ctx context.Context, p *Process, initial State) error {
+	if err := store.CheckContext(ctx); err != nil {
+		return fail("create process", err)
+	}
+	if p == nil {
+		return fail("create process", fmt.Errorf("%w: nil process", store.ErrInvalid))
+	}
 	return fail("create process", b.createProcess(ctx, p, initial))
 }
 
@@ -198,11 +227,20 @@ func (b *bunStore) createProcess(ctx context.Context, p *Process, initial State)
 			return err
 		}
 	}
+	if p.LastStep != nil {
+		if err := b.d.CheckText("last_step", *p.LastStep, maxStepName); err != nil {
+			return err
+		}
+	}
+	// failed_reason, traceback: text columns without a limit.
+	if err := textrule.Struct("", p); err != nil {
+		return err
+	}
 	now := b.h.Now()
 	p.LastStatus, p.StartedAt, p.LastModifiedAt, p.EngineInstanceID = StatusCreated, now, now, nil
-	in, err := json.Marshal(nonNil(initial))
+	in, err := textrule.Marshal("initial state", nonNil(initial))
 	if err != nil {
-		return fmt.Errorf("%w: initial state is not JSON: %v", store.ErrInvalid, err)
+		return err
 	}
 	return b.h.InTx(ctx, func(ctx context.Context, h store.Handle) error {
 		if _, err := h.IDB().NewInsert().Model(p).Exec(ctx); err != nil {
@@ -223,6 +261,9 @@ func nonNil(s State) State {
 
 // Process implements Store.
 func (b *bunStore) Process(ctx context.Context, pid uuid.UUID) (*Process, error) {
+	if err := store.CheckContext(ctx); err != nil {
+		return nil, fail("process "+pid.String(), err)
+	}
 	p, err := b.process(ctx, pid)
 	return p, fail("process "+pid.String(), err)
 }
@@ -237,7 +278,10 @@ func (b *bunStore) process(ctx context.Context, pid uuid.UUID) (*Process, error)
 
 // Processes implements Store.
 func (b *bunStore) Processes(ctx context.Context, f ProcessFilter) ([]Process, error) {
-	n, err := checkFilter(f)
+	if err := store.CheckContext(ctx); err != nil {
+		return nil, fail("processes", err)
+	}
+	n, err := b.checkFilter(f)
 	if err != nil {
 		return nil, fail("processes", err)
 	}
@@ -247,7 +291,11 @@ func (b *bunStore) Processes(ctx context.Context, f ProcessFilter) ([]Process, e
 
 // AllProcesses implements Store.
 func (b *bunStore) AllProcesses(ctx context.Context, f ProcessFilter) iter.Seq2[Process, error] {
-	n, err := checkFilter(f)
+	err := store.CheckContext(ctx)
+	n := 0
+	if err == nil {
+		n, err = b.checkFilter(f)
+	}
 	if err != nil {
 		return func(yield func(Process, error) bool) { yield(Process{}, fail("all processes", err)) }
 	}
@@ -258,11 +306,26 @@ func (b *bunStore) AllProcesses(ctx context.Context, f ProcessFilter) iter.Seq2[
 	return store.Stream(ctx, n, page)
 }
 
-func checkFilter(f ProcessFilter) (int, error) {
+func (b *bunStore) checkFilter(f ProcessFilter) (int, error) {
 	if f.Status != "" && !f.Status.Valid() {
 		return 0, fmt.Errorf("%w: unknown process status %q", store.ErrInvalid, f.Status)
 	}
+	if f.Workflow != "" {
+		if err := b.d.CheckKeyText("workflow name", f.Workflow); err != nil {
+			return 0, err
+		}
+	}
 	return store.PageLimit(f.Limit)
+}
+
+// checkLookup refuses a nil context, and a name a read looks up that no
+// row could hold — by the rule its write would be refused by, so that it
+// never reaches the SQL (store.Dialect.CheckText).
+func (b *bunStore) checkLookup(ctx context.Context, what, name string) error {
+	if err := store.CheckContext(ctx); err != nil {
+		return err
+	}
+	return b.d.CheckKeyText(what, name)
 }
 
 func (b *bunStore) processesPage(ctx context.Context, f ProcessFilter, after *Process, n int) ([]Process, error) {
@@ -275,6 +338,9 @@ func (b *bunStore) processesPage(ctx context.Context, f ProcessFilter, after *Pr
 
 // Steps implements Store.
 func (b *bunStore) Steps(ctx context.Context, pid uuid.UUID) ([]ProcessStep, error) {
+	if err := store.CheckContext(ctx); err != nil {
+		return nil, fail("steps of process "+pid.String(), err)
+	}
 	steps, err := b.steps(ctx, pid)
 	return steps, fail("steps of process "+pid.String(), err)
 }
@@ -289,6 +355,9 @@ func (b *bunStore) steps(ctx context.Context, pid uuid.UUID) ([]ProcessStep, err
 
 // InputStates implements Store.
 func (b *bunStore) InputStates(ctx context.Context, pid uuid.UUID) ([]InputState, error) {
+	if err := store.CheckContext(ctx); err != nil {
+		return nil, fail("inputs of process "+pid.String(), err)
+	}
 	in, err := b.inputStates(ctx, pid)
 	return in, fail("inputs of process "+pid.String(), err)
 }
@@ -301,6 +370,9 @@ func (b *bunStore) inputStates(ctx context.Context, pid uuid.UUID) ([]InputState
 
 // AddInput implements Store.
 func (b *bunStore) AddInput(ctx context.Context, pid uuid.UUID, typ InputType, input State) error {
+	if err := store.CheckContext(ctx); err != nil {
+		return fail("add input to process "+pid.String(), err)
+	}
 	return fail("add input to process "+pid.String(), b.addInput(ctx, pid, typ, input))
 }
 
@@ -308,9 +380,9 @@ func (b *bunStore) addInput(ctx context.Context, pid uuid.UUID, typ InputType, i
 	if typ != InputInitial && typ != InputUser {
 		return fmt.Errorf("%w: input type %q", store.ErrInvalid, typ)
 	}
-	js, err := json.Marshal(nonNil(input))
+	js, err := textrule.Marshal("input", nonNil(input))
 	if err != nil {
-		return fmt.Errorf("%w: input is not JSON: %v", store.ErrInvalid, err)
+		return err
 	}
 	at, err := b.inputTime(ctx, pid)
 	if err != nil {
@@ -355,6 +427,9 @@ func (b *bunStore) inputTime(ctx context.Context, pid uuid.UUID) (time.Time, err
 
 // Settings implements Store.
 func (b *bunStore) Settings(ctx context.Context) (*EngineSettings, error) {
+	if err := store.CheckContext(ctx); err != nil {
+		return nil, fail("engine settings", err)
+	}
 	s, err := b.settings(ctx)
 	return s, fail("engine settings", err)
 }
@@ -369,6 +444,9 @@ func (b *bunStore) settings(ctx context.Context) (*EngineSettings, error) {
 
 // CountRunning implements Store.
 func (b *bunStore) CountRunning(ctx context.Context) (int, error) {
+	if err := store.CheckContext(ctx); err != nil {
+		return 0, fail("count running processes", err)
+	}
 	n, err := b.h.IDB().NewSelect().Model((*Process)(nil)).Where("last_status = ?", StatusRunning).Count(ctx)
 	return int(n), fail("count running processes", b.h.Classify(err))
 }

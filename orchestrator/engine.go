@@ -230,6 +230,9 @@ func (e *Engine) Store() Store { return e.st }
 // to unwind, for the last heartbeat, for the removal of the row) after ctx
 // ended. Run may be called once.
 func (e *Engine) Run(ctx context.Context) error {
+	if err := store.CheckContext(ctx); err != nil {
+		return fmt.Errorf("orchestrator: run engine %s: %w", e.name, err)
+	}
 	if !e.runCalled.CompareAndSwap(false, true) {
 		return fmt.Errorf("orchestrator: run engine %s: %w: Run may be called once", e.name, store.ErrInvalid)
 	}
@@ -438,6 +441,9 @@ func (e *Engine) isStopping() bool {
 // row (inserted, or updated and undeleted). Every engine that may run or
 // recover a workflow's processes must register it.
 func (e *Engine) Register(ctx context.Context, wf Workflow) error {
+	if err := store.CheckContext(ctx); err != nil {
+		return fail(fmt.Sprintf("register workflow %q", wf.Name), err)
+	}
 	return fail(fmt.Sprintf("register workflow %q", wf.Name), e.registerWorkflow(ctx, wf))
 }
 
@@ -484,11 +490,17 @@ func StartedBy(user string) StartOption { return func(p *Process) { p.CreatedBy 
 // transaction. It does not run it: call RunProcess, or let a running
 // engine take it.
 func (e *Engine) Start(ctx context.Context, workflow string, input State, opts ...StartOption) (uuid.UUID, error) {
+	if err := store.CheckContext(ctx); err != nil {
+		return uuid.Nil, fail(fmt.Sprintf("start workflow %q", workflow), err)
+	}
 	pid, err := e.start(ctx, workflow, input, opts)
 	return pid, fail(fmt.Sprintf("start workflow %q", workflow), err)
 }
 
 func (e *Engine) start(ctx context.Context, workflow string, input State, opts []StartOption) (uuid.UUID, error) {
+	if err := store.ValidText("workflow name", workflow); err != nil {
+		return uuid.Nil, err
+	}
 	e.mu.Lock()
 	r := e.workflows[workflow]
 	e.mu.Unlock()
@@ -528,6 +540,9 @@ func (e *Engine) start(ctx context.Context, workflow string, input State, opts [
 // stopping, a database error — the engine lets go of the process, which
 // stays running for any engine to continue from its last step.
 func (e *Engine) RunProcess(ctx context.Context, pid uuid.UUID) (*Process, error) {
+	if err := store.CheckContext(ctx); err != nil {
+		return nil, fail("run process "+pid.String(), err)
+	}
 	p, err := e.runProcess(ctx, pid)
 	return p, fail("run process "+pid.String(), err)
 }
@@ -571,6 +586,9 @@ func (e *Engine) claimAndExecute(ctx context.Context, pid uuid.UUID) (*Process, 
 // Resuming a failed or waiting process retries its step as it was; the
 // input is recorded but not used.
 func (e *Engine) Resume(ctx context.Context, pid uuid.UUID, input State) (*Process, error) {
+	if err := store.CheckContext(ctx); err != nil {
+		return nil, fail("resume process "+pid.String(), err)
+	}
 	p, err := e.resume(ctx, pid, input)
 	return p, fail("resume process "+pid.String(), err)
 }
@@ -590,6 +608,9 @@ func (e *Engine) resume(ctx context.Context, pid uuid.UUID, input State) (*Proce
 // RecoverOnce takes and runs, to their stop, the processes Run would take
 // now, and returns how many it ran. Like RunProcess, it needs Run running.
 func (e *Engine) RecoverOnce(ctx context.Context) (int, error) {
+	if err := store.CheckContext(ctx); err != nil {
+		return 0, fail("recover processes", err)
+	}
 	ctx, done, err := e.enter(ctx)
 	if err != nil {
 		return 0, fail("recover processes", err)

@@ -2,6 +2,7 @@ package orchestrator_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -211,7 +212,7 @@ func TestSuspendAndResumeWithInput(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if p.LastStatus != orchestrator.StatusCompleted || seen != 42.0 {
+		if p.LastStatus != orchestrator.StatusCompleted || seen != json.Number("42") { // numbers as written (State)
 			t.Fatalf("status %s, step saw vlan %v", p.LastStatus, seen)
 		}
 		want := []string{"prepare:success", "ask_vlan:suspend", "ask_vlan:success", "use_input:success", "Done:complete"}

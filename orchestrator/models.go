@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
+	"github.com/flowstore/flowstore/orchestrator/internal/textrule"
 	"github.com/flowstore/flowstore/store"
 )
 
@@ -161,21 +162,43 @@ const (
 )
 
 // State is a process's state: a JSON object.
+//
+// Its numbers are kept exactly as written. The engine hands a step its state
+// decoded with every number as a json.Number — the number's text, never a
+// float64 — so 9007199254740993, 0.10 or 1e400 that WFO (or an earlier step)
+// wrote come back, and are written back, with the same digits. A step reads
+// one with its Int64, Float64 or String method; it may put plain Go numbers
+// into the state it returns, and they are stored as encoding/json writes
+// them. (Where the column is PostgreSQL's jsonb, the database itself keeps
+// the value exactly but may spell it differently — 1e400 comes back as a 1
+// and 400 zeros — for WFO as for flowstore; flowstore then keeps that
+// spelling.)
 type State map[string]any
 
 // clone deep-copies a state through JSON, as WFO round-trips state before
 // saving it, so a step cannot mutate what the engine keeps and only plain
-// data is stored.
+// data is stored. Numbers come out as json.Number, exactly as they went in;
+// text the database cannot store exactly (NUL, invalid UTF-8) is refused.
 func (s State) clone() (State, error) {
-	b, err := json.Marshal(s)
+	b, err := textrule.Marshal("state", s)
 	if err != nil {
-		return nil, fmt.Errorf("%w: state is not JSON: %v", store.ErrInvalid, err)
+		return nil, err
 	}
 	out := State{}
-	if err := json.Unmarshal(b, &out); err != nil {
+	if err := textrule.Unmarshal(b, &out); err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// decodeState reads a stored JSON object into a State, numbers as
+// json.Number (see State).
+func decodeState(b []byte) (State, error) {
+	st := State{}
+	if err := textrule.Unmarshal(b, &st); err != nil {
+		return nil, err
+	}
+	return st, nil
 }
 
 // WorkflowRow is a row of "workflows". Workflows are soft-deleted: DeletedAt

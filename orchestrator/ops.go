@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
+	"github.com/flowstore/flowstore/orchestrator/internal/textrule"
 	"github.com/flowstore/flowstore/store"
 )
 
@@ -18,14 +19,15 @@ import (
 
 // ResumeProcess implements Store.
 func (b *bunStore) ResumeProcess(ctx context.Context, pid uuid.UUID, input State) error {
+	if err := store.CheckContext(ctx); err != nil {
+		return fail("resume process "+pid.String(), err)
+	}
 	return fail("resume process "+pid.String(), b.resumeProcess(ctx, pid, input))
 }
 
 func (b *bunStore) resumeProcess(ctx context.Context, pid uuid.UUID, input State) error {
-	if input != nil {
-		if _, err := input.clone(); err != nil {
-			return err
-		}
+	if _, err := textrule.Marshal("input", nonNil(input)); err != nil {
+		return err
 	}
 	return b.h.InTx(ctx, func(ctx context.Context, h store.Handle) error {
 		st := b.on(h)
@@ -71,6 +73,9 @@ var retryable = []ProcessStatus{StatusFailed, StatusWaiting, StatusAPIUnavailabl
 
 // ResumeAllTasks implements Store.
 func (b *bunStore) ResumeAllTasks(ctx context.Context) (int, error) {
+	if err := store.CheckContext(ctx); err != nil {
+		return 0, fail("resume all tasks", err)
+	}
 	var n int64
 	err := b.h.InTx(ctx, func(ctx context.Context, h store.Handle) error {
 		if err := b.on(h).refuseLocked(ctx); err != nil {
@@ -90,6 +95,9 @@ func (b *bunStore) ResumeAllTasks(ctx context.Context) (int, error) {
 
 // AbortProcess implements Store.
 func (b *bunStore) AbortProcess(ctx context.Context, pid uuid.UUID, by string) error {
+	if err := store.CheckContext(ctx); err != nil {
+		return fail("abort process "+pid.String(), err)
+	}
 	return fail("abort process "+pid.String(), b.abortProcess(ctx, pid, by))
 }
 
@@ -139,6 +147,9 @@ func (b *bunStore) abortProcess(ctx context.Context, pid uuid.UUID, by string) e
 
 // DeleteProcess implements Store.
 func (b *bunStore) DeleteProcess(ctx context.Context, pid uuid.UUID) error {
+	if err := store.CheckContext(ctx); err != nil {
+		return fail("delete process "+pid.String(), err)
+	}
 	err := b.h.InTx(ctx, func(ctx context.Context, h store.Handle) error {
 		p, err := b.on(h).process(ctx, pid)
 		if err != nil {
@@ -173,12 +184,18 @@ func (b *bunStore) addRunning(ctx context.Context, delta int64) error {
 
 // Lock implements Store.
 func (b *bunStore) Lock(ctx context.Context) error {
+	if err := store.CheckContext(ctx); err != nil {
+		return fail("lock the engine", err)
+	}
 	_, err := b.h.Raw().ExecContext(ctx, b.q.lock)
 	return fail("lock the engine", b.h.Classify(err))
 }
 
 // Unlock implements Store.
 func (b *bunStore) Unlock(ctx context.Context) (int, error) {
+	if err := store.CheckContext(ctx); err != nil {
+		return 0, fail("unlock the engine", err)
+	}
 	var n int64
 	err := b.h.InTx(ctx, func(ctx context.Context, h store.Handle) error {
 		if _, err := h.Raw().ExecContext(ctx, b.q.unlock); err != nil {
@@ -196,6 +213,9 @@ func (b *bunStore) Unlock(ctx context.Context) (int, error) {
 
 // EngineStatus implements Store.
 func (b *bunStore) EngineStatus(ctx context.Context) (Status, error) {
+	if err := store.CheckContext(ctx); err != nil {
+		return Status{}, fail("engine status", err)
+	}
 	st, err := b.engineStatus(ctx)
 	return st, fail("engine status", err)
 }
@@ -231,6 +251,9 @@ func (b *bunStore) engineStatus(ctx context.Context) (Status, error) {
 
 // PruneInstances implements Store.
 func (b *bunStore) PruneInstances(ctx context.Context, olderThan time.Duration) (int, error) {
+	if err := store.CheckContext(ctx); err != nil {
+		return 0, fail("prune engine instances", err)
+	}
 	res, err := b.h.Raw().ExecContext(ctx, b.q.pruneEngines, b.h.Now().Add(-olderThan))
 	if err != nil {
 		return 0, fail("prune engine instances", b.h.Classify(err))

@@ -7,10 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
+	"github.com/flowstore/flowstore/orchestrator/internal/textrule"
 	"github.com/flowstore/flowstore/store"
 )
 
@@ -207,10 +210,10 @@ func (e *Engine) load(ctx context.Context, pid uuid.UUID) (*run, error) {
 		r.state = State{}
 		for _, in := range ins {
 			if in.InputType == InputInitial {
-				_ = json.Unmarshal(in.State, &r.state)
+				_ = textrule.Unmarshal(in.State, &r.state)
 			}
 		}
-	} else if err := json.Unmarshal(src, &r.state); err != nil {
+	} else if err := textrule.Unmarshal(src, &r.state); err != nil {
 		return nil, fmt.Errorf("step state is not a JSON object: %w", err)
 	}
 	if r.state == nil {
@@ -234,8 +237,8 @@ func (e *Engine) load(ctx context.Context, pid uuid.UUID) (*run, error) {
 			// object; such a row still counts as this resume's input, but
 			// an empty one, as before — refusing it would leave the
 			// process unrunnable.
-			in := State{}
-			if json.Unmarshal(ins[i].State, &in) != nil || in == nil {
+			in, err := decodeState(ins[i].State)
+			if err != nil || in == nil {
 				in = State{}
 			}
 			r.input = in
@@ -250,12 +253,13 @@ func (e *Engine) load(ctx context.Context, pid uuid.UUID) (*run, error) {
 
 func lastFrom(s *ProcessStep) *lastStep {
 	l := &lastStep{stepID: s.StepID, name: s.Name, status: s.Status, by: s.CreatedBy}
-	var st map[string]any
-	if json.Unmarshal(s.State, &st) == nil {
+	if st, err := decodeState(s.State); err == nil {
 		l.errMsg, _ = st["error"].(string)
 		l.details, _ = st["details"].(string)
-		if n, ok := st["retries"].(float64); ok {
-			l.retries = int(n)
+		if n, ok := st["retries"].(json.Number); ok {
+			if v, err := n.Int64(); err == nil {
+				l.retries = int(v)
+			}
 		}
 		l.history, _ = st["completed_at"].([]any)
 	}
@@ -370,6 +374,7 @@ func (e *Engine) call(ctx context.Context, s *store.Session, r *run, step Step) 
 		sctx = context.WithValue(ctx, userInputKey{}, r.input)
 	}
 	var res Result
+	var kept State // the state a step that keeps its writes continues with
 	var trace string
 	restore := s.Suppress()
 	spErr := stepSavepoint(sctx, s, func(ctx context.Context) (err error) {
@@ -380,10 +385,25 @@ func (e *Engine) call(ctx context.Context, s *store.Session, r *run, step Step) 
 			}
 		}()
 		res, err = step.Fn(ctx, s, in)
-		if err == nil && (res.Status == StepFailed || res.Status == StepWaiting) {
-			return errUndoResult
+		if err != nil {
+			return err
 		}
-		return err
+		switch res.Status {
+		case StepFailed, StepWaiting:
+			return errUndoResult
+		case StepSuccess, StepSkipped, StepSuspend, StepAwaitingCallback, StepComplete, StepAbort:
+			// Checked here, inside the savepoint: a state that cannot be
+			// stored fails the step, and its writes go with it.
+			if res.State == nil {
+				res.State = in
+			}
+			if kept, err = res.State.clone(); err != nil {
+				return fmt.Errorf("step %s returned a state that cannot be stored: %w", step.Name, err)
+			}
+			return nil
+		default:
+			return fmt.Errorf("%w: step %s returned unknown status %q", store.ErrInvalid, step.Name, res.Status)
+		}
 	})
 	restore()
 	if spErr == errUndoResult {
@@ -401,30 +421,32 @@ func (e *Engine) call(ctx context.Context, s *store.Session, r *run, step Step) 
 		}
 		return o
 	}
-	switch res.Status {
-	case StepSuccess, StepSkipped, StepSuspend, StepAwaitingCallback, StepComplete, StepAbort:
-		if res.State == nil {
-			res.State = in
-		}
-		st, err := res.State.clone()
-		if err != nil {
-			return failure(err, "")
-		}
-		return outcome{res: res, state: st}
-	case StepFailed, StepWaiting:
+	if res.Status == StepFailed || res.Status == StepWaiting {
 		if res.Err == nil {
 			res.Err = errors.New("step " + string(res.Status))
 		}
 		o := failure(res.Err, fmt.Sprintf("%+v", res.Err))
-		o.res.Status, o.res.Details = res.Status, res.Details
+		o.res.Status, o.res.Details = res.Status, diagnostic(res.Details)
 		return o
-	default:
-		return failure(fmt.Errorf("%w: step %s returned unknown status %q", store.ErrInvalid, step.Name, res.Status), "")
 	}
+	return outcome{res: res, state: kept}
 }
 
 func failure(err error, trace string) outcome {
-	return outcome{res: Result{Status: StepFailed, Err: err}, errMsg: err.Error(), class: errClass(err), traceback: trace}
+	return outcome{res: Result{Status: StepFailed, Err: err}, errMsg: diagnostic(err.Error()), class: diagnostic(errClass(err)), traceback: diagnostic(trace)}
+}
+
+// diagnostic makes the text of a failure storable: NUL and bytes that are
+// not UTF-8 become U+FFFD. A failed step's error, details and traceback are
+// the engine's record of what went wrong, not values a caller stores: the
+// record must be written whatever the error says (refusing it would leave
+// the process running for ever), so here — and only here — text is changed
+// instead of refused.
+func diagnostic(s string) string {
+	if strings.IndexByte(s, 0) < 0 && utf8.ValidString(s) {
+		return s
+	}
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
 }
 
 // errClass names the type of the innermost error, like WFO's "class".
@@ -452,7 +474,7 @@ func (e *Engine) record(ctx context.Context, s *store.Session, r *run, step Step
 	var rowState State
 	if res.Status == StepFailed || res.Status == StepWaiting {
 		if out.errMsg == "" {
-			out.errMsg = res.Err.Error()
+			out.errMsg = diagnostic(res.Err.Error())
 		}
 		if r.isTask && res.Status == StepFailed {
 			switch {
@@ -483,7 +505,7 @@ func (e *Engine) record(ctx context.Context, s *store.Session, r *run, step Step
 		hist := append(append([]any{}, r.last.history...), now.Format(time.RFC3339Nano))
 		rowState["retries"] = retries
 		rowState["completed_at"] = hist
-		js, err := json.Marshal(rowState)
+		js, err := textrule.Marshal("the state of step "+step.Name, rowState)
 		if err != nil {
 			return "", nil, err
 		}
@@ -494,9 +516,9 @@ func (e *Engine) record(ctx context.Context, s *store.Session, r *run, step Step
 		l.retries, l.history = retries, hist
 		newLast = &l
 	} else {
-		js, err := json.Marshal(rowState)
+		js, err := textrule.Marshal("the state of step "+step.Name, rowState)
 		if err != nil {
-			return "", nil, fmt.Errorf("%w: step %s state is not JSON: %v", store.ErrInvalid, step.Name, err)
+			return "", nil, err
 		}
 		id := uuid.New()
 		if _, err := on(ctx, s, e.ps.insertStep, e.st.q.insertStep).ExecContext(ctx, id, r.pid, step.Name, string(res.Status), string(js), e.by, now, r.nextSeq); err != nil {

@@ -11,6 +11,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -97,7 +98,7 @@ func createFiber(c *catalogue, subs subscription.Store) orchestrator.Workflow {
 				if _, resumed := orchestrator.UserInput(ctx); !resumed {
 					return orchestrator.Suspend(st), nil
 				}
-				if vlan, ok := st["vlan"].(float64); !ok || vlan < 1 || vlan > 4094 {
+				if vlan, ok := vlanOf(st); !ok || vlan < 1 || vlan > 4094 {
 					st["vlan_error"] = fmt.Sprintf("vlan %v is not in 1..4094", st["vlan"])
 					return orchestrator.Suspend(st), nil
 				}
@@ -109,7 +110,7 @@ func createFiber(c *catalogue, subs subscription.Store) orchestrator.Workflow {
 				if err != nil {
 					return orchestrator.Result{}, err
 				}
-				vlan, ok := st["vlan"].(float64)
+				vlan, ok := vlanOf(st)
 				if !ok {
 					return orchestrator.Fail(fmt.Errorf("no vlan in the state")), nil
 				}
@@ -127,6 +128,17 @@ func createFiber(c *catalogue, subs subscription.Store) orchestrator.Workflow {
 				return orchestrator.Success(st), subs.WithTx(s).Save(ctx, t)
 			}},
 		}}
+}
+
+// vlanOf reads the VLAN from the state: the engine hands steps numbers as
+// json.Number, exactly as they were written.
+func vlanOf(st orchestrator.State) (int64, bool) {
+	n, ok := st["vlan"].(json.Number)
+	if !ok {
+		return 0, false
+	}
+	v, err := n.Int64()
+	return v, err == nil
 }
 
 func run(ctx context.Context, dsn string, out io.Writer) (err error) {

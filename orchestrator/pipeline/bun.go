@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/flowstore/flowstore/orchestrator/internal/textrule"
 	"github.com/flowstore/flowstore/store"
 )
 
@@ -53,6 +54,28 @@ func checkLens(h store.Handle, pairs ...string) error {
 	return nil
 }
 
+// checkLookup refuses a nil context, and (what, value) pairs a read looks
+// up that no varchar(255) column holds — by the rule their write would be
+// refused by (checkLens), so that they never reach the SQL.
+func checkLookup(ctx context.Context, h store.Handle, pairs ...string) error {
+	if err := store.CheckContext(ctx); err != nil {
+		return err
+	}
+	return checkLens(h, pairs...)
+}
+
+// checkArgs refuses a nil context and a nil model before a method looks at
+// either.
+func checkArgs[T any](ctx context.Context, v *T, what string) error {
+	if err := store.CheckContext(ctx); err != nil {
+		return err
+	}
+	if v == nil {
+		return invalid("nil %s", what)
+	}
+	return nil
+}
+
 func required(field, v string) error {
 	if strings.TrimSpace(v) == "" {
 		return invalid("%s is required", field)
@@ -64,6 +87,20 @@ func required(field, v string) error {
 
 func validateSpec(h store.Handle, spec WorkflowSpec) error {
 	w := spec.Workflow
+	// The text rule on every text of the spec; lengths below.
+	if err := textrule.Struct("workflow", &w); err != nil {
+		return err
+	}
+	for i := range spec.Stages {
+		if err := textrule.Struct(fmt.Sprintf("stage %d", i), &spec.Stages[i].Stage); err != nil {
+			return err
+		}
+		for j := range spec.Stages[i].Actions {
+			if err := textrule.Struct(fmt.Sprintf("action %d of stage %d", j, i), &spec.Stages[i].Actions[j]); err != nil {
+				return err
+			}
+		}
+	}
 	for _, f := range [][2]string{{"namespace", w.Namespace}, {"repository", w.Repository}, {"workflow", w.Name}} {
 		if err := required(f[0], f[1]); err != nil {
 			return err
@@ -102,6 +139,11 @@ func validateSpec(h store.Handle, spec WorkflowSpec) error {
 }
 
 func checkVars(h store.Handle, vars []WorkflowVar) error {
+	for i := range vars {
+		if err := textrule.Struct(fmt.Sprintf("variable %d", i), &vars[i]); err != nil {
+			return err
+		}
+	}
 	for _, v := range vars {
 		if err := required("variable key", v.Key); err != nil {
 			return err
@@ -121,6 +163,9 @@ func workflowName(namespace, repository, name string) string {
 // CreateWorkflow implements Definitions.
 func (s *bunStore) CreateWorkflow(ctx context.Context, spec WorkflowSpec) (*Definition, error) {
 	w := spec.Workflow
+	if err := store.CheckContext(ctx); err != nil {
+		return nil, fail("create workflow "+workflowName(w.Namespace, w.Repository, w.Name), err)
+	}
 	def, err := s.createWorkflow(ctx, spec)
 	return def, fail("create workflow "+workflowName(w.Namespace, w.Repository, w.Name), err)
 }
@@ -222,6 +267,9 @@ func insertVars(ctx context.Context, h store.Handle, workflow int64, vars []Work
 
 // GetWorkflow implements Definitions.
 func (s *bunStore) GetWorkflow(ctx context.Context, id int64) (*Definition, error) {
+	if err := store.CheckContext(ctx); err != nil {
+		return nil, fail(fmt.Sprintf("get workflow %d", id), err)
+	}
 	def, err := s.getWorkflow(ctx, id)
 	return def, fail(fmt.Sprintf("get workflow %d", id), err)
 }
@@ -261,6 +309,9 @@ func (s *bunStore) getWorkflow(ctx context.Context, id int64) (*Definition, erro
 // ListVersions implements Definitions. A workflow has a version per
 // CreateWorkflow, a short list: no limit, no iterator.
 func (s *bunStore) ListVersions(ctx context.Context, namespace, repository, name string) ([]Workflow, error) {
+	if err := checkLookup(ctx, s.h, "namespace", namespace, "repository", repository, "workflow", name); err != nil {
+		return nil, fail("list versions of "+workflowName(namespace, repository, name), err)
+	}
 	var ws []Workflow
 	err := byName(s.h.IDB().NewSelect().Model(&ws), namespace, repository, name).Order("id").Scan(ctx)
 	return ws, fail("list versions of "+workflowName(namespace, repository, name), dbErr(s.h, "read workflow", err))
@@ -268,6 +319,9 @@ func (s *bunStore) ListVersions(ctx context.Context, namespace, repository, name
 
 // LatestRunnable implements Definitions.
 func (s *bunStore) LatestRunnable(ctx context.Context, namespace, repository, name string) (*Workflow, error) {
+	if err := checkLookup(ctx, s.h, "namespace", namespace, "repository", repository, "workflow", name); err != nil {
+		return nil, fail("latest runnable version of "+workflowName(namespace, repository, name), err)
+	}
 	var w Workflow
 	err := byName(s.h.IDB().NewSelect().Model(&w), namespace, repository, name).
 		Where("? = ?", ident("state"), StateRunnable).OrderExpr("? DESC", ident("id")).Limit(1).Scan(ctx)
@@ -296,6 +350,9 @@ func affected(h store.Handle, res sql.Result, err error, op string, notFoundMsg 
 
 // SetState implements Definitions.
 func (s *bunStore) SetState(ctx context.Context, id int64, state State) error {
+	if err := store.CheckContext(ctx); err != nil {
+		return fail(fmt.Sprintf("set state of workflow %d", id), err)
+	}
 	return fail(fmt.Sprintf("set state of workflow %d", id), s.setState(ctx, id, state))
 }
 
@@ -311,6 +368,9 @@ func (s *bunStore) setState(ctx context.Context, id int64, state State) error {
 
 // SetInstanceLimit implements Definitions.
 func (s *bunStore) SetInstanceLimit(ctx context.Context, id int64, limit int64) error {
+	if err := store.CheckContext(ctx); err != nil {
+		return fail(fmt.Sprintf("set instance limit of workflow %d", id), err)
+	}
 	q := s.h.IDB().NewUpdate().Model((*Workflow)(nil)).Set("? = ?", ident("updated_at"), s.h.Now())
 	if limit < 0 {
 		q = q.Set("? = ?", ident("is_limit_instance"), false).Set("? = ?", ident("limit_instance"), 0)
@@ -324,6 +384,9 @@ func (s *bunStore) SetInstanceLimit(ctx context.Context, id int64, limit int64) 
 
 // DeleteWorkflow implements Definitions.
 func (s *bunStore) DeleteWorkflow(ctx context.Context, id int64) error {
+	if err := store.CheckContext(ctx); err != nil {
+		return fail(fmt.Sprintf("delete workflow %d", id), err)
+	}
 	err := s.h.InTx(ctx, func(ctx context.Context, h store.Handle) error {
 		if err := softDelete(ctx, h, TableWorkflow, "id", id, true); err != nil {
 			return err
@@ -357,6 +420,9 @@ func softDelete(ctx context.Context, h store.Handle, table Table, col string, id
 
 // SoftDelete implements Definitions.
 func (s *bunStore) SoftDelete(ctx context.Context, table Table, id int64) error {
+	if err := store.CheckContext(ctx); err != nil {
+		return fail(fmt.Sprintf("soft delete %s %d", table, id), err)
+	}
 	return fail(fmt.Sprintf("soft delete %s %d", table, id), s.softDeleteRow(ctx, table, id))
 }
 
@@ -375,6 +441,9 @@ func (s *bunStore) softDeleteRow(ctx context.Context, table Table, id int64) err
 
 // HardDelete implements Definitions.
 func (s *bunStore) HardDelete(ctx context.Context, table Table, id int64) error {
+	if err := store.CheckContext(ctx); err != nil {
+		return fail(fmt.Sprintf("hard delete %s %d", table, id), err)
+	}
 	return fail(fmt.Sprintf("hard delete %s %d", table, id), s.hardDelete(ctx, table, id))
 }
 
@@ -396,6 +465,9 @@ func (s *bunStore) hardDelete(ctx context.Context, table Table, id int64) error 
 
 // SetVars implements Definitions.
 func (s *bunStore) SetVars(ctx context.Context, workflow int64, vars []WorkflowVar) error {
+	if err := store.CheckContext(ctx); err != nil {
+		return fail(fmt.Sprintf("set variables of workflow %d", workflow), err)
+	}
 	return fail(fmt.Sprintf("set variables of workflow %d", workflow), s.setVars(ctx, workflow, vars))
 }
 
@@ -419,6 +491,9 @@ func (s *bunStore) setVars(ctx context.Context, workflow int64, vars []WorkflowV
 // ListVars implements Definitions. A version has a handful of variables:
 // no limit, no iterator.
 func (s *bunStore) ListVars(ctx context.Context, workflow int64) ([]WorkflowVar, error) {
+	if err := store.CheckContext(ctx); err != nil {
+		return nil, fail(fmt.Sprintf("list variables of workflow %d", workflow), err)
+	}
 	vs, err := s.listVars(ctx, workflow)
 	return vs, fail(fmt.Sprintf("list variables of workflow %d", workflow), err)
 }
@@ -435,10 +510,16 @@ func stamp(now time.Time, created, updated, deleted *time.Time) {
 
 // CreateComponent implements Definitions.
 func (s *bunStore) CreateComponent(ctx context.Context, c *Component) error {
+	if err := checkArgs(ctx, c, "component"); err != nil {
+		return fail("create component", err)
+	}
 	return fail("create component "+quote(c.Name), s.createComponent(ctx, c))
 }
 
 func (s *bunStore) createComponent(ctx context.Context, c *Component) error {
+	if err := textrule.Struct("", c); err != nil {
+		return err
+	}
 	if err := required("namespace", c.Namespace); err != nil {
 		return err
 	}
@@ -457,6 +538,9 @@ func (s *bunStore) createComponent(ctx context.Context, c *Component) error {
 // ListComponents implements Definitions. A namespace's catalogue of
 // components is short: no limit, no iterator.
 func (s *bunStore) ListComponents(ctx context.Context, namespace string) ([]Component, error) {
+	if err := checkLookup(ctx, s.h, "namespace", namespace); err != nil {
+		return nil, fail("list components of "+quote(namespace), err)
+	}
 	var cs []Component
 	err := s.h.IDB().NewSelect().Model(&cs).Where("? = ?", ident("namespace"), namespace).Order("id").Scan(ctx)
 	return cs, fail("list components of "+quote(namespace), dbErr(s.h, "read component", err))
@@ -464,10 +548,16 @@ func (s *bunStore) ListComponents(ctx context.Context, namespace string) ([]Comp
 
 // CreateService implements Definitions.
 func (s *bunStore) CreateService(ctx context.Context, sv *Service) error {
+	if err := checkArgs(ctx, sv, "service"); err != nil {
+		return fail("create service", err)
+	}
 	return fail("create service "+quote(sv.Name), s.createService(ctx, sv))
 }
 
 func (s *bunStore) createService(ctx context.Context, sv *Service) error {
+	if err := textrule.Struct("", sv); err != nil {
+		return err
+	}
 	if err := required("namespace", sv.Namespace); err != nil {
 		return err
 	}
@@ -485,6 +575,9 @@ func (s *bunStore) createService(ctx context.Context, sv *Service) error {
 
 // ListServices implements Definitions (a short catalogue, as components).
 func (s *bunStore) ListServices(ctx context.Context, namespace string) ([]Service, error) {
+	if err := checkLookup(ctx, s.h, "namespace", namespace); err != nil {
+		return nil, fail("list services of "+quote(namespace), err)
+	}
 	var ss []Service
 	err := s.h.IDB().NewSelect().Model(&ss).Where("? = ?", ident("namespace"), namespace).Order("id").Scan(ctx)
 	return ss, fail("list services of "+quote(namespace), dbErr(s.h, "read service", err))
@@ -492,10 +585,16 @@ func (s *bunStore) ListServices(ctx context.Context, namespace string) ([]Servic
 
 // CreateServiceDefinition implements Definitions.
 func (s *bunStore) CreateServiceDefinition(ctx context.Context, d *ServiceDefinition) error {
+	if err := checkArgs(ctx, d, "service definition"); err != nil {
+		return fail("create service definition", err)
+	}
 	return fail("create service definition "+quote(d.Name), s.createServiceDefinition(ctx, d))
 }
 
 func (s *bunStore) createServiceDefinition(ctx context.Context, d *ServiceDefinition) error {
+	if err := textrule.Struct("", d); err != nil {
+		return err
+	}
 	if err := required("service", d.Name); err != nil {
 		return err
 	}
@@ -511,6 +610,9 @@ func (s *bunStore) createServiceDefinition(ctx context.Context, d *ServiceDefini
 // ListServiceDefinitions implements Definitions (one row per kind of
 // service a deployment knows: a short list).
 func (s *bunStore) ListServiceDefinitions(ctx context.Context) ([]ServiceDefinition, error) {
+	if err := store.CheckContext(ctx); err != nil {
+		return nil, fail("list service definitions", err)
+	}
 	var ds []ServiceDefinition
 	err := s.h.IDB().NewSelect().Model(&ds).Order("id").Scan(ctx)
 	return ds, fail("list service definitions", dbErr(s.h, "read serivce_definition", err))
@@ -518,6 +620,9 @@ func (s *bunStore) ListServiceDefinitions(ctx context.Context) ([]ServiceDefinit
 
 // SetUserSetting implements Definitions.
 func (s *bunStore) SetUserSetting(ctx context.Context, namespace, repository, setting string) (*UserSetting, error) {
+	if err := store.CheckContext(ctx); err != nil {
+		return nil, fail("set user setting of "+cut(namespace+"/"+repository, 100), err)
+	}
 	us, err := s.setUserSetting(ctx, namespace, repository, setting)
 	return us, fail("set user setting of "+cut(namespace+"/"+repository, 100), err)
 }
@@ -527,6 +632,9 @@ func (s *bunStore) setUserSetting(ctx context.Context, namespace, repository, se
 		return nil, err
 	}
 	if err := checkLens(s.h, "namespace", namespace, "repository", repository); err != nil {
+		return nil, err
+	}
+	if err := store.ValidText("setting", setting); err != nil {
 		return nil, err
 	}
 	var out *UserSetting
@@ -560,6 +668,9 @@ func (s *bunStore) setUserSetting(ctx context.Context, namespace, repository, se
 
 // UserSetting implements Definitions.
 func (s *bunStore) UserSetting(ctx context.Context, namespace, repository string) (*UserSetting, error) {
+	if err := checkLookup(ctx, s.h, "namespace", namespace, "repository", repository); err != nil {
+		return nil, fail("user setting of "+cut(namespace+"/"+repository, 100), err)
+	}
 	us, err := s.userSetting(ctx, namespace, repository)
 	return us, fail("user setting of "+cut(namespace+"/"+repository, 100), err)
 }
@@ -576,10 +687,16 @@ func (s *bunStore) userSetting(ctx context.Context, namespace, repository string
 
 // CreateEventDefinition implements Definitions.
 func (s *bunStore) CreateEventDefinition(ctx context.Context, d *EventDefinition) error {
+	if err := checkArgs(ctx, d, "event definition"); err != nil {
+		return fail("create event definition", err)
+	}
 	return fail("create event definition "+quote(d.Event), s.createEventDefinition(ctx, d))
 }
 
 func (s *bunStore) createEventDefinition(ctx context.Context, d *EventDefinition) error {
+	if err := textrule.Struct("", d); err != nil {
+		return err
+	}
 	if err := required("event", d.Event); err != nil {
 		return err
 	}
@@ -598,6 +715,9 @@ func (s *bunStore) createEventDefinition(ctx context.Context, d *EventDefinition
 // EventDefinitions implements Definitions (the few events one action
 // listens for).
 func (s *bunStore) EventDefinitions(ctx context.Context, action int64) ([]EventDefinition, error) {
+	if err := store.CheckContext(ctx); err != nil {
+		return nil, fail(fmt.Sprintf("list event definitions of action %d", action), err)
+	}
 	var ds []EventDefinition
 	err := s.h.IDB().NewSelect().Model(&ds).Where("? = ?", ident("action"), action).Order("id").Scan(ctx)
 	return ds, fail(fmt.Sprintf("list event definitions of action %d", action), dbErr(s.h, "read event_definition", err))

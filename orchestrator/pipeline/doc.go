@@ -127,7 +127,7 @@
 // switches off (available false, next_run NULL) such timers that older
 // code or other systems stored, instead of firing them.
 //
-// # Extra columns, indexes and tables (migrations 0060–0062)
+// # Extra columns, indexes and tables (migrations 0060–0063)
 //
 //   - workflow.last_sequence BIGINT NULL — the run-number counter, backfilled
 //     from MAX(workflow_log.sequence) by the migration; a workflow whose
@@ -140,6 +140,10 @@
 //     idx_event_workflow, idx_workflow_var_log_workflow for run history;
 //   - index idx_workflow_log_namespace_repository_workflow (migration 0062)
 //     for ListRuns and GetRun;
+//   - workflow_log.start_key VARCHAR(255) NULL with the unique index
+//     ux_workflow_log_from_workflow_start_key (migration 0063) — the caller's
+//     StartOptions.Key, so a retried StartRun finds the run its first
+//     attempt started; NULL for runs started without a key;
 //   - table flowstore_locks (name VARCHAR(255) primary key; migration 0061,
 //     MySQL/MariaDB only): one row per lock name, which the dialect layer's
 //     name lock uses on MySQL (it has no transaction-scoped named lock); this

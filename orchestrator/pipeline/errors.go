@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/flowstore/flowstore/store"
+	"github.com/flowstore/flowstore/trigger"
 )
 
 // Sentinels of this package. Each also matches a store sentinel with
@@ -25,8 +26,9 @@ var (
 	// store.ErrConflict.
 	ErrNotAuthorized = errors.New("required authorisations missing")
 	// ErrNeverFires: a cron expression that parses but matches no time, such
-	// as "0 0 30 2 *" (30 February). Also matches store.ErrInvalid.
-	ErrNeverFires = errors.New("cron expression never fires")
+	// as "0 0 30 2 *" (30 February). It is trigger.ErrNeverFires — one
+	// sentinel for every cron in the library — and matches store.ErrInvalid.
+	ErrNeverFires = trigger.ErrNeverFires
 )
 
 // InstanceLimitError says which workflow refused a run and why.

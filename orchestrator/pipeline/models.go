@@ -144,6 +144,10 @@ type WorkflowLog struct {
 	PreStage    int64      `bun:"pre_stage,notnull"`               // StartOptions.PreStage; 0 for none
 	PreAction   int64      `bun:"pre_action,notnull"`              // StartOptions.PreAction; 0 for none
 	FailReason  FailReason `bun:"fail_reason"`                     // set by Transition (also on success); "" for none
+	// StartKey is flowstore's column (migration 0063): the caller's key of
+	// the StartRun that started the run (StartOptions.Key), unique per
+	// workflow version; "" (NULL) for runs started without one.
+	StartKey string `bun:"start_key,nullzero"`
 }
 
 // StageLog is a stage of one run (table stage_log). Workflow is the

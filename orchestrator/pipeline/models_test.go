@@ -10,8 +10,8 @@ import (
 	"github.com/flowstore/flowstore/store"
 )
 
-// extraColumns are the columns migration 0060 adds (see doc.go).
-var extraColumns = map[string][]string{"workflow": {"last_sequence"}, "timer": {"next_run"}}
+// extraColumns are the columns migrations 0060 and 0063 add (see doc.go).
+var extraColumns = map[string][]string{"workflow": {"last_sequence"}, "timer": {"next_run"}, "workflow_log": {"start_key"}}
 
 // TestModelsMatchReferenceSchema: every ContainerOps table has a model whose
 // table and column names are exactly the documented ones (plus our extras),

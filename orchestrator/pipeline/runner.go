@@ -114,6 +114,9 @@ func NewTimerRunner(db *store.DB, opts ...TimerOption) (*TimerRunner, error) {
 // nil. The runner holds nothing between calls, so there is nothing to
 // release. Run may be called once.
 func (r *TimerRunner) Run(ctx context.Context) error {
+	if err := store.CheckContext(ctx); err != nil {
+		return fail("run timer runner", err)
+	}
 	if !r.running.CompareAndSwap(false, true) {
 		return fail("run timer runner", fmt.Errorf("%w: Run was called before", store.ErrInvalid))
 	}

@@ -9,9 +9,11 @@ import (
 	"iter"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/uptrace/bun"
 
+	"github.com/flowstore/flowstore/orchestrator/internal/textrule"
 	"github.com/flowstore/flowstore/store"
 )
 
@@ -24,9 +26,31 @@ import (
 // dialect, and because the counter moves in the same transaction as the
 // *_log copies, a rolled-back start leaves no gap and a committed one no
 // duplicate — across any number of processes.
+//
+// With StartOptions.Key the start is idempotent: the key is stored with the
+// run (workflow_log.start_key, unique per workflow version), and a call
+// with a key a run of the version already has starts nothing and returns
+// that run. A call that lost the race to another call with the same key
+// (its insert met the unique index) rolls back and returns the winner's run.
 func (s *bunStore) StartRun(ctx context.Context, workflow int64, opts StartOptions) (*Run, error) {
-	if err := checkLens(s.h, "pre_workflow_info", opts.PreWorkflowInfo); err != nil {
-		return nil, fail(fmt.Sprintf("start run of workflow %d", workflow), err)
+	run, err := s.startRun(ctx, workflow, opts)
+	return run, fail(fmt.Sprintf("start run of workflow %d", workflow), err)
+}
+
+func (s *bunStore) startRun(ctx context.Context, workflow int64, opts StartOptions) (*Run, error) {
+	if err := store.CheckContext(ctx); err != nil {
+		return nil, err
+	}
+	if err := checkLens(s.h, "pre_workflow_info", opts.PreWorkflowInfo, "key", opts.Key); err != nil {
+		return nil, err
+	}
+	if err := store.ValidText("start data", opts.StartData); err != nil {
+		return nil, err
+	}
+	if opts.Key != "" {
+		if run, err := runByKey(ctx, s.h, workflow, opts.Key); err != nil || run != nil {
+			return run, err
+		}
 	}
 	var run *Run
 	err := s.h.InTx(ctx, func(ctx context.Context, h store.Handle) error {
@@ -34,10 +58,42 @@ func (s *bunStore) StartRun(ctx context.Context, workflow int64, opts StartOptio
 		run = r
 		return err
 	})
+	if opts.Key != "" && errors.Is(err, store.ErrDuplicate) {
+		// Another call with the key committed its run between our look
+		// and our insert: that run is the one the key started.
+		won, kerr := runByKey(ctx, s.h, workflow, opts.Key)
+		if kerr != nil {
+			return nil, errors.Join(err, kerr)
+		}
+		if won != nil {
+			return won, nil
+		}
+	}
 	if err != nil {
-		return nil, fail(fmt.Sprintf("start run of workflow %d", workflow), err)
+		return nil, err
 	}
 	return run, nil
+}
+
+// runByKey returns the run of workflow version id that StartOptions.Key key
+// started, with everything recorded about it, or nil if there is none. A
+// run that was deleted since is ErrConflict: its key is used up.
+func runByKey(ctx context.Context, h store.Handle, id int64, key string) (*Run, error) {
+	var found struct {
+		ID        int64     `bun:"id"`
+		DeletedAt time.Time `bun:"deleted_at,nullzero"`
+	}
+	err := h.IDB().NewSelect().Model((*WorkflowLog)(nil)).WhereAllWithDeleted().Column("id", "deleted_at").
+		Where("? = ?", ident("from_workflow"), id).Where("? = ?", ident("start_key"), key).Limit(1).Scan(ctx, &found)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, nil
+	case err != nil:
+		return nil, dbErr(h, "read run by key", err)
+	case !found.DeletedAt.IsZero():
+		return nil, fmt.Errorf("%w: the run key %s started (workflow_log %d) was deleted", store.ErrConflict, quote(key), found.ID)
+	}
+	return loadRun(ctx, h, func(q *bun.SelectQuery) *bun.SelectQuery { return q.Where("? = ?", ident("id"), found.ID) }, true)
 }
 
 func startRun(ctx context.Context, h store.Handle, id int64, opts StartOptions) (*Run, error) {
@@ -87,7 +143,7 @@ func startRun(ctx context.Context, h store.Handle, id int64, opts StartOptions) 
 		Version: w.Version, VersionCode: w.VersionCode, Sequence: seq, RunState: RunCanListen,
 		Event: opts.Event, Manifest: w.Manifest, Description: w.Description, SourceInfo: w.SourceInfo,
 		Env: w.Env, Requires: w.Requires, AuthList: "[]", CreatedAt: now, UpdatedAt: now,
-		PreStage: opts.PreStage, PreAction: opts.PreAction,
+		PreStage: opts.PreStage, PreAction: opts.PreAction, StartKey: opts.Key,
 	}
 	if _, err := idb.NewInsert().Model(&wl).Exec(ctx); err != nil {
 		return nil, dbErr(h, "insert workflow_log", err)
@@ -159,6 +215,9 @@ func startRun(ctx context.Context, h store.Handle, id int64, opts StartOptions) 
 
 // Transition implements Runs.
 func (s *bunStore) Transition(ctx context.Context, level Level, id int64, to RunState, reason FailReason) error {
+	if err := store.CheckContext(ctx); err != nil {
+		return fail(fmt.Sprintf("transition %s %d to %s", level, id, to), err)
+	}
 	return fail(fmt.Sprintf("transition %s %d to %s", level, id, to), s.transition(ctx, level, id, to, reason))
 }
 
@@ -317,12 +376,16 @@ func deleteRun(ctx context.Context, h store.Handle, id int64, hard bool) error {
 	})
 }
 
-// gate is the authorisation state of one log row.
+// gate is the authorisation state of one log row. The lists keep their
+// entries as raw JSON, so that writing them back changes nothing in the
+// entries it does not touch: not a field this package does not know, not
+// a number's digits (see the package documentation, "JSON columns").
 type gate struct {
 	state       RunState
 	rawRequires sql.NullString
-	requires    []Requirement
-	authList    []Authorization
+	requires    []json.RawMessage
+	parsed      []Requirement // requires, decoded
+	authList    []json.RawMessage
 }
 
 // loadGate reads a log row's state and authorisations; with lock, as a
@@ -340,12 +403,18 @@ func loadGate(ctx context.Context, h store.Handle, level Level, id int64, lock b
 	}
 	g := &gate{state: RunState(st.Int64), rawRequires: req}
 	if s := strings.TrimSpace(req.String); s != "" {
-		if err := json.Unmarshal([]byte(s), &g.requires); err != nil {
+		if err := textrule.Unmarshal([]byte(s), &g.requires); err != nil {
 			return nil, invalid("%s %d: requires is not a JSON list of {type, token}: %v", level, id, err)
+		}
+		g.parsed = make([]Requirement, len(g.requires))
+		for i, raw := range g.requires {
+			if err := json.Unmarshal(raw, &g.parsed[i]); err != nil {
+				return nil, invalid("%s %d: requires is not a JSON list of {type, token}: %v", level, id, err)
+			}
 		}
 	}
 	if s := strings.TrimSpace(auth.String); s != "" {
-		if err := json.Unmarshal([]byte(s), &g.authList); err != nil {
+		if err := textrule.Unmarshal([]byte(s), &g.authList); err != nil {
 			return nil, invalid("%s %d: auth_list is not a JSON list: %v", level, id, err)
 		}
 	}
@@ -357,6 +426,9 @@ func loadGate(ctx context.Context, h store.Handle, level Level, id int64, lock b
 // text it read, so even without the lock two authorisers could never drop
 // each other's entry (the loser would read again).
 func (s *bunStore) Authorize(ctx context.Context, level Level, id int64, req Requirement, authorizer string) (int, error) {
+	if err := store.CheckContext(ctx); err != nil {
+		return 0, fail(fmt.Sprintf("authorize %s %d", level, id), err)
+	}
 	n, err := s.authorize(ctx, level, id, req, authorizer)
 	return n, fail(fmt.Sprintf("authorize %s %d", level, id), err)
 }
@@ -364,6 +436,11 @@ func (s *bunStore) Authorize(ctx context.Context, level Level, id int64, req Req
 func (s *bunStore) authorize(ctx context.Context, level Level, id int64, req Requirement, authorizer string) (int, error) {
 	if !level.valid() {
 		return 0, invalid("unknown level %d", level)
+	}
+	for _, f := range [][2]string{{"requirement type", string(req.Type)}, {"requirement token", req.Token}, {"authorizer", authorizer}} {
+		if err := store.ValidText(f[0], f[1]); err != nil {
+			return 0, err
+		}
 	}
 	for attempt := 0; attempt < 20; attempt++ {
 		remaining, done := 0, false
@@ -375,14 +452,24 @@ func (s *bunStore) authorize(ctx context.Context, level Level, id int64, req Req
 			if g.state.Terminal() {
 				return &TransitionError{Level: level, ID: id, From: g.state, To: g.state}
 			}
-			i := slices.IndexFunc(g.requires, func(r Requirement) bool { return r.Type == req.Type && r.Token == req.Token })
+			i := slices.IndexFunc(g.parsed, func(r Requirement) bool { return r.Type == req.Type && r.Token == req.Token })
 			if i < 0 {
 				return invalid("%s %d does not require %s/%s", level, id, req.Type, req.Token)
 			}
 			rest := slices.Delete(slices.Clone(g.requires), i, i+1)
-			auth := append(g.authList, Authorization{Type: req.Type, Token: req.Token, Authorizer: authorizer, Time: h.Now()})
-			reqJSON, _ := json.Marshal(rest)
-			authJSON, _ := json.Marshal(auth)
+			entry, err := textrule.Marshal("authorisation", Authorization{Type: req.Type, Token: req.Token, Authorizer: authorizer, Time: h.Now()})
+			if err != nil {
+				return err
+			}
+			auth := append(slices.Clone(g.authList), entry)
+			reqJSON, err := textrule.Marshal("requires", nonNilList(rest))
+			if err != nil {
+				return err
+			}
+			authJSON, err := textrule.Marshal("auth_list", auth)
+			if err != nil {
+				return err
+			}
 			q := h.IDB().NewUpdate().Model(level.model()).
 				Set("? = ?", ident("requires"), string(reqJSON)).
 				Set("? = ?", ident("auth_list"), string(authJSON)).
@@ -406,10 +493,16 @@ func (s *bunStore) authorize(ctx context.Context, level Level, id int64, req Req
 
 // RecordEvent implements Runs.
 func (s *bunStore) RecordEvent(ctx context.Context, e *Event) error {
+	if err := checkArgs(ctx, e, "event"); err != nil {
+		return fail("record event", err)
+	}
 	return fail(fmt.Sprintf("record event %s of run %d", quote(e.Title), e.Workflow), s.recordEvent(ctx, e))
 }
 
 func (s *bunStore) recordEvent(ctx context.Context, e *Event) error {
+	if err := textrule.Struct("", e); err != nil {
+		return err
+	}
 	if err := checkLens(s.h, "title", e.Title, "namespace", e.Namespace, "repository", e.Repository); err != nil {
 		return err
 	}
@@ -424,10 +517,16 @@ func (s *bunStore) recordEvent(ctx context.Context, e *Event) error {
 
 // RecordOutcome implements Runs.
 func (s *bunStore) RecordOutcome(ctx context.Context, o *Outcome) error {
+	if err := checkArgs(ctx, o, "outcome"); err != nil {
+		return fail("record outcome", err)
+	}
 	return fail(fmt.Sprintf("record outcome of run %d", o.Workflow), recordOutcome(ctx, s.h, o))
 }
 
 func recordOutcome(ctx context.Context, h store.Handle, o *Outcome) error {
+	if err := textrule.Struct("", o); err != nil {
+		return err
+	}
 	if o.Workflow == 0 {
 		return invalid("outcome needs the run's workflow_log id")
 	}
@@ -439,6 +538,9 @@ func recordOutcome(ctx context.Context, h store.Handle, o *Outcome) error {
 
 // RecordStageOutcome implements Runs.
 func (s *bunStore) RecordStageOutcome(ctx context.Context, run int64, which int64, status bool, result, output string) (*Outcome, error) {
+	if err := store.CheckContext(ctx); err != nil {
+		return nil, fail(fmt.Sprintf("record stage outcome of run %d", run), err)
+	}
 	o, err := s.recordStageOutcome(ctx, run, which, status, result, output)
 	return o, fail(fmt.Sprintf("record stage outcome of run %d", run), err)
 }
@@ -446,6 +548,9 @@ func (s *bunStore) RecordStageOutcome(ctx context.Context, run int64, which int6
 func (s *bunStore) recordStageOutcome(ctx context.Context, run int64, which int64, status bool, result, output string) (*Outcome, error) {
 	if which != OutcomeStageStart && which != OutcomeStageEnd {
 		return nil, invalid("stage outcome must be OutcomeStageStart (0) or OutcomeStageEnd (-1), not %d", which)
+	}
+	if err := textrule.Struct("", &Outcome{Result: result, Output: output}); err != nil {
+		return nil, err
 	}
 	var out *Outcome
 	err := s.h.InTx(ctx, func(ctx context.Context, h store.Handle) error {
@@ -498,6 +603,9 @@ func stageOutcome(ctx context.Context, h store.Handle, r *Run, which int64, stat
 // Outcomes implements Runs. A run records an outcome per action and two for
 // its stages: a short list, no limit, no iterator.
 func (s *bunStore) Outcomes(ctx context.Context, run int64) ([]Outcome, error) {
+	if err := store.CheckContext(ctx); err != nil {
+		return nil, fail(fmt.Sprintf("list outcomes of run %d", run), err)
+	}
 	var os []Outcome
 	err := s.h.IDB().NewSelect().Model(&os).Where("? = ?", ident("workflow"), run).Order("id").Scan(ctx)
 	return os, fail(fmt.Sprintf("list outcomes of run %d", run), dbErr(s.h, "read outcome", err))
@@ -507,11 +615,23 @@ func (s *bunStore) Outcomes(ctx context.Context, run int64) ([]Outcome, error) {
 // write in one transaction, and the UPDATE names the change_log it read, so
 // concurrent changes each keep their entry.
 func (s *bunStore) SetRunVar(ctx context.Context, run int64, key, value, user string) error {
+	if err := store.CheckContext(ctx); err != nil {
+		return fail(fmt.Sprintf("set variable %s of run %d", quote(key), run), err)
+	}
 	return fail(fmt.Sprintf("set variable %s of run %d", quote(key), run), s.setRunVar(ctx, run, key, value, user))
 }
 
 func (s *bunStore) setRunVar(ctx context.Context, run int64, key, value, user string) error {
 	if err := required("user", user); err != nil {
+		return err
+	}
+	if err := checkLens(s.h, "key", key); err != nil {
+		return err
+	}
+	if err := textrule.Struct("", &WorkflowVarLog{Value: value}); err != nil {
+		return err
+	}
+	if err := store.ValidText("user", user); err != nil {
 		return err
 	}
 	for attempt := 0; attempt < 20; attempt++ {
@@ -523,15 +643,23 @@ func (s *bunStore) setRunVar(ctx context.Context, run int64, key, value, user st
 			if err := lockRows(h, q, "workflow_var_log", "wvl").Scan(ctx); err != nil {
 				return notFoundOr(h, err, "read workflow_var_log", "run %d has no variable %q", run, key)
 			}
-			var changes []VarChange
+			// The entries stay raw JSON: the ones already there are
+			// written back as they were, numbers included.
+			var changes []json.RawMessage
 			if strings.TrimSpace(v.ChangeLog) != "" {
-				if err := json.Unmarshal([]byte(v.ChangeLog), &changes); err != nil {
+				if err := textrule.Unmarshal([]byte(v.ChangeLog), &changes); err != nil {
 					return invalid("workflow_var_log %d: change_log is not a JSON list: %v", v.ID, err)
 				}
 			}
-			changes = append(changes, VarChange{User: user, Time: h.Now(),
+			entry, err := textrule.Marshal("change_log entry", VarChange{User: user, Time: h.Now(),
 				Action: fmt.Sprintf("set %s from %q to %q", key, v.Value, value)})
-			cl, _ := json.Marshal(changes)
+			if err != nil {
+				return err
+			}
+			cl, err := textrule.Marshal("change_log", append(changes, entry))
+			if err != nil {
+				return err
+			}
 			u := h.IDB().NewUpdate().Model((*WorkflowVarLog)(nil)).
 				Set("? = ?", ident("vaule"), value).Set("? = ?", ident("change_log"), string(cl)).
 				Where("? = ?", ident("id"), v.ID)
@@ -564,8 +692,24 @@ func (f RunFilter) subject() string {
 	return name
 }
 
+// lookups are the filter's texts, as checkLookup takes them.
+func (f RunFilter) lookups() []string {
+	return []string{"namespace", f.Namespace, "repository", f.Repository, "workflow", f.Workflow, "version", f.Version}
+}
+
+// nonNilList makes an empty list marshal as [], not null.
+func nonNilList(l []json.RawMessage) []json.RawMessage {
+	if l == nil {
+		return []json.RawMessage{}
+	}
+	return l
+}
+
 // ListRuns implements Runs.
 func (s *bunStore) ListRuns(ctx context.Context, f RunFilter) ([]WorkflowLog, error) {
+	if err := checkLookup(ctx, s.h, f.lookups()...); err != nil {
+		return nil, fail("list runs of "+f.subject(), err)
+	}
 	n, err := store.PageLimit(f.Limit)
 	if err != nil {
 		return nil, fail("list runs of "+f.subject(), err)
@@ -577,7 +721,11 @@ func (s *bunStore) ListRuns(ctx context.Context, f RunFilter) ([]WorkflowLog, er
 // AllRuns implements Runs.
 func (s *bunStore) AllRuns(ctx context.Context, f RunFilter) iter.Seq2[WorkflowLog, error] {
 	op := "list runs of " + f.subject()
-	n, err := store.PageLimit(f.Limit)
+	err := checkLookup(ctx, s.h, f.lookups()...)
+	n := 0
+	if err == nil {
+		n, err = store.PageLimit(f.Limit)
+	}
 	if err != nil {
 		return func(yield func(WorkflowLog, error) bool) { yield(WorkflowLog{}, fail(op, err)) }
 	}
@@ -619,6 +767,9 @@ func (s *bunStore) GetRun(ctx context.Context, f RunFilter, sequence int64) (*Ru
 	if sequence == 0 {
 		op = "get the latest run of " + f.subject()
 	}
+	if err := checkLookup(ctx, s.h, f.lookups()...); err != nil {
+		return nil, fail(op, err)
+	}
 	if sequence < 0 {
 		return nil, fail(op, invalid("sequence %d is negative", sequence))
 	}
@@ -634,6 +785,9 @@ func (s *bunStore) GetRun(ctx context.Context, f RunFilter, sequence int64) (*Ru
 
 // GetRunByID implements Runs.
 func (s *bunStore) GetRunByID(ctx context.Context, id int64) (*Run, error) {
+	if err := store.CheckContext(ctx); err != nil {
+		return nil, fail(fmt.Sprintf("get run %d", id), err)
+	}
 	r, err := loadRun(ctx, s.h, func(q *bun.SelectQuery) *bun.SelectQuery { return q.Where("? = ?", ident("id"), id) }, true)
 	return r, fail(fmt.Sprintf("get run %d", id), err)
 }

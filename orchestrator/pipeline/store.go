@@ -128,6 +128,14 @@ type StartOptions struct {
 	// StartData, when not empty, is recorded as the start stage's outcome
 	// (action OutcomeStageStart) in the same transaction.
 	StartData string
+	// Key, when not empty, makes the start idempotent: a caller-chosen key
+	// (at most 255 characters), stored with the run and unique per
+	// workflow version. StartRun with a key that already started a run of
+	// the version starts nothing and returns that run, as it is now; so a
+	// caller who does not know whether a start committed — a timeout,
+	// store.ErrCommitUnknown — calls again with the same key. A key whose
+	// run was deleted since is store.ErrConflict.
+	Key string
 }
 
 // Run is one run with everything recorded about it.

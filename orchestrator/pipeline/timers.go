@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/flowstore/flowstore/orchestrator/internal/textrule"
 	"github.com/flowstore/flowstore/store"
 	"github.com/flowstore/flowstore/trigger"
 )
@@ -26,18 +27,24 @@ func nextFire(cron string, after time.Time) (time.Time, error) {
 	}
 	next := sched.Next(after)
 	if next.IsZero() {
-		return time.Time{}, fmt.Errorf("%w: %w: %q matches no time after %s",
-			store.ErrInvalid, ErrNeverFires, cron, after.UTC().Format(time.RFC3339))
+		return time.Time{}, fmt.Errorf("%w: %q matches no time after %s",
+			ErrNeverFires, cron, after.UTC().Format(time.RFC3339))
 	}
 	return store.UTC(next), nil
 }
 
 // CreateTimer implements Timers.
 func (s *bunStore) CreateTimer(ctx context.Context, t *Timer) error {
+	if err := checkArgs(ctx, t, "timer"); err != nil {
+		return fail("create timer", err)
+	}
 	return fail(fmt.Sprintf("create timer of workflow %d", t.Workflow), s.createTimer(ctx, t))
 }
 
 func (s *bunStore) createTimer(ctx context.Context, t *Timer) error {
+	if err := textrule.Struct("", t); err != nil {
+		return err
+	}
 	if err := required("namespace", t.Namespace); err != nil {
 		return err
 	}
@@ -68,6 +75,9 @@ func (s *bunStore) createTimer(ctx context.Context, t *Timer) error {
 // ListTimers implements Timers. A version has a few timers: no limit, no
 // iterator.
 func (s *bunStore) ListTimers(ctx context.Context, workflow int64) ([]Timer, error) {
+	if err := store.CheckContext(ctx); err != nil {
+		return nil, fail(fmt.Sprintf("list timers of workflow %d", workflow), err)
+	}
 	var ts []Timer
 	err := s.h.IDB().NewSelect().Model(&ts).Where("? = ?", ident("workflow"), workflow).Order("id").Scan(ctx)
 	return ts, fail(fmt.Sprintf("list timers of workflow %d", workflow), dbErr(s.h, "read timer", err))
@@ -78,6 +88,9 @@ func (s *bunStore) SetTimerAvailable(ctx context.Context, id int64, available bo
 	op := fmt.Sprintf("switch timer %d off", id)
 	if available {
 		op = fmt.Sprintf("switch timer %d on", id)
+	}
+	if err := store.CheckContext(ctx); err != nil {
+		return fail(op, err)
 	}
 	return fail(op, s.setTimerAvailable(ctx, id, available))
 }
@@ -120,6 +133,9 @@ func (s *bunStore) setTimerAvailable(ctx context.Context, id int64, available bo
 // instead (available false, next_run NULL) with a warning in the store's
 // logger; one whose expression does not parse is left alone and never fires.
 func (s *bunStore) FireDueTimers(ctx context.Context) ([]Firing, error) {
+	if err := store.CheckContext(ctx); err != nil {
+		return nil, fail("fire due timers", err)
+	}
 	fired, err := s.fireDueTimers(ctx)
 	return fired, fail("fire due timers", err)
 }

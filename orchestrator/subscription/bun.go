@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"iter"
 	"strconv"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
+	"github.com/flowstore/flowstore/orchestrator/internal/textrule"
 	"github.com/flowstore/flowstore/store"
 )
 
@@ -30,6 +32,33 @@ type bunStore struct {
 	h      store.Handle
 	d      *store.Dialect
 	search searcher
+	view   *searchView // shared by the store and its WithTx copies
+}
+
+// searchView remembers whether subscriptions_search is WFO's materialized
+// view rather than a table, once a method needed to know.
+type searchView struct {
+	mu    sync.Mutex
+	known bool
+	mat   bool
+}
+
+// searchIsView reports whether subscriptions_search is a materialized view
+// (see the package documentation, "Search"). It asks the database once per
+// store (store.DB.IsMaterializedView; no query where the dialect has no
+// materialized views).
+func (b *bunStore) searchIsView(ctx context.Context) (bool, error) {
+	v := b.view
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if !v.known {
+		mat, err := b.h.DB().IsMaterializedView(ctx, "subscriptions_search")
+		if err != nil {
+			return false, err
+		}
+		v.known, v.mat = true, mat
+	}
+	return v.mat, nil
 }
 
 var _ Store = (*bunStore)(nil)
@@ -44,12 +73,12 @@ func New(db *store.DB) (Store, error) {
 }
 
 func newStore(db *store.DB) *bunStore {
-	return &bunStore{h: db.Handle(), d: db.SQLDialect(), search: newSearcher(db.SQLDialect())}
+	return &bunStore{h: db.Handle(), d: db.SQLDialect(), search: newSearcher(db.SQLDialect()), view: &searchView{}}
 }
 
 // WithTx implements Store.
 func (b *bunStore) WithTx(s *store.Session) Store {
-	return &bunStore{h: s.Handle(), d: b.d, search: b.search}
+	return &bunStore{h: s.Handle(), d: b.d, search: b.search, view: b.view}
 }
 
 func (b *bunStore) idb() bun.IDB { return b.h.IDB() }
@@ -68,6 +97,60 @@ func (b *bunStore) insert(ctx context.Context, model any) error {
 	return b.h.Classify(err)
 }
 
+// checkArgs refuses a nil context and a nil model before a method looks
+// at either.
+func checkArgs[T any](ctx context.Context, v *T, what string) error {
+	if err := store.CheckContext(ctx); err != nil {
+		return err
+	}
+	if v == nil {
+		return fmt.Errorf("%w: nil %s", store.ErrInvalid, what)
+	}
+	return nil
+}
+
+// checkLookup refuses a nil context, and a key a read looks up that the
+// write of the same key would refuse, so that it never reaches the SQL.
+func (b *bunStore) checkLookup(ctx context.Context, what, key string) error {
+	if err := store.CheckContext(ctx); err != nil {
+		return err
+	}
+	return b.d.CheckKeyText(what, key)
+}
+
+// checkTreeText applies the text rule to every text a tree writes: the
+// subscription's, its instances', values', relations' and descriptions',
+// and the metadata JSON.
+func checkTreeText(t *Tree) error {
+	if err := textrule.Struct("", &t.Subscription); err != nil {
+		return err
+	}
+	for i := range t.Instances {
+		if err := textrule.Struct(fmt.Sprintf("instance %d", i), &t.Instances[i]); err != nil {
+			return err
+		}
+		for j := range t.Instances[i].Values {
+			if err := textrule.Struct(fmt.Sprintf("value %d of instance %d", j, i), &t.Instances[i].Values[j]); err != nil {
+				return err
+			}
+		}
+	}
+	for i := range t.Relations {
+		if err := textrule.Struct(fmt.Sprintf("relation %d", i), &t.Relations[i]); err != nil {
+			return err
+		}
+	}
+	for i := range t.Descriptions {
+		if err := textrule.Struct(fmt.Sprintf("description %d", i), &t.Descriptions[i]); err != nil {
+			return err
+		}
+	}
+	if t.Metadata != nil {
+		return textrule.CheckJSON("metadata", t.Metadata)
+	}
+	return nil
+}
+
 // checkTag checks an optional short tag.
 func (b *bunStore) checkTag(tag *string) error {
 	if tag == nil {
@@ -78,10 +161,16 @@ func (b *bunStore) checkTag(tag *string) error {
 
 // CreateProduct implements Store.
 func (b *bunStore) CreateProduct(ctx context.Context, p *Product) error {
+	if err := checkArgs(ctx, p, "product"); err != nil {
+		return fail("create product", err)
+	}
 	return fail("create product "+quote(p.Name), b.createProduct(ctx, p))
 }
 
 func (b *bunStore) createProduct(ctx context.Context, p *Product) error {
+	if err := textrule.Struct("", p); err != nil {
+		return err
+	}
 	if p.Name == "" || !p.Status.Valid() {
 		return fmt.Errorf("%w: product needs a name and a valid status (got %q)", store.ErrInvalid, p.Status)
 	}
@@ -105,6 +194,9 @@ func (b *bunStore) createProduct(ctx context.Context, p *Product) error {
 
 // Product implements Store.
 func (b *bunStore) Product(ctx context.Context, id uuid.UUID) (*Product, error) {
+	if err := store.CheckContext(ctx); err != nil {
+		return nil, fail("get product "+id.String(), err)
+	}
 	var p Product
 	if err := b.idb().NewSelect().Model(&p).Where("product_id = ?", id).Scan(ctx); err != nil {
 		return nil, fail("get product "+id.String(), b.h.Classify(err))
@@ -114,6 +206,9 @@ func (b *bunStore) Product(ctx context.Context, id uuid.UUID) (*Product, error) 
 
 // ProductByName implements Store.
 func (b *bunStore) ProductByName(ctx context.Context, name string) (*Product, error) {
+	if err := b.checkLookup(ctx, "name", name); err != nil {
+		return nil, fail("get product "+quote(name), err)
+	}
 	var p Product
 	if err := b.idb().NewSelect().Model(&p).Where("name = ?", name).Scan(ctx); err != nil {
 		return nil, fail("get product "+quote(name), b.h.Classify(err))
@@ -123,6 +218,9 @@ func (b *bunStore) ProductByName(ctx context.Context, name string) (*Product, er
 
 // DeleteProduct implements Store.
 func (b *bunStore) DeleteProduct(ctx context.Context, id uuid.UUID) error {
+	if err := store.CheckContext(ctx); err != nil {
+		return fail("delete product "+id.String(), err)
+	}
 	res, err := b.idb().NewDelete().Model((*Product)(nil)).Where("product_id = ?", id).Exec(ctx)
 	return fail("delete product "+id.String(), affected(b.h, res, err))
 }
@@ -145,10 +243,16 @@ func affected(h store.Handle, res sql.Result, err error) error {
 
 // CreateProductBlock implements Store.
 func (b *bunStore) CreateProductBlock(ctx context.Context, pb *ProductBlock) error {
+	if err := checkArgs(ctx, pb, "product block"); err != nil {
+		return fail("create product block", err)
+	}
 	return fail("create product block "+quote(pb.Name), b.createProductBlock(ctx, pb))
 }
 
 func (b *bunStore) createProductBlock(ctx context.Context, pb *ProductBlock) error {
+	if err := textrule.Struct("", pb); err != nil {
+		return err
+	}
 	if pb.Name == "" {
 		return fmt.Errorf("%w: product block needs a name", store.ErrInvalid)
 	}
@@ -174,6 +278,9 @@ func (b *bunStore) createProductBlock(ctx context.Context, pb *ProductBlock) err
 // are deleted in code first: on SQL Server that foreign key cannot cascade
 // (two cascade paths into one table).
 func (b *bunStore) DeleteProductBlock(ctx context.Context, id uuid.UUID) error {
+	if err := store.CheckContext(ctx); err != nil {
+		return fail("delete product block "+id.String(), err)
+	}
 	err := b.h.InTx(ctx, func(ctx context.Context, h store.Handle) error {
 		if _, err := h.IDB().NewDelete().Model((*ProductBlockRelation)(nil)).Where("depends_on_id = ? OR in_use_by_id = ?", id, id).Exec(ctx); err != nil {
 			return h.Classify(err)
@@ -186,10 +293,16 @@ func (b *bunStore) DeleteProductBlock(ctx context.Context, id uuid.UUID) error {
 
 // CreateResourceType implements Store.
 func (b *bunStore) CreateResourceType(ctx context.Context, r *ResourceType) error {
+	if err := checkArgs(ctx, r, "resource type"); err != nil {
+		return fail("create resource type", err)
+	}
 	return fail("create resource type "+quote(r.ResourceType), b.createResourceType(ctx, r))
 }
 
 func (b *bunStore) createResourceType(ctx context.Context, r *ResourceType) error {
+	if err := textrule.Struct("", r); err != nil {
+		return err
+	}
 	if r.ResourceType == "" {
 		return fmt.Errorf("%w: a resource type needs a name", store.ErrInvalid)
 	}
@@ -204,10 +317,16 @@ func (b *bunStore) createResourceType(ctx context.Context, r *ResourceType) erro
 
 // AddFixedInput implements Store.
 func (b *bunStore) AddFixedInput(ctx context.Context, f *FixedInput) error {
+	if err := checkArgs(ctx, f, "fixed input"); err != nil {
+		return fail("add fixed input", err)
+	}
 	return fail(fmt.Sprintf("add fixed input %s to product %s", quote(f.Name), f.ProductID), b.addFixedInput(ctx, f))
 }
 
 func (b *bunStore) addFixedInput(ctx context.Context, f *FixedInput) error {
+	if err := textrule.Struct("", f); err != nil {
+		return err
+	}
 	if f.Name == "" {
 		return fmt.Errorf("%w: fixed input needs a name", store.ErrInvalid)
 	}
@@ -225,6 +344,9 @@ func (b *bunStore) addFixedInput(ctx context.Context, f *FixedInput) error {
 
 // FixedInputs implements Store.
 func (b *bunStore) FixedInputs(ctx context.Context, productID uuid.UUID) ([]FixedInput, error) {
+	if err := store.CheckContext(ctx); err != nil {
+		return nil, fail("list fixed inputs of product "+productID.String(), err)
+	}
 	var fs []FixedInput
 	err := b.idb().NewSelect().Model(&fs).Where("product_id = ?", productID).Order("name").Scan(ctx)
 	return fs, fail("list fixed inputs of product "+productID.String(), b.h.Classify(err))
@@ -232,19 +354,28 @@ func (b *bunStore) FixedInputs(ctx context.Context, productID uuid.UUID) ([]Fixe
 
 // LinkBlock implements Store.
 func (b *bunStore) LinkBlock(ctx context.Context, productID, blockID uuid.UUID) error {
-	return fail(fmt.Sprintf("link product block %s to product %s", blockID, productID),
-		b.insert(ctx, &ProductProductBlock{ProductID: productID, ProductBlockID: blockID}))
+	op := fmt.Sprintf("link product block %s to product %s", blockID, productID)
+	if err := store.CheckContext(ctx); err != nil {
+		return fail(op, err)
+	}
+	return fail(op, b.insert(ctx, &ProductProductBlock{ProductID: productID, ProductBlockID: blockID}))
 }
 
 // LinkResourceType implements Store.
 func (b *bunStore) LinkResourceType(ctx context.Context, blockID, resourceTypeID uuid.UUID) error {
-	return fail(fmt.Sprintf("link resource type %s to product block %s", resourceTypeID, blockID),
-		b.insert(ctx, &ProductBlockResourceType{ProductBlockID: blockID, ResourceTypeID: resourceTypeID}))
+	op := fmt.Sprintf("link resource type %s to product block %s", resourceTypeID, blockID)
+	if err := store.CheckContext(ctx); err != nil {
+		return fail(op, err)
+	}
+	return fail(op, b.insert(ctx, &ProductBlockResourceType{ProductBlockID: blockID, ResourceTypeID: resourceTypeID}))
 }
 
 // RelateBlocks implements Store.
 func (b *bunStore) RelateBlocks(ctx context.Context, r ProductBlockRelation) error {
 	op := fmt.Sprintf("relate product block %s to %s", r.InUseByID, r.DependsOnID)
+	if err := store.CheckContext(ctx); err != nil {
+		return fail(op, err)
+	}
 	if r.Min != nil && r.Max != nil && *r.Min > *r.Max {
 		return fail(op, fmt.Errorf("%w: relation min %d > max %d", store.ErrInvalid, *r.Min, *r.Max))
 	}
@@ -253,6 +384,9 @@ func (b *bunStore) RelateBlocks(ctx context.Context, r ProductBlockRelation) err
 
 // ProductBlocks implements Store.
 func (b *bunStore) ProductBlocks(ctx context.Context, productID uuid.UUID) ([]ProductBlock, error) {
+	if err := store.CheckContext(ctx); err != nil {
+		return nil, fail("list product blocks of product "+productID.String(), err)
+	}
 	var bs []ProductBlock
 	err := b.idb().NewSelect().Model(&bs).
 		Where("product_block_id IN (SELECT product_block_id FROM product_product_blocks WHERE product_id = ?)", productID).
@@ -262,6 +396,9 @@ func (b *bunStore) ProductBlocks(ctx context.Context, productID uuid.UUID) ([]Pr
 
 // BlockRelations implements Store.
 func (b *bunStore) BlockRelations(ctx context.Context, blockID uuid.UUID) ([]ProductBlockRelation, error) {
+	if err := store.CheckContext(ctx); err != nil {
+		return nil, fail("list relations of product block "+blockID.String(), err)
+	}
 	var rs []ProductBlockRelation
 	err := b.idb().NewSelect().Model(&rs).Where("in_use_by_id = ?", blockID).Order("depends_on_id").Scan(ctx)
 	return rs, fail("list relations of product block "+blockID.String(), b.h.Classify(err))
@@ -295,6 +432,9 @@ func insertAll[T any](ctx context.Context, h store.Handle, rows []T) error {
 // stands in for it. For the same reason only the relations this tree owns —
 // those its instances are in use by — are replaced.
 func (b *bunStore) Save(ctx context.Context, t *Tree) error {
+	if err := checkArgs(ctx, t, "tree"); err != nil {
+		return fail("save subscription", err)
+	}
 	err := b.save(ctx, t)
 	op := "save subscription"
 	if id := t.Subscription.SubscriptionID; id != uuid.Nil {
@@ -305,6 +445,9 @@ func (b *bunStore) Save(ctx context.Context, t *Tree) error {
 
 func (b *bunStore) save(ctx context.Context, t *Tree) error {
 	sub := &t.Subscription
+	if err := checkTreeText(t); err != nil {
+		return err
+	}
 	if !sub.Status.Valid() {
 		return fmt.Errorf("%w: subscription status %q", store.ErrInvalid, sub.Status)
 	}
@@ -370,6 +513,10 @@ func (b *bunStore) save(ctx context.Context, t *Tree) error {
 		}
 		d.SubscriptionID = id
 	}
+	view, err := b.searchIsView(ctx)
+	if err != nil {
+		return err
+	}
 	return b.h.InTx(ctx, func(ctx context.Context, h store.Handle) error {
 		db := h.IDB()
 		if err := checkOutside(ctx, h, id, outside); err != nil {
@@ -395,7 +542,7 @@ func (b *bunStore) save(ctx context.Context, t *Tree) error {
 			for _, in := range cur {
 				existing[in.InstanceID] = in
 			}
-			if err := b.clearOwned(ctx, h, id, existing, known); err != nil {
+			if err := b.clearOwned(ctx, h, id, existing, known, view); err != nil {
 				return err
 			}
 		}
@@ -440,6 +587,9 @@ func (b *bunStore) save(ctx context.Context, t *Tree) error {
 				return h.Classify(err)
 			}
 		}
+		if view {
+			return nil // WFO's view: its own triggers refresh it (package doc, "Search")
+		}
 		return h.Classify(b.search.write(ctx, db, id, document(t)))
 	})
 }
@@ -470,16 +620,19 @@ func checkOutside(ctx context.Context, h store.Handle, id uuid.UUID, outside map
 // values, which Save inserts again, its customer descriptions, metadata and
 // search row; and the instances the tree no longer has — unless another
 // subscription's relation depends on one, which is ErrConflict.
-func (b *bunStore) clearOwned(ctx context.Context, h store.Handle, id uuid.UUID, existing map[uuid.UUID]Instance, known map[uuid.UUID]bool) error {
+func (b *bunStore) clearOwned(ctx context.Context, h store.Handle, id uuid.UUID, existing map[uuid.UUID]Instance, known map[uuid.UUID]bool, view bool) error {
 	db := h.IDB()
 	ours := db.NewSelect().Model((*Instance)(nil)).Column("subscription_instance_id").Where("subscription_id = ?", id)
-	if err := execAll(ctx, h,
+	deletes := []*bun.DeleteQuery{
 		db.NewDelete().Model((*Relation)(nil)).Where("in_use_by_id IN (?)", ours),
 		db.NewDelete().Model((*Value)(nil)).Where("subscription_instance_id IN (?)", ours),
 		db.NewDelete().Model((*CustomerDescription)(nil)).Where("subscription_id = ?", id),
 		db.NewDelete().Model((*Metadata)(nil)).Where("subscription_id = ?", id),
-		db.NewDelete().TableExpr("subscriptions_search").Where("subscription_id = ?", id),
-	); err != nil {
+	}
+	if !view {
+		deletes = append(deletes, db.NewDelete().TableExpr("subscriptions_search").Where("subscription_id = ?", id))
+	}
+	if err := execAll(ctx, h, deletes...); err != nil {
 		return err
 	}
 	var removed []uuid.UUID
@@ -524,17 +677,20 @@ func sameText(a, b *string) bool {
 // Server — including other subscriptions' relations that depend on its
 // instances, as WFO's cascade deletes them — and subscriptions_search,
 // which cascades nowhere.
-func (b *bunStore) deleteChildren(ctx context.Context, h store.Handle, id uuid.UUID) error {
+func (b *bunStore) deleteChildren(ctx context.Context, h store.Handle, id uuid.UUID, view bool) error {
 	db := h.IDB()
 	instances := db.NewSelect().Model((*Instance)(nil)).Column("subscription_instance_id").Where("subscription_id = ?", id)
-	return execAll(ctx, h,
+	deletes := []*bun.DeleteQuery{
 		db.NewDelete().Model((*Relation)(nil)).Where("depends_on_id IN (?) OR in_use_by_id IN (?)", instances, instances),
 		db.NewDelete().Model((*Value)(nil)).Where("subscription_instance_id IN (?)", instances),
 		db.NewDelete().Model((*Instance)(nil)).Where("subscription_id = ?", id),
 		db.NewDelete().Model((*CustomerDescription)(nil)).Where("subscription_id = ?", id),
 		db.NewDelete().Model((*Metadata)(nil)).Where("subscription_id = ?", id),
-		db.NewDelete().TableExpr("subscriptions_search").Where("subscription_id = ?", id),
-	)
+	}
+	if !view {
+		deletes = append(deletes, db.NewDelete().TableExpr("subscriptions_search").Where("subscription_id = ?", id))
+	}
+	return execAll(ctx, h, deletes...)
 }
 
 // execAll runs deletes in order, children before the rows they point at.
@@ -549,6 +705,9 @@ func execAll(ctx context.Context, h store.Handle, qs ...*bun.DeleteQuery) error 
 
 // Load implements Store.
 func (b *bunStore) Load(ctx context.Context, id uuid.UUID) (*Tree, error) {
+	if err := store.CheckContext(ctx); err != nil {
+		return nil, fail("load subscription "+id.String(), err)
+	}
 	t := &Tree{}
 	err := b.h.InTx(ctx, func(ctx context.Context, h store.Handle) error {
 		db := h.IDB()
@@ -595,8 +754,15 @@ func (b *bunStore) Load(ctx context.Context, id uuid.UUID) (*Tree, error) {
 
 // Delete implements Store.
 func (b *bunStore) Delete(ctx context.Context, id uuid.UUID) error {
+	if err := store.CheckContext(ctx); err != nil {
+		return fail("delete subscription "+id.String(), err)
+	}
+	view, err := b.searchIsView(ctx)
+	if err != nil {
+		return fail("delete subscription "+id.String(), err)
+	}
 	return fail("delete subscription "+id.String(), b.h.InTx(ctx, func(ctx context.Context, h store.Handle) error {
-		if err := b.deleteChildren(ctx, h, id); err != nil {
+		if err := b.deleteChildren(ctx, h, id, view); err != nil {
 			return err
 		}
 		if _, err := h.IDB().NewDelete().Model((*ProcessSubscription)(nil)).Where("subscription_id = ?", id).Exec(ctx); err != nil {
@@ -609,7 +775,10 @@ func (b *bunStore) Delete(ctx context.Context, id uuid.UUID) error {
 
 // Search implements Store.
 func (b *bunStore) Search(ctx context.Context, f Filter) ([]Subscription, error) {
-	n, err := checkFilter(f)
+	if err := store.CheckContext(ctx); err != nil {
+		return nil, fail("search subscriptions", err)
+	}
+	n, err := b.checkFilter(f)
 	if err != nil {
 		return nil, fail("search subscriptions", err)
 	}
@@ -619,7 +788,11 @@ func (b *bunStore) Search(ctx context.Context, f Filter) ([]Subscription, error)
 
 // AllSubscriptions implements Store.
 func (b *bunStore) AllSubscriptions(ctx context.Context, f Filter) iter.Seq2[Subscription, error] {
-	n, err := checkFilter(f)
+	err := store.CheckContext(ctx)
+	n := 0
+	if err == nil {
+		n, err = b.checkFilter(f)
+	}
 	if err != nil {
 		return func(yield func(Subscription, error) bool) { yield(Subscription{}, fail("search subscriptions", err)) }
 	}
@@ -640,22 +813,37 @@ func (b *bunStore) AllSubscriptions(ctx context.Context, f Filter) iter.Seq2[Sub
 }
 
 // checkFilter validates a filter and returns its page size.
-func checkFilter(f Filter) (int, error) {
+func (b *bunStore) checkFilter(f Filter) (int, error) {
 	if f.Status != "" && !f.Status.Valid() {
 		return 0, fmt.Errorf("%w: subscription status %q", store.ErrInvalid, f.Status)
+	}
+	if err := store.ValidText("search text", f.Text); err != nil {
+		return 0, err
+	}
+	if f.CustomerID != "" {
+		if err := b.d.CheckKeyText("customer_id", f.CustomerID); err != nil {
+			return 0, err
+		}
 	}
 	return store.PageLimit(f.Limit)
 }
 
 func (b *bunStore) searchPage(ctx context.Context, f Filter, after *Subscription, n int) ([]Subscription, error) {
+	view, err := b.searchIsView(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var out []Subscription
-	err := b.searchQuery(f, after, n).Scan(ctx, &out)
+	err = b.searchQuery(f, after, n, view).Scan(ctx, &out)
 	return out, b.h.Classify(err)
 }
 
 // LinkProcess implements Store.
 func (b *bunStore) LinkProcess(ctx context.Context, pid, subscriptionID uuid.UUID, target string) error {
 	op := fmt.Sprintf("link process %s to subscription %s", pid, subscriptionID)
+	if err := store.CheckContext(ctx); err != nil {
+		return fail(op, err)
+	}
 	if target == "" {
 		target = "CREATE"
 	}
@@ -667,6 +855,9 @@ func (b *bunStore) LinkProcess(ctx context.Context, pid, subscriptionID uuid.UUI
 
 // ProcessLinks implements Store.
 func (b *bunStore) ProcessLinks(ctx context.Context, subscriptionID uuid.UUID) ([]ProcessSubscription, error) {
+	if err := store.CheckContext(ctx); err != nil {
+		return nil, fail("list process links of subscription "+subscriptionID.String(), err)
+	}
 	var out []ProcessSubscription
 	err := b.idb().NewSelect().Model(&out).Where("subscription_id = ?", subscriptionID).Order("created_at", "id").Scan(ctx)
 	return out, fail("list process links of subscription "+subscriptionID.String(), b.h.Classify(err))

@@ -85,8 +85,11 @@ func document(t *Tree) string {
 // (description, then id), after the subscription after (nil: from the
 // first). The order is the database's own, collation included, and so is
 // the comparison that continues after a page's last row: keyset pages meet
-// without a gap or an overlap.
-func (b *bunStore) searchQuery(f Filter, after *Subscription, n int) *bun.SelectQuery {
+// without a gap or an overlap. view says subscriptions_search is WFO's
+// materialized view, whose document has every '-' replaced with '_' (so
+// that to_tsvector splits hyphenated words as to_tsquery does): the query's
+// words get the same replacement, as WFO's own search does.
+func (b *bunStore) searchQuery(f Filter, after *Subscription, n int, view bool) *bun.SelectQuery {
 	q := b.h.IDB().NewSelect().ColumnExpr("s.*").TableExpr("subscriptions AS s")
 	if f.CustomerID != "" {
 		q = q.Where("s.customer_id = ?", f.CustomerID)
@@ -94,7 +97,11 @@ func (b *bunStore) searchQuery(f Filter, after *Subscription, n int) *bun.Select
 	if f.Status != "" {
 		q = q.Where("s.status = ?", f.Status)
 	}
-	if words := strings.Fields(f.Text); len(words) > 0 {
+	text := f.Text
+	if view {
+		text = strings.ReplaceAll(text, "-", "_")
+	}
+	if words := strings.Fields(text); len(words) > 0 {
 		q = b.search.match(q, words)
 	}
 	if after != nil {

@@ -802,6 +802,12 @@ GO
 DROP INDEX "ix_Queues_queue_name_status_created_date" ON "Queues";
 GO
 
+-- migration 0021_queue_idempotency_key
+ALTER TABLE "Queues" ADD "idempotency_key" NVARCHAR(100) NULL;
+GO
+CREATE UNIQUE INDEX "ux_Queues_queue_name_idempotency_key" ON "Queues" ("queue_name", "idempotency_key") WHERE "idempotency_key" IS NOT NULL;
+GO
+
 -- migration 0030_trigger_scheduler
 ALTER TABLE "Triggers" ADD "flowstore_scheduler" NVARCHAR(100) NULL;
 GO
@@ -816,6 +822,10 @@ GO
 ALTER TABLE "process_instances" ADD "payload_codec" NVARCHAR(64) NULL;
 GO
 CREATE INDEX "idx_event_types_event_type" ON "event_types" ("event_type", "process_instance_id");
+GO
+
+-- migration 0041_kogito_v10_0_2
+ALTER TABLE "event_types" DROP CONSTRAINT IF EXISTS "event_types_process_instance_id_fkey";
 GO
 
 -- migration 0050_orchestrator_engine
@@ -866,6 +876,12 @@ GO
 CREATE INDEX "idx_workflow_log_namespace_repository_workflow" ON "workflow_log" ("namespace", "repository", "workflow");
 GO
 
+-- migration 0063_pipeline_start_key
+ALTER TABLE "workflow_log" ADD "start_key" NVARCHAR(255) NULL;
+GO
+CREATE UNIQUE INDEX "ux_workflow_log_from_workflow_start_key" ON "workflow_log" ("from_workflow", "start_key") WHERE "start_key" IS NOT NULL;
+GO
+
 -- migration 0070_reference_conventions
 -- (openorchestrator_naive_time: converts rows an earlier flowstore wrote; nothing to do on a new database)
 CREATE TABLE "alembic_version" ("version_num" VARCHAR(32) NOT NULL, CONSTRAINT "alembic_version_pkc" PRIMARY KEY ("version_num"));
@@ -880,9 +896,13 @@ INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (1, 'referen
 GO
 INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (20, 'queue_claim_index', SYSUTCDATETIME());
 GO
+INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (21, 'queue_idempotency_key', SYSUTCDATETIME());
+GO
 INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (30, 'trigger_scheduler', SYSUTCDATETIME());
 GO
 INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (40, 'snapshot_payload_codec', SYSUTCDATETIME());
+GO
+INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (41, 'kogito_v10_0_2', SYSUTCDATETIME());
 GO
 INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (50, 'orchestrator_engine', SYSUTCDATETIME());
 GO
@@ -891,6 +911,8 @@ GO
 INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (61, 'named_locks', SYSUTCDATETIME());
 GO
 INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (62, 'pipeline_history_index', SYSUTCDATETIME());
+GO
+INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (63, 'pipeline_start_key', SYSUTCDATETIME());
 GO
 INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (70, 'reference_conventions', SYSUTCDATETIME());
 GO

@@ -7,6 +7,11 @@ WHERE ss.subscription_id = s.subscription_id AND ss.tsv LIKE '%10!%%' ESCAPE '!'
 SELECT s.* FROM subscriptions AS s
 WHERE (s.customer_id = 'cust') AND ((s.description > 'Fiber Amsterdam' OR (s.description = 'Fiber Amsterdam' AND s.subscription_id > '00000000-0000-0000-0000-000000000001'))) ORDER BY s.description, s.subscription_id LIMIT 100;
 
+-- Search where subscriptions_search is WFO's materialized view: '-' as '_'
+SELECT s.* FROM subscriptions AS s
+WHERE (EXISTS (SELECT 1 FROM subscriptions_search AS ss
+WHERE ss.subscription_id = s.subscription_id AND ss.tsv LIKE '%acme!_corp%' ESCAPE '!')) ORDER BY s.description, s.subscription_id LIMIT 5;
+
 -- Save: instances outside the tree a relation depends on
 SELECT "instance"."subscription_instance_id", "instance"."subscription_id", "instance"."product_block_id", "instance"."label" FROM "subscription_instances" AS "instance" WHERE (subscription_instance_id IN ('00000000-0000-0000-0000-000000000002', '00000000-0000-0000-0000-000000000003')) AND (subscription_id <> '00000000-0000-0000-0000-000000000001');
 

@@ -7,6 +7,11 @@ WHERE ss.subscription_id = s.subscription_id AND ss.tsv LIKE N'%10!%%' ESCAPE '!
 SELECT s.* FROM subscriptions AS s
 WHERE (s.customer_id = N'cust') AND ((s.description > N'Fiber Amsterdam' OR (s.description = N'Fiber Amsterdam' AND s.subscription_id > N'00000000-0000-0000-0000-000000000001'))) ORDER BY s.description, s.subscription_id OFFSET 0 ROWS FETCH NEXT 100 ROWS ONLY;
 
+-- Search where subscriptions_search is WFO's materialized view: '-' as '_'
+SELECT s.* FROM subscriptions AS s
+WHERE (EXISTS (SELECT 1 FROM subscriptions_search AS ss
+WHERE ss.subscription_id = s.subscription_id AND ss.tsv LIKE N'%acme!_corp%' ESCAPE '!')) ORDER BY s.description, s.subscription_id OFFSET 0 ROWS FETCH NEXT 5 ROWS ONLY;
+
 -- Save: instances outside the tree a relation depends on
 SELECT "instance"."subscription_instance_id", "instance"."subscription_id", "instance"."product_block_id", "instance"."label" FROM "subscription_instances" AS "instance" WHERE (subscription_instance_id IN (N'00000000-0000-0000-0000-000000000002', N'00000000-0000-0000-0000-000000000003')) AND (subscription_id <> N'00000000-0000-0000-0000-000000000001');
 
