@@ -26,6 +26,9 @@ const OpenOrchestratorRevision = "9698388a0709"
 // AlembicRevision returns the revision stamped in alembic_version, "" when
 // the database has none.
 func (db *DB) AlembicRevision(ctx context.Context) (string, error) {
+	if err := CheckContext(ctx); err != nil {
+		return "", fmt.Errorf("store: alembic revision: %w", err)
+	}
 	var n int
 	if err := db.bun.DB.QueryRowContext(ctx, db.dialect.Rebind(db.dialect.s.Catalog.CountTable), "alembic_version").Scan(&n); err != nil {
 		return "", fmt.Errorf("store: alembic revision: %w", db.dialect.Classify(err))
@@ -46,6 +49,9 @@ func (db *DB) AlembicRevision(ctx context.Context) (string, error) {
 // Adopt), which a store must refresh, or leave to WFO, instead of writing
 // rows into it. Always false where the dialect has no materialized views.
 func (db *DB) IsMaterializedView(ctx context.Context, name string) (bool, error) {
+	if err := CheckContext(ctx); err != nil {
+		return false, fmt.Errorf("store: materialized view %s: %w", name, err)
+	}
 	q := db.dialect.s.Catalog.CountMaterializedView
 	if q == "" {
 		return false, nil

@@ -118,6 +118,9 @@ func newConfig(opts []Option) config {
 // deadlock for code that reads through the DB while a transaction is open.
 // A file database has no such limit.
 func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
+	if err := CheckContext(ctx); err != nil {
+		return nil, fmt.Errorf("store: open: %w", err)
+	}
 	target, err := ParseDSN(dsn)
 	if err != nil {
 		return nil, err

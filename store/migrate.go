@@ -162,6 +162,9 @@ func beginMigration(ctx context.Context, c *sql.Conn, cat CatalogSpec) (Querier,
 // SchemaVersion returns the highest migration version applied to the
 // database, 0 for a database flowstore never migrated.
 func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
+	if err := CheckContext(ctx); err != nil {
+		return 0, fmt.Errorf("store: schema version: %w", err)
+	}
 	return schemaVersion(ctx, db.bun.DB, db.dialect)
 }
 
@@ -198,6 +201,9 @@ func schemaVersion(ctx context.Context, q Querier, d *Dialect) (int, error) {
 // left by a process that died, does not block it. The error names the
 // migration and the statement that failed.
 func (db *DB) Migrate(ctx context.Context) error {
+	if err := CheckContext(ctx); err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
+	}
 	ms, err := migrations(db.dialect.Name())
 	if err != nil {
 		return err
@@ -218,6 +224,9 @@ func (db *DB) Migrate(ctx context.Context) error {
 // An adopted table must have the reference columns (see SchemaSQL); Adopt
 // does not rewrite tables whose shape differs.
 func (db *DB) Adopt(ctx context.Context) error {
+	if err := CheckContext(ctx); err != nil {
+		return fmt.Errorf("store: adopt: %w", err)
+	}
 	ms, err := migrations(db.dialect.Name())
 	if err != nil {
 		return err

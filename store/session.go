@@ -193,6 +193,9 @@ func (s *Session) commit() error {
 // rollback to the savepoint must still reach the database, or fn's writes
 // would stay in the transaction and commit with it.
 func (s *Session) Savepoint(ctx context.Context, fn func(ctx context.Context) error) (err error) {
+	if err := CheckContext(ctx); err != nil {
+		return fmt.Errorf("store: savepoint: %w", err)
+	}
 	sp, err := s.beginSavepoint(ctx)
 	if err != nil {
 		return fmt.Errorf("store: savepoint: %w", err)
@@ -245,16 +248,28 @@ func (s *Session) SQLDialect() *Dialect { return s.db.dialect }
 
 // ExecContext runs a statement in the transaction (bun formats the arguments).
 func (s *Session) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if err := CheckContext(ctx); err != nil {
+		return nil, err
+	}
 	return s.tx.ExecContext(ctx, query, args...)
 }
 
 // QueryContext runs a query in the transaction (bun formats the arguments).
 func (s *Session) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if err := CheckContext(ctx); err != nil {
+		return nil, err
+	}
 	return s.tx.QueryContext(ctx, query, args...)
 }
 
-// QueryRowContext runs a single-row query in the transaction.
+// QueryRowContext runs a single-row query in the transaction. A *sql.Row
+// cannot carry an error of ours, so a nil ctx — which database/sql would
+// panic on, leaving the transaction locked — runs the query on the
+// session's own context instead.
 func (s *Session) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if ctx == nil {
+		ctx = s.tctx
+	}
 	return s.tx.QueryRowContext(ctx, query, args...)
 }
 
@@ -305,6 +320,9 @@ func (s *Session) NewDropColumn() *bun.DropColumnQuery { return s.tx.NewDropColu
 // The savepoint's own Commit and Rollback do not observe ctx's cancellation
 // (see Savepoint), so a caller whose ctx was cancelled can still roll back.
 func (s *Session) BeginTx(ctx context.Context, _ *sql.TxOptions) (bun.Tx, error) {
+	if err := CheckContext(ctx); err != nil {
+		return bun.Tx{}, err
+	}
 	return s.beginSavepoint(ctx)
 }
 
@@ -313,6 +331,9 @@ func (s *Session) BeginTx(ctx context.Context, _ *sql.TxOptions) (bun.Tx, error)
 // panic from f rolls back to the savepoint only; if that rollback fails
 // too, both errors are returned.
 func (s *Session) RunInTx(ctx context.Context, _ *sql.TxOptions, f func(ctx context.Context, tx bun.Tx) error) (err error) {
+	if err := CheckContext(ctx); err != nil {
+		return err
+	}
 	sp, err := s.beginSavepoint(ctx)
 	if err != nil {
 		return err
