@@ -51,6 +51,14 @@
 // wildcards in the query escaped). A Filter also selects by customer id
 // and status.
 //
+// A real WFO database has subscriptions_search as a materialized view
+// (store.DB.IsMaterializedView; flowstore.WithAdopt keeps it). This package
+// then leaves the view to WFO, which refreshes it itself: Save and Delete
+// write nothing into it, and Search reads it as WFO builds it (hyphens in
+// the document are underscores, so the query's words get the same
+// replacement). A subscription saved through flowstore is therefore found
+// by Search once WFO has refreshed the view, not at once.
+//
 // Search returns one page, Filter.Limit subscriptions (0: store.DefaultLimit)
 // ordered by description and id; AllSubscriptions streams every match in
 // that order, in keyset pages that continue after the last description and
