@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -17,7 +18,17 @@ import (
 // passed to store.Open (a fixed clock, a logger, …).
 func New(t testing.TB, opts ...store.Option) *store.DB {
 	t.Helper()
-	db, err := Open(t.Context(), filepath.Join(t.TempDir(), "flowstore.db"), opts...)
+	// A copy of the template migrated once per test binary; Open's Migrate
+	// then finds nothing to do.
+	data, err := sqliteTemplateData()
+	if err != nil {
+		t.Fatalf("storetest: %v", err)
+	}
+	path := filepath.Join(t.TempDir(), "flowstore.db")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatalf("storetest: %v", err)
+	}
+	db, err := Open(t.Context(), path, opts...)
 	if err != nil {
 		t.Fatalf("storetest: %v", err)
 	}
@@ -30,7 +41,8 @@ func New(t testing.TB, opts ...store.Option) *store.DB {
 }
 
 // Open is New without a test: it creates and migrates the SQLite database
-// file at path (which must not hold another database) and returns it open.
+// file at path (which must not hold another database, or holds a flowstore
+// database to migrate) and returns it open.
 // The caller closes it and removes the file, with its -wal and -shm
 // companions. Example functions, which have no *testing.T, use it.
 func Open(ctx context.Context, path string, opts ...store.Option) (*store.DB, error) {
