@@ -4,14 +4,16 @@ import (
 	"context"
 	"fmt"
 	"text/tabwriter"
+	"time"
 )
 
 func init() {
-	register(&command{name: "constants", usage: "get NAME | set NAME VALUE | list | delete NAME", run: runConstants})
+	register(&command{name: "constants", usage: "get NAME | set NAME VALUE | list [--json] | delete NAME: OpenOrchestrator constants", run: runConstants})
 }
 
 func runConstants(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("constants")
+	asJSON := jsonFlag(fs)
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -55,10 +57,22 @@ func runConstants(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
+		if *asJSON {
+			type constantJSON struct {
+				Name      string     `json:"name"`
+				Value     string     `json:"value"`
+				ChangedAt *time.Time `json:"changed_at"`
+			}
+			out := make([]constantJSON, 0, len(list))
+			for _, c := range list {
+				out = append(out, constantJSON{Name: c.Name, Value: c.Value, ChangedAt: e.ooJSON(c.ChangedAt)})
+			}
+			return e.writeJSON(map[string]any{"constants": out})
+		}
 		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "NAME\tVALUE\tCHANGED")
 		for _, c := range list {
-			fmt.Fprintf(tw, "%s\t%s\t%s\n", c.Name, c.Value, c.ChangedAt.Format("2006-01-02T15:04:05Z"))
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", c.Name, c.Value, e.ooTime(c.ChangedAt))
 		}
 		return tw.Flush()
 	}

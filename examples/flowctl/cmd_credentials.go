@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"golang.org/x/term"
 
@@ -19,9 +20,15 @@ import (
 
 func init() {
 	register(&command{name: "key", usage: "new [--kind fernet|aes256gcm]: print a new key (Fernet: an OpenOrchestratorKey)", run: runKey})
-	register(&command{name: "credentials", usage: "set NAME --username U (password on stdin; not echoed on a terminal) | get NAME | list | delete NAME | rotate --new-key-file F;" +
-		" key from --key-file or $OpenOrchestratorKey", run: runCredentials})
+	register(&command{name: "credentials", usage: "set | get | list | delete | rotate: OpenOrchestrator credentials, encrypted", help: credentialsUsage, run: runCredentials})
 }
+
+const credentialsUsage = `flowctl credentials set NAME --username U [--key-file F]   the password is read from stdin (not echoed on a terminal)
+flowctl credentials get NAME [--key-file F]
+flowctl credentials list [--key-file F] [--json]   no key needed; the key id of an AES-256-GCM token is shown
+flowctl credentials delete NAME
+flowctl credentials rotate --new-key-file F [--key-file F]
+The key ring comes from --key-file (one key per line, the first encrypts), else $OpenOrchestratorKey.`
 
 // keyEnv is where OpenOrchestrator keeps its encryption key.
 const keyEnv = "OpenOrchestratorKey"
@@ -98,6 +105,7 @@ func runCredentials(ctx context.Context, e *env, args []string) error {
 	keyFile := fs.String("key-file", "", "file with the key ring (one key per line, the first encrypts); default $"+keyEnv)
 	username := fs.String("username", "", "username (set; required)")
 	newKeyFile := fs.String("new-key-file", "", "file with the new key ring (rotate)")
+	asJSON := jsonFlag(fs)
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -165,7 +173,7 @@ func runCredentials(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		fmt.Fprintf(e.stdout, "name:     %s\nusername: %s\npassword: %s\nkey:      %s\nchanged:  %s\n",
-			s.Name, s.Username, s.Password, s.KeyID, s.ChangedAt.Format("2006-01-02T15:04:05.000000Z"))
+			s.Name, s.Username, s.Password, s.KeyID, e.ooTimeMicro(s.ChangedAt))
 	case "list":
 		if len(pos) != 0 {
 			return usageError("credentials list takes no arguments")
@@ -179,19 +187,35 @@ func runCredentials(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "NAME\tUSERNAME\tFORMAT\tKEY\tCHANGED")
+		out := make([]credentialJSON, 0, len(rows))
 		for _, r := range rows {
-			format, key := "fernet", "?"
-			if strings.HasPrefix(r.Password, "gcm1.") {
-				format = "aes256gcm"
+			c := credentialJSON{Name: r.Name, Username: r.Username, Format: "fernet", ChangedAt: e.ooJSON(r.ChangedAt)}
+			if id, ok := gcmKeyID(r.Password); ok {
+				// An AES-256-GCM token names its key: no key needed.
+				c.Format, c.KeyID = "aes256gcm", id
+			} else if strings.HasPrefix(r.Password, gcmPrefix) {
+				c.Format = "aes256gcm"
 			}
 			if ring != nil {
+				// With the ring, say which key actually opens it (a
+				// Fernet token does not name its key).
 				if id, ok := ring.KeyIDOf(r.Password); ok {
-					key = id
+					c.KeyID = id
 				}
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Name, r.Username, format, key, r.ChangedAt.Format("2006-01-02T15:04:05Z"))
+			out = append(out, c)
+		}
+		if *asJSON {
+			return e.writeJSON(map[string]any{"credentials": out})
+		}
+		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "NAME\tUSERNAME\tFORMAT\tKEY\tCHANGED")
+		for _, c := range out {
+			key := c.KeyID
+			if key == "" {
+				key = "?"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.Name, c.Username, c.Format, key, e.ooTime(deTime(c.ChangedAt)))
 		}
 		return tw.Flush()
 	case "delete":
@@ -289,4 +313,32 @@ func readPassword(ctx context.Context, fd int, prompt io.Writer) (string, error)
 		fmt.Fprintln(prompt)
 		return "", ctx.Err()
 	}
+}
+
+// credentialJSON is a credential in credentials list --json: never its
+// password or token.
+type credentialJSON struct {
+	Name      string     `json:"name"`
+	Username  string     `json:"username"`
+	Format    string     `json:"format"`
+	KeyID     string     `json:"key_id,omitempty"`
+	ChangedAt *time.Time `json:"changed_at"`
+}
+
+// gcmPrefix starts an AES-256-GCM token: "gcm1." ‖ key id (8 hex digits) ‖
+// "." ‖ base64 (see package secret's documentation).
+const gcmPrefix = "gcm1."
+
+// gcmKeyID reads the key id an AES-256-GCM token names, without a key: a
+// listing needs no secret to say which key a credential was written with.
+func gcmKeyID(token string) (string, bool) {
+	rest, ok := strings.CutPrefix(token, gcmPrefix)
+	if !ok || len(rest) < 9 || rest[8] != '.' {
+		return "", false
+	}
+	id := rest[:8]
+	if strings.Trim(id, "0123456789abcdef") != "" {
+		return "", false
+	}
+	return id, true
 }

@@ -12,7 +12,7 @@ import (
 )
 
 func init() {
-	register(&command{name: "logs", usage: "[--process P] [--level L] [--since 1h|2006-01-02T15:04:05Z] [--limit N] [--follow [--interval D] [--lag D]]: print log rows, oldest first", run: runLogs})
+	register(&command{name: "logs", usage: "[--process P] [--level L] [--since 1h|2006-01-02T15:04:05+01:00] [--limit N] [--json | --follow [--interval D] [--lag D]]: print log rows, oldest first, times in the database's zone", run: runLogs})
 }
 
 func runLogs(ctx context.Context, e *env, args []string) error {
@@ -24,6 +24,7 @@ func runLogs(ctx context.Context, e *env, args []string) error {
 	followFlag := fs.Bool("follow", false, "keep polling and print new rows as they arrive")
 	interval := fs.Duration("interval", time.Second, "poll interval with --follow")
 	lag := fs.Duration("lag", 5*time.Second, "with --follow, how long before its commit a row may be stamped and still be printed")
+	asJSON := jsonFlag(fs)
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -39,6 +40,9 @@ func runLogs(ctx context.Context, e *env, args []string) error {
 	}
 	if *limit <= 0 {
 		return usageError("--limit must be positive")
+	}
+	if *asJSON && *followFlag {
+		return usageError("--json prints one document: it does not go with --follow")
 	}
 	if *interval <= 0 || *lag < 0 {
 		return usageError("--interval must be positive and --lag not negative")
@@ -62,6 +66,20 @@ func runLogs(ctx context.Context, e *env, args []string) error {
 	}
 	rows := page.Entries
 	slices.Reverse(rows) // oldest first, like tail
+	if *asJSON {
+		type logJSON struct {
+			ID          string     `json:"id"`
+			Time        *time.Time `json:"log_time"`
+			Level       string     `json:"log_level"`
+			ProcessName string     `json:"process_name"`
+			Message     string     `json:"log_message"`
+		}
+		out := make([]logJSON, 0, len(rows))
+		for _, r := range rows {
+			out = append(out, logJSON{ID: r.ID.String(), Time: e.ooJSON(r.Time), Level: string(r.Level), ProcessName: r.ProcessName, Message: r.Message})
+		}
+		return e.writeJSON(map[string]any{"logs": out})
+	}
 	var fw *follower
 	if *followFlag {
 		// Before printing: once the first rows are out, a caller may add
@@ -186,5 +204,5 @@ func (fw *follower) run(ctx context.Context, e *env, interval time.Duration) err
 }
 
 func printLog(e *env, r logs.Entry) {
-	fmt.Fprintf(e.stdout, "%s %-5s %s: %s\n", r.Time.Format("2006-01-02T15:04:05.000000Z"), r.Level, r.ProcessName, r.Message)
+	fmt.Fprintf(e.stdout, "%s %-5s %s: %s\n", e.ooTimeMicro(r.Time), r.Level, r.ProcessName, r.Message)
 }

@@ -13,9 +13,11 @@ import (
 
 func init() {
 	register(&command{
-		name: "pipeline",
-		usage: "runs NAMESPACE/REPOSITORY/WORKFLOW [--version V] [--limit N]: list ContainerOps runs, newest first\n" +
-			"               show NAMESPACE/REPOSITORY/WORKFLOW [--version V] [--sequence N]: one run (0 = latest) with stages, actions, outcomes, events",
+		name:  "pipeline",
+		usage: "runs | show NAMESPACE/REPOSITORY/WORKFLOW: ContainerOps runs",
+		help: `flowctl pipeline runs NAMESPACE/REPOSITORY/WORKFLOW [--version V] [--limit N] [--json]   newest first; --limit 0: all
+flowctl pipeline show NAMESPACE/REPOSITORY/WORKFLOW [--version V] [--sequence N]   one run (0 = latest) with stages, actions, outcomes, events
+Times are UTC.`,
 		run: runPipeline,
 	})
 }
@@ -29,9 +31,11 @@ func runPipeline(ctx context.Context, e *env, args []string) error {
 	version := fs.String("version", "", "only this version label")
 	var limit int
 	var sequence int64
+	var asJSON *bool
 	switch sub {
 	case "runs":
 		fs.IntVar(&limit, "limit", 20, "at most this many runs (0 = all)")
+		asJSON = jsonFlag(fs)
 	case "show":
 		fs.Int64Var(&sequence, "sequence", 0, "run number (0 = the latest)")
 	default:
@@ -58,7 +62,7 @@ func runPipeline(ctx context.Context, e *env, args []string) error {
 	}
 	ps := db.Pipelines
 	if sub == "runs" {
-		return pipelineRuns(ctx, e, ps, f, pos[0])
+		return pipelineRuns(ctx, e, ps, f, pos[0], *asJSON)
 	}
 	run, err := ps.GetRun(ctx, f, sequence)
 	if err != nil {
@@ -67,7 +71,7 @@ func runPipeline(ctx context.Context, e *env, args []string) error {
 	w := run.Workflow
 	fmt.Fprintf(e.stdout, "%s/%s/%s version %s (code %s) run %d: %s %s\n", w.Namespace, w.Repository, w.Name,
 		dash(w.Version), dash(w.VersionCode), w.Sequence, w.RunState, dash(string(w.FailReason)))
-	fmt.Fprintf(e.stdout, "started %s, workflow_log id %d, from workflow %d\n", w.CreatedAt.UTC().Format(time.RFC3339), w.ID, w.FromWorkflow)
+	fmt.Fprintf(e.stdout, "started %s, workflow_log id %d, from workflow %d\n", utcTime(w.CreatedAt), w.ID, w.FromWorkflow)
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "STAGE\tACTION\tSTATE\tREASON")
 	for _, st := range run.Stages {
@@ -105,7 +109,7 @@ func runPipeline(ctx context.Context, e *env, args []string) error {
 			where = " on action " + name
 		}
 		fmt.Fprintf(e.stdout, "event %s (%s/%s/%s)%s at %s\n", ev.Title, ev.Type, ev.Source, ev.Character, where,
-			ev.CreatedAt.UTC().Format(time.RFC3339))
+			utcTime(ev.CreatedAt))
 	}
 	return nil
 }
@@ -114,7 +118,25 @@ func runPipeline(ctx context.Context, e *env, args []string) error {
 // every run, which the store's one-page ListRuns cannot give, so the runs
 // are streamed: f.Limit is then the page size, and a positive limit is read
 // in one page.
-func pipelineRuns(ctx context.Context, e *env, ps pipeline.Store, f pipeline.RunFilter, name string) error {
+func pipelineRuns(ctx context.Context, e *env, ps pipeline.Store, f pipeline.RunFilter, name string, asJSON bool) error {
+	if asJSON {
+		type runJSON struct {
+			Sequence   int64      `json:"sequence"`
+			Version    string     `json:"version"`
+			RunState   string     `json:"run_state"`
+			FailReason string     `json:"fail_reason,omitempty"`
+			CreatedAt  *time.Time `json:"created_at"`
+		}
+		out := []runJSON{}
+		for r, err := range upTo(ps.AllRuns(ctx, f), f.Limit) {
+			if err != nil {
+				return err
+			}
+			out = append(out, runJSON{Sequence: r.Sequence, Version: r.Version, RunState: fmt.Sprint(r.RunState),
+				FailReason: string(r.FailReason), CreatedAt: utcJSON(r.CreatedAt)})
+		}
+		return e.writeJSON(map[string]any{"workflow": name, "runs": out})
+	}
 	var tw *tabwriter.Writer
 	for r, err := range upTo(ps.AllRuns(ctx, f), f.Limit) {
 		if err != nil {
@@ -124,7 +146,7 @@ func pipelineRuns(ctx context.Context, e *env, ps pipeline.Store, f pipeline.Run
 			tw = tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "SEQUENCE\tVERSION\tSTATE\tREASON\tSTARTED")
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", r.Sequence, r.Version, r.RunState, dash(string(r.FailReason)), r.CreatedAt.UTC().Format(time.RFC3339))
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", r.Sequence, r.Version, r.RunState, dash(string(r.FailReason)), utcTime(r.CreatedAt))
 	}
 	if tw == nil {
 		_, err := fmt.Fprintf(e.stdout, "no runs of %s\n", name)

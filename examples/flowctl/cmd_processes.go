@@ -14,9 +14,16 @@ import (
 )
 
 func init() {
-	register(&command{name: "processes", usage: "list [--status S] [--limit N] | show PID | resume PID [--input JSON] | resume-all | abort PID: WFO processes", run: runProcesses})
+	register(&command{name: "processes", usage: "list | show | resume | resume-all | abort: WFO processes", help: processesUsage, run: runProcesses})
 	register(&command{name: "engine", usage: "lock | unlock | status: the WFO engine's global lock and counters", run: runEngine})
 }
+
+const processesUsage = `flowctl processes list [--status S] [--workflow W] [--limit N] [--json]   newest first; --limit 0: all
+flowctl processes show PROCESS
+flowctl processes resume PROCESS [--input JSON]
+flowctl processes resume-all
+flowctl processes abort PROCESS
+PROCESS is a process id (pid) or a unique prefix of it. Times are UTC, as WFO stores them.`
 
 func runProcesses(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 {
@@ -24,9 +31,24 @@ func runProcesses(ctx context.Context, e *env, args []string) error {
 	}
 	sub, args := args[0], args[1:]
 	fs := e.flags("processes " + sub)
-	status := fs.String("status", "", "list: only processes with this status (running, failed, …)")
-	limit := fs.Int("limit", 50, "list: at most this many, newest first (0: all)")
-	input := fs.String("input", "", "resume: the user input, a JSON object")
+	// Each subcommand has its own flags, so that its help lists only those.
+	var (
+		status, workflow, input = new(string), new(string), new(string)
+		limit                   = new(int)
+		asJSON                  = new(bool)
+	)
+	switch sub {
+	case "list":
+		status = fs.String("status", "", "only processes with this status (running, failed, suspended, …)")
+		workflow = fs.String("workflow", "", "only processes of this workflow")
+		limit = fs.Int("limit", 50, "at most this many, newest first (0: all)")
+		asJSON = jsonFlag(fs)
+	case "resume":
+		input = fs.String("input", "", "the user input, a JSON object")
+	case "show", "resume-all", "abort":
+	default:
+		return usageError("unknown subcommand %q", sub)
+	}
 	// Flags may come before or after the PID.
 	var pos []string
 	for {
@@ -46,13 +68,15 @@ func runProcesses(ctx context.Context, e *env, args []string) error {
 	st := db.Processes
 	pid := func() (uuid.UUID, error) {
 		if len(pos) != 1 {
-			return uuid.Nil, usageError("%s needs one PID", sub)
+			return uuid.Nil, usageError("%s needs one PROCESS: its pid or a unique prefix", sub)
 		}
-		id, err := uuid.Parse(pos[0])
-		if err != nil {
-			return uuid.Nil, usageError("bad PID %q: %v", pos[0], err)
-		}
-		return id, nil
+		return resolve("process", pos[0], false, func(yield func(candidate, error) bool) {
+			for p, err := range st.AllProcesses(ctx, orchestrator.ProcessFilter{Limit: 1000}) {
+				if !yield(candidate{id: p.PID, label: p.WorkflowName + " " + string(p.LastStatus)}, err) || err != nil {
+					return
+				}
+			}
+		})
 	}
 	switch sub {
 	case "list":
@@ -62,13 +86,25 @@ func runProcesses(ctx context.Context, e *env, args []string) error {
 		if *limit < 0 {
 			return usageError("--limit must not be negative")
 		}
-		f := orchestrator.ProcessFilter{Limit: *limit}
+		f := orchestrator.ProcessFilter{Limit: *limit, Workflow: *workflow}
 		if *status != "" {
 			s, err := orchestrator.ParseProcessStatus(*status)
 			if err != nil {
 				return usageError("%v", err)
 			}
 			f.Status = s
+		}
+		if *asJSON {
+			out := []processJSON{}
+			for p, err := range upTo(st.AllProcesses(ctx, f), *limit) {
+				if err != nil {
+					return err
+				}
+				out = append(out, processJSON{PID: p.PID.String(), Workflow: p.WorkflowName, Status: string(p.LastStatus),
+					LastStep: p.LastStep, Assignee: p.Assignee, IsTask: p.IsTask,
+					StartedAt: utcJSON(p.StartedAt), LastModifiedAt: utcJSON(p.LastModifiedAt), FailedReason: p.FailedReason})
+			}
+			return e.writeJSON(map[string]any{"processes": out})
 		}
 		w := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(w, "PID\tWORKFLOW\tSTATUS\tLAST STEP\tSTARTED\tMODIFIED")
@@ -215,7 +251,21 @@ func deref(s *string) string {
 	return *s
 }
 
-func ts(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05.000") }
+// ts prints a WFO time: UTC, to the millisecond, with its offset (Z).
+func ts(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z07:00") }
+
+// processJSON is a process in processes list --json.
+type processJSON struct {
+	PID            string     `json:"pid"`
+	Workflow       string     `json:"workflow"`
+	Status         string     `json:"last_status"`
+	LastStep       *string    `json:"last_step"`
+	Assignee       string     `json:"assignee"`
+	IsTask         bool       `json:"is_task"`
+	StartedAt      *time.Time `json:"started_at"`
+	LastModifiedAt *time.Time `json:"last_modified_at"`
+	FailedReason   *string    `json:"failed_reason"`
+}
 
 func firstLine(s string) string {
 	if i := strings.IndexByte(s, '\n'); i >= 0 {

@@ -14,7 +14,7 @@ import (
 func init() {
 	register(&command{
 		name:  "snapshots",
-		usage: "list --process-id P [--process-version V] | show ID [--out FILE]: Kogito process-instance snapshots",
+		usage: "list --process-id P [--process-version V] [--json] | show ID [--out FILE]: Kogito process-instance snapshots",
 		run:   runSnapshots,
 	})
 	register(&command{
@@ -56,6 +56,7 @@ func snapshotsList(ctx context.Context, e *env, args []string) error {
 	processID := fs.String("process-id", "", "process definition id (required)")
 	var version optionalString
 	fs.Var(&version, "process-version", "process definition version (absent: the unversioned definition)")
+	asJSON := jsonFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -73,6 +74,12 @@ func snapshotsList(ctx context.Context, e *env, args []string) error {
 	ids, err := snaps.IDs(ctx, p)
 	if err != nil {
 		return err
+	}
+	if *asJSON {
+		if ids == nil {
+			ids = []string{}
+		}
+		return e.writeJSON(map[string]any{"process_id": *processID, "process_version": version.value, "ids": ids})
 	}
 	for _, id := range ids {
 		fmt.Fprintln(e.stdout, id)

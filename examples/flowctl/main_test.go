@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -44,13 +45,16 @@ func tempDSN(t *testing.T) string {
 
 func TestMigrateAndVersion(t *testing.T) {
 	dsn := tempDSN(t)
-	code, out, errOut := flowctl(t, "", "--dsn", dsn, "version")
-	require.Equal(t, 0, code, errOut)
-	require.Contains(t, out, "database schema version 0")
+	code, _, errOut := flowctl(t, "", "--dsn", dsn, "version")
+	require.Equal(t, 1, code, "version does not create the database")
+	requireError(t, errOut, "does not exist")
 
-	code, out, errOut = flowctl(t, "", "migrate", "--dsn", dsn)
+	code, out, errOut := flowctl(t, "", "migrate", "--dsn", dsn)
 	require.Equal(t, 0, code, errOut)
 	require.Contains(t, out, "from version 0 to")
+	code, out, errOut = flowctl(t, "", "--dsn", dsn, "version")
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, fmt.Sprintf("database schema version %d (sqlite)\n", store.LatestSchemaVersion()))
 
 	code, out, _ = flowctl(t, "", "--dsn", dsn, "migrate")
 	require.Equal(t, 0, code)
@@ -107,13 +111,36 @@ func TestMigrateAdopt(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, db.Close())
 
-	code, _, errOut := flowctl(t, "", "--dsn", dsn, "migrate")
+	code, out, errOut := flowctl(t, "", "--dsn", dsn, "migrate")
 	require.Equal(t, 1, code, "plain migrate refuses existing tables")
+	require.Empty(t, out)
+	require.Equal(t, 1, strings.Count(errOut, "\n"), "one line, the command to run: %q", errOut)
 	requireError(t, errOut, `flowctl migrate: store: migrate: duplicate: the database already holds tables of OpenOrchestrator (Constants); adopt them, keeping their rows: flowctl migrate --adopt`)
-	code, out, errOut := flowctl(t, "", "--dsn", dsn, "migrate", "--adopt")
+	code, out, errOut = flowctl(t, "", "--dsn", dsn, "migrate", "--adopt")
 	require.Equal(t, 0, code, errOut)
 	require.Contains(t, out, "from version 0 to")
 	code, out, _ = flowctl(t, "", "--dsn", dsn, "constants", "get", "kept")
 	require.Equal(t, 0, code)
 	require.Contains(t, out, "from OpenOrchestrator")
+}
+
+// TestMigrateWarnsAboutANewerOpenOrchestrator: a database whose alembic
+// stamp names another OpenOrchestrator revision than flowstore's tables
+// match (OpenOrchestrator was upgraded) migrates, and migrate says so.
+func TestMigrateWarnsAboutANewerOpenOrchestrator(t *testing.T) {
+	dsn := tempDSN(t)
+	code, _, errOut := flowctl(t, "", "--dsn", dsn, "migrate")
+	require.Equal(t, 0, code, errOut)
+	require.NotContains(t, errOut, "alembic_version", "a fresh schema carries flowstore's own stamp")
+
+	db, err := store.Open(context.Background(), dsn)
+	require.NoError(t, err)
+	_, err = db.SQL().Exec(`UPDATE alembic_version SET version_num = 'ffff00000001'`)
+	require.NoError(t, err)
+	require.NoError(t, db.Close())
+	code, out, errOut := flowctl(t, "", "--dsn", dsn, "migrate")
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, "up to date")
+	require.Contains(t, errOut, "alembic_version says OpenOrchestrator's schema is at revision ffff00000001")
+	require.Contains(t, errOut, store.OpenOrchestratorRevision)
 }

@@ -94,5 +94,5 @@ func TestProcessesAndEngine(t *testing.T) {
 
 	code, _, errOut = flowctl(t, "", "--dsn", dsn, "processes", "show", "not-a-uuid")
 	require.Equal(t, 2, code)
-	require.Contains(t, errOut, "bad PID")
+	require.Contains(t, errOut, `"not-a-uuid" is neither a process id nor an id prefix`)
 }

@@ -65,7 +65,7 @@ func TestQueueCommands(t *testing.T) {
 	} {
 		code, _, errOut := flowctl(t, "", append([]string{"--dsn", dsn}, bad...)...)
 		require.Equal(t, 2, code, "%v: %s", bad, errOut)
-		require.Contains(t, errOut, "usage: flowctl queue")
+		require.Contains(t, errOut, "usage:\n  flowctl queue stats", "the usage of every queue subcommand")
 	}
 	code, _, errOut = flowctl(t, "", "--dsn", dsn, "queue", "push", "q", "--reference", strings.Repeat("r", 101))
 	require.Equal(t, 1, code)
