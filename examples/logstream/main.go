@@ -13,6 +13,11 @@
 // figure covers the streaming alone; where it cannot be reset, the peak is
 // the largest RSS sampled while streaming. Without Linux's /proc there is
 // no figure and no check. main_test.go runs it on a few rows.
+//
+// While it fills and streams it shows progress — rows so far and the rate —
+// on one line rewritten in place when stdout is a terminal, and as a plain
+// line every -progress interval otherwise (a pipe, CI). Run again on the
+// same -dsn, it finds the rows already there and only streams.
 package main
 
 import (
@@ -20,6 +25,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -35,14 +41,16 @@ func main() {
 	dsn := flag.String("dsn", "", "database DSN (default: a new SQLite file in a temp directory)")
 	rows := flag.Int("rows", 1_000_000, "rows to stream")
 	maxRSS := flag.Int("max-rss", 64, "fail (exit 1) if the peak RSS while streaming is over this many MiB; 0: do not check")
+	every := flag.Duration("progress", time.Second, "print a progress line this often when stdout is not a terminal (a terminal's line updates in place); 0: no progress")
 	flag.Parse()
-	if err := run(context.Background(), *dsn, *rows, *maxRSS); err != nil {
+	p := newProgress(os.Stdout, isTerminal(os.Stdout), *every)
+	if err := run(context.Background(), os.Stdout, p, *dsn, *rows, *maxRSS); err != nil {
 		fmt.Fprintln(os.Stderr, "logstream:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, dsn string, rows, maxRSSMiB int) error {
+func run(ctx context.Context, out io.Writer, p *progress, dsn string, rows, maxRSSMiB int) error {
 	if dsn == "" {
 		dir, err := os.MkdirTemp("", "flowstore-logstream-")
 		if err != nil {
@@ -63,6 +71,7 @@ func run(ctx context.Context, dsn string, rows, maxRSSMiB int) error {
 	start := time.Now()
 	base := fs.Store().Now().Add(-time.Duration(rows) * time.Millisecond)
 	batch := make([]logs.Entry, 0, 10_000)
+	p.begin("filling")
 	for i := page.Total; i < rows; i++ {
 		batch = append(batch, logs.Entry{
 			Time:        base.Add(time.Duration(i) * time.Millisecond),
@@ -72,13 +81,20 @@ func run(ctx context.Context, dsn string, rows, maxRSSMiB int) error {
 		})
 		if len(batch) == cap(batch) || i == rows-1 {
 			if err := fs.Logs.WriteBatch(ctx, batch); err != nil {
+				p.end()
 				return err
 			}
 			batch = batch[:0]
+			p.update(i+1-page.Total, rows-page.Total, "")
 		}
 	}
+	p.end()
 	batch = nil
-	fmt.Printf("filled to %d rows in %s (%s)\n", max(rows, page.Total), time.Since(start).Round(time.Millisecond), fs.SQLDialect().Name())
+	if page.Total >= rows {
+		fmt.Fprintf(out, "the Logs table already holds %d rows (%s): nothing to fill\n", page.Total, fs.SQLDialect().Name())
+	} else {
+		fmt.Fprintf(out, "filled to %d rows in %s (%s)\n", rows, time.Since(start).Round(time.Millisecond), fs.SQLDialect().Name())
+	}
 
 	runtime.GC()
 	reset := resetPeak()
@@ -86,9 +102,12 @@ func run(ctx context.Context, dsn string, rows, maxRSSMiB int) error {
 	start = time.Now()
 	n, maxRSS := 0, before
 	var bytes int
+	total := max(rows, page.Total)
+	p.begin("streaming")
 	// All reads a page at a time; its zero Limit means no cap on the rows.
 	for e, err := range fs.Logs.All(ctx, logs.Filter{}) {
 		if err != nil {
+			p.end()
 			return err
 		}
 		n++
@@ -96,8 +115,12 @@ func run(ctx context.Context, dsn string, rows, maxRSSMiB int) error {
 		if n%10_000 == 0 {
 			maxRSS = max(maxRSS, status("VmRSS"))
 		}
+		if n%1000 == 0 {
+			p.update(n, total, rssNote(maxRSS))
+		}
 	}
-	fmt.Printf("streamed %d rows (%d MiB of messages) in %s\n", n, bytes>>20, time.Since(start).Round(time.Millisecond))
+	p.end()
+	fmt.Fprintf(out, "streamed %d rows (%d MiB of messages) in %s\n", n, bytes>>20, time.Since(start).Round(time.Millisecond))
 	maxRSS = max(maxRSS, status("VmRSS"))
 	// VmHWM catches peaks between samples, but only counts from the reset;
 	// without one it includes the filling, so the samples are used instead.
@@ -105,16 +128,24 @@ func run(ctx context.Context, dsn string, rows, maxRSSMiB int) error {
 	if reset {
 		peak, how = max(maxRSS, status("VmHWM")), "VmHWM since reset"
 	}
-	fmt.Printf("RSS before streaming %d MiB; max sampled while streaming %d MiB; peak (%s) %d MiB\n",
+	fmt.Fprintf(out, "RSS before streaming %d MiB; max sampled while streaming %d MiB; peak (%s) %d MiB\n",
 		before>>10, maxRSS>>10, how, peak>>10)
 	switch {
 	case maxRSSMiB <= 0:
 	case peak == 0:
-		fmt.Println("no RSS figures here (no /proc/self/status): -max-rss not checked")
+		fmt.Fprintln(out, "no RSS figures here (no /proc/self/status): -max-rss not checked")
 	case peak > maxRSSMiB<<10:
 		return fmt.Errorf("peak RSS %d MiB is over -max-rss %d MiB", peak>>10, maxRSSMiB)
 	}
 	return nil
+}
+
+// rssNote is the progress line's RSS figure, "" where there is none.
+func rssNote(kib int) string {
+	if kib == 0 {
+		return ""
+	}
+	return fmt.Sprintf("RSS %d MiB", kib>>10)
 }
 
 // resetPeak resets VmHWM to the current RSS (Linux ≥ 4.0) and reports

@@ -5,6 +5,8 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/flowstore/flowstore/internal/testdb"
 )
 
 // TestMain lets the test binary stand in for the command: run with
@@ -15,7 +17,7 @@ func TestMain(m *testing.M) {
 		main()
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	testdb.Main(m)
 }
 
 func logstream(t *testing.T, args ...string) (string, error) {
@@ -50,5 +52,34 @@ func TestLogstreamMaxRSSFails(t *testing.T) {
 	}
 	if !strings.Contains(out, "over -max-rss 1 MiB") {
 		t.Errorf("output does not say why:\n%s", out)
+	}
+}
+
+// TestRunsTwiceOnOneDatabase runs the command twice on one database per live
+// dialect: the first run fills the table, the second finds the rows there and
+// only streams them. Both show progress as plain lines (the output is a
+// pipe, not a terminal), with the rows so far and the rate.
+func TestRunsTwiceOnOneDatabase(t *testing.T) {
+	for _, d := range testdb.Live() {
+		t.Run(string(d), func(t *testing.T) {
+			dsn := testdb.FreshDSN(t, d)
+			for i, want := range []string{"filled to 3000 rows", "the Logs table already holds 3000 rows"} {
+				out, err := logstream(t, "-dsn", dsn, "-rows", "3000", "-max-rss", "0", "-progress", "1ns")
+				if err != nil {
+					t.Fatalf("run %d: %v\n%s", i+1, err, out)
+				}
+				for _, w := range []string{want, "streamed 3000 rows", "streaming: 3,000 of 3,000 rows so far, "} {
+					if !strings.Contains(out, w) {
+						t.Errorf("run %d lacks %q:\n%s", i+1, w, out)
+					}
+				}
+				if i == 0 && !strings.Contains(out, "filling: 3,000 of 3,000 rows so far, ") {
+					t.Errorf("run 1 shows no filling progress:\n%s", out)
+				}
+				if strings.Contains(out, "\r") {
+					t.Errorf("run %d rewrites lines in a pipe:\n%q", i+1, out)
+				}
+			}
+		})
 	}
 }

@@ -1,7 +1,8 @@
 // Command pipeline shows the ContainerOps V1 store: it defines a three-stage
 // workflow, runs it twice, marks actions done and failed, and prints the
 // history — the way pilotage kept it, with run numbers that stay unique
-// however many processes start runs.
+// however many processes start runs. Run again on the same database, it
+// finds the workflow it defined and adds two more runs to its history.
 //
 //	go run ./examples/pipeline                      # SQLite file in a temp directory
 //	go run ./examples/pipeline -dsn postgres://…    # the same on another database
@@ -9,6 +10,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -18,6 +20,7 @@ import (
 
 	"github.com/flowstore/flowstore"
 	"github.com/flowstore/flowstore/orchestrator/pipeline"
+	"github.com/flowstore/flowstore/store"
 )
 
 func main() {
@@ -48,24 +51,14 @@ func run(ctx context.Context, dsn string, out io.Writer) error {
 	ps := fs.Pipelines
 
 	// 1. A workflow version: start stage, a build stage with two actions,
-	// end stage — stored with its variable in one transaction.
-	def, err := ps.CreateWorkflow(ctx, pipeline.WorkflowSpec{
-		Workflow: pipeline.Workflow{Namespace: "acme", Repository: "shop", Name: "release", Version: "v1",
-			State: pipeline.StateRunnable, Description: "build and test"},
-		Stages: []pipeline.StageSpec{
-			{Stage: pipeline.Stage{Name: "start", Title: "Start", Type: pipeline.StageStart}},
-			{Stage: pipeline.Stage{Name: "build", Title: "Build", Type: pipeline.StageRun}, Actions: []pipeline.Action{
-				{Name: "compile", Title: "Compile", ImageName: "golang", ImageTag: "1.26"},
-				{Name: "test", Title: "Unit tests", ImageName: "golang", ImageTag: "1.26"},
-			}},
-			{Stage: pipeline.Stage{Name: "end", Title: "End", Type: pipeline.StageEnd}},
-		},
-		Vars: []pipeline.WorkflowVar{{Key: "branch", Default: "main", Value: "main"}},
-	})
+	// end stage — stored with its variable in one transaction. A database
+	// the example ran on before already has it: the runs below go to the
+	// version there, so running the example again adds runs, not versions.
+	def, verb, err := definition(ctx, ps)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "defined %s/%s/%s version %s (code %s) with %d stages\n", def.Workflow.Namespace,
+	fmt.Fprintf(out, "%s %s/%s/%s version %s (code %s) with %d stages\n", verb, def.Workflow.Namespace,
 		def.Workflow.Repository, def.Workflow.Name, def.Workflow.Version, def.Workflow.VersionCode, len(def.Stages))
 
 	// 2. Two runs: the first succeeds, the second fails its tests.
@@ -74,7 +67,7 @@ func run(ctx context.Context, dsn string, out io.Writer) error {
 		if err != nil {
 			return err
 		}
-		if err := ps.SetRunVar(ctx, run.Workflow.ID, "branch", fmt.Sprintf("release-%d", i+1), "alice"); err != nil {
+		if err := ps.SetRunVar(ctx, run.Workflow.ID, "branch", fmt.Sprintf("release-%d", run.Workflow.Sequence), "alice"); err != nil {
 			return err
 		}
 		if err := play(ctx, ps, run, testsPass); err != nil {
@@ -84,14 +77,21 @@ func run(ctx context.Context, dsn string, out io.Writer) error {
 
 	// 3. The history, newest first, and the latest run in detail. AllRuns
 	// reads the history a page at a time, so a long one is never held in
-	// memory whole.
+	// memory whole; the newest runs are printed, the older ones counted.
+	const shown = 6
 	f := pipeline.RunFilter{Namespace: "acme", Repository: "shop", Workflow: "release"}
 	fmt.Fprintln(out, "history:")
+	n := 0
 	for r, err := range ps.AllRuns(ctx, f) {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(out, "  run %d  %-10s %s\n", r.Sequence, r.RunState, r.FailReason)
+		if n++; n <= shown {
+			fmt.Fprintf(out, "  run %d  %-10s %s\n", r.Sequence, r.RunState, r.FailReason)
+		}
+	}
+	if n > shown {
+		fmt.Fprintf(out, "  … and %d earlier runs\n", n-shown)
 	}
 	latest, err := ps.GetRun(ctx, f, 0)
 	if err != nil {
@@ -109,6 +109,35 @@ func run(ctx context.Context, dsn string, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "  %d outcomes recorded\n", len(latest.Outcomes))
 	return nil
+}
+
+// definition returns the example's workflow version: the latest runnable
+// version of acme/shop/release if the database has one ("using"), else a new
+// version 1 ("defined"). CreateWorkflow stores the State it is given, so the
+// version is runnable as soon as it is created.
+func definition(ctx context.Context, ps pipeline.Store) (*pipeline.Definition, string, error) {
+	latest, err := ps.LatestRunnable(ctx, "acme", "shop", "release")
+	switch {
+	case err == nil:
+		def, err := ps.GetWorkflow(ctx, latest.ID)
+		return def, "using", err
+	case !errors.Is(err, store.ErrNotFound):
+		return nil, "", err
+	}
+	def, err := ps.CreateWorkflow(ctx, pipeline.WorkflowSpec{
+		Workflow: pipeline.Workflow{Namespace: "acme", Repository: "shop", Name: "release", Version: "v1",
+			State: pipeline.StateRunnable, Description: "build and test"},
+		Stages: []pipeline.StageSpec{
+			{Stage: pipeline.Stage{Name: "start", Title: "Start", Type: pipeline.StageStart}},
+			{Stage: pipeline.Stage{Name: "build", Title: "Build", Type: pipeline.StageRun}, Actions: []pipeline.Action{
+				{Name: "compile", Title: "Compile", ImageName: "golang", ImageTag: "1.26"},
+				{Name: "test", Title: "Unit tests", ImageName: "golang", ImageTag: "1.26"},
+			}},
+			{Stage: pipeline.Stage{Name: "end", Title: "End", Type: pipeline.StageEnd}},
+		},
+		Vars: []pipeline.WorkflowVar{{Key: "branch", Default: "main", Value: "main"}},
+	})
+	return def, "defined", err
 }
 
 // play drives one run through its states the way an engine would: the run

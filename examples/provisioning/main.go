@@ -7,6 +7,8 @@
 //
 // Every step is one transaction: the subscription changes a step makes
 // through its session commit together with the step's process_steps row.
+// Run again on the same database, it finds the catalogue the first run
+// created and provisions one more subscription.
 package main
 
 import (
@@ -18,6 +20,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"text/tabwriter"
 	"time"
 
@@ -46,19 +49,73 @@ type catalogue struct {
 	vlan    subscription.ResourceType
 }
 
-func setup(ctx context.Context, subs subscription.Store) (*catalogue, error) {
+// setup returns the catalogue, creating it the first time. Product,
+// block and resource type names are unique, so on a database the example
+// ran on before it finds the rows that run made instead of creating them
+// again. The rows are created in one transaction: a catalogue is there
+// whole, or not at all.
+func setup(ctx context.Context, fs *flowstore.DB) (*catalogue, error) {
 	c := &catalogue{
 		product: subscription.Product{Name: "Fiber", Description: "Fiber internet access", ProductType: "Fiber", Tag: "FIB", Status: subscription.ProductActive},
 		port:    subscription.ProductBlock{Name: "Port", Description: "An access port"},
 		vlan:    subscription.ResourceType{ResourceType: "vlan", Description: ptr("802.1Q VLAN id")},
 	}
-	return c, errors.Join(
-		subs.CreateProduct(ctx, &c.product),
-		subs.CreateProductBlock(ctx, &c.port),
-		subs.CreateResourceType(ctx, &c.vlan),
-		subs.LinkBlock(ctx, c.product.ProductID, c.port.ProductBlockID),
-		subs.LinkResourceType(ctx, c.port.ProductBlockID, c.vlan.ResourceTypeID),
-	)
+	found, err := existing(ctx, fs, c)
+	if found || err != nil {
+		return c, err
+	}
+	err = fs.InTx(ctx, func(ctx context.Context, tx *flowstore.Tx) error {
+		subs := tx.Subscriptions
+		for _, create := range []func() error{
+			func() error { return subs.CreateProduct(ctx, &c.product) },
+			func() error { return subs.CreateProductBlock(ctx, &c.port) },
+			func() error { return subs.CreateResourceType(ctx, &c.vlan) },
+			func() error { return subs.LinkBlock(ctx, c.product.ProductID, c.port.ProductBlockID) },
+			func() error { return subs.LinkResourceType(ctx, c.port.ProductBlockID, c.vlan.ResourceTypeID) },
+		} {
+			// The first error ends the transaction: on PostgreSQL the
+			// statements after a failed one would fail too.
+			if err := create(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if errors.Is(err, store.ErrDuplicate) {
+		// Another run created the catalogue since we looked: use it.
+		if found, ferr := existing(ctx, fs, c); found || ferr != nil {
+			return c, ferr
+		}
+	}
+	return c, err
+}
+
+// existing fills c from the database if its product is there, and reports
+// whether it was. The store finds products by name and a product's blocks;
+// it has no lookup of a resource type by name, so that one is a bun query
+// on the package's own model.
+func existing(ctx context.Context, fs *flowstore.DB, c *catalogue) (bool, error) {
+	p, err := fs.Subscriptions.ProductByName(ctx, c.product.Name)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	} else if err != nil {
+		return false, err
+	}
+	c.product = *p
+	blocks, err := fs.Subscriptions.ProductBlocks(ctx, p.ProductID)
+	if err != nil {
+		return false, err
+	}
+	i := slices.IndexFunc(blocks, func(b subscription.ProductBlock) bool { return b.Name == c.port.Name })
+	if i < 0 {
+		return false, fmt.Errorf("product %q exists without its %q block: not the example's catalogue", c.product.Name, c.port.Name)
+	}
+	c.port = blocks[i]
+	err = fs.Store().Bun().NewSelect().Model(&c.vlan).Where("resource_type = ?", c.vlan.ResourceType).Scan(ctx)
+	if err != nil {
+		return false, fmt.Errorf("resource type %q of product %q: %w", c.vlan.ResourceType, c.product.Name, err)
+	}
+	return true, nil
 }
 
 // createFiber builds the workflow. Each step loads the subscription tree
@@ -157,7 +214,7 @@ func run(ctx context.Context, dsn string, out io.Writer) (err error) {
 		return err
 	}
 	defer fs.Close()
-	c, err := setup(ctx, fs.Subscriptions)
+	c, err := setup(ctx, fs)
 	if err != nil {
 		return err
 	}
@@ -192,19 +249,30 @@ func run(ctx context.Context, dsn string, out io.Writer) (err error) {
 	if err := w.Flush(); err != nil {
 		return err
 	}
-	// A limit of two is enough to tell one subscription from several.
-	found, err := fs.Subscriptions.Search(ctx, subscription.Filter{CustomerID: "ACME", Status: subscription.Active, Limit: 2})
+	// The subscription this process created: its id is in the state the
+	// last step left. (Searching by customer would find those of earlier
+	// runs too.)
+	var st struct {
+		SubscriptionID uuid.UUID `json:"subscription_id"`
+	}
+	if err := json.Unmarshal(steps[len(steps)-1].State, &st); err != nil {
+		return fmt.Errorf("the process state: %w", err)
+	}
+	t, err := fs.Subscriptions.Load(ctx, st.SubscriptionID)
 	if err != nil {
 		return err
 	}
-	if len(found) != 1 {
-		return fmt.Errorf("expected one active subscription, found %d", len(found))
-	}
-	t, err := fs.Subscriptions.Load(ctx, found[0].SubscriptionID)
-	if err != nil {
-		return err
+	active := 0
+	for s, err := range fs.Subscriptions.AllSubscriptions(ctx, subscription.Filter{CustomerID: "ACME", Status: subscription.Active}) {
+		if err != nil {
+			return err
+		}
+		if s.ProductID == c.product.ProductID {
+			active++
+		}
 	}
 	fmt.Fprintf(out, "\nsubscription %q is %s, port vlan %s\n", t.Subscription.Description, t.Subscription.Status, t.Instances[0].Values[0].Value)
+	fmt.Fprintf(out, "ACME has %d active Fiber %s (one per run of this example)\n", active, map[bool]string{true: "subscription", false: "subscriptions"}[active == 1])
 	return nil
 }
 

@@ -45,7 +45,7 @@ func TestBadVLANAsksAgain(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer fs.Close()
-	c, err := setup(ctx, fs.Subscriptions)
+	c, err := setup(ctx, fs)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,8 @@
 // It creates a single trigger due now, a scheduled trigger due now that then
 // fires every minute, and a queue trigger that fires once its queue holds
 // three NEW elements (the example puts three there; the handler works them
-// off). It stops when each trigger has run once, or after -for, or on
+// off). Run again on the same database, it finds its triggers and makes
+// them due again. It stops when each trigger has run once, or after -for, or on
 // Ctrl-C: the Scheduler runs in a goroutine until its context is
 // cancelled, and stopping it means cancelling that context and waiting for
 // Run to return.
@@ -15,6 +16,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -28,6 +30,7 @@ import (
 
 	"github.com/flowstore/flowstore"
 	"github.com/flowstore/flowstore/queue"
+	"github.com/flowstore/flowstore/store"
 	"github.com/flowstore/flowstore/trigger"
 )
 
@@ -58,7 +61,7 @@ func run(ctx context.Context, out io.Writer, dsn string, runFor time.Duration) e
 	}
 	defer fs.Close()
 	now := fs.Store().Now()
-	queueName := "invoices-" + uuid.NewString()[:8]
+	const queueName = "example-invoices"
 	specs := []trigger.Spec{
 		{Type: trigger.Single, Name: "welcome mail", ProcessName: "mailer", ProcessPath: "robots/mailer.py", NextRun: now},
 		{Type: trigger.Scheduled, Name: "every minute", ProcessName: "report", ProcessPath: "robots/report.py",
@@ -68,12 +71,12 @@ func run(ctx context.Context, out io.Writer, dsn string, runFor time.Duration) e
 	}
 	mine := map[uuid.UUID]bool{}
 	for _, sp := range specs {
-		t, err := fs.Triggers.Create(ctx, sp)
+		t, verb, err := ensure(ctx, fs.Triggers, sp)
 		if err != nil {
 			return err
 		}
 		mine[t.ID] = true
-		fmt.Fprintf(out, "created %-9s %q\n", t.Type, t.Name)
+		fmt.Fprintf(out, "%s %-9s %q\n", verb, t.Type, t.Name)
 	}
 	invoices := make([]queue.NewElement, 3)
 	for i := range invoices {
@@ -144,6 +147,35 @@ func run(ctx context.Context, out io.Writer, dsn string, runFor time.Duration) e
 	}
 	cancel()
 	return <-done // nil once the running handlers ended and their runs are recorded
+}
+
+// exampleIDs derives the example's trigger ids from their names, so that a
+// run finds the triggers an earlier run on the same database created.
+var exampleIDs = uuid.MustParse("6f1d3c1e-5a0e-4c59-9a51-3f0c2b7d9e10")
+
+// ensure creates the trigger sp describes, or finds the one an earlier run
+// created ("found") and makes it due again: a single trigger that ran is
+// DONE, and Resume makes it IDLE; the others are IDLE already. Trigger names
+// need not be unique, so the trigger is found by its id, which Create takes
+// from the spec.
+func ensure(ctx context.Context, ts trigger.Store, sp trigger.Spec) (trigger.Trigger, string, error) {
+	sp.ID = uuid.NewSHA1(exampleIDs, []byte(sp.Name))
+	t, err := ts.Get(ctx, sp.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		t, err = ts.Create(ctx, sp)
+		return t, "created", err
+	} else if err != nil {
+		return t, "", err
+	}
+	if sp.Type != trigger.Queue {
+		if t, err = ts.Update(ctx, t.ID, trigger.Patch{NextRun: &sp.NextRun}); err != nil {
+			return t, "", err
+		}
+	}
+	if _, err := ts.Resume(ctx, t.ID); err != nil {
+		return t, "", err
+	}
+	return t, "found", nil
 }
 
 // workQueue stands in for the robot of a queue trigger: it works off the

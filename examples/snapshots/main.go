@@ -51,8 +51,15 @@ func run(ctx context.Context, dsn string, out io.Writer) error {
 	}
 	defer fs.Close()
 	snaps := fs.Snapshots
-	// An id of our own, so the example can run against a shared database.
-	id := fmt.Sprintf("example-%d", time.Now().UnixNano()%1e12)
+	// The example's own instance. Deleted when the example ends; one that an
+	// interrupted earlier run left behind is found and deleted first, so the
+	// example runs any number of times on one database.
+	const id = "example-order-1"
+	if err := snaps.Delete(ctx, id); err == nil {
+		fmt.Fprintf(out, "deleted %s, left by an earlier run\n", id)
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
 	defer snaps.Delete(context.WithoutCancel(ctx), id) //nolint:errcheck // best effort
 
 	// 1. Two writers, one version: the second update is refused.

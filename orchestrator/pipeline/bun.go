@@ -197,10 +197,11 @@ func (s *bunStore) createWorkflow(ctx context.Context, spec WorkflowSpec) (*Defi
 				top = n
 			}
 		}
+		// The caller's State is stored as given, for every version: a
+		// version created runnable is runnable at once. Pilotage started
+		// new versions disabled; State's zero value, StateDisabled, keeps
+		// that default for callers who leave State unset.
 		w.ID, w.VersionCode = 0, strconv.Itoa(top+1)
-		if top > 0 {
-			w.State = StateDisabled
-		}
 		w.CreatedAt, w.UpdatedAt, w.DeletedAt = now, now, time.Time{}
 		w.CurrentInstance, w.LastSequence = 0, 0
 		if _, err := idb.NewInsert().Model(&w).Exec(ctx); err != nil {

@@ -24,9 +24,10 @@
 // event_definition, component, service, serivce_definition, user_setting)
 // describe what can run. Each workflow version is its own workflow row: same
 // namespace/repository/name, VersionCode = the highest code of that name
-// plus one, new versions disabled until SetState enables them; "latest
-// runnable" is the highest id in state 1. Concurrent creators of one name
-// are serialised by the dialect's transaction-scoped name lock
+// plus one, State as the caller gives it (the zero value, StateDisabled, is
+// pilotage's default for a new version: disabled until SetState enables
+// it); "latest runnable" is the highest id in state 1. Concurrent creators
+// of one name are serialised by the dialect's transaction-scoped name lock
 // (store.Dialect.LockName: an advisory lock on PostgreSQL, an applock on SQL
 // Server, a locked flowstore_locks row on MySQL, the single writer on
 // SQLite) on flowstore.pipeline.version.<hash of namespace, repository and

@@ -90,6 +90,46 @@ func requireGapless(t *testing.T, seqs []int64, n int) {
 	}
 }
 
+// TestCreateWorkflowHonoursState: every version is stored in the state the
+// caller asked for — a later version created runnable is runnable at once
+// (it used to be turned disabled silently), one created disabled is not —
+// and the rows read back say the same as the returned Definition.
+func TestCreateWorkflowHonoursState(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		ps := newStore(t, db)
+		states := []pipeline.State{pipeline.StateRunnable, pipeline.StateRunnable, pipeline.StateDisabled, pipeline.StateRunnable, pipeline.StateDisabled}
+		var lastRunnable int64
+		for i, want := range states {
+			spec := threeStages("honour")
+			spec.Workflow.State = want
+			def := create(t, ps, spec)
+			require.Equal(t, strconv.Itoa(i+1), def.Workflow.VersionCode)
+			require.Equal(t, want, def.Workflow.State, "version %d: returned state", i+1)
+			got, err := ps.GetWorkflow(ctx, def.Workflow.ID)
+			require.NoError(t, err)
+			require.Equal(t, want, got.Workflow.State, "version %d: stored state", i+1)
+			if want == pipeline.StateRunnable {
+				lastRunnable = def.Workflow.ID
+			}
+			latest, err := ps.LatestRunnable(ctx, "acme", "shop", "honour")
+			require.NoError(t, err)
+			require.Equal(t, lastRunnable, latest.ID, "after version %d, the latest runnable version", i+1)
+		}
+		// A version created runnable can start a run straight away.
+		_, err := ps.StartRun(ctx, lastRunnable, pipeline.StartOptions{})
+		require.NoError(t, err)
+		// An unknown state is still refused before anything is written.
+		spec := threeStages("honour")
+		spec.Workflow.State = pipeline.State(7)
+		_, err = ps.CreateWorkflow(ctx, spec)
+		require.ErrorIs(t, err, store.ErrInvalid)
+		versions, err := ps.ListVersions(ctx, "acme", "shop", "honour")
+		require.NoError(t, err)
+		require.Len(t, versions, len(states))
+	})
+}
+
 func TestDefinitions(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
@@ -102,9 +142,12 @@ func TestDefinitions(t *testing.T) {
 		require.Equal(t, v1.Stages[0].Stage.ID, v1.Stages[1].Stage.PreStage)
 		require.Len(t, v1.Stages[1].Actions, 2)
 
-		v2 := create(t, ps, threeStages("deploy"))
+		// A version left at State's zero value starts disabled.
+		spec2 := threeStages("deploy")
+		spec2.Workflow.State = pipeline.StateDisabled
+		v2 := create(t, ps, spec2)
 		require.Equal(t, "2", v2.Workflow.VersionCode)
-		require.Equal(t, pipeline.StateDisabled, v2.Workflow.State, "later versions start disabled")
+		require.Equal(t, pipeline.StateDisabled, v2.Workflow.State, "a version created disabled stays disabled")
 
 		latest, err := ps.LatestRunnable(ctx, "acme", "shop", "deploy")
 		require.NoError(t, err)
@@ -726,7 +769,7 @@ func TestConcurrentVersions(t *testing.T) {
 				runnable++
 			}
 		}
-		require.Equal(t, 1, runnable, "only the first version keeps the requested state")
+		require.Equal(t, n, runnable, "every version keeps the requested state")
 
 		// In a caller's session whose snapshot predates another creator's
 		// commit, the next code still counts that version.

@@ -55,9 +55,14 @@ type Definitions interface {
 	// CreateWorkflow stores a new version of the named workflow with its
 	// stages, actions and variables in one transaction. VersionCode becomes
 	// the highest code of that name (deleted versions included) plus one, 1
-	// for the first. The first version keeps spec.Workflow.State; later
-	// versions start disabled. Stage pre_stage links are filled in to chain
-	// the stages in the given order.
+	// for the first. Every version is stored with the caller's
+	// spec.Workflow.State, the first and later ones alike: State's zero
+	// value is StateDisabled, so a spec that leaves it unset makes a
+	// disabled version (pilotage's default) that SetState enables later,
+	// and a spec that says StateRunnable makes a version that
+	// LatestRunnable returns at once. Nothing the caller set is overridden
+	// silently. Stage pre_stage links are filled in to chain the stages in
+	// the given order.
 	CreateWorkflow(ctx context.Context, spec WorkflowSpec) (*Definition, error)
 	// GetWorkflow returns a version with its stages, actions and variables.
 	GetWorkflow(ctx context.Context, id int64) (*Definition, error)
