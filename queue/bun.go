@@ -41,7 +41,7 @@ func New(db *store.DB, opts ...Option) (Store, error) {
 		return nil, fmt.Errorf("queue: new store: %w: %w", store.ErrInvalid, err)
 	}
 	d := db.SQLDialect()
-	return &bunStore{h: db.Handle(), db: db, d: d, sql: newStatements(d, len(db.RefUUIDs(uuid.Nil))), lease: o.lease}, nil
+	return observe(&bunStore{h: db.Handle(), db: db, d: d, sql: newStatements(d, len(db.RefUUIDs(uuid.Nil))), lease: o.lease}, db, o.observers), nil
 }
 
 // WithTx returns the same store bound to the session s.
@@ -191,10 +191,17 @@ func (s *bunStore) enqueue(ctx context.Context, queue string, e NewElement) (Ele
 	if err := errors.Join(s.checkQueue(queue), s.checkNew(e)); err != nil {
 		return Element{}, err
 	}
+	var el Element
+	var err error
 	if e.Key == "" {
-		return s.insertOne(ctx, s.h, queue, e)
+		el, err = s.insertOne(ctx, s.h, queue, e)
+	} else {
+		el, err = s.enqueueKeyed(ctx, queue, e)
 	}
-	return s.enqueueKeyed(ctx, queue, e)
+	if err == nil {
+		wakeLocal(s.db, queue) // wake.go
+	}
+	return el, err
 }
 
 // insertOne writes one NEW element on h.
@@ -204,7 +211,7 @@ func (s *bunStore) insertOne(ctx context.Context, h store.Handle, queue string, 
 		return Element{}, err
 	}
 	now := h.Now()
-	if _, err := h.Raw().ExecContext(ctx, s.sql.insert1, s.db.RefUUID(id), queue, null(e.Data), null(e.Reference), s.naive(now), null(e.CreatedBy), null(e.Key)); err != nil {
+	if _, err := h.Raw().ExecContext(ctx, s.notifying(s.sql.insert1), s.db.RefUUID(id), queue, null(e.Data), null(e.Reference), s.naive(now), null(e.CreatedBy), null(e.Key)); err != nil {
 		return Element{}, err
 	}
 	return Element{ID: id, QueueName: queue, Status: StatusNew, Data: e.Data, Reference: e.Reference,
@@ -294,6 +301,9 @@ func (s *bunStore) byKeys(ctx context.Context, h store.Handle, queue string, key
 
 func (s *bunStore) EnqueueBatch(ctx context.Context, queue string, elements []NewElement) ([]uuid.UUID, error) {
 	ids, err := s.enqueueBatch(ctx, queue, elements)
+	if err == nil {
+		wakeLocal(s.db, queue) // wake.go
+	}
 	return ids, s.fail("enqueue batch", err)
 }
 
@@ -473,7 +483,7 @@ func (s *bunStore) insertChunk(ctx context.Context, h store.Handle, queue string
 	for _, r := range rows {
 		args = append(args, s.db.RefUUID(r.id), queue, null(r.e.Data), null(r.e.Reference), s.naive(r.created), null(r.e.CreatedBy), null(r.e.Key))
 	}
-	_, err := h.Raw().ExecContext(ctx, s.sql.insertMany(len(rows)), args...)
+	_, err := h.Raw().ExecContext(ctx, s.notifying(s.sql.insertMany(len(rows))), args...)
 	return err
 }
 

@@ -75,6 +75,87 @@
 // WithTx binds the store to a *store.Session: an enqueue, a claim or a finish
 // then commits (or rolls back) with the caller's other writes.
 //
+// # Worker
+//
+// NewWorker and Worker.Run are the worker loop done once: a Handler runs for
+// each element of one or more queues, at most WithConcurrency (100) at a
+// time, until Run's context ends.
+//
+//	w, err := queue.NewWorker(q, []string{"invoices"}, func(ctx context.Context, e queue.Element) error {
+//		return pay(ctx, e.Data) // nil: DONE; an error or a panic: FAILED with its text
+//	}, queue.WithConcurrency(16))
+//	err = w.Run(ctx)
+//
+// Claims. The Worker claims as many elements as it has free slots, with
+// one ClaimBatch per queue (through the store it was given, so observers
+// see them), and claims again as soon as slots come free. When a claim
+// finds nothing it waits: an enqueue through any queue store of the same
+// *store.DB wakes it at once (every dialect; this is the push path on
+// SQLite); on PostgreSQL every enqueue statement also runs pg_notify in
+// the enqueueing transaction — the notification goes out when it commits,
+// never for one rolled back — and the Worker LISTENs on one connection it
+// takes from the pool for as long as Run runs, so enqueues of other
+// processes wake it too. Otherwise it polls, every WithPollInterval (1 s)
+// at most: after an empty claim the pause starts at a 40th of it and
+// doubles. While the LISTEN connection is up the pause is five times the
+// interval, a safety net: an idle Worker sends one claim per queue every
+// 5 s; when the connection drops the Worker polls and reconnects with a
+// growing pause.
+//
+// Leases. A running element's lease is extended every third of the lease
+// (the store's WithLease, or WithWorkerLease, default 5 min, for a store
+// without one): its start_date moves to now, in an UPDATE fenced by the
+// start_date the Worker holds. While a Worker runs an element, start_date
+// is thus the start of its current lease rather than of its first claim.
+// An extension that changes no row means another claim (or ForceStatus)
+// has the element now: the handler's context is cancelled with cause
+// ErrLeaseLost and nothing is written for it; so is one whose extensions
+// failed for a whole lease. On a store without WithLease the Worker also
+// requeues (RequeueStale) its queues' elements whose lease ran out, every
+// half lease. Leases compare start_date, written by each process's store
+// clock, with the claimer's clock: they tolerate clock skew between hosts
+// well below the lease minus a third of it.
+//
+// Results. A handler's result is written in the background by the
+// Worker's completer, in batches: results that arrive while one batch is
+// written make up the next, so under load one UPDATE finishes many
+// elements and an idle Worker writes each at once. DONE results are
+// grouped by their claim's start_date (one ClaimBatch's elements share
+// it) and each group is finished by one UPDATE fenced by it, as
+// FinishClaimed fences one element; FAILED results are written one by one
+// with FinishClaimed, the message being the error's text (a panic's with
+// its stack) cut to fit. WithHandlerTimeout bounds each call; the
+// handler's context then ends and its error is recorded.
+//
+// Durability. An element's DONE (or FAILED) is durable once the
+// completer's statement for it has committed, shortly after the handler
+// returned — not when it returns. Run returns only after every buffered
+// result is written. When the process dies first, its buffered results
+// are lost, not their elements: those stay IN_PROGRESS, their lease runs
+// out, and another claim hands them out again, so the handler runs again
+// (at least once per element). An element is never finished twice: every
+// finish is fenced by the claim, so the dead process's late writes (a
+// statement the database was still carrying out) and the new claim's
+// exclude each other. A handler whose own writes must happen exactly once
+// makes them with CompleteTx, in the transaction that finishes the
+// element: work and DONE commit together or not at all, and a redone
+// element finds its work undone.
+//
+// Stopping. When Run's context ends the Worker claims no more, lets the
+// running handlers finish for WithStopTimeout (30 s) while extending
+// their leases, then cancels their contexts; an element whose handler then
+// returns an error is left IN_PROGRESS for lease recovery, one whose
+// handler returns nil is DONE. Run returns nil once the results are
+// written.
+//
+// Worker.Stats counts its claims, the results written or dropped and the
+// lease extensions. Claims go through the store NewWorker was given, so
+// its observers (WithObserver) see them; the completer's finishes do not.
+//
+// Retries are not built in: a failing element is FAILED, as
+// OpenOrchestrator marks it; re-enqueue it (or ForceStatus it NEW) to try
+// again.
+//
 // # Lists
 //
 // List returns one page of the elements a Filter selects (Limit 0 means

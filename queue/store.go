@@ -113,8 +113,9 @@ const MaxClaimBatch = 1000
 type Option func(*options)
 
 type options struct {
-	lease time.Duration
-	errs  []error
+	lease     time.Duration
+	observers []Observer // observe.go
+	errs      []error
 }
 
 // WithLease makes Claim and ClaimBatch also hand out elements that have been

@@ -92,6 +92,10 @@ const (
 	// for matched rows, but a pool adopted with New may not), so 0 does not
 	// prove that no row matched.
 	FeatureCountsChangedRows
+	// FeatureNotify: LISTEN/NOTIFY, with pg_notify(channel, payload) sent
+	// when the notifying transaction commits (PostgreSQL). queue's Worker
+	// uses it to wake on enqueues instead of polling.
+	FeatureNotify
 )
 
 // Placeholder is how a dialect's driver numbers bound parameters.

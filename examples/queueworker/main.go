@@ -3,15 +3,20 @@
 //
 //	queueworker -dsn postgres://… -queue demo -workers 4 -batch 100 -n 100000
 //
-// With -n it first enqueues n elements (in batches of 10,000). With -batch 1
-// each worker claims and finishes one element at a time; with -batch k it
-// claims up to k at once and finishes them in one statement. It stops when
-// the queue has no NEW element left.
+// With -n it first enqueues n elements (in batches of 10,000). The work is
+// done by a queue.Worker with -workers × -batch handler slots and a no-op
+// handler: it claims as many elements as it has free slots in one
+// statement and finishes the handlers' results in batches (see package
+// queue, "Worker"). It stops when every element that was NEW at the start
+// is done, and counts the time until the Worker has written the last
+// result.
 //
-// With -compare it then does the same work again with the raw driver — the
+// With -compare it then does the same work again with the raw driver: the
 // same claim and finish SQL, hand-written in internal/rawqueue, with bound
-// parameters on the same database — and prints the library's speed as a
-// ratio of the raw driver's, for enqueueing and for working.
+// parameters on the same database, in -workers loops that each claim up to
+// -batch elements and finish them in one statement. It prints the
+// library's speed as a ratio of the raw driver's, for enqueueing and for
+// working.
 //
 // It opens the database as an application does, with flowstore.Open (every
 // dialect linked, the schema migrated), and works the queue through its
@@ -21,7 +26,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -31,8 +35,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/google/uuid"
 
 	"github.com/flowstore/flowstore"
 	"github.com/flowstore/flowstore/queue"
@@ -58,8 +60,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var c config
 	fs.StringVar(&c.dsn, "dsn", "sqlite:queueworker.db", "database DSN")
 	fs.StringVar(&c.queue, "queue", "queueworker", "queue name")
-	fs.IntVar(&c.workers, "workers", 4, "concurrent workers")
-	fs.IntVar(&c.batch, "batch", 1, fmt.Sprintf("elements claimed and finished per statement (at most %d)", queue.MaxClaimBatch))
+	fs.IntVar(&c.workers, "workers", 4, "concurrent workers (the Worker has -workers × -batch handler slots)")
+	fs.IntVar(&c.batch, "batch", 1, fmt.Sprintf("elements each raw worker claims and finishes per statement (at most %d)", queue.MaxClaimBatch))
 	fs.IntVar(&c.n, "n", 0, "enqueue this many elements first")
 	fs.BoolVar(&c.compare, "compare", false, "also run the same work with the raw driver and print the ratio")
 	if err := fs.Parse(args); err != nil {
@@ -81,7 +83,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 type side struct {
 	name             string
 	enqueue          func(ctx context.Context) error
-	worker           workFunc
+	drain            func(ctx context.Context) (n int, secs float64, err error)
 	enqN, workN      int
 	enqSecs, workSec float64
 }
@@ -100,12 +102,14 @@ func work(ctx context.Context, c config, out io.Writer) error {
 	pool.SetMaxOpenConns(max(c.workers+1, 2))
 	pool.SetMaxIdleConns(max(c.workers+1, 2))
 	q := db.Queue
-	lib := &side{name: "flowstore", enqueue: func(ctx context.Context) error { return enqueueLib(ctx, q, c) }, worker: libWorker(q, c)}
+	lib := &side{name: "flowstore", enqueue: func(ctx context.Context) error { return enqueueLib(ctx, q, c) },
+		drain: func(ctx context.Context) (int, float64, error) { return drainWorker(ctx, c, out, "flowstore", q) }}
 	order := []*side{lib}
 	var rs *side
 	if c.compare {
 		r := newRaw(db.Store())
-		rs = &side{name: "raw driver", enqueue: func(ctx context.Context) error { return r.enqueue(ctx, c) }, worker: r.worker(c)}
+		rs = &side{name: "raw driver", enqueue: func(ctx context.Context) error { return r.enqueue(ctx, c) },
+			drain: func(ctx context.Context) (int, float64, error) { return drain(ctx, c, out, "raw driver", r.worker(c)) }}
 		// raw, lib, lib, raw: neither side always runs first, on the
 		// colder database.
 		order = []*side{rs, lib, lib, rs}
@@ -121,7 +125,7 @@ func work(ctx context.Context, c config, out io.Writer) error {
 			s.enqSecs += secs
 			fmt.Fprintf(out, "%s: enqueued %d elements in %.2fs: %.0f elements/s\n", s.name, c.n, secs, float64(c.n)/secs)
 		}
-		n, secs, err := drain(ctx, c, out, s.name, s.worker)
+		n, secs, err := s.drain(ctx)
 		if err != nil {
 			return err
 		}
@@ -170,29 +174,69 @@ func item(i int) (ref, data string) {
 // means the queue is empty.
 type workFunc func(ctx context.Context) (int, error)
 
-func libWorker(q queue.Store, c config) workFunc {
-	if c.batch == 1 {
-		return func(ctx context.Context) (int, error) {
-			e, err := q.Claim(ctx, c.queue)
-			if errors.Is(err, queue.ErrEmpty) {
-				return 0, nil
-			}
-			if err != nil {
-				return 0, err
-			}
-			return 1, q.Finish(ctx, e.ID, queue.Done(""))
-		}
+// drainWorker works the queue with a queue.Worker whose handler does
+// nothing, until every element that was NEW when it started is done, and
+// returns how many were done and the seconds it took, up to the moment the
+// Worker had written every result (Run returned).
+func drainWorker(ctx context.Context, c config, out io.Writer, who string, q queue.Store) (int, float64, error) {
+	counts, err := q.Counts(ctx)
+	if err != nil {
+		return 0, 0, err
 	}
-	return func(ctx context.Context) (int, error) {
-		els, err := q.ClaimBatch(ctx, c.queue, c.batch)
-		if err != nil || len(els) == 0 {
-			return 0, err
+	target := int64(counts[c.queue][queue.StatusNew])
+	var done atomic.Int64
+	reached := make(chan struct{})
+	w, err := queue.NewWorker(q, []string{c.queue}, func(ctx context.Context, e queue.Element) error {
+		if done.Add(1) == target {
+			close(reached)
 		}
-		ids := make([]uuid.UUID, len(els))
-		for i, e := range els {
-			ids[i] = e.ID
+		return nil
+	}, queue.WithConcurrency(c.workers*c.batch))
+	if err != nil {
+		return 0, 0, err
+	}
+	start := time.Now()
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	finished := make(chan error, 1)
+	go func() {
+		if target > 0 {
+			select {
+			case <-reached:
+			case <-runCtx.Done():
+			}
 		}
-		return q.FinishBatch(ctx, ids, queue.Done(""))
+		stop()
+	}()
+	go func() { finished <- w.Run(runCtx) }()
+	err = progress(out, who, start, &done, finished)
+	elapsed := time.Since(start)
+	if err == nil {
+		err = ctx.Err()
+	}
+	if err != nil {
+		return 0, 0, err
+	}
+	n := int(done.Load())
+	fmt.Fprintf(out, "%s: %d elements done in %.2fs: %.0f elements/s (Worker, %d handler slots)\n", who, n, elapsed.Seconds(), float64(n)/elapsed.Seconds(), c.workers*c.batch)
+	return n, elapsed.Seconds(), nil
+}
+
+// progress prints a progress line each second until finished delivers
+// the work's error.
+func progress(out io.Writer, who string, start time.Time, done *atomic.Int64, finished <-chan error) error {
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	last := int64(0)
+	for {
+		select {
+		case <-tick.C:
+			d := done.Load()
+			fmt.Fprintf(out, "%s: %6.1fs %10d done %10d/s\n", who, time.Since(start).Seconds(), d, d-last)
+			last = d
+		case err := <-finished:
+			return err
+		}
 	}
 }
 
@@ -203,7 +247,7 @@ func drain(ctx context.Context, c config, out io.Writer, who string, w workFunc)
 	var wg sync.WaitGroup
 	errs := make(chan error, c.workers)
 	start := time.Now()
-	finished := make(chan struct{})
+	finished := make(chan error, 1)
 	for range c.workers {
 		wg.Go(func() {
 			for ctx.Err() == nil {
@@ -219,21 +263,8 @@ func drain(ctx context.Context, c config, out io.Writer, who string, w workFunc)
 			}
 		})
 	}
-	go func() { wg.Wait(); close(finished) }()
-	tick := time.NewTicker(time.Second)
-	defer tick.Stop()
-	last := int64(0)
-	for {
-		select {
-		case <-tick.C:
-			d := done.Load()
-			fmt.Fprintf(out, "%s: %6.1fs %10d done %10d/s\n", who, time.Since(start).Seconds(), d, d-last)
-			last = d
-			continue
-		case <-finished:
-		}
-		break
-	}
+	go func() { wg.Wait(); finished <- nil }()
+	_ = progress(out, who, start, &done, finished)
 	elapsed := time.Since(start)
 	close(errs)
 	if err := <-errs; err != nil {

@@ -29,7 +29,7 @@ func init() {
 	store.Register(store.DialectSpec{
 		Name: store.Postgres,
 		Features: store.FeatureReturning | store.FeatureTransactionalDDL | store.FeatureTextSearch |
-			store.FeatureCorrelatedLimit,
+			store.FeatureCorrelatedLimit | store.FeatureNotify,
 
 		IdentQuote:  '"',
 		Placeholder: store.PlaceholderDollar,
