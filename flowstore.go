@@ -26,7 +26,8 @@ import (
 // stores bound to one transaction.
 type DB struct {
 	Stores
-	db *store.DB
+	db        *store.DB
+	observers []Observer // observe.go
 }
 
 // Stores is every store of flowstore, bound to one place: the database (on
@@ -81,6 +82,8 @@ type config struct {
 	queueOpts    []queue.Option
 	noMigrate    bool
 	adopt        bool
+	observers    []Observer // observe.go
+	errs         []error
 }
 
 // WithKeyRing sets the key ring that encrypts credentials. Load an
@@ -134,7 +137,7 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 		return nil, fmt.Errorf("flowstore: open: %w: nil context", store.ErrInvalid)
 	}
 	c := newConfig(opts)
-	sdb, err := store.Open(ctx, dsn, c.storeOpts...)
+	sdb, err := store.Open(ctx, dsn, c.openOptions()...)
 	if err != nil {
 		return nil, fmt.Errorf("flowstore: %w", err)
 	}
@@ -167,6 +170,9 @@ func newConfig(opts []Option) config {
 }
 
 func newDB(ctx context.Context, sdb *store.DB, c config) (*DB, error) {
+	if err := c.observeDB(sdb); err != nil {
+		return nil, fmt.Errorf("flowstore: %w", err)
+	}
 	switch {
 	case c.noMigrate:
 	case c.adopt:
@@ -209,7 +215,7 @@ func newDB(ctx context.Context, sdb *store.DB, c config) (*DB, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("flowstore: %w", err)
 	}
-	return &DB{db: sdb, Stores: s}, nil
+	return &DB{db: sdb, Stores: s, observers: c.observers}, nil
 }
 
 // Store returns the underlying *store.DB (dialect, bun handle, clock).
@@ -255,13 +261,13 @@ func (db *DB) Bind(s *store.Session) Stores {
 // orchestrator.NewEngine); steps get a *store.Session, and Bind turns it
 // into every store bound to the step's transaction.
 func (db *DB) NewEngine(opts ...orchestrator.EngineOption) (*orchestrator.Engine, error) {
-	return orchestrator.NewEngine(db.db, opts...)
+	return orchestrator.NewEngine(db.db, db.engineOptions(opts)...)
 }
 
 // NewScheduler returns a trigger scheduler on the database that runs
 // handler for each trigger it starts (see trigger.NewScheduler).
 func (db *DB) NewScheduler(handler trigger.Handler, opts ...trigger.SchedulerOption) (*trigger.Scheduler, error) {
-	return trigger.NewScheduler(db.db, handler, opts...)
+	return trigger.NewScheduler(db.db, handler, db.schedulerOptions(opts)...)
 }
 
 // NewLogHandler returns a slog.Handler that writes to the Logs table (see

@@ -55,7 +55,8 @@ type Engine struct {
 
 	lease, poll, stopTimeout, queryTimeout time.Duration
 	maxC                                   int
-	invalid                                error // the first invalid option
+	invalid                                error      // the first invalid option
+	observers                              []Observer // observe.go
 
 	mu        sync.Mutex
 	workflows map[string]*registered // by name

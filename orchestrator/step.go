@@ -123,7 +123,9 @@ func (e *Engine) execute(ctx context.Context, pid uuid.UUID) error {
 		} else {
 			step = Step{Name: DoneStep, Fn: func(_ context.Context, _ *store.Session, st State) (Result, error) { return Complete(st), nil }}
 		}
-		status, err := e.runStep(ctx, r, step)
+		sctx, observed := e.observeStep(ctx, r, step)
+		status, err := e.runStep(sctx, r, step)
+		observed(status, err)
 		switch {
 		case errors.Is(err, errPaused):
 			return e.release(ctx, pid)

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -38,6 +39,7 @@ type config struct {
 	logger      *slog.Logger
 	maxRetries  int
 	commitGrace time.Duration
+	wraps       []func(driver.Connector, *Dialect) driver.Connector // wrap.go
 }
 
 // WithClock replaces time.Now as the source of every timestamp flowstore
@@ -147,6 +149,9 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 		pc.turn = newWriteTurn(turnPatience)
 	}
 	sqldb := sql.OpenDB(pc)
+	for _, wrap := range c.wraps {
+		connector = wrap(connector, d)
+	}
 	if target.Memory {
 		// An in-memory SQLite database vanishes with its last connection and
 		// shared-cache locks do not wait for each other: one connection,

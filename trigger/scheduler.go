@@ -68,6 +68,7 @@ type Scheduler struct {
 	stopTimeout   time.Duration
 	queryTimeout  time.Duration
 	invalid       error
+	observers     []Observer // observe.go
 
 	store     *bunStore
 	runCalled atomic.Bool
@@ -544,7 +545,8 @@ func (s *Scheduler) startDue(ctx, work context.Context) error {
 			continue
 		}
 		var started Trigger
-		err := s.query(ctx, func(ctx context.Context) (err error) {
+		octx, observed := s.observeStart(ctx, t)
+		err := s.query(octx, func(ctx context.Context) (err error) {
 			started, err = s.store.begin(ctx, t, s.name)
 			return err
 		})
@@ -559,6 +561,7 @@ func (s *Scheduler) startDue(ctx, work context.Context) error {
 			s.unstartable(t, err)
 			continue
 		}
+		observed(err)
 		if err != nil {
 			return fmt.Errorf("begin %s: %w", t.ID, err)
 		}
