@@ -21,7 +21,9 @@ import (
 // registers, keeps its lease, and every step is fenced on that
 // registration — but polls only once an hour: the library side hands it
 // its processes itself (RunProcess), and the raw side's process must stay
-// created, as its UPDATE matches on that status.
+// created, as its UPDATE matches on that status. The engine's instance id
+// and every workflow carry the run's tag; the workflows are tasks, so that
+// cleanup can delete their processes.
 func init() {
 	register(&benchCase{
 		name:    "engine: one step (insert + step row + process)",
@@ -29,25 +31,26 @@ func init() {
 		workers: 1,
 		ops:     1000,
 		prepare: prepareEngineBench,
-		library: func(ctx context.Context, db *store.DB, _, max int) (int, error) {
+		library: func(ctx context.Context, e *env, _, max int) (int, error) {
 			n := min(max, 200)
-			name := fmt.Sprintf("bench-%d", nameSeq.Add(1))
+			name := e.name("wf")
+			insert := insertConstantSQL(e.db)
 			steps := make([]orchestrator.Step, n)
 			for i := range steps {
 				steps[i] = orchestrator.Step{Name: "insert", Fn: func(ctx context.Context, s *store.Session, st orchestrator.State) (orchestrator.Result, error) {
-					_, err := s.Raw().ExecContext(ctx, db.SQLDialect().Rebind(insertConstantSQL(db)), nextName("lib"), "v", s.Now())
+					_, err := s.Raw().ExecContext(ctx, insert, e.name("lib"), "v", s.Now())
 					return orchestrator.Success(st), err
 				}}
 			}
-			e := engineBench.engine
-			if err := e.Register(ctx, orchestrator.Workflow{Name: name, Target: orchestrator.TargetSystem, Steps: steps}); err != nil {
+			eng := e.engine.engine
+			if err := eng.Register(ctx, benchWorkflow(name, steps...)); err != nil {
 				return 0, err
 			}
-			pid, err := e.Start(ctx, name, nil)
+			pid, err := eng.Start(ctx, name, nil)
 			if err != nil {
 				return 0, err
 			}
-			p, err := e.RunProcess(ctx, pid)
+			p, err := eng.RunProcess(ctx, pid)
 			if err != nil {
 				return 0, err
 			}
@@ -56,22 +59,23 @@ func init() {
 			}
 			return n, nil
 		},
-		raw: func(ctx context.Context, db *store.DB, _, _ int) (int, error) {
-			d := db.SQLDialect()
-			tx, err := db.SQL().BeginTx(ctx, nil)
+		raw: func(ctx context.Context, e *env, _, _ int) (int, error) {
+			d := e.db.SQLDialect()
+			es := e.engine
+			tx, err := e.raw.BeginTx(ctx, nil)
 			if err != nil {
 				return 0, err
 			}
-			now := db.Now()
-			engineBench.seq++
-			_, err = tx.ExecContext(ctx, d.Rebind(insertConstantSQL(db)), nextName("raw"), "v", now)
+			now := e.db.Now()
+			es.seq++
+			_, err = tx.ExecContext(ctx, insertConstantSQL(e.db), e.name("raw"), "v", now)
 			if err == nil {
 				_, err = tx.ExecContext(ctx, d.Rebind(`INSERT INTO `+d.Quote("process_steps")+` (stepid, pid, name, status, state, created_by, executed_at, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
-					uuid.New(), engineBench.pid, "insert", "success", `{"process_id":"x"}`, nil, now, engineBench.seq)
+					uuid.New(), es.pid, "insert", "success", `{"process_id":"x"}`, nil, now, es.seq)
 			}
 			if err == nil {
 				_, err = tx.ExecContext(ctx, d.Rebind(`UPDATE `+d.Quote("processes")+` SET last_step = ?, last_status = ?, assignee = ?, failed_reason = ?, traceback = ?, last_modified_at = ?, engine_instance_id = ? WHERE pid = ? AND last_status = ?`),
-					"insert", "created", "SYSTEM", nil, nil, now, "raw", engineBench.pid, "created")
+					"insert", "created", "SYSTEM", nil, nil, now, "raw", es.pid, "created")
 			}
 			if err != nil {
 				_ = tx.Rollback()
@@ -82,47 +86,53 @@ func init() {
 	})
 }
 
-// engineBench is the engine the library side runs on and the process the
-// raw side writes steps for; prepare sets both up once per database (db),
-// before any worker reads them.
-var engineBench struct {
-	db     *store.DB
+// benchWorkflow is a workflow of the bench: a task, so that cleanup may
+// delete its processes (orchestrator.Store.DeleteProcess deletes tasks only).
+func benchWorkflow(name string, steps ...orchestrator.Step) orchestrator.Workflow {
+	return orchestrator.Workflow{Name: name, Target: orchestrator.TargetSystem, IsTask: true, Steps: steps}
+}
+
+// engineSide is the engine the library side runs on and the process the raw
+// side writes steps for; prepare sets both up once per run, before any
+// worker reads them.
+type engineSide struct {
 	engine *orchestrator.Engine
 	pid    uuid.UUID
 	seq    int64
 }
 
-func prepareEngineBench(ctx context.Context, db *store.DB, _ int) error {
-	if engineBench.db == db {
+func prepareEngineBench(ctx context.Context, e *env, _ int) error {
+	if e.engine != nil {
 		return nil
 	}
-	e, err := orchestrator.NewEngine(db, orchestrator.WithPollInterval(time.Hour))
+	eng, err := orchestrator.NewEngine(e.db, orchestrator.WithPollInterval(time.Hour), orchestrator.WithName(e.tag))
 	if err != nil {
 		return err
 	}
-	goRun(db, "engine", e.Run)
+	e.bg.goRun("engine", eng.Run)
 	// RunProcess waits for Run to register the engine: a one-step process
 	// waits here, untimed, instead of in the first timed one.
-	ready := orchestrator.Workflow{Name: "bench-ready", Target: orchestrator.TargetSystem, Steps: []orchestrator.Step{{Name: "ready",
+	ready := benchWorkflow(e.name("ready"), orchestrator.Step{Name: "ready",
 		Fn: func(_ context.Context, _ *store.Session, st orchestrator.State) (orchestrator.Result, error) {
 			return orchestrator.Success(st), nil
-		}}}}
-	raw := orchestrator.Workflow{Name: "bench-raw", Target: orchestrator.TargetSystem, Steps: []orchestrator.Step{orchestrator.InputStep("x")}}
+		}})
+	raw := benchWorkflow(e.name("raw"), orchestrator.InputStep("x"))
 	for _, wf := range []orchestrator.Workflow{ready, raw} {
-		if err := e.Register(ctx, wf); err != nil {
+		if err := eng.Register(ctx, wf); err != nil {
 			return err
 		}
 	}
-	pid, err := e.Start(ctx, ready.Name, nil)
+	pid, err := eng.Start(ctx, ready.Name, nil)
 	if err != nil {
 		return err
 	}
-	if _, err := e.RunProcess(ctx, pid); err != nil {
+	if _, err := eng.RunProcess(ctx, pid); err != nil {
 		return err
 	}
-	if engineBench.pid, err = e.Start(ctx, raw.Name, nil); err != nil {
+	rawPID, err := eng.Start(ctx, raw.Name, nil)
+	if err != nil {
 		return err
 	}
-	engineBench.db, engineBench.engine, engineBench.seq = db, e, 0
+	e.engine = &engineSide{engine: eng, pid: rawPID}
 	return nil
 }

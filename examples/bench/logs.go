@@ -9,7 +9,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/flowstore/flowstore/store"
 	"github.com/flowstore/flowstore/store/logs"
 )
 
@@ -19,7 +18,8 @@ import (
 // side logs logBatch records and flushes, the raw side makes logBatch rows
 // (id, time, message) and executes one statement. The handler runs (Run)
 // for the whole run, as in an application, so its writer may take a full
-// batch before Flush does, as it would there.
+// batch before Flush does, as it would there. Both write the run's tag as
+// the process name (cleanup removes the rows).
 const logBatch = 256
 
 func init() {
@@ -28,15 +28,12 @@ func init() {
 		order:   800,
 		workers: 1,
 		ops:     50 * logBatch,
-		prepare: func(ctx context.Context, db *store.DB, _ int) error {
-			_, err := logHandlerFor(db)
+		prepare: func(ctx context.Context, e *env, _ int) error {
+			_, err := e.logHandler()
 			return err
 		},
-		library: func(ctx context.Context, db *store.DB, _, max int) (int, error) {
-			h, err := logHandlerFor(db)
-			if err != nil {
-				return 0, err
-			}
+		library: func(ctx context.Context, e *env, _, max int) (int, error) {
+			h := e.logs.h
 			log := slog.New(h)
 			n := min(max, logBatch)
 			for i := range n {
@@ -44,7 +41,7 @@ func init() {
 			}
 			return n, h.Flush(ctx)
 		},
-		raw: func(ctx context.Context, db *store.DB, _, max int) (int, error) {
+		raw: func(ctx context.Context, e *env, _, max int) (int, error) {
 			n := min(max, logBatch)
 			args := make([]any, 0, 5*n)
 			for i := range n {
@@ -52,55 +49,50 @@ func init() {
 				if err != nil {
 					return 0, err
 				}
-				args = append(args, id, db.Now(), "INFO", "bench", "benchmark record n="+strconv.Itoa(i))
+				args = append(args, id, e.db.Now(), "INFO", e.tag, "benchmark record n="+strconv.Itoa(i))
 			}
-			_, err := db.SQL().ExecContext(ctx, rawLogInsert(db, n), args...)
+			_, err := e.raw.ExecContext(ctx, e.logs.insert(n), args...)
 			return n, err
 		},
 	})
 }
 
-var (
-	logHandlersMu sync.Mutex
-	logHandlers   = map[*store.DB]*logs.Handler{}
-	rawLogSQL     sync.Map // rawLogKey → the INSERT in the database's dialect
-)
-
-type rawLogKey struct {
-	db   *store.DB
-	rows int
+// logSide is the run's log handler and the raw side's INSERTs by row count.
+type logSide struct {
+	h      *logs.Handler
+	insert func(n int) string
 }
 
-// logHandlerFor keeps one handler per database for the whole run, as an
-// application would; prepare makes it and starts its Run, untimed.
-func logHandlerFor(db *store.DB) (*logs.Handler, error) {
-	logHandlersMu.Lock()
-	defer logHandlersMu.Unlock()
-	if h, ok := logHandlers[db]; ok {
-		return h, nil
+// logHandler keeps one handler for the whole run, as an application would;
+// prepare makes it and starts its Run, untimed.
+func (e *env) logHandler() (*logs.Handler, error) {
+	if e.logs != nil {
+		return e.logs.h, nil
 	}
-	h, err := logs.NewHandler(db, logs.WithProcessName("bench"), logs.WithBatchSize(logBatch))
+	h, err := logs.NewHandler(e.db, logs.WithProcessName(e.tag), logs.WithBatchSize(logBatch))
 	if err != nil {
 		return nil, err
 	}
-	goRun(db, "log handler", h.Run)
-	logHandlers[db] = h
-	return h, nil
-}
-
-func rawLogInsert(db *store.DB, n int) string {
-	key := rawLogKey{db, n}
-	if q, ok := rawLogSQL.Load(key); ok {
-		return q.(string)
-	}
-	q := "INSERT INTO " + db.SQLDialect().Quote("Logs") + " (id, log_time, log_level, process_name, log_message) VALUES "
-	for i := range n {
-		if i > 0 {
-			q += ","
+	e.bg.goRun("log handler", h.Run)
+	d := e.db.SQLDialect()
+	cache := map[int]string{}
+	var mu sync.Mutex
+	e.logs = &logSide{h: h, insert: func(n int) string {
+		mu.Lock()
+		defer mu.Unlock()
+		if q, ok := cache[n]; ok {
+			return q
 		}
-		q += "(?,?,?,?,?)"
-	}
-	q = db.SQLDialect().Rebind(q)
-	rawLogSQL.Store(key, q)
-	return q
+		q := "INSERT INTO " + d.Quote("Logs") + " (id, log_time, log_level, process_name, log_message) VALUES "
+		for i := range n {
+			if i > 0 {
+				q += ","
+			}
+			q += "(?,?,?,?,?)"
+		}
+		q = d.Rebind(q)
+		cache[n] = q
+		return q
+	}}
+	return h, nil
 }

@@ -5,20 +5,21 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"sync"
 
 	"github.com/google/uuid"
 
 	"github.com/flowstore/flowstore/internal/rawqueue"
 	"github.com/flowstore/flowstore/queue"
-	"github.com/flowstore/flowstore/store"
 )
 
 // Queue hot paths against the raw driver running the same claim and finish
-// SQL with bound parameters (internal/rawqueue): one element claimed and finished at a time,
-// batches of queueBatch claimed and finished at once, and bulk enqueue in
-// batches of enqueueBatch. The claim cases work a queue that prepare fills
-// with exactly the elements the side will work.
+// SQL with bound parameters (internal/rawqueue): one element claimed and
+// finished at a time, batches of queueBatch claimed and finished at once,
+// and bulk enqueue in batches of enqueueBatch. The claim cases work the
+// run's queue, which prepare fills with exactly the elements the side will
+// work. The single-element cases also measure the anchor
+// (rawqueue.Anchor): the plainest single-row claim of the dialect on a
+// minimal table of the run's own.
 const (
 	queueBatch   = 100
 	enqueueBatch = 1000
@@ -32,19 +33,23 @@ func init() {
 			workers: workers,
 			ops:     2000,
 			prepare: fillQueue,
-			library: func(ctx context.Context, db *store.DB, _, _ int) (int, error) {
-				q := queueStore(db)
-				e, err := q.Claim(ctx, benchQueue)
+			library: func(ctx context.Context, e *env, _, _ int) (int, error) {
+				q := e.queue.lib
+				el, err := q.Claim(ctx, e.tag)
 				if errors.Is(err, queue.ErrEmpty) {
 					return 0, nil
 				}
 				if err != nil {
 					return 0, err
 				}
-				return 1, q.Finish(ctx, e.ID, queue.Done(""))
+				return 1, q.Finish(ctx, el.ID, queue.Done(""))
 			},
-			raw: func(ctx context.Context, db *store.DB, _, _ int) (int, error) {
-				return rawSQLFor(db).ClaimFinish(ctx, db, benchQueue, 1)
+			raw: func(ctx context.Context, e *env, _, _ int) (int, error) {
+				return e.queue.raw.ClaimFinishOn(ctx, e.raw, e.tag, 1)
+			},
+			anchorPrepare: fillAnchor,
+			anchor: func(ctx context.Context, e *env, _, _ int) (int, error) {
+				return e.anchor.a.ClaimFinish(ctx, e.raw)
 			},
 		})
 	}
@@ -55,21 +60,21 @@ func init() {
 			workers: workers,
 			ops:     20000,
 			prepare: fillQueue,
-			library: func(ctx context.Context, db *store.DB, _, _ int) (int, error) {
-				q := queueStore(db)
-				els, err := q.ClaimBatch(ctx, benchQueue, queueBatch)
+			library: func(ctx context.Context, e *env, _, _ int) (int, error) {
+				q := e.queue.lib
+				els, err := q.ClaimBatch(ctx, e.tag, queueBatch)
 				if err != nil || len(els) == 0 {
 					return 0, err
 				}
 				ids := make([]uuid.UUID, len(els))
-				for i, e := range els {
-					ids[i] = e.ID
+				for i, el := range els {
+					ids[i] = el.ID
 				}
 				_, err = q.FinishBatch(ctx, ids, queue.Done(""))
 				return len(els), err
 			},
-			raw: func(ctx context.Context, db *store.DB, _, _ int) (int, error) {
-				return rawSQLFor(db).ClaimFinish(ctx, db, benchQueue, queueBatch)
+			raw: func(ctx context.Context, e *env, _, _ int) (int, error) {
+				return e.queue.raw.ClaimFinishOn(ctx, e.raw, e.tag, queueBatch)
 			},
 		})
 	}
@@ -78,80 +83,70 @@ func init() {
 		order:   120,
 		workers: 1,
 		ops:     20000,
-		prepare: func(ctx context.Context, db *store.DB, _ int) error { return emptyQueue(ctx, db) },
-		library: func(ctx context.Context, db *store.DB, _, max int) (int, error) {
+		prepare: func(ctx context.Context, e *env, _ int) error { return emptyQueue(ctx, e) },
+		library: func(ctx context.Context, e *env, _, max int) (int, error) {
 			els := enqueueElements(min(max, enqueueBatch))
-			_, err := queueStore(db).EnqueueBatch(ctx, benchQueue, els)
+			_, err := e.queue.lib.EnqueueBatch(ctx, e.tag, els)
 			return len(els), err
 		},
-		raw: func(ctx context.Context, db *store.DB, _, max int) (int, error) {
+		raw: func(ctx context.Context, e *env, _, max int) (int, error) {
 			refs, data := enqueueRows(min(max, enqueueBatch))
-			return len(refs), rawSQLFor(db).Enqueue(ctx, db, benchQueue, refs, data, benchCreatedBy)
+			return len(refs), e.queue.raw.EnqueueOn(ctx, e.raw, e.tag, refs, data, benchCreatedBy)
 		},
 	})
 }
 
-const (
-	benchQueue     = "bench"
-	benchCreatedBy = "bench"
-)
+const benchCreatedBy = "bench"
 
-// queueSides is what the two sides of the queue cases use on one
-// database: the library's one queue.Store and the raw side's SQL.
+// queueSides is what the two sides of the queue cases use: the library's
+// one queue.Store and the raw side's SQL.
 type queueSides struct {
 	lib queue.Store
 	raw *rawqueue.SQL
 }
 
-// queueSidesOf maps each *store.DB to its *queueSides. Every prepare builds
-// the entry (emptyQueue), untimed and before any worker starts; the workers
-// of both sides then only read it, concurrently.
-var queueSidesOf sync.Map
-
-// buildSides makes db's entry of queueSidesOf, once.
-func buildSides(db *store.DB) error {
-	if _, ok := queueSidesOf.Load(db); ok {
-		return nil
+// emptyQueue deletes the run's queue (the elements of no other queue), and
+// builds e.queue the first time, untimed and before any worker starts.
+func emptyQueue(ctx context.Context, e *env) error {
+	if e.queue == nil {
+		q, err := queue.New(e.db)
+		if err != nil {
+			return err
+		}
+		e.queue = &queueSides{lib: q, raw: rawqueue.For(e.db)}
 	}
-	q, err := queue.New(db)
-	if err != nil {
-		return err
-	}
-	queueSidesOf.LoadOrStore(db, &queueSides{lib: q, raw: rawqueue.For(db)})
-	return nil
-}
-
-// sidesFor returns what buildSides made for db.
-func sidesFor(db *store.DB) *queueSides {
-	v, _ := queueSidesOf.Load(db)
-	return v.(*queueSides)
-}
-
-// queueStore returns the one queue.Store of a database.
-func queueStore(db *store.DB) queue.Store { return sidesFor(db).lib }
-
-// rawSQLFor returns the raw side's SQL for a database's dialect.
-func rawSQLFor(db *store.DB) *rawqueue.SQL { return sidesFor(db).raw }
-
-func emptyQueue(ctx context.Context, db *store.DB) error {
-	if err := buildSides(db); err != nil { // here, not in the timed workers
-		return err
-	}
-	_, err := db.SQL().ExecContext(ctx, "DELETE FROM "+db.SQLDialect().Quote("Queues"))
+	d := e.db.SQLDialect()
+	_, err := e.db.SQL().ExecContext(ctx, d.Rebind("DELETE FROM "+d.Quote("Queues")+" WHERE "+d.Quote("queue_name")+" = ?"), e.tag)
 	return err
 }
 
-// fillQueue empties the table and enqueues n NEW elements.
-func fillQueue(ctx context.Context, db *store.DB, n int) error {
-	if err := emptyQueue(ctx, db); err != nil {
+// fillQueue empties the run's queue and enqueues n NEW elements.
+func fillQueue(ctx context.Context, e *env, n int) error {
+	if err := emptyQueue(ctx, e); err != nil {
 		return err
 	}
 	for lo := 0; lo < n; lo += enqueueBatch {
-		if _, err := queueStore(db).EnqueueBatch(ctx, benchQueue, enqueueElements(min(enqueueBatch, n-lo))); err != nil {
+		if _, err := e.queue.lib.EnqueueBatch(ctx, e.tag, enqueueElements(min(enqueueBatch, n-lo))); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// anchorSide is the run's anchor table.
+type anchorSide struct{ a *rawqueue.Anchor }
+
+// fillAnchor makes the run's anchor table the first time and fills it with n
+// new rows.
+func fillAnchor(ctx context.Context, e *env, n int) error {
+	if e.anchor == nil {
+		a := rawqueue.NewAnchor(e.db.SQLDialect(), e.tableTag)
+		if err := a.Create(ctx, e.raw); err != nil {
+			return err
+		}
+		e.anchor = &anchorSide{a: a}
+	}
+	return e.anchor.a.Fill(ctx, e.raw, n)
 }
 
 // enqueueElements is n elements in the library's shape.

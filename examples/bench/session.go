@@ -3,15 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
-	"sync/atomic"
-
-	"github.com/google/uuid"
 
 	"github.com/flowstore/flowstore/store"
 )
 
 // The cost of flowstore's transaction wrapper: InTx with one parameterized
-// insert against database/sql's BeginTx + the same insert + Commit.
+// insert against database/sql's BeginTx + the same insert + Commit, on the
+// raw pool. Both insert constants named after the run (cleanup removes
+// them).
 func init() {
 	for i, workers := range []int{1, 4} {
 		register(&benchCase{
@@ -19,18 +18,18 @@ func init() {
 			order:   900 + i,
 			workers: workers,
 			ops:     1000,
-			library: func(ctx context.Context, db *store.DB, _, _ int) (int, error) {
-				return 1, db.InTx(ctx, func(ctx context.Context, s *store.Session) error {
-					_, err := s.Raw().ExecContext(ctx, db.SQLDialect().Rebind(insertConstantSQL(db)), nextName("lib"), "v", s.Now())
+			library: func(ctx context.Context, e *env, _, _ int) (int, error) {
+				return 1, e.db.InTx(ctx, func(ctx context.Context, s *store.Session) error {
+					_, err := s.Raw().ExecContext(ctx, insertConstantSQL(e.db), e.name("lib"), "v", s.Now())
 					return err
 				})
 			},
-			raw: func(ctx context.Context, db *store.DB, _, _ int) (int, error) {
-				tx, err := db.SQL().BeginTx(ctx, nil)
+			raw: func(ctx context.Context, e *env, _, _ int) (int, error) {
+				tx, err := e.raw.BeginTx(ctx, nil)
 				if err != nil {
 					return 0, err
 				}
-				if _, err := tx.ExecContext(ctx, db.SQLDialect().Rebind(insertConstantSQL(db)), nextName("raw"), "v", db.Now()); err != nil {
+				if _, err := tx.ExecContext(ctx, insertConstantSQL(e.db), e.name("raw"), "v", e.db.Now()); err != nil {
 					_ = tx.Rollback()
 					return 0, err
 				}
@@ -40,18 +39,7 @@ func init() {
 	}
 }
 
-var nameSeq atomic.Int64
-
-// runTag keeps the names of one run apart from those earlier runs left in
-// the same database.
-var runTag = uuid.NewString()[:8]
-
-// nextName returns a name no other row of the bench uses, in this run or an
-// earlier one.
-func nextName(prefix string) string {
-	return fmt.Sprintf("bench-%s-%s-%d", runTag, prefix, nameSeq.Add(1))
-}
-
 func insertConstantSQL(db *store.DB) string {
-	return "INSERT INTO " + db.SQLDialect().Quote("Constants") + " (name, value, changed_at) VALUES (?, ?, ?)"
+	d := db.SQLDialect()
+	return d.Rebind("INSERT INTO " + d.Quote("Constants") + " (name, value, changed_at) VALUES (?, ?, ?)")
 }

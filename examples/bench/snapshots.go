@@ -7,13 +7,13 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/flowstore/flowstore/store"
 	"github.com/flowstore/flowstore/store/snapshot"
 )
 
 // Snapshot hot paths: the compare-and-swap update of a 1 KiB payload and
 // the get by id, each worker on its own instance, against the raw driver
-// running the same parameterized statement.
+// running the same parameterized statement. The instances' process_id is
+// the run's tag (cleanup removes them).
 func init() {
 	for i, workers := range []int{1, 4, 16} {
 		st := &snapshotBench{workers: workers}
@@ -23,12 +23,12 @@ func init() {
 			workers: workers,
 			ops:     2000,
 			prepare: st.prepare,
-			library: func(ctx context.Context, _ *store.DB, w, _ int) (int, error) {
+			library: func(ctx context.Context, _ *env, w, _ int) (int, error) {
 				return 1, st.snaps.Update(ctx, st.mine[w])
 			},
-			raw: func(ctx context.Context, db *store.DB, w, _ int) (int, error) {
+			raw: func(ctx context.Context, e *env, w, _ int) (int, error) {
 				s := st.mine[w]
-				res, err := db.SQL().ExecContext(ctx, st.update, s.Payload, nil, s.Version+1, s.ID, s.Version)
+				res, err := e.raw.ExecContext(ctx, st.update, s.Payload, nil, s.Version+1, s.ID, s.Version)
 				if err != nil {
 					return 0, err
 				}
@@ -48,18 +48,18 @@ func init() {
 			workers: workers,
 			ops:     4000,
 			prepare: st.prepare,
-			library: func(ctx context.Context, _ *store.DB, w, _ int) (int, error) {
+			library: func(ctx context.Context, _ *env, w, _ int) (int, error) {
 				_, err := st.snaps.Get(ctx, st.mine[w].ID)
 				return 1, err
 			},
-			raw: func(ctx context.Context, db *store.DB, w, _ int) (int, error) {
+			raw: func(ctx context.Context, e *env, w, _ int) (int, error) {
 				var (
 					id, processID        string
 					payload              []byte
 					version              *int64
 					processVersion, code *string
 				)
-				return 1, db.SQL().QueryRowContext(ctx, st.get, st.mine[w].ID).Scan(&id, &payload, &processID, &version, &processVersion, &code)
+				return 1, e.raw.QueryRowContext(ctx, st.get, st.mine[w].ID).Scan(&id, &payload, &processID, &version, &processVersion, &code)
 			},
 		})
 	}
@@ -67,22 +67,23 @@ func init() {
 
 // snapshotBench holds one case's instances: prepare makes a fresh one per
 // worker before each side runs. The store and the raw statements are those
-// of db, the database of the run.
+// of the run's database.
 type snapshotBench struct {
 	workers     int
-	db          *store.DB
+	e           *env
 	snaps       snapshot.Store
 	update, get string
 	mine        []*snapshot.Snapshot
 }
 
-func (b *snapshotBench) prepare(ctx context.Context, db *store.DB, _ int) error {
-	if b.db != db {
+func (b *snapshotBench) prepare(ctx context.Context, e *env, _ int) error {
+	if b.e != e {
+		db := e.db
 		snaps, err := snapshot.New(db)
 		if err != nil {
 			return err
 		}
-		b.db, b.snaps = db, snaps
+		b.e, b.snaps = e, snaps
 		b.update = db.SQLDialect().Rebind(`UPDATE process_instances SET payload = ?, payload_codec = ?, version = ? WHERE id = ? AND COALESCE(version, 0) = ?`)
 		b.get = db.SQLDialect().Rebind(`SELECT p.id, p.payload, p.process_id, p.version, p.process_version, p.payload_codec FROM process_instances p WHERE p.id = ?`)
 	}
@@ -90,7 +91,7 @@ func (b *snapshotBench) prepare(ctx context.Context, db *store.DB, _ int) error 
 	_, _ = rand.Read(payload)
 	b.mine = make([]*snapshot.Snapshot, b.workers)
 	for w := range b.mine {
-		b.mine[w] = &snapshot.Snapshot{ID: uuid.NewString(), ProcessID: "bench", Payload: payload}
+		b.mine[w] = &snapshot.Snapshot{ID: uuid.NewString(), ProcessID: e.tag, Payload: payload}
 		if err := b.snaps.Create(ctx, b.mine[w]); err != nil {
 			return err
 		}

@@ -10,7 +10,13 @@
 // as naive wall clocks of the DB's zone (store.DB.Naive), so both sides of
 // a benchmark do the same work. Its test keeps the text equal to what the
 // queue package runs (queue/testdata/sql) and the rows equal to what the
-// library writes.
+// library writes. The …On methods run on a pool of the caller's own (the
+// bench opens one with the plain driver, so that the raw side does not
+// share the library's pool and its SQLite write turns).
+//
+// Anchor is the other yardstick: the dialect's plainest single-row claim on
+// a minimal table, which says what the library's statements and the
+// reference table cost against what the database allows.
 package rawqueue
 
 import (
@@ -122,18 +128,28 @@ func (r *SQL) idArgs(args []any, ids []uuid.UUID) []any {
 
 // ClaimFinish claims up to n elements of a queue and finishes them DONE, as
 // Claim/ClaimBatch and Finish/FinishBatch do, and says how many it worked.
+// It runs on db's own pool; ClaimFinishOn takes another.
 func (r *SQL) ClaimFinish(ctx context.Context, db *store.DB, queue string, n int) (int, error) {
+	return r.ClaimFinishOn(ctx, db.SQL(), queue, n)
+}
+
+// ClaimFinishOn is ClaimFinish on a pool of the raw driver's own (see
+// package bench's -dsn): the library's pool takes turns to write on SQLite
+// (store.FeatureSerialWrites), which a raw baseline must not borrow. The
+// pool must reach the database of the SQL's DB, with the same session
+// settings; times and ids are still spelled as that DB spells them.
+func (r *SQL) ClaimFinishOn(ctx context.Context, pool *sql.DB, queue string, n int) (int, error) {
 	var ids []uuid.UUID
 	var err error
 	if r.claim.TwoStep {
-		ids, err = r.claimLocked(ctx, db, queue, n)
+		ids, err = r.claimLocked(ctx, pool, queue, n)
 	} else {
-		ids, _, err = scanClaimed(db.SQL().QueryContext(ctx, r.Claim(), r.ClaimArgs(queue, db.Now(), n)...))
+		ids, _, err = scanClaimed(pool.QueryContext(ctx, r.Claim(), r.ClaimArgs(queue, r.db.Now(), n)...))
 	}
 	if err != nil || len(ids) == 0 {
 		return 0, err
 	}
-	res, err := db.SQL().ExecContext(ctx, r.Finish(len(ids)), r.idArgs([]any{"DONE", db.Naive(db.Now())}, ids)...)
+	res, err := pool.ExecContext(ctx, r.Finish(len(ids)), r.idArgs([]any{"DONE", r.db.Naive(r.db.Now())}, ids)...)
 	if err != nil {
 		return 0, err
 	}
@@ -146,18 +162,18 @@ func (r *SQL) ClaimFinish(ctx context.Context, db *store.DB, queue string, n int
 // claimLocked is a two-step claim (MySQL/MariaDB): the locking SELECT and
 // the UPDATE of the ids it returned — as stored, like the library — in one
 // transaction.
-func (r *SQL) claimLocked(ctx context.Context, db *store.DB, queue string, n int) ([]uuid.UUID, error) {
-	tx, err := db.SQL().BeginTx(ctx, nil)
+func (r *SQL) claimLocked(ctx context.Context, pool *sql.DB, queue string, n int) ([]uuid.UUID, error) {
+	tx, err := pool.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback()
-	now := db.Now()
+	now := r.db.Now()
 	ids, stored, err := scanClaimed(tx.QueryContext(ctx, r.Claim(), r.ClaimArgs(queue, now, n)...))
 	if err != nil || len(ids) == 0 {
 		return nil, err
 	}
-	if _, err := tx.ExecContext(ctx, r.claim.MarkClaimed(len(ids)), append([]any{db.Naive(now)}, stored...)...); err != nil {
+	if _, err := tx.ExecContext(ctx, r.claim.MarkClaimed(len(ids)), append([]any{r.db.Naive(now)}, stored...)...); err != nil {
 		return nil, err
 	}
 	return ids, tx.Commit()
@@ -196,18 +212,23 @@ func scanClaimed(rows *sql.Rows, err error) ([]uuid.UUID, []any, error) {
 // index, in multi-row INSERTs as large as the dialect's parameter limit
 // allows (bound, on every dialect), stamping the i-th element i µs after
 // the first as EnqueueBatch does. It is not atomic across statements: it is
-// a benchmark's baseline.
+// a benchmark's baseline. It runs on db's own pool; EnqueueOn takes another.
 func (r *SQL) Enqueue(ctx context.Context, db *store.DB, queue string, refs, data []string, createdBy string) error {
+	return r.EnqueueOn(ctx, db.SQL(), queue, refs, data, createdBy)
+}
+
+// EnqueueOn is Enqueue on a pool of the raw driver's own (see ClaimFinishOn).
+func (r *SQL) EnqueueOn(ctx context.Context, pool *sql.DB, queue string, refs, data []string, createdBy string) error {
 	per := r.perInsert
-	now := db.Now()
+	now := r.db.Now()
 	for lo := 0; lo < len(refs); lo += per {
 		k := min(per, len(refs)-lo)
 		args := make([]any, 0, insertRowParams*k)
 		for i := lo; i < lo+k; i++ {
 			created := now.Add(time.Duration(i) * time.Microsecond)
-			args = append(args, db.RefUUID(uuid.Must(uuid.NewV7())), queue, data[i], refs[i], db.Naive(created), createdBy, nil)
+			args = append(args, r.db.RefUUID(uuid.Must(uuid.NewV7())), queue, data[i], refs[i], r.db.Naive(created), createdBy, nil)
 		}
-		if _, err := db.SQL().ExecContext(ctx, r.Insert(k), args...); err != nil {
+		if _, err := pool.ExecContext(ctx, r.Insert(k), args...); err != nil {
 			return err
 		}
 	}

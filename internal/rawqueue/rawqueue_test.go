@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -180,4 +182,60 @@ func text(d *store.Dialect, col string) string {
 		return "CAST(" + col + " AS CHAR)"
 	}
 	return col + "::text"
+}
+
+// TestAnchorClaimsEachRowOnce runs the anchor on every live dialect with
+// concurrent claimers: every row is claimed and finished exactly once, and
+// Fill starts over.
+func TestAnchorClaimsEachRowOnce(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		pool := db.SQL()
+		a := NewAnchor(db.SQLDialect(), "anchor_test")
+		if err := a.Create(ctx, pool); err != nil {
+			t.Fatal(err)
+		}
+		for range 2 { // the second Fill starts over on a worked table
+			const n = 300
+			if err := a.Fill(ctx, pool, n); err != nil {
+				t.Fatal(err)
+			}
+			var worked atomic.Int64
+			var wg sync.WaitGroup
+			errs := make(chan error, 8)
+			for range 8 {
+				wg.Go(func() {
+					for {
+						k, err := a.ClaimFinish(ctx, pool)
+						if err != nil {
+							errs <- err
+							return
+						}
+						if k == 0 {
+							return
+						}
+						worked.Add(int64(k))
+					}
+				})
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				t.Fatal(err)
+			}
+			fresh, claimed, done, err := a.Counts(ctx, pool)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if worked.Load() != n || fresh != 0 || claimed != 0 || done != n {
+				t.Fatalf("worked %d of %d; new %d, claimed %d, done %d", worked.Load(), n, fresh, claimed, done)
+			}
+		}
+		if k, err := a.ClaimFinish(ctx, pool); k != 0 || err != nil {
+			t.Errorf("claim from a drained table: %d, %v", k, err)
+		}
+		if err := a.Drop(ctx, pool); err != nil {
+			t.Fatal(err)
+		}
+	})
 }
