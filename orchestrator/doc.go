@@ -176,3 +176,9 @@
 //
 // Rows WFO itself wrote (seq NULL) sort first, by executed_at.
 package orchestrator
+// Migration 0071 (the dashboard's indexes) adds ix_processes_started_at_pid
+// on (started_at DESC, pid) and ix_processes_last_status_started_at_pid on
+// (last_status, started_at DESC, pid): Processes and AllProcesses list newest
+// first, ties by pid, and these serve that order (all processes, or one
+// status) without sorting the table.
+//

@@ -188,7 +188,21 @@
 // Migration 0020 replaces the reference schema's (queue_name, status,
 // created_date) index with ix_Queues_queue_name_status_created_date_id on
 // (queue_name, status, created_date, id), which serves the claim's ORDER BY
-// directly. No column is added.
+// directly.
+//
+// Migration 0021 adds idempotency_key VARCHAR(100) NULL with a unique index
+// on (queue_name, idempotency_key) over keyed rows only: NewElement.Key, a
+// caller-chosen key, so that an Enqueue retried after an unknown outcome
+// (a deadline, a lost connection, store.ErrCommitUnknown) returns the
+// element the first attempt added instead of adding a second. The column
+// is NULL for elements enqueued without a key and for every row
+// OpenOrchestrator writes.
+//
+// Migration 0071 (the dashboard's indexes) adds
+// ix_Queues_reference_created_date_id on (reference, created_date, id), for
+// one reference's elements newest first, and
+// ix_Queues_queue_name_status_end_date on (queue_name, status, end_date),
+// for a capped count of the work done per queue in the last hour.
 //
 // # Speed
 //

@@ -128,7 +128,7 @@
 // switches off (available false, next_run NULL) such timers that older
 // code or other systems stored, instead of firing them.
 //
-// # Extra columns, indexes and tables (migrations 0060–0063)
+// # Extra columns, indexes and tables (migrations 0060–0063, 0071)
 //
 //   - workflow.last_sequence BIGINT NULL — the run-number counter, backfilled
 //     from MAX(workflow_log.sequence) by the migration; a workflow whose
@@ -141,6 +141,8 @@
 //     idx_event_workflow, idx_workflow_var_log_workflow for run history;
 //   - index idx_workflow_log_namespace_repository_workflow (migration 0062)
 //     for ListRuns and GetRun;
+//   - index idx_workflow_log_run_state_id on (run_state, id) (migration
+//     0071): the dashboard's newest running runs;
 //   - workflow_log.start_key VARCHAR(255) NULL with the unique index
 //     ux_workflow_log_from_workflow_start_key (migration 0063) — the caller's
 //     StartOptions.Key, so a retried StartRun finds the run its first

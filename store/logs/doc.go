@@ -98,9 +98,13 @@
 // Filter.Search is LIKE with its wildcards escaped by '!'; whether it
 // ignores case is the database's collation's choice (see Filter).
 //
-// The package adds nothing to the schema: Logs and its indexes on log_time
-// and (process_name, log_time) are part of the reference schema (migration
+// The package adds no column: Logs and its indexes on log_time and
+// (process_name, log_time) are part of the reference schema (migration
 // 0001), and migration 0070 (package store) converts the times and ids an
-// earlier flowstore wrote. Migrations 0010–0019 are reserved for this
-// package and packages constant and credential; none is used.
+// earlier flowstore wrote. Migration 0071 (the dashboard's indexes) adds
+// ix_Logs_log_time_id on (log_time, id) and ix_Logs_log_level_log_time_id on
+// (log_level, log_time, id), which Query and All read backwards for their
+// log_time DESC, id DESC order (all levels, or one), ties included, without
+// a sort. Migrations 0010–0019 are reserved for this package and packages
+// constant and credential; none is used.
 package logs

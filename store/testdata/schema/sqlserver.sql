@@ -1,4 +1,4 @@
--- flowstore schema for sqlserver, version 70
+-- flowstore schema for sqlserver, version 71
 
 -- migration 0001_reference_schema
 CREATE TABLE "Triggers" (
@@ -889,6 +889,22 @@ GO
 INSERT INTO "alembic_version" ("version_num") VALUES ('9698388a0709');
 GO
 
+-- migration 0071_dashboard_indexes
+CREATE INDEX "ix_processes_started_at_pid" ON "processes" ("started_at" DESC, "pid");
+GO
+CREATE INDEX "ix_processes_last_status_started_at_pid" ON "processes" ("last_status", "started_at" DESC, "pid");
+GO
+CREATE INDEX "ix_Logs_log_time_id" ON "Logs" ("log_time", "id");
+GO
+CREATE INDEX "ix_Logs_log_level_log_time_id" ON "Logs" ("log_level", "log_time", "id");
+GO
+CREATE INDEX "ix_Queues_reference_created_date_id" ON "Queues" ("reference", "created_date", "id");
+GO
+CREATE INDEX "ix_Queues_queue_name_status_end_date" ON "Queues" ("queue_name", "status", "end_date");
+GO
+CREATE INDEX "idx_workflow_log_run_state_id" ON "workflow_log" ("run_state", "id");
+GO
+
 -- flowstore bookkeeping
 IF OBJECT_ID(N'flowstore_migrations', N'U') IS NULL CREATE TABLE "flowstore_migrations" ("version" int NOT NULL PRIMARY KEY, "name" nvarchar(200) NOT NULL, "applied_at" datetime2(6) NOT NULL);
 GO
@@ -915,4 +931,6 @@ GO
 INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (63, 'pipeline_start_key', SYSUTCDATETIME());
 GO
 INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (70, 'reference_conventions', SYSUTCDATETIME());
+GO
+INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (71, 'dashboard_indexes', SYSUTCDATETIME());
 GO
