@@ -150,8 +150,15 @@
 // its own (a database error, its context ending, Run stopping) lets go of
 // it at once: the process stays running, unowned, for any engine to
 // continue. Each engine writes and compares leases with its own store
-// clock, so the lease must exceed the clock skew between the engines'
-// hosts.
+// clock, so clock skew between the engines' hosts eats into the lease: an
+// engine whose clock runs ahead of another's by skew sees that engine's
+// lease end skew early, and the other's lease was last renewed up to a
+// heartbeat (a third of the lease) ago. The tolerated skew is therefore
+// two thirds of the lease: the default 15 s tolerates 10 s; for ±30 s
+// between hosts use WithLease(50*time.Second) or more. Beyond it a live
+// engine's processes are taken over (its next step commit is refused by
+// the fence, so no step runs twice, but work is interrupted).
+// internal/faults' TestClockSkew checks both sides of this rule.
 //
 // # Dialects
 //
@@ -174,11 +181,11 @@
 //   - table engine_instances (instance_id PK, hostname, os_pid, started_at,
 //     heartbeat_at, expires_at): live engines and their leases.
 //
-// Rows WFO itself wrote (seq NULL) sort first, by executed_at.
-package orchestrator
 // Migration 0071 (the dashboard's indexes) adds ix_processes_started_at_pid
 // on (started_at DESC, pid) and ix_processes_last_status_started_at_pid on
 // (last_status, started_at DESC, pid): Processes and AllProcesses list newest
 // first, ties by pid, and these serve that order (all processes, or one
 // status) without sorting the table.
 //
+// Rows WFO itself wrote (seq NULL) sort first, by executed_at.
+package orchestrator

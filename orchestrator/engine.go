@@ -85,7 +85,8 @@ type EngineOption func(*Engine)
 // (default 15 s; the heartbeat runs every third of it). Processes of an
 // engine whose lease expired are recovered by other engines. Leases are
 // written and compared with each engine's store clock (store.WithClock), so
-// the lease must exceed the clock skew between the engines' hosts.
+// the clock skew between the engines' hosts must stay below two thirds of
+// the lease (see the package doc).
 func WithLease(d time.Duration) EngineOption {
 	return func(e *Engine) { e.lease = e.positive("WithLease", d) }
 }

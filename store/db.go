@@ -119,6 +119,11 @@ func newConfig(opts []Option) config {
 // connection until its context ends: fine for a single-threaded script, a
 // deadlock for code that reads through the DB while a transaction is open.
 // A file database has no such limit.
+//
+// On PostgreSQL, Open refuses (ErrUnsupported) connections that do not keep
+// one server session, as behind PgBouncer in transaction pooling mode: the
+// engine's prepared statements, the migration's advisory lock and the
+// queue Worker's LISTEN need session pooling.
 func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 	if err := CheckContext(ctx); err != nil {
 		return nil, fmt.Errorf("store: open: %w", err)
@@ -144,14 +149,14 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", d, err)
 	}
+	for _, wrap := range c.wraps {
+		connector = wrap(connector, d)
+	}
 	pc := poolConnector{Connector: connector, writes: &writePolicy{grace: c.commitGrace, definite: d.s.Definite}}
 	if d.Has(FeatureSerialWrites) {
 		pc.turn = newWriteTurn(turnPatience)
 	}
 	sqldb := sql.OpenDB(pc)
-	for _, wrap := range c.wraps {
-		connector = wrap(connector, d)
-	}
 	if target.Memory {
 		// An in-memory SQLite database vanishes with its last connection and
 		// shared-cache locks do not wait for each other: one connection,
@@ -163,6 +168,12 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 	if err := ping(ctx, sqldb, d); err != nil {
 		_ = sqldb.Close()
 		return nil, fmt.Errorf("store: connect to %s database %s: %w", d, redact(dsn), err)
+	}
+	if d.s.CheckSession != nil {
+		if err := d.Classify(d.s.CheckSession(ctx, sqldb)); err != nil {
+			_ = sqldb.Close()
+			return nil, fmt.Errorf("store: connect to %s database %s: %w", d, redact(dsn), err)
+		}
 	}
 	db := newDB(bun.NewDB(sqldb, d.Bun()), d, opts)
 	db.owned = true

@@ -301,6 +301,10 @@ type DialectSpec struct {
 	// flowstore cannot run on correctly (nil: nothing to check).
 	OwnsDriver func(driver.Driver) bool
 	CheckPool  func(ctx context.Context, db *sql.DB) error
+	// CheckSession, if set, is run by Open on its new pool: it refuses,
+	// with ErrUnsupported naming what breaks, connections that do not
+	// keep one server session — a pooler in transaction mode in between.
+	CheckSession func(ctx context.Context, db *sql.DB) error
 	// Classify returns the sentinel a driver error of this dialect belongs
 	// to (ErrDuplicate, ErrRetryable, …), or nil.
 	Classify func(err error) error

@@ -79,7 +79,10 @@ type Scheduler struct {
 	// cron expression that is malformed or never fires), with the error
 	// logged for each, so that it is logged once, not every tick.
 	broken map[uuid.UUID]string
-	wg     sync.WaitGroup
+	// lostBegins holds the triggers whose Begin failed without a definite
+	// answer (lost.go).
+	lostBegins map[uuid.UUID]time.Time
+	wg         sync.WaitGroup
 }
 
 type job struct {
@@ -118,7 +121,12 @@ func WithMaxConcurrent(n int) SchedulerOption {
 // other schedulers then recover its runs, and its name is free again
 // (default ten poll intervals; it must exceed two). Heartbeats are written
 // and compared with each scheduler's store clock (store.WithClock), so the
-// lease must also exceed the clock skew between the schedulers' hosts.
+// lease must also exceed the clock skew between the schedulers' hosts plus
+// one poll interval (a live scheduler's heartbeat is up to a poll old):
+// with the default 6 s poll and 60 s lease, up to 54 s of skew is
+// tolerated. Beyond it, a live scheduler's runs are recovered as if it were
+// dead, and with RecoverIdle its triggers start a second time
+// (internal/faults' TestClockSkew shows both sides).
 func WithLease(d time.Duration) SchedulerOption {
 	return func(s *Scheduler) { s.lease = s.positive("WithLease", d) }
 }
@@ -433,6 +441,9 @@ func (s *Scheduler) tick(ctx, work context.Context) error {
 	if err := s.checkKills(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("kill check: %w", err))
 	}
+	if err := s.relaunchLostBegins(ctx, work); err != nil {
+		errs = append(errs, fmt.Errorf("check failed begins: %w", err))
+	}
 	if err := s.startDue(ctx, work); err != nil {
 		errs = append(errs, err)
 	}
@@ -563,6 +574,7 @@ func (s *Scheduler) startDue(ctx, work context.Context) error {
 		}
 		observed(err)
 		if err != nil {
+			s.noteLostBegin(t.ID) // it may have committed (lost.go)
 			return fmt.Errorf("begin %s: %w", t.ID, err)
 		}
 		s.mu.Lock()
@@ -626,11 +638,10 @@ func (s *Scheduler) call(ctx context.Context, t Trigger) (err error) {
 	return s.handler(ctx, t)
 }
 
-// settle records how a run ended, on a context that survives the
-// scheduler's stop, bounded by the query timeout.
+// settle records how a run ended, on contexts that survive the scheduler's
+// stop, each attempt bounded by the query timeout; an attempt the database
+// could not answer is retried (record, lost.go).
 func (s *Scheduler) settle(work context.Context, t Trigger, err error, killed bool) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(work), s.queryTimeout)
-	defer cancel()
 	o := opEndOwn
 	switch {
 	case err == nil:
@@ -641,7 +652,7 @@ func (s *Scheduler) settle(work context.Context, t Trigger, err error, killed bo
 	default:
 		o = opFailOwn
 	}
-	status, serr := s.store.transition(ctx, o, t.ID, s.name)
+	status, serr := s.record(work, o, t.ID)
 	if serr != nil {
 		s.log.Warn("trigger: scheduler record run", "trigger", t.ID, "name", t.Name, "handler_err", err, "err", serr)
 	}

@@ -79,8 +79,9 @@ func init() {
 		Connector: func(t store.Target) (driver.Connector, error) {
 			return stdlib.GetDefaultDriver().(driver.DriverContext).OpenConnector(t.DriverDSN)
 		},
-		Classify: classify,
-		Definite: definite,
+		Classify:     classify,
+		Definite:     definite,
+		CheckSession: checkSession,
 	})
 }
 
