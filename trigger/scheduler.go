@@ -561,6 +561,7 @@ func (s *Scheduler) startDue(ctx, work context.Context) error {
 			started, err = s.store.begin(ctx, t, s.name)
 			return err
 		})
+		observed(err)
 		if errors.Is(err, ErrNotStarted) {
 			continue // another scheduler was first, or it is no longer due
 		}
@@ -572,7 +573,6 @@ func (s *Scheduler) startDue(ctx, work context.Context) error {
 			s.unstartable(t, err)
 			continue
 		}
-		observed(err)
 		if err != nil {
 			s.noteLostBegin(t.ID) // it may have committed (lost.go)
 			return fmt.Errorf("begin %s: %w", t.ID, err)
