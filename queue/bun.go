@@ -288,7 +288,7 @@ func (s *bunStore) byKeys(ctx context.Context, h store.Handle, queue string, key
 		for _, k := range chunk {
 			args = append(args, k)
 		}
-		els, _, err := s.queryElements(ctx, h.Raw(), query, args)
+		els, err := s.queryFullElements(ctx, h.Raw(), query, args)
 		if err != nil {
 			return nil, err
 		}
@@ -819,6 +819,56 @@ func (s *bunStore) checkStale(ctx context.Context, queue string, olderThan time.
 	return s.checkQueue(queue)
 }
 
+// ---- retries (a Worker's WithRetry)
+
+func (s *bunStore) RetryDue(ctx context.Context, queue string, now time.Time) (int, error) {
+	n, err := s.retryDue(ctx, queue, now)
+	return n, s.fail(fmt.Sprintf("retry due in %q", queue), err)
+}
+
+func (s *bunStore) retryDue(ctx context.Context, queue string, now time.Time) (int, error) {
+	if err := store.CheckContext(ctx); err != nil {
+		return 0, err
+	}
+	if now.IsZero() {
+		return 0, invalid("zero time (pass the store clock's time, store.DB.Now)")
+	}
+	if err := s.checkQueue(queue); err != nil {
+		return 0, err
+	}
+	return affected(s.exec(ctx, s.sql.retryDue(), queue, s.before(now)))
+}
+
+// failRetrying marks an element a claim returned (e, with the claim's
+// start_date) FAILED with msg and its count of failed attempts, to go
+// back to NEW at retryAt (zero: never), fenced by the claim as
+// finishClaimed is. A claim that no longer holds the element is
+// store.ErrConflict (or store.ErrNotFound), and nothing changes.
+func (s *bunStore) failRetrying(ctx context.Context, e Element, msg string, attempts int, retryAt time.Time) error {
+	if err := store.CheckContext(ctx); err != nil {
+		return err
+	}
+	msg, err := s.fitMessage(msg, true)
+	if err != nil {
+		return err
+	}
+	if e.StartDate.IsZero() {
+		return invalid("the element has no start_date (pass the Element a claim returned)")
+	}
+	args := []any{s.naive(s.h.Now()), null(msg), attempts, s.naive(retryAt)}
+	args = append(s.idArgs(args, e.ID), s.naive(e.StartDate))
+	n, err := affected(s.exec(ctx, s.sql.failRetrying(), args...))
+	if err != nil || n == 1 {
+		return err
+	}
+	cur, err := s.get(ctx, e.ID)
+	if err != nil {
+		return err
+	}
+	return fmt.Errorf("%w: element is %s since %s, not IN_PROGRESS under the claim of %s", store.ErrConflict,
+		cur.Status, cur.StartDate.Format(time.RFC3339Nano), store.UTC(e.StartDate).Format(time.RFC3339Nano))
+}
+
 // affected returns the rows a statement changed.
 func affected(res sql.Result, err error) (int, error) {
 	if err != nil {
@@ -841,7 +891,7 @@ func (s *bunStore) get(ctx context.Context, id uuid.UUID) (Element, error) {
 	if err := store.CheckContext(ctx); err != nil {
 		return Element{}, err
 	}
-	els, _, err := s.queryElements(ctx, s.h.Raw(), s.sql.get1, s.idArgs(nil, id))
+	els, err := s.queryFullElements(ctx, s.h.Raw(), s.sql.get1, s.idArgs(nil, id))
 	if err != nil {
 		return Element{}, err
 	}

@@ -66,7 +66,28 @@ func (c *completer) close() {
 // maxBatch bounds the results written in one round.
 const maxBatch = 4 * MaxClaimBatch
 
+// run writes the results until close, in flushers goroutines that each
+// take the results waiting when it is free: one where the database admits
+// one writer at a time (SQLite: a second would only wait for the write
+// lock), else two, so that one batch's round trip and commit overlap
+// the next batch's UPDATE, and a busy
+// Worker's finishes keep up with two claims in flight. Batches hold
+// distinct elements, so concurrent UPDATEs never wait for each other's
+// rows.
 func (c *completer) run(ctx context.Context) {
+	flushers := 2
+	if c.w.s.d.Has(store.FeatureSerialWrites) {
+		flushers = 1
+	}
+	var wg sync.WaitGroup
+	for range flushers {
+		wg.Go(func() { c.drain(ctx) })
+	}
+	wg.Wait()
+}
+
+// drain writes batches of results until the channel is closed and empty.
+func (c *completer) drain(ctx context.Context) {
 	for {
 		r, ok := <-c.in
 		if !ok {

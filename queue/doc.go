@@ -83,12 +83,16 @@
 //
 //	w, err := queue.NewWorker(q, []string{"invoices"}, func(ctx context.Context, e queue.Element) error {
 //		return pay(ctx, e.Data) // nil: DONE; an error or a panic: FAILED with its text
-//	}, queue.WithConcurrency(16))
+//	}, queue.WithConcurrency(16), queue.WithRetry(5, nil)) // WithRetry is optional
 //	err = w.Run(ctx)
 //
 // Claims. The Worker claims as many elements as it has free slots, with
 // one ClaimBatch per queue (through the store it was given, so observers
-// see them), and claims again as soon as slots come free. When a claim
+// see them), and claims again as soon as slots come free. While claims
+// fill what they ask for, it keeps two under way, each for up to half the
+// slots, so that one claim's round trip and commit overlap the other's
+// (one at a time on SQLite, which admits one writer); an idle Worker
+// claims one at a time. When a claim
 // finds nothing it waits: an enqueue through any queue store of the same
 // *store.DB wakes it at once (every dialect; this is the push path on
 // SQLite); on PostgreSQL every enqueue statement also runs pg_notify in
@@ -119,7 +123,8 @@
 // Results. A handler's result is written in the background by the
 // Worker's completer, in batches: results that arrive while one batch is
 // written make up the next, so under load one UPDATE finishes many
-// elements and an idle Worker writes each at once. DONE results are
+// elements and an idle Worker writes each at once; two batches are
+// written at once (one on SQLite). DONE results are
 // grouped by their claim's start_date (one ClaimBatch's elements share
 // it) and each group is finished by one UPDATE fenced by it, as
 // FinishClaimed fences one element; FAILED results are written one by one
@@ -152,9 +157,36 @@
 // lease extensions. Claims go through the store NewWorker was given, so
 // its observers (WithObserver) see them; the completer's finishes do not.
 //
-// Retries are not built in: a failing element is FAILED, as
-// OpenOrchestrator marks it; re-enqueue it (or ForceStatus it NEW) to try
-// again.
+// Retries. Without WithRetry a failing element is FAILED, as
+// OpenOrchestrator marks it, and the retry columns (attempts, retry_at;
+// see Schema additions) stay NULL; re-enqueue it (or ForceStatus it NEW)
+// to try again. WithRetry(maxAttempts, backoff) retries instead: the
+// failure is written by one UPDATE fenced by the claim, as any FAILED is,
+// which also sets attempts (the failures so far; NULL counts as 0) and,
+// while fewer than maxAttempts runs have failed, retry_at = now +
+// backoff(attempts) (RetryBackoff by default: 1 s doubling to 1 h, with
+// jitter). The element waits as FAILED — OpenOrchestrator's robots, which
+// claim NEW elements only, leave it alone, and the claim statement is the
+// same as without retries — until the Worker sets it back to NEW with
+// RetryDue: one conditional UPDATE of the queue's FAILED elements whose
+// retry_at has passed, which clears start_date, end_date and retry_at and
+// keeps attempts and the last message. The maxAttempts-th failure is
+// final: FAILED with retry_at NULL. The Worker runs RetryDue on its
+// queues when a retry it wrote is due and, for retries that other (or
+// dead) processes wrote, when Run starts and every five poll intervals:
+// an idle retrying Worker sends one more statement per queue every 5 s by
+// default. An element set back to NEW wakes the Workers of the same
+// *store.DB at once; those of other processes find it at their next poll.
+// A retry never runs an element twice at once: only the claim's holder
+// can write its FAILED and retry_at (the fence), RetryDue changes only
+// FAILED elements (two sweeps at once move each element once), and the
+// element is handed out again by the usual atomic claim. An attempt is a
+// failure written: an element whose process died, whose lease was lost
+// or that the stop cut off comes back through lease recovery without
+// counting one. ForceStatus cancels a waiting retry (it clears retry_at);
+// Counts, List and Prune see a waiting element as FAILED. Claims do not
+// read the retry columns, so a handler's Element has Attempts zero; Get
+// reads them.
 //
 // # Lists
 //
@@ -198,11 +230,30 @@
 // is NULL for elements enqueued without a key and for every row
 // OpenOrchestrator writes.
 //
+// Migration 0022 adds attempts INT NULL and retry_at (a naive timestamp,
+// like the table's other times) NULL for a Worker's retries
+// (Element.Attempts, Element.RetryAt; see Worker, Retries): the failed
+// runs of an element and when a FAILED element goes back to NEW. Both are
+// NULL for every row OpenOrchestrator writes and for every element a
+// Worker without WithRetry fails, and NULL means no retry. The index
+// ix_Queues_queue_name_retry_at on (queue_name, retry_at) serves RetryDue;
+// it covers rows with a retry_at only (except on MySQL, which has no
+// partial indexes), and claims and finishes, which leave both columns
+// alone, do not touch it.
+//
 // Migration 0071 (the dashboard's indexes) adds
 // ix_Queues_reference_created_date_id on (reference, created_date, id), for
 // one reference's elements newest first, and
 // ix_Queues_queue_name_status_end_date on (queue_name, status, end_date),
 // for a capped count of the work done per queue in the last hour.
+//
+// Migration 0072 adds, on PostgreSQL only, ix_Queues_claim_new on
+// (queue_name, created_date, id) WHERE status = 'NEW': exactly the rows a
+// claim without a lease reads, in its order, so its plan needs no filter,
+// no sort and no statistics (a generic plan had picked the reference
+// schema's created_date index and filtered out every claimed element).
+// Claims and finishes never make a row NEW, so they write nothing to it.
+// The other dialects' 0072 changes nothing (see the files for why).
 //
 // # Speed
 //

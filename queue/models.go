@@ -109,6 +109,14 @@ type Element struct {
 	// 100), "" if none. The column is flowstore's (migration 0021);
 	// OpenOrchestrator leaves it NULL.
 	Key string `bun:"idempotency_key,nullzero"`
+	// Attempts is how many runs of the element failed under a Worker with
+	// WithRetry, and RetryAt when the FAILED element goes back to NEW (zero
+	// when no retry is waiting). The columns are flowstore's (migration
+	// 0022); OpenOrchestrator leaves them NULL, read as 0 and the zero
+	// time. Get, List and All read them; a claim does not (its statement
+	// returns the columns above), so a claimed Element has them zero.
+	Attempts int       `bun:"attempts,nullzero"`
+	RetryAt  time.Time `bun:"retry_at,nullzero"`
 }
 
 // NewElement is what Enqueue needs to create an element: everything else

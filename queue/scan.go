@@ -17,6 +17,17 @@ import (
 // row is stored under — for a statement that must find exactly those rows
 // again (a two-step claim's UPDATE).
 func (s *bunStore) queryElements(ctx context.Context, q store.Querier, query string, args []any) (els []Element, keys []any, err error) {
+	return s.scanElements(ctx, q, query, args, false)
+}
+
+// queryFullElements is queryElements for a statement that returns
+// readColumns: the columns, then attempts and retry_at (migration 0022).
+func (s *bunStore) queryFullElements(ctx context.Context, q store.Querier, query string, args []any) ([]Element, error) {
+	els, _, err := s.scanElements(ctx, q, query, args, true)
+	return els, err
+}
+
+func (s *bunStore) scanElements(ctx context.Context, q store.Querier, query string, args []any, full bool) (els []Element, keys []any, err error) {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, nil, err
@@ -28,7 +39,15 @@ func (s *bunStore) queryElements(ctx context.Context, q store.Querier, query str
 		var status string
 		var data, ref, msg, by, key sql.NullString
 		var created, started, ended timeCol
-		if err := rows.Scan(&id, &e.QueueName, &status, &data, &ref, &created, &started, &ended, &msg, &by, &key); err != nil {
+		if !full {
+			err = rows.Scan(&id, &e.QueueName, &status, &data, &ref, &created, &started, &ended, &msg, &by, &key)
+		} else {
+			var attempts sql.NullInt64
+			var retryAt timeCol
+			err = rows.Scan(&id, &e.QueueName, &status, &data, &ref, &created, &started, &ended, &msg, &by, &key, &attempts, &retryAt)
+			e.Attempts, e.RetryAt = int(attempts.Int64), s.timeOf(retryAt)
+		}
+		if err != nil {
 			return nil, nil, err
 		}
 		e.ID, e.Status = id.id, Status(status)
@@ -126,4 +145,5 @@ func (s *bunStore) normalise(e *Element) {
 	e.CreatedDate = s.fromNaive(e.CreatedDate)
 	e.StartDate = s.fromNaive(e.StartDate)
 	e.EndDate = s.fromNaive(e.EndDate)
+	e.RetryAt = s.fromNaive(e.RetryAt)
 }

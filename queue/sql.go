@@ -26,6 +26,11 @@ import (
 // idempotency_key (migration 0021).
 var columns = []string{"id", "queue_name", "status", "data", "reference", "created_date", "start_date", "end_date", "message", "created_by", "idempotency_key"}
 
+// readColumns are the columns Get and the lookups by key return: columns,
+// then flowstore's retry columns (migration 0022), which the claims leave
+// out (queryFullElements reads them).
+var readColumns = append(columns[:len(columns):len(columns)], "attempts", "retry_at")
+
 // claimKind selects one of the claim statement variants.
 type claimKind struct {
 	byReference bool
@@ -222,7 +227,9 @@ func (st *statements) finishClaimed(withMessage bool) string {
 // force sets any status on one element; the date it stamps depends on the
 // status (see ForceStatus).
 func (st *statements) force(dateColumn string, withMessage bool) string {
-	set := st.q("status") + " = ?"
+	// A forced status cancels a retry the element waits for (retry_at):
+	// an administrator's decision wins over the Worker's schedule.
+	set := st.q("status") + " = ?, " + st.q("retry_at") + " = NULL"
 	if dateColumn != "" {
 		set += ", " + st.q(dateColumn) + " = ?"
 	}
@@ -248,6 +255,31 @@ func (st *statements) failStale(withMessage bool) string {
 		st.q("queue_name") + " = ? AND " + st.q("status") + " = 'IN_PROGRESS' AND " + st.q("start_date") + " < ?")
 }
 
+// failRetrying marks one IN_PROGRESS element FAILED for a retrying
+// Worker, fenced by its claim's start_date as finishClaimed is: the
+// end date, the message (NULL keeps the stored one), the failed attempts
+// so far and the time it goes back to NEW (NULL: never, the attempts are
+// used up). Arguments: end_date, message, attempts, retry_at, the id's
+// spellings, start_date.
+func (st *statements) failRetrying() string {
+	return st.d.Rebind("UPDATE " + st.table() + " SET " + st.q("status") + " = 'FAILED', " + st.q("end_date") + " = ?, " +
+		st.q("message") + " = COALESCE(?, " + st.q("message") + "), " + st.q("attempts") + " = ?, " + st.q("retry_at") + " = ? WHERE " +
+		st.byID(1) + " AND " + st.q("status") + " = 'IN_PROGRESS' AND " + st.q("start_date") + " = ?")
+}
+
+// retryDue puts a queue's FAILED elements whose retry_at has passed back
+// to NEW, as an enqueue left them: no start or end date, no retry
+// pending; attempts and the last failure's message stay. Only FAILED rows
+// with a retry_at change (the explicit IS NOT NULL lets SQL Server use
+// its filtered index), so two sweeps at once move each element once,
+// and an element a claim holds (IN_PROGRESS) is never touched. Arguments:
+// the queue's name, the naive bound.
+func (st *statements) retryDue() string {
+	return st.d.Rebind("UPDATE " + st.table() + " SET " + st.q("status") + " = 'NEW', " + st.q("start_date") + " = NULL, " +
+		st.q("end_date") + " = NULL, " + st.q("retry_at") + " = NULL WHERE " + st.q("queue_name") + " = ? AND " +
+		st.q("status") + " = 'FAILED' AND " + st.q("retry_at") + " IS NOT NULL AND " + st.q("retry_at") + " < ?")
+}
+
 // countsByQueueAndStatus counts the elements per queue and status.
 func (st *statements) countsByQueueAndStatus() string {
 	qn, s := st.q("queue_name"), st.q("status")
@@ -261,7 +293,7 @@ func (st *statements) deleteOne() string {
 
 // getOne reads one element by id.
 func (st *statements) getOne() string {
-	return st.d.Rebind("SELECT " + st.d.QuoteAll("", columns...) + " FROM " + st.table() + " WHERE " + st.byID(1))
+	return st.d.Rebind("SELECT " + st.d.QuoteAll("", readColumns...) + " FROM " + st.table() + " WHERE " + st.byID(1))
 }
 
 // byKeys reads the elements of a queue that n idempotency keys name.
@@ -270,7 +302,7 @@ func (st *statements) byKeys(n int) string {
 	if n > 1 {
 		where = st.q("idempotency_key") + " IN (" + store.Placeholders(n) + ")"
 	}
-	return st.d.Rebind("SELECT " + st.d.QuoteAll("", columns...) + " FROM " + st.table() + " WHERE " + st.q("queue_name") + " = ? AND " + where)
+	return st.d.Rebind("SELECT " + st.d.QuoteAll("", readColumns...) + " FROM " + st.table() + " WHERE " + st.q("queue_name") + " = ? AND " + where)
 }
 
 // prune deletes finished elements that ended before a time, in one queue

@@ -78,6 +78,15 @@ type Store interface {
 	// and returns how many.
 	FailStale(ctx context.Context, queue string, olderThan time.Duration, message string) (int, error)
 
+	// RetryDue sets the queue's FAILED elements whose retry_at (set by a
+	// Worker with WithRetry) is before now back to NEW, in one conditional
+	// statement, and returns how many. It clears their start_date,
+	// end_date and retry_at and keeps attempts and the message. Elements
+	// without retry_at — every element OpenOrchestrator failed — are left
+	// alone. A Worker with WithRetry runs it by itself; now is normally
+	// the store clock's time (store.DB.Now), and must not be zero.
+	RetryDue(ctx context.Context, queue string, now time.Time) (int, error)
+
 	// Get returns one element, or an error wrapping store.ErrNotFound.
 	Get(ctx context.Context, id uuid.UUID) (Element, error)
 	// List returns a page of the elements a filter selects: Filter.Limit

@@ -1,10 +1,12 @@
 package queue
 
 import (
+	"container/heap"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"runtime/debug"
 	"slices"
 	"sync"
@@ -16,11 +18,11 @@ import (
 
 // Handler works one element for a Worker. A nil error marks the element
 // DONE; an error marks it FAILED with the error's text as its message
-// (cut to fit); a panic counts as an error. Its ctx ends when the
-// element's lease is lost (context.Cause is ErrLeaseLost), when the
-// per-element timeout passes (WithHandlerTimeout) or when the Worker
-// stops and its stop timeout has passed; a handler should return soon
-// after. To commit its own writes together with the element's DONE, it
+// (cut to fit), to be retried later if the Worker has WithRetry; a panic
+// counts as an error. Its ctx ends when the element's lease is lost
+// (context.Cause is ErrLeaseLost), when the per-element timeout passes
+// (WithHandlerTimeout) or when the Worker stops and its stop timeout has
+// passed; a handler should return soon after. To commit its own writes together with the element's DONE, it
 // calls CompleteTx.
 type Handler func(ctx context.Context, e Element) error
 
@@ -56,6 +58,13 @@ type Worker struct {
 	log            *slog.Logger
 	invalid        error
 
+	// Retries (WithRetry): retryMax 0 means none.
+	retryMax     int
+	retryBackoff func(attempt int) time.Duration
+	retrySoon    chan struct{} // a retry was scheduled: recompute the sweep's timer
+	retryMu      sync.Mutex
+	retryDues    dueHeap // local times at which retries this Worker scheduled are due
+
 	runCalled atomic.Bool
 	listening atomic.Bool
 	wake      chan struct{}
@@ -70,7 +79,7 @@ type Worker struct {
 
 // workerStats counts what a Worker did (see WorkerStats).
 type workerStats struct {
-	claims, claimed, done, failed, lost, extended atomic.Int64
+	claims, claimed, done, failed, lost, extended, retried atomic.Int64
 }
 
 // WorkerStats counts what a Worker has done since Run started.
@@ -81,6 +90,7 @@ type WorkerStats struct {
 	Failed   int64 // elements written FAILED
 	Lost     int64 // results not written: the element's lease was lost or another claim had it
 	Extended int64 // lease extensions
+	Retried  int64 // FAILED elements this Worker's retry sweeps set back to NEW (WithRetry)
 }
 
 // Stats returns the Worker's counts so far.
@@ -88,6 +98,7 @@ func (w *Worker) Stats() WorkerStats {
 	return WorkerStats{
 		Claims: w.stats.claims.Load(), Claimed: w.stats.claimed.Load(), Done: w.stats.done.Load(),
 		Failed: w.stats.failed.Load(), Lost: w.stats.lost.Load(), Extended: w.stats.extended.Load(),
+		Retried: w.stats.retried.Load(),
 	}
 }
 
@@ -197,6 +208,7 @@ func NewWorker(s Store, queues []string, h Handler, opts ...WorkerOption) (*Work
 		s: base, claimer: s, handler: h, concurrency: 100, stopTimeout: 30 * time.Second,
 		queryTimeout: 10 * time.Second, poll: time.Second, queueSet: map[string]bool{},
 		wake: make(chan struct{}, 1), running: map[*task]struct{}{}, freed: make(chan struct{}, 1),
+		retrySoon: make(chan struct{}, 1),
 	}
 	for _, o := range opts {
 		o(w)
@@ -296,6 +308,9 @@ func (w *Worker) Run(ctx context.Context) error {
 	if w.sweep {
 		helpers.Go(func() { w.sweepStale(ctx) })
 	}
+	if w.retryMax > 0 {
+		helpers.Go(func() { w.sweepRetries(ctx) })
+	}
 
 	w.fetch(ctx, work, comp)
 
@@ -325,7 +340,17 @@ func (w *Worker) active() int {
 	return len(w.running)
 }
 
-// fetch claims elements for free handler slots until ctx ends.
+// fetch claims elements for free handler slots until ctx ends, then waits
+// for the claims under way (their elements' handlers must have started
+// before Run waits for the handlers).
+//
+// A busy Worker keeps up to claimsInFlight claims under way at once, each
+// for its share of the slots: much of a claim's time is fixed costs — the
+// round trip, the statement's planning, the commit — that a second claim
+// overlaps instead of queueing behind. Slots promised
+// to a claim under way count as taken. An idle Worker (its last claim
+// found fewer elements than it asked for) claims one at a time, so a wake
+// costs one query.
 func (w *Worker) fetch(ctx, work context.Context, comp *completer) {
 	minPause := max(w.poll/40, time.Millisecond)
 	pause := minPause
@@ -335,74 +360,128 @@ func (w *Worker) fetch(ctx, work context.Context, comp *completer) {
 	// fetchCooldown after the last claim: not one small claim per handler
 	// that returns.
 	lowWater := max(1, w.concurrency/4)
-	var lastClaim time.Time
-	for ctx.Err() == nil {
-		free := w.concurrency - w.active()
-		if free == 0 || (free < lowWater && time.Since(lastClaim) < fetchCooldown) {
-			t := time.NewTimer(fetchCooldown - time.Since(lastClaim))
-			if free == 0 {
-				t.Stop()
+	inFlight := claimsInFlight
+	if w.s.d.Has(store.FeatureSerialWrites) {
+		inFlight = 1 // a second claim would only wait for the write lock
+	}
+	// A claim asks for at most its share of the slots, and no more than
+	// one round of ClaimBatch calls can take.
+	share := min(max(lowWater, (w.concurrency+inFlight-1)/inFlight), len(w.queues)*MaxClaimBatch)
+	var (
+		lastClaim time.Time
+		results   = make(chan claimRound, inFlight)
+		running   int       // claims under way
+		reserved  int       // slots promised to them
+		busy      bool      // the last claim filled what it asked for
+		idleUntil time.Time // no claim before (an empty claim's pause, or an error's)
+		wakeable  bool      // a wake-up ends the pause (not an error's)
+	)
+	for {
+		if ctx.Err() != nil {
+			for ; running > 0; running-- {
+				<-results
 			}
-			select {
-			case <-ctx.Done():
-			case <-w.freed:
-			case <-t.C:
-			}
-			t.Stop()
+			return
+		}
+		now := time.Now()
+		free := w.concurrency - w.active() - reserved
+		switch {
+		case now.Before(idleUntil):
+		case running >= inFlight, running > 0 && !busy:
+		case free <= 0:
+		case free < lowWater && now.Sub(lastClaim) < fetchCooldown:
+		default:
+			n := min(free, share)
+			reserved += n
+			running++
+			lastClaim = now
+			first := next
+			next++
+			go func() { results <- w.claimRound(ctx, work, comp, first, n) }()
 			continue
 		}
-		lastClaim = time.Now()
-		got, drained, err := 0, true, error(nil)
-		for i := range w.queues {
-			if free == 0 {
-				drained = false
-				break
-			}
-			q := w.queues[(next+i)%len(w.queues)]
-			n := min(free, MaxClaimBatch)
-			els, cerr := w.claim(ctx, q, n)
-			if cerr != nil {
-				err = cerr
-				continue
-			}
-			for _, e := range els {
-				w.start(work, e, comp)
-			}
-			got += len(els)
-			free -= len(els)
-			if len(els) == n {
-				drained = false
-			}
+		var timer <-chan time.Time
+		var wake chan struct{} // nil: a wake-up waits for the next pause
+		if now.Before(idleUntil) && wakeable {
+			wake = w.wake
 		}
-		next++
-		if err != nil && ctx.Err() == nil {
-			w.log.Warn("queue: worker claim", "err", err)
-			errPause++
-			sleep(ctx, min(time.Duration(1<<min(errPause, 10))*10*time.Millisecond, 5*time.Second))
-			continue
+		switch {
+		case now.Before(idleUntil):
+			timer = time.After(time.Until(idleUntil))
+		case running == 0 && free > 0 && free < lowWater:
+			timer = time.After(fetchCooldown - now.Sub(lastClaim))
 		}
-		errPause = 0
-		if got > 0 {
-			pause = minPause
-			if !drained {
-				continue
-			}
-		}
-		wait := pause
-		if w.listening.Load() {
-			wait = 5 * w.poll
-		} else if got == 0 {
-			pause = min(2*pause, w.poll)
-		}
-		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
-		case <-w.wake:
-			pause = minPause
-		case <-t.C:
+		case r := <-results:
+			running--
+			reserved -= r.asked
+			switch {
+			case r.err != nil && ctx.Err() == nil:
+				w.log.Warn("queue: worker claim", "err", r.err)
+				errPause++
+				idleUntil, wakeable, busy = time.Now().Add(min(time.Duration(1<<min(errPause, 10))*10*time.Millisecond, 5*time.Second)), false, false
+			case r.err != nil:
+			case !r.drained:
+				errPause, pause, busy = 0, minPause, true
+			default:
+				errPause, busy = 0, false
+				if r.got > 0 {
+					pause = minPause
+				}
+				wait := pause
+				if w.listening.Load() {
+					wait = 5 * w.poll
+				} else if r.got == 0 {
+					pause = min(2*pause, w.poll)
+				}
+				idleUntil, wakeable = time.Now().Add(wait), true
+			}
+		case <-w.freed:
+		case <-wake:
+			idleUntil, pause = time.Time{}, minPause
+		case <-timer:
 		}
-		t.Stop()
 	}
+}
+
+// claimsInFlight is how many claims a busy Worker keeps under way at once.
+const claimsInFlight = 2
+
+// claimRound is what one claim (a ClaimBatch per queue) did.
+type claimRound struct {
+	asked, got int
+	drained    bool // some queue had fewer elements than asked for
+	err        error
+}
+
+// claimRound claims up to n elements, from each queue in turn starting at
+// the first-th (modulo their number), and starts a handler for each.
+func (w *Worker) claimRound(ctx, work context.Context, comp *completer, first, n int) claimRound {
+	r := claimRound{asked: n, drained: true}
+	free := n
+	for i := range w.queues {
+		if free == 0 {
+			r.drained = false
+			break
+		}
+		q := w.queues[(first+i)%len(w.queues)]
+		k := min(free, MaxClaimBatch)
+		els, err := w.claim(ctx, q, k)
+		if err != nil {
+			r.err = err
+			continue
+		}
+		for _, e := range els {
+			w.start(work, e, comp)
+		}
+		r.got += len(els)
+		free -= len(els)
+		if len(els) == k {
+			r.drained = false
+		}
+	}
+	return r
 }
 
 // claim claims up to n elements of a queue. The statement runs detached
@@ -490,6 +569,9 @@ func (w *Worker) settle(hctx context.Context, t *task, err error, comp *complete
 		return
 	case err != nil && errors.Is(context.Cause(hctx), errStopping):
 		// Cut off by the stop: lease recovery hands the element out again.
+		return
+	case err != nil && w.retryMax > 0:
+		w.failRetrying(hctx, t.e, start, err)
 		return
 	}
 	comp.add(completion{e: t.e, start: start, err: err})
@@ -633,4 +715,186 @@ func CompleteTx(ctx context.Context, fn func(ctx context.Context, s *store.Sessi
 		return fmt.Errorf("queue: complete tx %s: %w", e.ID, s.h.Classify(err))
 	}
 	return nil
+}
+
+// ---- retries (WithRetry)
+
+// WithRetry makes the Worker retry a failing element: when its handler
+// fails (an error or a panic) and the element has failed fewer than
+// maxAttempts times, it is marked FAILED with the error's text, its
+// attempts column counting the failure, and a retry_at backoff(attempts)
+// later, where attempts is 1 after the first failure; once retry_at has
+// passed the Worker sets it back to NEW and claims it as any other. The
+// maxAttempts-th failure is final: FAILED with retry_at NULL. maxAttempts
+// must be at least 1 (1 counts attempts but never retries). backoff nil
+// means RetryBackoff; a negative duration counts as 0.
+//
+// Without WithRetry a failure is written as OpenOrchestrator writes it
+// and the columns stay NULL. See the package documentation ("Worker",
+// Retries) for the columns, fencing and what counts as an attempt.
+func WithRetry(maxAttempts int, backoff func(attempt int) time.Duration) WorkerOption {
+	return func(w *Worker) {
+		if maxAttempts < 1 {
+			w.bad(fmt.Errorf("WithRetry(%d): the maximum of attempts must be at least 1", maxAttempts))
+			return
+		}
+		if backoff == nil {
+			backoff = RetryBackoff
+		}
+		w.retryMax, w.retryBackoff = maxAttempts, backoff
+	}
+}
+
+// RetryBackoff is WithRetry's default backoff: 1 s after the first
+// failure, doubling with each further one up to 1 h, plus up to a quarter
+// more at random, so that elements that failed together (a downstream
+// outage) do not all come back in the same instant. (store.Backoff, for
+// deadlocked transactions, waits milliseconds: a handler's failure
+// usually lasts longer.)
+func RetryBackoff(attempt int) time.Duration {
+	d := min(time.Second<<min(max(attempt-1, 0), 12), time.Hour)
+	return d + rand.N(d/4+1)
+}
+
+// failRetrying writes a handler's failure for a Worker with WithRetry: it
+// reads how often the element has failed, then marks it FAILED with the
+// count and its retry_at (none once the attempts are used up) in one
+// UPDATE fenced by the claim, as the completer's FinishClaimed is. It runs
+// in the handler's goroutine, which keeps its slot until the failure is
+// written (failures are the rare case; the completer batches DONEs).
+func (w *Worker) failRetrying(hctx context.Context, e Element, start time.Time, herr error) {
+	ctx := context.WithoutCancel(hctx)
+	e.StartDate = start
+	msg := failureText(herr)
+	for attempt := 0; ; attempt++ {
+		qctx, cancel := context.WithTimeout(ctx, w.queryTimeout)
+		failures, retryAt, due, err := 0, time.Time{}, time.Time{}, error(nil)
+		var cur Element
+		if cur, err = w.s.get(qctx, e.ID); err == nil {
+			failures = cur.Attempts + 1
+			if failures < w.retryMax {
+				wait := max(w.retryBackoff(failures), 0)
+				retryAt, due = w.s.db.Now().Add(wait), time.Now().Add(wait)
+			}
+			err = w.s.failRetrying(qctx, e, msg, failures, retryAt)
+		}
+		cancel()
+		switch {
+		case err == nil:
+			w.stats.failed.Add(1)
+			if !retryAt.IsZero() {
+				w.scheduleRetry(due)
+			}
+			return
+		case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrNotFound):
+			w.stats.lost.Add(1)
+			w.log.Warn("queue: worker: failed element not marked FAILED", "id", e.ID, "err", err)
+			return
+		case attempt+1 == flushAttempts:
+			w.log.Error("queue: worker: marking FAILED failed; the element stays IN_PROGRESS until lease recovery", "id", e.ID, "err", err)
+			return
+		}
+		sleep(ctx, time.Duration(1<<attempt)*50*time.Millisecond)
+	}
+}
+
+// retrySlack is how long after a retry's local due time the sweep runs,
+// so that the store clock has passed the stored retry_at.
+const retrySlack = time.Millisecond
+
+// scheduleRetry notes that a retry this Worker wrote is due at (local
+// time) and makes the sweep recompute its timer.
+func (w *Worker) scheduleRetry(at time.Time) {
+	w.retryMu.Lock()
+	heap.Push(&w.retryDues, at.Add(retrySlack))
+	w.retryMu.Unlock()
+	poke(w.retrySoon)
+}
+
+// nextRetry returns the earliest due time this Worker scheduled, after
+// dropping those not after now.
+func (w *Worker) nextRetry(now time.Time, drop bool) (time.Time, bool) {
+	w.retryMu.Lock()
+	defer w.retryMu.Unlock()
+	for drop && len(w.retryDues) > 0 && !w.retryDues[0].After(now) {
+		heap.Pop(&w.retryDues)
+	}
+	if len(w.retryDues) == 0 {
+		return time.Time{}, false
+	}
+	return w.retryDues[0], true
+}
+
+// sweepRetries runs RetryDue on the Worker's queues when a retry this
+// Worker scheduled is due, and every five poll intervals besides (at once
+// when Run starts), so that retries scheduled by other processes — also
+// dead ones — come back too. Elements it sets back to NEW wake the
+// Workers of this *store.DB that work the queue, this one included.
+func (w *Worker) sweepRetries(ctx context.Context) {
+	every := 5 * w.poll
+	next := time.Now() // the next periodic sweep
+	for {
+		now := time.Now()
+		due, ok := w.nextRetry(now, false)
+		if !now.Before(next) || (ok && !now.Before(due)) {
+			next = now.Add(every)
+			if !w.retryDueNow(ctx) {
+				next = now.Add(w.poll) // an error: try again sooner
+			}
+			w.nextRetry(now, true)
+			continue
+		}
+		at := next
+		if ok && due.Before(at) {
+			at = due
+		}
+		t := time.NewTimer(time.Until(at))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-w.retrySoon:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+}
+
+// retryDueNow runs RetryDue on every queue of the Worker and reports
+// whether all succeeded.
+func (w *Worker) retryDueNow(ctx context.Context) bool {
+	ok := true
+	for _, q := range w.queues {
+		if ctx.Err() != nil {
+			return ok
+		}
+		qctx, cancel := context.WithTimeout(ctx, w.queryTimeout)
+		n, err := w.s.RetryDue(qctx, q, w.s.db.Now())
+		cancel()
+		switch {
+		case err != nil:
+			ok = false
+			if ctx.Err() == nil {
+				w.log.Warn("queue: worker: retry due elements", "queue", q, "err", err)
+			}
+		case n > 0:
+			w.stats.retried.Add(int64(n))
+			wakeLocal(w.s.db, q)
+		}
+	}
+	return ok
+}
+
+// dueHeap is a min-heap of times (container/heap).
+type dueHeap []time.Time
+
+func (h dueHeap) Len() int           { return len(h) }
+func (h dueHeap) Less(i, j int) bool { return h[i].Before(h[j]) }
+func (h dueHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *dueHeap) Push(x any)        { *h = append(*h, x.(time.Time)) }
+func (h *dueHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
 }

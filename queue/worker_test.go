@@ -452,7 +452,8 @@ func recorded(t testing.TB, db *store.DB) []string {
 // (CompleteTx), kills processes at random (SIGKILL) and starts new ones,
 // until every element is DONE. Leases hand the dead processes' elements
 // to the others; the recorded ids are exactly the enqueued ones, each
-// once: nothing lost, nothing done twice.
+// once: nothing lost, nothing done twice. A tenth of the handler runs
+// fail and are retried (WithRetry), so retries cross the kills too.
 func TestWorkerKilled(t *testing.T) {
 	if testdb.IsChild() {
 		killedChild(t)
@@ -538,6 +539,11 @@ func TestWorkerKilled(t *testing.T) {
 			want[i] = id.String()
 		}
 		require.ElementsMatch(t, want, got, "each element's work committed exactly once")
+		var retried int
+		require.NoError(t, db.SQL().QueryRowContext(ctx, "SELECT COUNT(*) FROM "+db.SQLDialect().Quote("Queues")+" WHERE "+
+			db.SQLDialect().Quote("attempts")+" > 0").Scan(&retried))
+		t.Logf("%d elements were retried", retried)
+		require.Positive(t, retried, "some handlers failed and were retried")
 	})
 }
 
@@ -549,11 +555,15 @@ func killedChild(t *testing.T) {
 	insert := db.SQLDialect().Rebind("INSERT INTO worker_done (element_id) VALUES (?)")
 	w, err := queue.NewWorker(q, []string{"killed"}, func(ctx context.Context, e queue.Element) error {
 		time.Sleep(time.Duration(5+rand.IntN(20)) * time.Millisecond)
+		if rand.IntN(10) == 0 {
+			// Retried (WithRetry): the retries go through the kills too.
+			return errors.New("transient")
+		}
 		return queue.CompleteTx(ctx, func(ctx context.Context, s *store.Session) error {
 			_, err := s.Raw().ExecContext(ctx, insert, e.ID.String())
 			return err
 		})
-	}, queue.WithConcurrency(4))
+	}, queue.WithConcurrency(4), queue.WithRetry(1000, func(int) time.Duration { return 20 * time.Millisecond }))
 	require.NoError(t, err)
 	fmt.Println("worker running")
 	require.NoError(t, w.Run(ctx)) // until killed

@@ -9,7 +9,10 @@
 //	cd examples/riverbench && go run . -dsn 'postgres://…' [-n 100000] [-rates 10,100,1000]
 //
 // River is configured as its own benchmark (cmd/river/riverbench) tunes it:
-// FetchCooldown 2 ms, FetchPollInterval 20 ms, MaxWorkers 2,000. Both sides
+// FetchCooldown 2 ms, FetchPollInterval 20 ms, MaxWorkers 2,000; flowstore's
+// Worker gets the same concurrency (-concurrency, default 2,000), since with
+// no-op handlers the number of elements in flight bounds what one claim
+// round trip can hand out (at 100, a claim takes at most 100). Both sides
 // insert their jobs first and time only the working, until every job is
 // durably completed (River: its completer's events; flowstore: Worker.Run
 // returned, which writes every buffered DONE). Each side works in its own
@@ -24,6 +27,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -57,6 +61,7 @@ type config struct {
 	rates       []int
 	latencyFor  time.Duration
 	concurrency int
+	stats       bool
 }
 
 func run(ctx context.Context, args []string) error {
@@ -66,10 +71,23 @@ func run(ctx context.Context, args []string) error {
 	fs.IntVar(&c.n, "n", 100_000, "jobs per throughput round")
 	fs.IntVar(&c.rounds, "rounds", 3, "throughput rounds per side, alternating which side goes first")
 	rates := fs.String("rates", "10,100,1000", "enqueue rates (per second) of the latency cases")
-	fs.DurationVar(&c.latencyFor, "latency-for", 10*time.Second, "how long each latency case enqueues")
-	fs.IntVar(&c.concurrency, "concurrency", 100, "flowstore Worker concurrency")
+	fs.DurationVar(&c.latencyFor, "latency-for", 10*time.Second, "how long each latency case enqueues (0: skip the latency cases)")
+	fs.IntVar(&c.concurrency, "concurrency", 2_000, "flowstore Worker concurrency (River's MaxWorkers is 2,000)")
+	fs.BoolVar(&c.stats, "stats", false, "print the flowstore Worker's counts (queue.WorkerStats) after each throughput round")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (both sides) to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	if !strings.HasPrefix(c.dsn, "postgres://") && !strings.HasPrefix(c.dsn, "postgresql://") {
 		return errors.New("-dsn must name a PostgreSQL database (postgres://…)")
@@ -100,7 +118,7 @@ func run(ctx context.Context, args []string) error {
 	}
 	defer fsdb.Close()
 
-	sides := []side{&riverSide{pool: pool}, &flowstoreSide{db: fsdb, queue: "riverbench", concurrency: c.concurrency}}
+	sides := []side{&riverSide{pool: pool}, &flowstoreSide{db: fsdb, queue: "riverbench", concurrency: c.concurrency, stats: c.stats}}
 	for _, s := range sides {
 		if err := s.reset(ctx); err != nil {
 			return fmt.Errorf("%s: reset: %w", s.name(), err)
@@ -134,6 +152,9 @@ func run(ctx context.Context, args []string) error {
 	fl, rv := median(perSide["flowstore"]), median(perSide["river"])
 	fmt.Printf("  median: flowstore %.0f jobs/s, river %.0f jobs/s, flowstore/river %.2f\n\n", fl, rv, fl/rv)
 
+	if c.latencyFor == 0 {
+		return nil
+	}
 	fmt.Printf("pickup latency, enqueue commit → handler start, %s per rate\n", c.latencyFor)
 	fmt.Printf("  %-9s %8s %10s %10s %10s\n", "side", "rate/s", "p50", "p99", "max")
 	for _, rate := range c.rates {
@@ -350,6 +371,7 @@ type flowstoreSide struct {
 	db          *flowstore.DB
 	queue       string
 	concurrency int
+	stats       bool
 }
 
 func (*flowstoreSide) name() string { return "flowstore" }
@@ -419,6 +441,10 @@ func (f *flowstoreSide) work(ctx context.Context, n int) (time.Duration, error) 
 		return 0, err
 	}
 	took := time.Since(start) // Run returned: every DONE is written
+	if f.stats {
+		st := w.Stats()
+		fmt.Printf("    worker: %d claims, %.1f elements per claim, %+v\n", st.Claims, float64(st.Claimed)/float64(max(st.Claims, 1)), st)
+	}
 	counts, err := f.db.Queue.Counts(ctx)
 	if err != nil {
 		return 0, err

@@ -36,10 +36,10 @@ UPDATE "Queues" SET "status" = @p1, "end_date" = @p2 WHERE "id" = @p3 AND "statu
 UPDATE "Queues" SET "status" = @p1, "end_date" = @p2, "message" = @p3 WHERE "id" = @p4 AND "status" = 'IN_PROGRESS' AND "start_date" = @p5;
 
 -- force status IN_PROGRESS with message
-UPDATE "Queues" SET "status" = @p1, "start_date" = @p2, "message" = @p3 WHERE "id" = @p4;
+UPDATE "Queues" SET "status" = @p1, "retry_at" = NULL, "start_date" = @p2, "message" = @p3 WHERE "id" = @p4;
 
 -- force status NEW
-UPDATE "Queues" SET "status" = @p1 WHERE "id" = @p2;
+UPDATE "Queues" SET "status" = @p1, "retry_at" = NULL WHERE "id" = @p2;
 
 -- requeue stale
 UPDATE "Queues" SET "status" = 'NEW', "start_date" = NULL WHERE "queue_name" = @p1 AND "status" = 'IN_PROGRESS' AND "start_date" < @p2;
@@ -54,13 +54,13 @@ SELECT "queue_name", "status", COUNT(*) FROM "Queues" GROUP BY "queue_name", "st
 DELETE FROM "Queues" WHERE "id" = @p1;
 
 -- get
-SELECT "id", "queue_name", "status", "data", "reference", "created_date", "start_date", "end_date", "message", "created_by", "idempotency_key" FROM "Queues" WHERE "id" = @p1;
+SELECT "id", "queue_name", "status", "data", "reference", "created_date", "start_date", "end_date", "message", "created_by", "idempotency_key", "attempts", "retry_at" FROM "Queues" WHERE "id" = @p1;
 
 -- elements by key (enqueue with a key)
-SELECT "id", "queue_name", "status", "data", "reference", "created_date", "start_date", "end_date", "message", "created_by", "idempotency_key" FROM "Queues" WHERE "queue_name" = @p1 AND "idempotency_key" = @p2;
+SELECT "id", "queue_name", "status", "data", "reference", "created_date", "start_date", "end_date", "message", "created_by", "idempotency_key", "attempts", "retry_at" FROM "Queues" WHERE "queue_name" = @p1 AND "idempotency_key" = @p2;
 
 -- elements by keys (enqueue batch with keys; 3 here)
-SELECT "id", "queue_name", "status", "data", "reference", "created_date", "start_date", "end_date", "message", "created_by", "idempotency_key" FROM "Queues" WHERE "queue_name" = @p1 AND "idempotency_key" IN (@p2, @p3, @p4);
+SELECT "id", "queue_name", "status", "data", "reference", "created_date", "start_date", "end_date", "message", "created_by", "idempotency_key", "attempts", "retry_at" FROM "Queues" WHERE "queue_name" = @p1 AND "idempotency_key" IN (@p2, @p3, @p4);
 
 -- prune one queue
 DELETE FROM "Queues" WHERE "status" IN ('DONE', 'FAILED', 'ABANDONED') AND "end_date" < @p1 AND "queue_name" = @p2;
@@ -69,35 +69,35 @@ DELETE FROM "Queues" WHERE "status" IN ('DONE', 'FAILED', 'ABANDONED') AND "end_
 DELETE FROM "Queues" WHERE "status" IN ('DONE', 'FAILED', 'ABANDONED') AND "end_date" < @p1;
 
 -- list, zero filter: page
-SELECT "element"."id", "element"."queue_name", "element"."status", "element"."data", "element"."reference", "element"."created_date", "element"."start_date", "element"."end_date", "element"."message", "element"."created_by", "element"."idempotency_key" FROM "Queues" AS "element" ORDER BY "created_date" ASC, "id" ASC OFFSET 0 ROWS FETCH NEXT 100 ROWS ONLY;
+SELECT "element"."id", "element"."queue_name", "element"."status", "element"."data", "element"."reference", "element"."created_date", "element"."start_date", "element"."end_date", "element"."message", "element"."created_by", "element"."idempotency_key", "element"."attempts", "element"."retry_at" FROM "Queues" AS "element" ORDER BY "created_date" ASC, "id" ASC OFFSET 0 ROWS FETCH NEXT 100 ROWS ONLY;
 
 -- list, every filter (queue q, FAILED, reference r1, 1 March 2026 to 2 March UTC, search "50%_off!", by end_date descending, offset 20, limit 10): count
 SELECT count(*) FROM "Queues" AS "element" WHERE ("queue_name" = N'q') AND ("status" = N'FAILED') AND ("reference" = N'r1') AND ("created_date" >= N'2026-03-01 01:00:00.000000') AND ("created_date" <= N'2026-03-02 01:00:00.000000') AND (("reference" LIKE N'50!%!_off!!%' ESCAPE '!') OR ("data" LIKE N'%50!%!_off!!%' ESCAPE '!') OR ("message" LIKE N'%50!%!_off!!%' ESCAPE '!'));
 
 -- list, every filter (queue q, FAILED, reference r1, 1 March 2026 to 2 March UTC, search "50%_off!", by end_date descending, offset 20, limit 10): page
-SELECT "element"."id", "element"."queue_name", "element"."status", "element"."data", "element"."reference", "element"."created_date", "element"."start_date", "element"."end_date", "element"."message", "element"."created_by", "element"."idempotency_key" FROM "Queues" AS "element" WHERE ("queue_name" = N'q') AND ("status" = N'FAILED') AND ("reference" = N'r1') AND ("created_date" >= N'2026-03-01 01:00:00.000000') AND ("created_date" <= N'2026-03-02 01:00:00.000000') AND (("reference" LIKE N'50!%!_off!!%' ESCAPE '!') OR ("data" LIKE N'%50!%!_off!!%' ESCAPE '!') OR ("message" LIKE N'%50!%!_off!!%' ESCAPE '!')) ORDER BY "end_date" DESC, "id" DESC OFFSET 20 ROWS FETCH NEXT 10 ROWS ONLY;
+SELECT "element"."id", "element"."queue_name", "element"."status", "element"."data", "element"."reference", "element"."created_date", "element"."start_date", "element"."end_date", "element"."message", "element"."created_by", "element"."idempotency_key", "element"."attempts", "element"."retry_at" FROM "Queues" AS "element" WHERE ("queue_name" = N'q') AND ("status" = N'FAILED') AND ("reference" = N'r1') AND ("created_date" >= N'2026-03-01 01:00:00.000000') AND ("created_date" <= N'2026-03-02 01:00:00.000000') AND (("reference" LIKE N'50!%!_off!!%' ESCAPE '!') OR ("data" LIKE N'%50!%!_off!!%' ESCAPE '!') OR ("message" LIKE N'%50!%!_off!!%' ESCAPE '!')) ORDER BY "end_date" DESC, "id" DESC OFFSET 20 ROWS FETCH NEXT 10 ROWS ONLY;
 
 -- all, first page (queue q, offset 5)
-SELECT "element"."id", "element"."queue_name", "element"."status", "element"."data", "element"."reference", "element"."created_date", "element"."start_date", "element"."end_date", "element"."message", "element"."created_by", "element"."idempotency_key" FROM "Queues" AS "element" WHERE ("queue_name" = N'q') ORDER BY "created_date" ASC, "id" ASC OFFSET 5 ROWS FETCH NEXT 100 ROWS ONLY;
+SELECT "element"."id", "element"."queue_name", "element"."status", "element"."data", "element"."reference", "element"."created_date", "element"."start_date", "element"."end_date", "element"."message", "element"."created_by", "element"."idempotency_key", "element"."attempts", "element"."retry_at" FROM "Queues" AS "element" WHERE ("queue_name" = N'q') ORDER BY "created_date" ASC, "id" ASC OFFSET 5 ROWS FETCH NEXT 100 ROWS ONLY;
 
 -- all, page after an element (queue q)
-SELECT "element"."id", "element"."queue_name", "element"."status", "element"."data", "element"."reference", "element"."created_date", "element"."start_date", "element"."end_date", "element"."message", "element"."created_by", "element"."idempotency_key" FROM "Queues" AS "element" WHERE ("queue_name" = N'q') AND ("created_date" >= N'2026-03-01 01:00:00.000000') AND (("created_date" > N'2026-03-01 01:00:00.000000' OR "id" > N'0191e8b2-1c2d-7e3f-8a4b-5c6d7e8f9a0b')) ORDER BY "created_date" ASC, "id" ASC OFFSET 0 ROWS FETCH NEXT 100 ROWS ONLY;
+SELECT "element"."id", "element"."queue_name", "element"."status", "element"."data", "element"."reference", "element"."created_date", "element"."start_date", "element"."end_date", "element"."message", "element"."created_by", "element"."idempotency_key", "element"."attempts", "element"."retry_at" FROM "Queues" AS "element" WHERE ("queue_name" = N'q') AND ("created_date" >= N'2026-03-01 01:00:00.000000') AND (("created_date" > N'2026-03-01 01:00:00.000000' OR "id" > N'0191e8b2-1c2d-7e3f-8a4b-5c6d7e8f9a0b')) ORDER BY "created_date" ASC, "id" ASC OFFSET 0 ROWS FETCH NEXT 100 ROWS ONLY;
 
 -- all, page after an element, by id descending
-SELECT "element"."id", "element"."queue_name", "element"."status", "element"."data", "element"."reference", "element"."created_date", "element"."start_date", "element"."end_date", "element"."message", "element"."created_by", "element"."idempotency_key" FROM "Queues" AS "element" WHERE ("id" < N'0191e8b2-1c2d-7e3f-8a4b-5c6d7e8f9a0b') ORDER BY "id" DESC OFFSET 0 ROWS FETCH NEXT 10 ROWS ONLY;
+SELECT "element"."id", "element"."queue_name", "element"."status", "element"."data", "element"."reference", "element"."created_date", "element"."start_date", "element"."end_date", "element"."message", "element"."created_by", "element"."idempotency_key", "element"."attempts", "element"."retry_at" FROM "Queues" AS "element" WHERE ("id" < N'0191e8b2-1c2d-7e3f-8a4b-5c6d7e8f9a0b') ORDER BY "id" DESC OFFSET 0 ROWS FETCH NEXT 10 ROWS ONLY;
 
 -- all, page after an element, by reference (nullable text) descending
-SELECT "element"."id", "element"."queue_name", "element"."status", "element"."data", "element"."reference", "element"."created_date", "element"."start_date", "element"."end_date", "element"."message", "element"."created_by", "element"."idempotency_key" FROM "Queues" AS "element" WHERE (COALESCE("reference", '') <= N'r1') AND ((COALESCE("reference", '') < N'r1' OR "id" < N'0191e8b2-1c2d-7e3f-8a4b-5c6d7e8f9a0b')) ORDER BY COALESCE("reference", '') DESC, "id" DESC OFFSET 0 ROWS FETCH NEXT 100 ROWS ONLY;
+SELECT "element"."id", "element"."queue_name", "element"."status", "element"."data", "element"."reference", "element"."created_date", "element"."start_date", "element"."end_date", "element"."message", "element"."created_by", "element"."idempotency_key", "element"."attempts", "element"."retry_at" FROM "Queues" AS "element" WHERE (COALESCE("reference", '') <= N'r1') AND ((COALESCE("reference", '') < N'r1' OR "id" < N'0191e8b2-1c2d-7e3f-8a4b-5c6d7e8f9a0b')) ORDER BY COALESCE("reference", '') DESC, "id" DESC OFFSET 0 ROWS FETCH NEXT 100 ROWS ONLY;
 
 -- all, page after an element without end_date, by end_date (nullable time)
-SELECT "element"."id", "element"."queue_name", "element"."status", "element"."data", "element"."reference", "element"."created_date", "element"."start_date", "element"."end_date", "element"."message", "element"."created_by", "element"."idempotency_key" FROM "Queues" AS "element" WHERE ((("end_date" IS NULL AND "id" > N'0191e8b2-1c2d-7e3f-8a4b-5c6d7e8f9a0b') OR "end_date" IS NOT NULL)) ORDER BY CASE WHEN "end_date" IS NULL THEN 0 ELSE 1 END ASC, "end_date" ASC, "id" ASC OFFSET 0 ROWS FETCH NEXT 100 ROWS ONLY;
+SELECT "element"."id", "element"."queue_name", "element"."status", "element"."data", "element"."reference", "element"."created_date", "element"."start_date", "element"."end_date", "element"."message", "element"."created_by", "element"."idempotency_key", "element"."attempts", "element"."retry_at" FROM "Queues" AS "element" WHERE ((("end_date" IS NULL AND "id" > N'0191e8b2-1c2d-7e3f-8a4b-5c6d7e8f9a0b') OR "end_date" IS NOT NULL)) ORDER BY CASE WHEN "end_date" IS NULL THEN 0 ELSE 1 END ASC, "end_date" ASC, "id" ASC OFFSET 0 ROWS FETCH NEXT 100 ROWS ONLY;
 
 -- all, page after an element without end_date, by end_date descending
-SELECT "element"."id", "element"."queue_name", "element"."status", "element"."data", "element"."reference", "element"."created_date", "element"."start_date", "element"."end_date", "element"."message", "element"."created_by", "element"."idempotency_key" FROM "Queues" AS "element" WHERE ("end_date" IS NULL AND "id" < N'0191e8b2-1c2d-7e3f-8a4b-5c6d7e8f9a0b') ORDER BY CASE WHEN "end_date" IS NULL THEN 0 ELSE 1 END DESC, "end_date" DESC, "id" DESC OFFSET 0 ROWS FETCH NEXT 100 ROWS ONLY;
+SELECT "element"."id", "element"."queue_name", "element"."status", "element"."data", "element"."reference", "element"."created_date", "element"."start_date", "element"."end_date", "element"."message", "element"."created_by", "element"."idempotency_key", "element"."attempts", "element"."retry_at" FROM "Queues" AS "element" WHERE ("end_date" IS NULL AND "id" < N'0191e8b2-1c2d-7e3f-8a4b-5c6d7e8f9a0b') ORDER BY CASE WHEN "end_date" IS NULL THEN 0 ELSE 1 END DESC, "end_date" DESC, "id" DESC OFFSET 0 ROWS FETCH NEXT 100 ROWS ONLY;
 
 -- all, page after an element with start_date, by start_date
-SELECT "element"."id", "element"."queue_name", "element"."status", "element"."data", "element"."reference", "element"."created_date", "element"."start_date", "element"."end_date", "element"."message", "element"."created_by", "element"."idempotency_key" FROM "Queues" AS "element" WHERE ("start_date" >= N'2026-03-01 01:01:00.000000') AND (("start_date" > N'2026-03-01 01:01:00.000000' OR "id" > N'0191e8b2-1c2d-7e3f-8a4b-5c6d7e8f9a0b')) ORDER BY CASE WHEN "start_date" IS NULL THEN 0 ELSE 1 END ASC, "start_date" ASC, "id" ASC OFFSET 0 ROWS FETCH NEXT 100 ROWS ONLY;
+SELECT "element"."id", "element"."queue_name", "element"."status", "element"."data", "element"."reference", "element"."created_date", "element"."start_date", "element"."end_date", "element"."message", "element"."created_by", "element"."idempotency_key", "element"."attempts", "element"."retry_at" FROM "Queues" AS "element" WHERE ("start_date" >= N'2026-03-01 01:01:00.000000') AND (("start_date" > N'2026-03-01 01:01:00.000000' OR "id" > N'0191e8b2-1c2d-7e3f-8a4b-5c6d7e8f9a0b')) ORDER BY CASE WHEN "start_date" IS NULL THEN 0 ELSE 1 END ASC, "start_date" ASC, "id" ASC OFFSET 0 ROWS FETCH NEXT 100 ROWS ONLY;
 
 -- all, page after an element with start_date, by start_date descending
-SELECT "element"."id", "element"."queue_name", "element"."status", "element"."data", "element"."reference", "element"."created_date", "element"."start_date", "element"."end_date", "element"."message", "element"."created_by", "element"."idempotency_key" FROM "Queues" AS "element" WHERE (("start_date" IS NULL OR "start_date" < N'2026-03-01 01:01:00.000000' OR ("start_date" = N'2026-03-01 01:01:00.000000' AND "id" < N'0191e8b2-1c2d-7e3f-8a4b-5c6d7e8f9a0b'))) ORDER BY CASE WHEN "start_date" IS NULL THEN 0 ELSE 1 END DESC, "start_date" DESC, "id" DESC OFFSET 0 ROWS FETCH NEXT 100 ROWS ONLY;
+SELECT "element"."id", "element"."queue_name", "element"."status", "element"."data", "element"."reference", "element"."created_date", "element"."start_date", "element"."end_date", "element"."message", "element"."created_by", "element"."idempotency_key", "element"."attempts", "element"."retry_at" FROM "Queues" AS "element" WHERE (("start_date" IS NULL OR "start_date" < N'2026-03-01 01:01:00.000000' OR ("start_date" = N'2026-03-01 01:01:00.000000' AND "id" < N'0191e8b2-1c2d-7e3f-8a4b-5c6d7e8f9a0b'))) ORDER BY CASE WHEN "start_date" IS NULL THEN 0 ELSE 1 END DESC, "start_date" DESC, "id" DESC OFFSET 0 ROWS FETCH NEXT 100 ROWS ONLY;
 

@@ -1,4 +1,4 @@
--- flowstore schema for sqlserver, version 71
+-- flowstore schema for sqlserver, version 72
 
 -- migration 0001_reference_schema
 CREATE TABLE "Triggers" (
@@ -808,6 +808,14 @@ GO
 CREATE UNIQUE INDEX "ux_Queues_queue_name_idempotency_key" ON "Queues" ("queue_name", "idempotency_key") WHERE "idempotency_key" IS NOT NULL;
 GO
 
+-- migration 0022_queue_retry
+ALTER TABLE "Queues" ADD "attempts" INT NULL;
+GO
+ALTER TABLE "Queues" ADD "retry_at" DATETIME2(6) NULL;
+GO
+CREATE INDEX "ix_Queues_queue_name_retry_at" ON "Queues" ("queue_name", "retry_at") WHERE "retry_at" IS NOT NULL;
+GO
+
 -- migration 0030_trigger_scheduler
 ALTER TABLE "Triggers" ADD "flowstore_scheduler" NVARCHAR(100) NULL;
 GO
@@ -905,6 +913,8 @@ GO
 CREATE INDEX "idx_workflow_log_run_state_id" ON "workflow_log" ("run_state", "id");
 GO
 
+-- migration 0072_queue_claim_speed
+
 -- flowstore bookkeeping
 IF OBJECT_ID(N'flowstore_migrations', N'U') IS NULL CREATE TABLE "flowstore_migrations" ("version" int NOT NULL PRIMARY KEY, "name" nvarchar(200) NOT NULL, "applied_at" datetime2(6) NOT NULL);
 GO
@@ -913,6 +923,8 @@ GO
 INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (20, 'queue_claim_index', SYSUTCDATETIME());
 GO
 INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (21, 'queue_idempotency_key', SYSUTCDATETIME());
+GO
+INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (22, 'queue_retry', SYSUTCDATETIME());
 GO
 INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (30, 'trigger_scheduler', SYSUTCDATETIME());
 GO
@@ -933,4 +945,6 @@ GO
 INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (70, 'reference_conventions', SYSUTCDATETIME());
 GO
 INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (71, 'dashboard_indexes', SYSUTCDATETIME());
+GO
+INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (72, 'queue_claim_speed', SYSUTCDATETIME());
 GO

@@ -1,0 +1,6 @@
+-- queue: PostgreSQL's 0072 adds a partial index over NEW elements for the
+-- claim (see its comment). MySQL and MariaDB have no partial indexes, and the
+-- claim's locking read already uses
+-- ix_Queues_queue_name_status_created_date_id in the claim's order, so this
+-- version changes nothing; it exists so that every dialect carries the same
+-- versions.

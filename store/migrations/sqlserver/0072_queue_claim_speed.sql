@@ -1,0 +1,7 @@
+-- queue: PostgreSQL's 0072 adds a partial index over NEW elements for the
+-- claim (see its comment). On SQL Server a filtered index would make every
+-- write to Queues depend on the connection's SET options (ANSI_NULLS,
+-- QUOTED_IDENTIFIER …), which OpenOrchestrator's clients do not promise, and
+-- the claim already reads ix_Queues_queue_name_status_created_date_id in its
+-- order; this version changes nothing, so that every dialect carries the
+-- same versions.
