@@ -288,7 +288,7 @@ func (s *bunStore) byKeys(ctx context.Context, h store.Handle, queue string, key
 		for _, k := range chunk {
 			args = append(args, k)
 		}
-		els, err := s.queryFullElements(ctx, h.Raw(), query, args)
+		els, _, err := s.queryElements(ctx, h.Raw(), query, args)
 		if err != nil {
 			return nil, err
 		}
@@ -891,7 +891,7 @@ func (s *bunStore) get(ctx context.Context, id uuid.UUID) (Element, error) {
 	if err := store.CheckContext(ctx); err != nil {
 		return Element{}, err
 	}
-	els, err := s.queryFullElements(ctx, s.h.Raw(), s.sql.get1, s.idArgs(nil, id))
+	els, _, err := s.queryElements(ctx, s.h.Raw(), s.sql.get1, s.idArgs(nil, id))
 	if err != nil {
 		return Element{}, err
 	}

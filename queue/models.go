@@ -113,8 +113,7 @@ type Element struct {
 	// WithRetry, and RetryAt when the FAILED element goes back to NEW (zero
 	// when no retry is waiting). The columns are flowstore's (migration
 	// 0022); OpenOrchestrator leaves them NULL, read as 0 and the zero
-	// time. Get, List and All read them; a claim does not (its statement
-	// returns the columns above), so a claimed Element has them zero.
+	// time. Claims, Get, List and All read them.
 	Attempts int       `bun:"attempts,nullzero"`
 	RetryAt  time.Time `bun:"retry_at,nullzero"`
 }

@@ -183,9 +183,11 @@ func TestWorkerRetries(t *testing.T) {
 		backoff := func(attempt int) time.Duration { return time.Duration(attempt) * 150 * time.Millisecond }
 		var mu sync.Mutex
 		calls := map[string][]time.Time{}
+		seen := map[string][]int{} // the Attempts each run's handler saw
 		w, err := queue.NewWorker(q, []string{"retry"}, func(ctx context.Context, e queue.Element) error {
 			mu.Lock()
 			calls[e.Reference] = append(calls[e.Reference], time.Now())
+			seen[e.Reference] = append(seen[e.Reference], e.Attempts)
 			n := len(calls[e.Reference])
 			mu.Unlock()
 			switch {
@@ -234,6 +236,10 @@ func TestWorkerRetries(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, queue.StatusDone, twice.Status)
 		require.Equal(t, 2, twice.Attempts)
+		// A handler sees how many runs of its element failed before.
+		mu.Lock()
+		require.Equal(t, map[string][]int{"always": {0, 1, 2}, "twice": {0, 1, 2}, "ok": {0}}, seen)
+		mu.Unlock()
 		ok, err := q.Get(ctx, ids[2])
 		require.NoError(t, err)
 		require.Equal(t, 0, ok.Attempts)

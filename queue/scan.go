@@ -11,23 +11,12 @@ import (
 	"github.com/flowstore/flowstore/store"
 )
 
-// queryElements runs a statement that returns rows in the order of columns
-// and scans them. It is the read side of the hot paths, which bypass bun.
-// keys holds each row's id as the database returned it — the spelling the
-// row is stored under — for a statement that must find exactly those rows
-// again (a two-step claim's UPDATE).
+// queryElements runs a statement that returns rows in the order of
+// readColumns and scans them. It is the read side of the hot paths, which
+// bypass bun. keys holds each row's id as the database returned it — the
+// spelling the row is stored under — for a statement that must find
+// exactly those rows again (a two-step claim's UPDATE).
 func (s *bunStore) queryElements(ctx context.Context, q store.Querier, query string, args []any) (els []Element, keys []any, err error) {
-	return s.scanElements(ctx, q, query, args, false)
-}
-
-// queryFullElements is queryElements for a statement that returns
-// readColumns: the columns, then attempts and retry_at (migration 0022).
-func (s *bunStore) queryFullElements(ctx context.Context, q store.Querier, query string, args []any) ([]Element, error) {
-	els, _, err := s.scanElements(ctx, q, query, args, true)
-	return els, err
-}
-
-func (s *bunStore) scanElements(ctx context.Context, q store.Querier, query string, args []any, full bool) (els []Element, keys []any, err error) {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, nil, err
@@ -38,21 +27,15 @@ func (s *bunStore) scanElements(ctx context.Context, q store.Querier, query stri
 		var id idCol
 		var status string
 		var data, ref, msg, by, key sql.NullString
-		var created, started, ended timeCol
-		if !full {
-			err = rows.Scan(&id, &e.QueueName, &status, &data, &ref, &created, &started, &ended, &msg, &by, &key)
-		} else {
-			var attempts sql.NullInt64
-			var retryAt timeCol
-			err = rows.Scan(&id, &e.QueueName, &status, &data, &ref, &created, &started, &ended, &msg, &by, &key, &attempts, &retryAt)
-			e.Attempts, e.RetryAt = int(attempts.Int64), s.timeOf(retryAt)
-		}
-		if err != nil {
+		var created, started, ended, retryAt timeCol
+		var attempts sql.NullInt64
+		if err = rows.Scan(&id, &e.QueueName, &status, &data, &ref, &created, &started, &ended, &msg, &by, &key, &attempts, &retryAt); err != nil {
 			return nil, nil, err
 		}
 		e.ID, e.Status = id.id, Status(status)
 		e.Data, e.Reference, e.Message, e.CreatedBy, e.Key = data.String, ref.String, msg.String, by.String, key.String
 		e.CreatedDate, e.StartDate, e.EndDate = s.timeOf(created), s.timeOf(started), s.timeOf(ended)
+		e.Attempts, e.RetryAt = int(attempts.Int64), s.timeOf(retryAt)
 		els = append(els, e)
 		keys = append(keys, id.raw)
 	}

@@ -26,9 +26,10 @@ import (
 // idempotency_key (migration 0021).
 var columns = []string{"id", "queue_name", "status", "data", "reference", "created_date", "start_date", "end_date", "message", "created_by", "idempotency_key"}
 
-// readColumns are the columns Get and the lookups by key return: columns,
-// then flowstore's retry columns (migration 0022), which the claims leave
-// out (queryFullElements reads them).
+// readColumns are the columns every statement that returns elements
+// returns (claims, Get, the lookups by key): columns, then flowstore's
+// retry columns (migration 0022), so that a handler sees its element's
+// Attempts.
 var readColumns = append(columns[:len(columns):len(columns)], "attempts", "retry_at")
 
 // claimKind selects one of the claim statement variants.
@@ -78,10 +79,14 @@ func newStatements(d *store.Dialect, spellings int) *statements {
 		st.claims[k] = d.Claim(store.Claim{
 			Table:   "Queues",
 			Key:     "id",
-			Columns: columns,
+			Columns: readColumns,
 			Where:   st.claimable(k),
 			OrderBy: st.claimOrderBy(),
 			Set:     st.q("status") + " = 'IN_PROGRESS', " + st.q("start_date") + " = ?",
+			// A plain claim reads the partial index ix_Queues_claim_new
+			// (queue_name, created_date, id) on PostgreSQL; the others
+			// bind the queue in their Where.
+			Partition: partition(k),
 		})
 	}
 	st.batchRows = d.RowsPerStatement(insertRowParams)
@@ -123,16 +128,30 @@ func (st *statements) byID(n int) string {
 // a lease) IN_PROGRESS since before the cutoff. Its arguments are those of
 // claimArgs, in that order.
 func (st *statements) claimable(k claimKind) string {
-	w := st.q("queue_name") + " = ?"
+	var w string
+	if partition(k) == "" {
+		w = st.q("queue_name") + " = ? AND "
+	}
 	if k.lease {
-		w += " AND " + st.q("status") + " IN ('NEW', 'IN_PROGRESS') AND (" + st.q("status") + " = 'NEW' OR " + st.q("start_date") + " < ?)"
+		w += st.q("status") + " IN ('NEW', 'IN_PROGRESS') AND (" + st.q("status") + " = 'NEW' OR " + st.q("start_date") + " < ?)"
 	} else {
-		w += " AND " + st.q("status") + " = 'NEW'"
+		w += st.q("status") + " = 'NEW'"
 	}
 	if k.byReference {
 		w += " AND " + st.q("reference") + " = ?"
 	}
 	return w
+}
+
+// partition is the store.Claim.Partition of a claim variant: the queue's
+// name for a plain claim, none for the others (a claim by reference reads
+// the reference's index, a claim with a lease also expired IN_PROGRESS
+// elements, which the partial index does not hold).
+func partition(k claimKind) string {
+	if k == (claimKind{}) {
+		return "queue_name"
+	}
+	return ""
 }
 
 // claimArgs are the arguments of claimable(k): the queue's name, the

@@ -47,7 +47,7 @@ type SQL struct {
 
 // columns are the Queues table's columns, in the order the claim returns
 // them.
-var columns = []string{"id", "queue_name", "status", "data", "reference", "created_date", "start_date", "end_date", "message", "created_by", "idempotency_key"}
+var columns = []string{"id", "queue_name", "status", "data", "reference", "created_date", "start_date", "end_date", "message", "created_by", "idempotency_key", "attempts", "retry_at"}
 
 // insertRowParams is how many parameters one row of Insert binds.
 const insertRowParams = 7
@@ -62,12 +62,13 @@ func For(db *store.DB) *SQL {
 		d:         d,
 		spellings: len(db.RefUUIDs(uuid.Nil)),
 		claim: d.Claim(store.Claim{
-			Table:   "Queues",
-			Key:     "id",
-			Columns: columns,
-			Where:   q("queue_name") + " = ? AND " + q("status") + " = 'NEW'",
-			OrderBy: q("created_date") + ", " + q("id"),
-			Set:     q("status") + " = 'IN_PROGRESS', " + q("start_date") + " = ?",
+			Table:     "Queues",
+			Key:       "id",
+			Columns:   columns,
+			Where:     q("status") + " = 'NEW'",
+			OrderBy:   q("created_date") + ", " + q("id"),
+			Set:       q("status") + " = 'IN_PROGRESS', " + q("start_date") + " = ?",
+			Partition: "queue_name",
 		}),
 		perInsert: d.RowsPerStatement(insertRowParams),
 	}
@@ -192,8 +193,9 @@ func scanClaimed(rows *sql.Rows, err error) ([]uuid.UUID, []any, error) {
 		var raw any
 		var name, status string
 		var data, ref, msg, by, key sql.NullString
-		var created, started, ended any
-		if err := rows.Scan(&raw, &name, &status, &data, &ref, &created, &started, &ended, &msg, &by, &key); err != nil {
+		var created, started, ended, retryAt any
+		var attempts sql.NullInt64
+		if err := rows.Scan(&raw, &name, &status, &data, &ref, &created, &started, &ended, &msg, &by, &key, &attempts, &retryAt); err != nil {
 			return nil, nil, err
 		}
 		if b, ok := raw.([]byte); ok && len(b) != 16 {

@@ -2,16 +2,16 @@
 -- a lookup by id binds 2 spelling(s) of each id; naive times below are wall clocks of Europe/Copenhagen
 
 -- claim (by reference: false, lease: false) args [[queue limit]]
-SELECT `id`, `queue_name`, `status`, `data`, `reference`, `created_date`, `start_date`, `end_date`, `message`, `created_by`, `idempotency_key` FROM `Queues` WHERE `queue_name` = ? AND `status` = 'NEW' ORDER BY `created_date`, `id` LIMIT ? FOR UPDATE SKIP LOCKED;
+SELECT `id`, `queue_name`, `status`, `data`, `reference`, `created_date`, `start_date`, `end_date`, `message`, `created_by`, `idempotency_key`, `attempts`, `retry_at` FROM `Queues` WHERE `queue_name` = ? AND (`status` = 'NEW') ORDER BY `created_date`, `id` LIMIT ? FOR UPDATE SKIP LOCKED;
 
 -- claim (by reference: true, lease: false) args [[queue reference limit]]
-SELECT `id`, `queue_name`, `status`, `data`, `reference`, `created_date`, `start_date`, `end_date`, `message`, `created_by`, `idempotency_key` FROM `Queues` WHERE `queue_name` = ? AND `status` = 'NEW' AND `reference` = ? ORDER BY `created_date`, `id` LIMIT ? FOR UPDATE SKIP LOCKED;
+SELECT `id`, `queue_name`, `status`, `data`, `reference`, `created_date`, `start_date`, `end_date`, `message`, `created_by`, `idempotency_key`, `attempts`, `retry_at` FROM `Queues` WHERE `queue_name` = ? AND `status` = 'NEW' AND `reference` = ? ORDER BY `created_date`, `id` LIMIT ? FOR UPDATE SKIP LOCKED;
 
 -- claim (by reference: false, lease: true) args [[queue lease cutoff limit]]
-SELECT `id`, `queue_name`, `status`, `data`, `reference`, `created_date`, `start_date`, `end_date`, `message`, `created_by`, `idempotency_key` FROM `Queues` WHERE `queue_name` = ? AND `status` IN ('NEW', 'IN_PROGRESS') AND (`status` = 'NEW' OR `start_date` < ?) ORDER BY `created_date`, `id` LIMIT ? FOR UPDATE SKIP LOCKED;
+SELECT `id`, `queue_name`, `status`, `data`, `reference`, `created_date`, `start_date`, `end_date`, `message`, `created_by`, `idempotency_key`, `attempts`, `retry_at` FROM `Queues` WHERE `queue_name` = ? AND `status` IN ('NEW', 'IN_PROGRESS') AND (`status` = 'NEW' OR `start_date` < ?) ORDER BY `created_date`, `id` LIMIT ? FOR UPDATE SKIP LOCKED;
 
 -- claim (by reference: true, lease: true) args [[queue lease cutoff reference limit]]
-SELECT `id`, `queue_name`, `status`, `data`, `reference`, `created_date`, `start_date`, `end_date`, `message`, `created_by`, `idempotency_key` FROM `Queues` WHERE `queue_name` = ? AND `status` IN ('NEW', 'IN_PROGRESS') AND (`status` = 'NEW' OR `start_date` < ?) AND `reference` = ? ORDER BY `created_date`, `id` LIMIT ? FOR UPDATE SKIP LOCKED;
+SELECT `id`, `queue_name`, `status`, `data`, `reference`, `created_date`, `start_date`, `end_date`, `message`, `created_by`, `idempotency_key`, `attempts`, `retry_at` FROM `Queues` WHERE `queue_name` = ? AND `status` IN ('NEW', 'IN_PROGRESS') AND (`status` = 'NEW' OR `start_date` < ?) AND `reference` = ? ORDER BY `created_date`, `id` LIMIT ? FOR UPDATE SKIP LOCKED;
 
 -- claim: mark the locked rows (3 here)
 UPDATE `Queues` SET `status` = 'IN_PROGRESS', `start_date` = ? WHERE `id` IN (?, ?, ?);

@@ -2,16 +2,16 @@
 -- a lookup by id binds 2 spelling(s) of each id; naive times below are wall clocks of Europe/Copenhagen
 
 -- claim (by reference: false, lease: false) args [[now queue limit]]
-UPDATE "Queues" SET "status" = 'IN_PROGRESS', "start_date" = ? WHERE "id" IN (SELECT "id" FROM "Queues" WHERE "queue_name" = ? AND "status" = 'NEW' ORDER BY "created_date", "id" LIMIT ?) RETURNING "id", "queue_name", "status", "data", "reference", "created_date", "start_date", "end_date", "message", "created_by", "idempotency_key";
+UPDATE "Queues" SET "status" = 'IN_PROGRESS', "start_date" = ? WHERE "id" IN (SELECT "id" FROM "Queues" WHERE "queue_name" = ? AND ("status" = 'NEW') ORDER BY "created_date", "id" LIMIT ?) RETURNING "id", "queue_name", "status", "data", "reference", "created_date", "start_date", "end_date", "message", "created_by", "idempotency_key", "attempts", "retry_at";
 
 -- claim (by reference: true, lease: false) args [[now queue reference limit]]
-UPDATE "Queues" SET "status" = 'IN_PROGRESS', "start_date" = ? WHERE "id" IN (SELECT "id" FROM "Queues" WHERE "queue_name" = ? AND "status" = 'NEW' AND "reference" = ? ORDER BY "created_date", "id" LIMIT ?) RETURNING "id", "queue_name", "status", "data", "reference", "created_date", "start_date", "end_date", "message", "created_by", "idempotency_key";
+UPDATE "Queues" SET "status" = 'IN_PROGRESS', "start_date" = ? WHERE "id" IN (SELECT "id" FROM "Queues" WHERE "queue_name" = ? AND "status" = 'NEW' AND "reference" = ? ORDER BY "created_date", "id" LIMIT ?) RETURNING "id", "queue_name", "status", "data", "reference", "created_date", "start_date", "end_date", "message", "created_by", "idempotency_key", "attempts", "retry_at";
 
 -- claim (by reference: false, lease: true) args [[now queue lease cutoff limit]]
-UPDATE "Queues" SET "status" = 'IN_PROGRESS', "start_date" = ? WHERE "id" IN (SELECT "id" FROM "Queues" WHERE "queue_name" = ? AND "status" IN ('NEW', 'IN_PROGRESS') AND ("status" = 'NEW' OR "start_date" < ?) ORDER BY "created_date", "id" LIMIT ?) RETURNING "id", "queue_name", "status", "data", "reference", "created_date", "start_date", "end_date", "message", "created_by", "idempotency_key";
+UPDATE "Queues" SET "status" = 'IN_PROGRESS', "start_date" = ? WHERE "id" IN (SELECT "id" FROM "Queues" WHERE "queue_name" = ? AND "status" IN ('NEW', 'IN_PROGRESS') AND ("status" = 'NEW' OR "start_date" < ?) ORDER BY "created_date", "id" LIMIT ?) RETURNING "id", "queue_name", "status", "data", "reference", "created_date", "start_date", "end_date", "message", "created_by", "idempotency_key", "attempts", "retry_at";
 
 -- claim (by reference: true, lease: true) args [[now queue lease cutoff reference limit]]
-UPDATE "Queues" SET "status" = 'IN_PROGRESS', "start_date" = ? WHERE "id" IN (SELECT "id" FROM "Queues" WHERE "queue_name" = ? AND "status" IN ('NEW', 'IN_PROGRESS') AND ("status" = 'NEW' OR "start_date" < ?) AND "reference" = ? ORDER BY "created_date", "id" LIMIT ?) RETURNING "id", "queue_name", "status", "data", "reference", "created_date", "start_date", "end_date", "message", "created_by", "idempotency_key";
+UPDATE "Queues" SET "status" = 'IN_PROGRESS', "start_date" = ? WHERE "id" IN (SELECT "id" FROM "Queues" WHERE "queue_name" = ? AND "status" IN ('NEW', 'IN_PROGRESS') AND ("status" = 'NEW' OR "start_date" < ?) AND "reference" = ? ORDER BY "created_date", "id" LIMIT ?) RETURNING "id", "queue_name", "status", "data", "reference", "created_date", "start_date", "end_date", "message", "created_by", "idempotency_key", "attempts", "retry_at";
 
 -- enqueue
 INSERT INTO "Queues" ("id", "queue_name", "status", "data", "reference", "created_date", "created_by", "idempotency_key") VALUES (?, ?, 'NEW', ?, ?, ?, ?, ?);
