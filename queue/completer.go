@@ -136,6 +136,9 @@ func (c *completer) flush(ctx context.Context, batch []completion) {
 			chunk := g[lo:min(lo+per, len(g))]
 			for attempt := 0; ; attempt++ {
 				n, err := c.finishDone(ctx, chunk, start)
+				if err == nil || attempt+1 == flushAttempts {
+					c.report(ctx, chunk, start, n, err)
+				}
 				if err == nil {
 					w.stats.done.Add(int64(n))
 					if n < len(chunk) {
@@ -153,6 +156,24 @@ func (c *completer) flush(ctx context.Context, batch []completion) {
 			}
 		}
 	}
+}
+
+// report tells the store's observers of one finishing statement: n of
+// chunk's elements DONE, or the error that left them IN_PROGRESS. A
+// Worker's queues are told apart (a claim takes from one queue, but two
+// claims of one instant share a start_date).
+func (c *completer) report(ctx context.Context, chunk []completion, start time.Time, n int, err error) {
+	if c.w.observer == nil {
+		return
+	}
+	queue := chunk[0].e.QueueName
+	for _, r := range chunk[1:] {
+		if r.e.QueueName != queue {
+			queue = "" // as for a finish by ids only (FinishEvent.Queue)
+			break
+		}
+	}
+	c.w.finished(ctx, FinishEvent{Queue: queue, Status: StatusDone, N: n, Claimed: start, Err: err})
 }
 
 // finishDone marks IN_PROGRESS elements DONE that a claim with this
@@ -190,6 +211,9 @@ func (c *completer) fail(ctx context.Context, r completion) {
 		qctx, cancel := context.WithTimeout(ctx, w.queryTimeout)
 		err := w.s.finishClaimed(qctx, e, res)
 		cancel()
+		if err == nil || errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound) || attempt+1 == flushAttempts {
+			w.finished(ctx, FinishEvent{Queue: e.QueueName, Status: StatusFailed, N: count(1, err), Claimed: r.start, Err: err})
+		}
 		switch {
 		case err == nil:
 			w.stats.failed.Add(1)

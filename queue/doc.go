@@ -155,7 +155,8 @@
 //
 // Worker.Stats counts its claims, the results written or dropped and the
 // lease extensions. Claims go through the store NewWorker was given, so
-// its observers (WithObserver) see them; the completer's finishes do not.
+// its observers (WithObserver) see them, and the Worker tells them of the
+// finishes it writes (the completer's batches, FAILEDs, CompleteTx).
 //
 // Retries. Without WithRetry a failing element is FAILED, as
 // OpenOrchestrator marks it, and the retry columns (attempts, retry_at;
@@ -184,9 +185,9 @@
 // failure written: an element whose process died, whose lease was lost
 // or that the stop cut off comes back through lease recovery without
 // counting one. ForceStatus cancels a waiting retry (it clears retry_at);
-// Counts, List and Prune see a waiting element as FAILED. Claims do not
-// read the retry columns, so a handler's Element has Attempts zero; Get
-// reads them.
+// Counts, List and Prune see a waiting element as FAILED. A claimed
+// Element carries both columns, so a handler knows how many runs of its
+// element failed before (Attempts).
 //
 // # Lists
 //

@@ -94,3 +94,66 @@ func TestWorkerClaimsInFlight(t *testing.T) {
 		require.Equal(t, int64(n), st.Done)
 	})
 }
+
+// finishRecorder is an Observer that sums the finishes it is told of, per
+// status.
+type finishRecorder struct {
+	mu     sync.Mutex
+	n      map[queue.Status]int
+	errs   int
+	queues map[string]bool
+}
+
+func (*finishRecorder) QueueClaimStart(ctx context.Context, _ string) context.Context { return ctx }
+func (*finishRecorder) QueueClaimed(context.Context, string, []queue.Element, error)  {}
+func (*finishRecorder) QueueEnqueued(context.Context, string, int, error)            {}
+
+func (r *finishRecorder) QueueFinished(_ context.Context, ev queue.FinishEvent) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.n[ev.Status] += ev.N
+	if ev.Err != nil {
+		r.errs++
+	}
+	r.queues[ev.Queue] = true
+	if ev.Claimed.IsZero() {
+		panic("a Worker's finish without its claim's start_date")
+	}
+}
+
+// A Worker tells the store's observers of the finishes it writes — DONEs
+// its completer batches, FAILEDs, CompleteTx's DONE — as the store's own
+// finishing methods do, so that metrics count a Worker's work.
+func TestWorkerReportsFinishes(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		rec := &finishRecorder{n: map[queue.Status]int{}, queues: map[string]bool{}}
+		q := newQueue(t, db, queue.WithObserver(rec))
+		const n = 90 // a third each: DONE, FAILED, DONE through CompleteTx
+		refs := make([]string, n)
+		for i := range refs {
+			refs[i] = fmt.Sprint(i)
+		}
+		enqueueRefs(t, q, "observed", refs...)
+		h := func(ctx context.Context, e queue.Element) error {
+			var i int
+			fmt.Sscan(e.Reference, &i)
+			switch i % 3 {
+			case 1:
+				return fmt.Errorf("element %d fails", i)
+			case 2:
+				return queue.CompleteTx(ctx, func(context.Context, *store.Session) error { return nil })
+			}
+			return nil
+		}
+		w, err := queue.NewWorker(q, []string{"observed"}, h, queue.WithConcurrency(8))
+		require.NoError(t, err)
+		stop := runWorker(t, w)
+		waitCounts(t, q, "observed", map[queue.Status]int{queue.StatusDone: 2 * n / 3, queue.StatusFailed: n / 3})
+		require.NoError(t, stop())
+		rec.mu.Lock()
+		defer rec.mu.Unlock()
+		require.Equal(t, map[queue.Status]int{queue.StatusDone: 2 * n / 3, queue.StatusFailed: n / 3}, rec.n)
+		require.Zero(t, rec.errs)
+		require.Equal(t, map[string]bool{"observed": true}, rec.queues)
+	})
+}

@@ -43,7 +43,8 @@ var errStopping = errors.New("queue: worker stopped")
 // leases, finishes and stops, and what is durable when.
 type Worker struct {
 	s        *bunStore
-	claimer  Store // the store as given: claims go through its observers
+	claimer  Store     // the store as given: claims go through its observers
+	observer *observed // its observers, which the Worker tells of its finishes; nil if none
 	queues   []string
 	queueSet map[string]bool
 	handler  Handler
@@ -204,8 +205,9 @@ func (w *Worker) bad(err error) {
 // session). It checks its arguments and does no I/O; Run starts it.
 func NewWorker(s Store, queues []string, h Handler, opts ...WorkerOption) (*Worker, error) {
 	base := baseStore(s)
+	obs, _ := s.(*observed)
 	w := &Worker{
-		s: base, claimer: s, handler: h, concurrency: 100, stopTimeout: 30 * time.Second,
+		s: base, claimer: s, observer: obs, handler: h, concurrency: 100, stopTimeout: 30 * time.Second,
 		queryTimeout: 10 * time.Second, poll: time.Second, queueSet: map[string]bool{},
 		wake: make(chan struct{}, 1), running: map[*task]struct{}{}, freed: make(chan struct{}, 1),
 		retrySoon: make(chan struct{}, 1),
@@ -712,9 +714,20 @@ func CompleteTx(ctx context.Context, fn func(ctx context.Context, s *store.Sessi
 	}
 	t.mu.Unlock()
 	if err != nil {
-		return fmt.Errorf("queue: complete tx %s: %w", e.ID, s.h.Classify(err))
+		err = fmt.Errorf("queue: complete tx %s: %w", e.ID, s.h.Classify(err))
 	}
-	return nil
+	if err == nil || errors.Is(err, store.ErrConflict) {
+		// An error of fn's own is no finish.
+		t.w.finished(ctx, FinishEvent{Queue: e.QueueName, Status: StatusDone, N: count(1, err), Claimed: e.StartDate, Err: err})
+	}
+	return err
+}
+
+// finished tells the store's observers of a finish the Worker wrote.
+func (w *Worker) finished(ctx context.Context, ev FinishEvent) {
+	if w.observer != nil {
+		w.observer.finished(ctx, ev)
+	}
 }
 
 // ---- retries (WithRetry)
@@ -779,6 +792,9 @@ func (w *Worker) failRetrying(hctx context.Context, e Element, start time.Time, 
 			err = w.s.failRetrying(qctx, e, msg, failures, retryAt)
 		}
 		cancel()
+		if err == nil || errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound) || attempt+1 == flushAttempts {
+			w.finished(ctx, FinishEvent{Queue: e.QueueName, Status: StatusFailed, N: count(1, err), Claimed: start, Err: err})
+		}
 		switch {
 		case err == nil:
 			w.stats.failed.Add(1)
