@@ -58,7 +58,7 @@ func TestClaimExactlyOnce(t *testing.T) {
 		// Start together with the children: wait until they are all ready.
 		waitFiles(t, dir, "ready-", claimChildren)
 		require.NoError(t, os.WriteFile(filepath.Join(dir, "start"), nil, 0o644))
-		mine := drain(t, db, "parent", claimGoroutine)
+		mine := drain(t, db, "parent", claimGoroutine, func() { meet(t, dir, "parent") })
 		children.Wait()
 
 		seen := map[uuid.UUID]string{}
@@ -102,7 +102,8 @@ func claimChild(t *testing.T) {
 	me := claimSlot(t, dir)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, fmt.Sprintf("ready-%d", me)), nil, 0o644))
 	waitFiles(t, dir, "start", 1)
-	got := drain(t, db, fmt.Sprintf("child %d", me), childWorkers)
+	who := fmt.Sprintf("child %d", me)
+	got := drain(t, db, who, childWorkers, func() { meet(t, dir, who) })
 	var b strings.Builder
 	for _, id := range got {
 		b.WriteString(id.String() + "\n")
@@ -140,18 +141,40 @@ func waitFiles(t *testing.T, dir, prefix string, n int) {
 	}
 }
 
+// meet is the processes' meeting point after their first claims: it marks
+// who as having claimed, then waits until the parent and every child have.
+// Without it a process that the machine's load starts late can find the
+// queue drained by the others, and the test would not show that every
+// process took part.
+func meet(t *testing.T, dir, who string) {
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "first-"+strings.ReplaceAll(who, " ", "-")), nil, 0o644))
+	waitFiles(t, dir, "first-", claimChildren+1)
+}
+
 // drain runs workers goroutines that claim and finish until the queue is
 // empty; even-numbered ones claim one element at a time, odd ones three.
+// Goroutine 0 claims first, alone, and calls met before the others start.
 // It returns every id claimed.
-func drain(t *testing.T, db *store.DB, who string, workers int) []uuid.UUID {
+func drain(t *testing.T, db *store.DB, who string, workers int, met func()) []uuid.UUID {
 	q := newQueue(t, db)
 	ctx := t.Context()
 	var mu sync.Mutex
 	var all []uuid.UUID
 	var wg sync.WaitGroup
+	first := make(chan struct{})
+	release := sync.OnceFunc(func() { close(first) })
 	for w := range workers {
 		wg.Go(func() {
-			for {
+			if w > 0 {
+				<-first
+			} else {
+				defer release()
+			}
+			for i := 0; ; i++ {
+				if w == 0 && i == 1 {
+					met()
+					release()
+				}
 				var els []queue.Element
 				if w%2 == 0 {
 					e, err := q.Claim(ctx, "once")
