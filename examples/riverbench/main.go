@@ -42,6 +42,7 @@ import (
 	"github.com/riverqueue/river/rivermigrate"
 
 	"github.com/flowstore/flowstore"
+	"github.com/flowstore/flowstore/internal/cpuuse"
 	"github.com/flowstore/flowstore/queue"
 )
 
@@ -74,6 +75,7 @@ func run(ctx context.Context, args []string) error {
 	fs.DurationVar(&c.latencyFor, "latency-for", 10*time.Second, "how long each latency case enqueues (0: skip the latency cases)")
 	fs.IntVar(&c.concurrency, "concurrency", 2_000, "flowstore Worker concurrency (River's MaxWorkers is 2,000)")
 	fs.BoolVar(&c.stats, "stats", false, "print the flowstore Worker's counts (queue.WorkerStats) after each throughput round")
+	only := fs.String("only", "", "run one side only: river or flowstore (default both)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (both sides) to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -119,6 +121,12 @@ func run(ctx context.Context, args []string) error {
 	defer fsdb.Close()
 
 	sides := []side{&riverSide{pool: pool}, &flowstoreSide{db: fsdb, queue: "riverbench", concurrency: c.concurrency, stats: c.stats}}
+	if *only != "" {
+		sides = slices.DeleteFunc(sides, func(s side) bool { return s.name() != *only })
+		if len(sides) == 0 {
+			return fmt.Errorf("-only %q: no such side (river, flowstore)", *only)
+		}
+	}
 	for _, s := range sides {
 		if err := s.reset(ctx); err != nil {
 			return fmt.Errorf("%s: reset: %w", s.name(), err)
@@ -137,20 +145,28 @@ func run(ctx context.Context, args []string) error {
 			if err := s.fill(ctx, c.n); err != nil {
 				return fmt.Errorf("%s: fill: %w", s.name(), err)
 			}
+			if err := settle(ctx, pool); err != nil {
+				return err
+			}
+			before := cpuuse.Read()
 			took, err := s.work(ctx, c.n)
 			if err != nil {
 				return fmt.Errorf("%s: work: %w", s.name(), err)
 			}
+			used := cpuuse.Read().Since(before)
 			r := float64(c.n) / took.Seconds()
 			perSide[s.name()] = append(perSide[s.name()], r)
-			fmt.Printf("  round %d %-9s %9.0f jobs/s (%s)\n", round+1, s.name(), r, took.Round(time.Millisecond))
+			fmt.Printf("  round %d %-9s %9.0f jobs/s (%s)  cpu per job: this process %4.1f µs, the rest of the machine %5.1f µs\n",
+				round+1, s.name(), r, took.Round(time.Millisecond), cpuuse.PerOp(used.Self, c.n), cpuuse.PerOp(used.Others, c.n))
 			if err := s.reset(ctx); err != nil {
 				return err
 			}
 		}
 	}
-	fl, rv := median(perSide["flowstore"]), median(perSide["river"])
-	fmt.Printf("  median: flowstore %.0f jobs/s, river %.0f jobs/s, flowstore/river %.2f\n\n", fl, rv, fl/rv)
+	if len(sides) == 2 {
+		fl, rv := median(perSide["flowstore"]), median(perSide["river"])
+		fmt.Printf("  median: flowstore %.0f jobs/s, river %.0f jobs/s, flowstore/river %.2f\n\n", fl, rv, fl/rv)
+	}
 
 	if c.latencyFor == 0 {
 		return nil
@@ -168,6 +184,19 @@ func run(ctx context.Context, args []string) error {
 			if err := s.reset(ctx); err != nil {
 				return err
 			}
+		}
+	}
+	return nil
+}
+
+// settle vacuums and analyzes both sides' tables and runs a checkpoint, so
+// that each round starts alike whichever side went before: without dead
+// rows the previous round's deletes left, with fresh statistics, and with
+// no checkpoint of the previous round's writes under way.
+func settle(ctx context.Context, pool *pgxpool.Pool) error {
+	for _, stmt := range []string{`VACUUM (ANALYZE) river_job, "Queues"`, `CHECKPOINT`} {
+		if _, err := pool.Exec(ctx, stmt); err != nil {
+			return fmt.Errorf("settle: %s: %w", stmt, err)
 		}
 	}
 	return nil
