@@ -106,7 +106,7 @@ type finishRecorder struct {
 
 func (*finishRecorder) QueueClaimStart(ctx context.Context, _ string) context.Context { return ctx }
 func (*finishRecorder) QueueClaimed(context.Context, string, []queue.Element, error)  {}
-func (*finishRecorder) QueueEnqueued(context.Context, string, int, error)            {}
+func (*finishRecorder) QueueEnqueued(context.Context, string, int, error)             {}
 
 func (r *finishRecorder) QueueFinished(_ context.Context, ev queue.FinishEvent) {
 	r.mu.Lock()

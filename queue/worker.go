@@ -394,6 +394,14 @@ func (w *Worker) fetch(ctx, work context.Context, comp *completer) {
 		case free < lowWater && now.Sub(lastClaim) < fetchCooldown:
 		default:
 			n := min(free, share)
+			if !busy {
+				// An idle Worker's claim is a wake's: it finds what an
+				// enqueue or two added. Asking for few keeps the claim on
+				// its index whatever the statistics say (see idleClaim); a
+				// claim that fills makes the Worker busy, and the next
+				// ones ask for the whole share.
+				n = min(n, idleClaim)
+			}
 			reserved += n
 			running++
 			lastClaim = now
@@ -446,6 +454,16 @@ func (w *Worker) fetch(ctx, work context.Context, comp *completer) {
 		}
 	}
 }
+
+// idleClaim is the most an idle Worker claims at once. On PostgreSQL a
+// claim's plan follows the table's statistics, which a queue outruns: taken
+// while a batch of thousands waited, they promise thousands of NEW rows
+// where a wake finds one or two, and with a LIMIT of a thousand, reading
+// the whole table and sorting it looked cheaper than the claim's index
+// (seen in issue 15 with auto_explain: a Seq Scan and a Sort under the
+// claim's LockRows); with a LIMIT of 16 the index's first entries are the
+// cheap plan under any such statistics.
+const idleClaim = 16
 
 // claimsInFlight is how many claims a busy Worker keeps under way at once.
 const claimsInFlight = 2
