@@ -24,8 +24,11 @@ var sessionSetup = map[store.DialectName]func(driver.Connector) driver.Connector
 // openRawPool opens the raw side's pool: database/sql with the dialect's
 // plain driver, on the DSN store.Open resolves the flowstore DSN to (so the
 // same SQLite pragmas, PostgreSQL exec mode and MySQL session variables),
-// with database/sql's default pool settings, as store.Open keeps them. No
-// write turns, no commit grace, no classification: the raw driver.
+// with the pool settings store.Open sets (store.IdleConns idle
+// connections; database/sql's default of 2 would make the raw side open a
+// connection — a server process on PostgreSQL — whenever more than two
+// workers return theirs). No write turns, no commit grace, no
+// classification: the raw driver.
 func openRawPool(ctx context.Context, dsn string) (*sql.DB, error) {
 	t, err := store.ParseDSN(dsn)
 	if err != nil {
@@ -50,6 +53,7 @@ func openRawPool(ctx context.Context, dsn string) (*sql.DB, error) {
 		}
 		pool = sql.OpenDB(setup(c))
 	}
+	pool.SetMaxIdleConns(store.IdleConns)
 	if err := pool.PingContext(ctx); err != nil {
 		_ = pool.Close()
 		return nil, fmt.Errorf("raw pool: %w", err)
