@@ -32,7 +32,11 @@
 //     ANY(ARRAY(SELECT id FROM claimable)) RETURNING …; concurrent claimers
 //     skip each other's rows instead of waiting. (Not WHERE id IN (SELECT …
 //     LIMIT n …): PostgreSQL may run such a subquery once per row of a
-//     nested loop and claim far more than n.)
+//     nested loop and claim far more than n.) A plain claim names its queue
+//     as queue_name >= $1 AND queue_name <= $1 and orders by queue_name
+//     first: bound by "=", the planner drops the column from the order and
+//     may read created_date's index past every element claimed before
+//     (store.Claim's Partition).
 //   - SQL Server: one UPDATE of a CTE that selects TOP (n) … WITH (UPDLOCK,
 //     READPAST, ROWLOCK) ORDER BY …, with OUTPUT INSERTED.… (UPDATE TOP (n)
 //     cannot be ordered). READPAST needs the READ COMMITTED (with or without

@@ -21,9 +21,9 @@ import (
 // Statements are written with '?' placeholders and rebound to the dialect's
 // form ($1, @p1) when built.
 
-// columns is the Queues table's column list in the order every statement
-// returns and scan reads them: OpenOrchestrator's ten, then flowstore's
-// idempotency_key (migration 0021).
+// columns are the Queues table's columns List and All may order by:
+// OpenOrchestrator's ten, then flowstore's idempotency_key (migration
+// 0021).
 var columns = []string{"id", "queue_name", "status", "data", "reference", "created_date", "start_date", "end_date", "message", "created_by", "idempotency_key"}
 
 // readColumns are the columns every statement that returns elements
