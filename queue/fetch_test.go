@@ -128,7 +128,10 @@ func TestWorkerReportsFinishes(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		rec := &finishRecorder{n: map[queue.Status]int{}, queues: map[string]bool{}}
 		q := newQueue(t, db, queue.WithObserver(rec))
-		const n = 90 // a third each: DONE, FAILED, DONE through CompleteTx
+		// A quarter each: DONE, FAILED, DONE through CompleteTx, and FAILED
+		// after CompleteTx's own function failed with a conflict (no finish
+		// of CompleteTx's to report).
+		const n = 120
 		refs := make([]string, n)
 		for i := range refs {
 			refs[i] = fmt.Sprint(i)
@@ -137,22 +140,26 @@ func TestWorkerReportsFinishes(t *testing.T) {
 		h := func(ctx context.Context, e queue.Element) error {
 			var i int
 			fmt.Sscan(e.Reference, &i)
-			switch i % 3 {
+			switch i % 4 {
 			case 1:
 				return fmt.Errorf("element %d fails", i)
 			case 2:
 				return queue.CompleteTx(ctx, func(context.Context, *store.Session) error { return nil })
+			case 3:
+				return queue.CompleteTx(ctx, func(context.Context, *store.Session) error {
+					return fmt.Errorf("the handler's own write: %w", store.ErrConflict)
+				})
 			}
 			return nil
 		}
 		w, err := queue.NewWorker(q, []string{"observed"}, h, queue.WithConcurrency(8))
 		require.NoError(t, err)
 		stop := runWorker(t, w)
-		waitCounts(t, q, "observed", map[queue.Status]int{queue.StatusDone: 2 * n / 3, queue.StatusFailed: n / 3})
+		waitCounts(t, q, "observed", map[queue.Status]int{queue.StatusDone: n / 2, queue.StatusFailed: n / 2})
 		require.NoError(t, stop())
 		rec.mu.Lock()
 		defer rec.mu.Unlock()
-		require.Equal(t, map[queue.Status]int{queue.StatusDone: 2 * n / 3, queue.StatusFailed: n / 3}, rec.n)
+		require.Equal(t, map[queue.Status]int{queue.StatusDone: n / 2, queue.StatusFailed: n / 2}, rec.n)
 		require.Zero(t, rec.errs)
 		require.Equal(t, map[string]bool{"observed": true}, rec.queues)
 	})

@@ -717,13 +717,16 @@ func CompleteTx(ctx context.Context, fn func(ctx context.Context, s *store.Sessi
 	e.StartDate = t.start
 	t.mu.Unlock()
 	s := t.w.s
+	var finishErr error // the DONE's own error, not fn's
 	err := s.db.InTx(ctx, func(ctx context.Context, sess *store.Session) error {
+		finishErr = nil // InTx may run this again
 		if err := fn(ctx, sess); err != nil {
 			return err
 		}
 		bound := *s
 		bound.h = sess.Handle()
-		return bound.finishClaimed(ctx, e, Done(""))
+		finishErr = bound.finishClaimed(ctx, e, Done(""))
+		return finishErr
 	})
 	t.mu.Lock()
 	t.finishing = false
@@ -734,7 +737,7 @@ func CompleteTx(ctx context.Context, fn func(ctx context.Context, s *store.Sessi
 	if err != nil {
 		err = fmt.Errorf("queue: complete tx %s: %w", e.ID, s.h.Classify(err))
 	}
-	if err == nil || errors.Is(err, store.ErrConflict) {
+	if err == nil || errors.Is(finishErr, store.ErrConflict) {
 		// An error of fn's own is no finish.
 		t.w.finished(ctx, FinishEvent{Queue: e.QueueName, Status: StatusDone, N: count(1, err), Claimed: e.StartDate, Err: err})
 	}
