@@ -125,7 +125,9 @@ func newConfig(opts []Option) config {
 // with two kept every burst past them would open new connections — a new
 // server process each on PostgreSQL, milliseconds each (measured in issue
 // 15: p50 pickup 10 ms instead of 2 at 1,000 enqueues/s). DB.SQL's
-// SetMaxIdleConns changes it.
+// SetMaxIdleConns changes it; behind a pooler that gives each client
+// connection a server connection for its life (PgBouncer's session mode),
+// size the pool to the pooler's with SetMaxOpenConns.
 //
 // On PostgreSQL, Open refuses (ErrUnsupported) connections that do not keep
 // one server session, as behind PgBouncer in transaction pooling mode: the

@@ -170,6 +170,13 @@ func TestPgBouncer(t *testing.T) {
 				t.Fatalf("%s pooling: open: %v", mode, err)
 			}
 			defer db.Close()
+			// In session pooling each client connection holds a server
+			// connection for its life, and the pool keeps idle ones
+			// (store.IdleConns): more client connections than
+			// default_pool_size would wait for a server connection that
+			// an idle one holds. As the README says, the pool is sized to
+			// PgBouncer's.
+			db.SQL().SetMaxOpenConns(4)
 			if err := db.Migrate(ctx); err != nil {
 				t.Fatalf("%s pooling: migrate: %v", mode, err)
 			}
