@@ -203,28 +203,38 @@ func (s *bunStore) finishFencedSQL(n int) string {
 // fail marks one element FAILED with its handler's error, fenced by its
 // claim.
 func (c *completer) fail(ctx context.Context, r completion) {
-	w := c.w
 	e := r.e
 	e.StartDate = r.start
 	res := Result{Status: StatusFailed, Message: failureText(r.err), TruncateMessage: true}
+	c.w.writeFailure(ctx, e, func(ctx context.Context) error { return c.w.s.finishClaimed(ctx, e, res) })
+}
+
+// writeFailure runs write, which marks the claimed element e FAILED fenced
+// by e.StartDate, until it succeeds, the element turns out to be no longer
+// this Worker's, or flushAttempts tries have failed; it reports the outcome
+// to the observers and the Worker's counts, and returns whether the
+// element was marked.
+func (w *Worker) writeFailure(ctx context.Context, e Element, write func(ctx context.Context) error) bool {
 	for attempt := 0; ; attempt++ {
 		qctx, cancel := context.WithTimeout(ctx, w.queryTimeout)
-		err := w.s.finishClaimed(qctx, e, res)
+		err := write(qctx)
 		cancel()
-		if err == nil || errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound) || attempt+1 == flushAttempts {
-			w.finished(ctx, FinishEvent{Queue: e.QueueName, Status: StatusFailed, N: count(1, err), Claimed: r.start, Err: err})
+		gone := errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound)
+		last := attempt+1 == flushAttempts
+		if err == nil || gone || last {
+			w.finished(ctx, FinishEvent{Queue: e.QueueName, Status: StatusFailed, N: count(1, err), Claimed: e.StartDate, Err: err})
 		}
 		switch {
 		case err == nil:
 			w.stats.failed.Add(1)
-			return
-		case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrNotFound):
+			return true
+		case gone:
 			w.stats.lost.Add(1)
 			w.log.Warn("queue: worker: failed element not marked FAILED", "id", e.ID, "err", err)
-			return
-		case attempt+1 == flushAttempts:
+			return false
+		case last:
 			w.log.Error("queue: worker: marking FAILED failed; the element stays IN_PROGRESS until lease recovery", "id", e.ID, "err", err)
-			return
+			return false
 		}
 		sleep(ctx, time.Duration(1<<attempt)*50*time.Millisecond)
 	}

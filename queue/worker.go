@@ -800,38 +800,22 @@ func (w *Worker) failRetrying(hctx context.Context, e Element, start time.Time, 
 	ctx := context.WithoutCancel(hctx)
 	e.StartDate = start
 	msg := failureText(herr)
-	for attempt := 0; ; attempt++ {
-		qctx, cancel := context.WithTimeout(ctx, w.queryTimeout)
-		failures, retryAt, due, err := 0, time.Time{}, time.Time{}, error(nil)
-		var cur Element
-		if cur, err = w.s.get(qctx, e.ID); err == nil {
-			failures = cur.Attempts + 1
-			if failures < w.retryMax {
-				wait := max(w.retryBackoff(failures), 0)
-				retryAt, due = w.s.db.Now().Add(wait), time.Now().Add(wait)
-			}
-			err = w.s.failRetrying(qctx, e, msg, failures, retryAt)
+	var due time.Time // local time the retry is due; zero: none
+	marked := w.writeFailure(ctx, e, func(ctx context.Context) error {
+		cur, err := w.s.get(ctx, e.ID)
+		if err != nil {
+			return err
 		}
-		cancel()
-		if err == nil || errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound) || attempt+1 == flushAttempts {
-			w.finished(ctx, FinishEvent{Queue: e.QueueName, Status: StatusFailed, N: count(1, err), Claimed: start, Err: err})
+		failures, retryAt := cur.Attempts+1, time.Time{}
+		due = time.Time{}
+		if failures < w.retryMax {
+			wait := max(w.retryBackoff(failures), 0)
+			retryAt, due = w.s.db.Now().Add(wait), time.Now().Add(wait)
 		}
-		switch {
-		case err == nil:
-			w.stats.failed.Add(1)
-			if !retryAt.IsZero() {
-				w.scheduleRetry(due)
-			}
-			return
-		case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrNotFound):
-			w.stats.lost.Add(1)
-			w.log.Warn("queue: worker: failed element not marked FAILED", "id", e.ID, "err", err)
-			return
-		case attempt+1 == flushAttempts:
-			w.log.Error("queue: worker: marking FAILED failed; the element stays IN_PROGRESS until lease recovery", "id", e.ID, "err", err)
-			return
-		}
-		sleep(ctx, time.Duration(1<<attempt)*50*time.Millisecond)
+		return w.s.failRetrying(ctx, e, msg, failures, retryAt)
+	})
+	if marked && !due.IsZero() {
+		w.scheduleRetry(due)
 	}
 }
 
