@@ -66,7 +66,7 @@ import (
 
 	"github.com/flowstore/flowstore"
 	"github.com/flowstore/flowstore/internal/cpuuse"
-	"github.com/flowstore/flowstore/queue"
+	"github.com/flowstore/flowstore/internal/workerbench"
 	"github.com/flowstore/flowstore/store"
 )
 
@@ -158,7 +158,7 @@ func run(ctx context.Context, args []string) error {
 	}
 	defer gq.db.Close()
 
-	sides := []side{gq, &flowstoreSide{db: fsdb, queue: "goqitebench", concurrency: c.concurrency, stats: c.stats}}
+	sides := []side{gq, &flowstoreSide{Side: workerbench.Side{Store: fsdb.Queue, Queue: "goqitebench", Concurrency: c.concurrency, Stats: c.stats}, db: fsdb}}
 	if *only != "" {
 		sides = slices.DeleteFunc(sides, func(s side) bool { return s.name() != *only })
 		if len(sides) == 0 {
@@ -447,85 +447,16 @@ func (l *runnerLog) last() string {
 
 // ---- flowstore ----
 
+// flowstoreSide is the shared Worker side (internal/workerbench).
 type flowstoreSide struct {
-	db          *flowstore.DB
-	queue       string
-	concurrency int
-	stats       bool
+	workerbench.Side
+	db *flowstore.DB
 }
 
-func (*flowstoreSide) name() string     { return "flowstore" }
-func (f *flowstoreSide) sqlDB() *sql.DB { return f.db.Store().SQL() }
-
-func (f *flowstoreSide) reset(ctx context.Context) error {
-	_, err := f.db.Queue.Prune(ctx, f.queue, time.Now().Add(time.Hour))
-	if err != nil {
-		return err
-	}
-	// Prune removes finished elements; what a stopped round left NEW goes too.
-	for {
-		page, err := f.db.Queue.List(ctx, queue.Filter{Queue: f.queue, Limit: 1000})
-		if err != nil || len(page.Elements) == 0 {
-			return err
-		}
-		for _, e := range page.Elements {
-			if err := f.db.Queue.Delete(ctx, e.ID); err != nil {
-				return err
-			}
-		}
-	}
-}
-
-func (f *flowstoreSide) fill(ctx context.Context, n int) error {
-	for done := 0; done < n; done += 10_000 {
-		batch := make([]queue.NewElement, min(10_000, n-done))
-		for i := range batch {
-			batch[i] = queue.NewElement{Reference: strconv.Itoa(done + i)}
-		}
-		if _, err := f.db.Queue.EnqueueBatch(ctx, f.queue, batch); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
+func (*flowstoreSide) name() string                            { return "flowstore" }
+func (f *flowstoreSide) sqlDB() *sql.DB                        { return f.db.Store().SQL() }
+func (f *flowstoreSide) reset(ctx context.Context) error       { return f.Reset(ctx) }
+func (f *flowstoreSide) fill(ctx context.Context, n int) error { return f.Fill(ctx, n) }
 func (f *flowstoreSide) work(ctx context.Context, n int) (time.Duration, error) {
-	var handled atomic.Int64
-	all := make(chan struct{})
-	w, err := queue.NewWorker(f.db.Queue, []string{f.queue}, func(context.Context, queue.Element) error {
-		if handled.Add(1) == int64(n) {
-			close(all)
-		}
-		return nil
-	}, queue.WithConcurrency(f.concurrency))
-	if err != nil {
-		return 0, err
-	}
-	wctx, stop := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	start := time.Now()
-	go func() { done <- w.Run(wctx) }()
-	select {
-	case <-all:
-	case err := <-done:
-		stop()
-		return 0, fmt.Errorf("worker stopped early: %w", err)
-	}
-	stop()
-	if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
-		return 0, err
-	}
-	took := time.Since(start) // Run returned: every DONE is written
-	if f.stats {
-		st := w.Stats()
-		fmt.Printf("    worker: %d claims, %.1f elements per claim, %+v\n", st.Claims, float64(st.Claimed)/float64(max(st.Claims, 1)), st)
-	}
-	counts, err := f.db.Queue.Counts(ctx)
-	if err != nil {
-		return 0, err
-	}
-	if got := counts[f.queue][queue.StatusDone]; got != n {
-		return 0, fmt.Errorf("%d of %d elements DONE after the Worker stopped", got, n)
-	}
-	return took, nil
+	return f.Work(ctx, n)
 }

@@ -43,6 +43,7 @@ import (
 
 	"github.com/flowstore/flowstore"
 	"github.com/flowstore/flowstore/internal/cpuuse"
+	"github.com/flowstore/flowstore/internal/workerbench"
 	"github.com/flowstore/flowstore/queue"
 )
 
@@ -120,7 +121,7 @@ func run(ctx context.Context, args []string) error {
 	}
 	defer fsdb.Close()
 
-	sides := []side{&riverSide{pool: pool}, &flowstoreSide{db: fsdb, queue: "riverbench", concurrency: c.concurrency, stats: c.stats}}
+	sides := []side{&riverSide{pool: pool}, &flowstoreSide{workerbench.Side{Store: fsdb.Queue, Queue: "riverbench", Concurrency: c.concurrency, Stats: c.stats}}}
 	if *only != "" {
 		sides = slices.DeleteFunc(sides, func(s side) bool { return s.name() != *only })
 		if len(sides) == 0 {
@@ -396,98 +397,21 @@ func (r *riverSide) latency(ctx context.Context, rate int, d time.Duration) ([]t
 
 // ---- flowstore ----
 
-type flowstoreSide struct {
-	db          *flowstore.DB
-	queue       string
-	concurrency int
-	stats       bool
-}
+// flowstoreSide is the shared Worker side (internal/workerbench) plus the
+// latency case.
+type flowstoreSide struct{ workerbench.Side }
 
-func (*flowstoreSide) name() string { return "flowstore" }
-
-func (f *flowstoreSide) reset(ctx context.Context) error {
-	_, err := f.db.Queue.Prune(ctx, f.queue, time.Now().Add(time.Hour))
-	if err != nil {
-		return err
-	}
-	// Prune removes finished elements; what a stopped round left NEW goes too.
-	for {
-		page, err := f.db.Queue.List(ctx, queue.Filter{Queue: f.queue, Limit: 1000})
-		if err != nil || len(page.Elements) == 0 {
-			return err
-		}
-		for _, e := range page.Elements {
-			if err := f.db.Queue.Delete(ctx, e.ID); err != nil {
-				return err
-			}
-		}
-	}
-}
-
-func (f *flowstoreSide) fill(ctx context.Context, n int) error {
-	for done := 0; done < n; done += 10_000 {
-		batch := make([]queue.NewElement, min(10_000, n-done))
-		for i := range batch {
-			batch[i] = queue.NewElement{Reference: strconv.Itoa(done + i)}
-		}
-		if _, err := f.db.Queue.EnqueueBatch(ctx, f.queue, batch); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (f *flowstoreSide) worker(onStart func(e queue.Element)) (*queue.Worker, error) {
-	return queue.NewWorker(f.db.Queue, []string{f.queue}, func(_ context.Context, e queue.Element) error {
-		onStart(e)
-		return nil
-	}, queue.WithConcurrency(f.concurrency))
-}
-
+func (*flowstoreSide) name() string                            { return "flowstore" }
+func (f *flowstoreSide) reset(ctx context.Context) error       { return f.Reset(ctx) }
+func (f *flowstoreSide) fill(ctx context.Context, n int) error { return f.Fill(ctx, n) }
 func (f *flowstoreSide) work(ctx context.Context, n int) (time.Duration, error) {
-	var handled atomic.Int64
-	all := make(chan struct{})
-	w, err := f.worker(func(queue.Element) {
-		if handled.Add(1) == int64(n) {
-			close(all)
-		}
-	})
-	if err != nil {
-		return 0, err
-	}
-	wctx, stop := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	start := time.Now()
-	go func() { done <- w.Run(wctx) }()
-	select {
-	case <-all:
-	case err := <-done:
-		stop()
-		return 0, fmt.Errorf("worker stopped early: %w", err)
-	}
-	stop()
-	if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
-		return 0, err
-	}
-	took := time.Since(start) // Run returned: every DONE is written
-	if f.stats {
-		st := w.Stats()
-		fmt.Printf("    worker: %d claims, %.1f elements per claim, %+v\n", st.Claims, float64(st.Claimed)/float64(max(st.Claims, 1)), st)
-	}
-	counts, err := f.db.Queue.Counts(ctx)
-	if err != nil {
-		return 0, err
-	}
-	if got := counts[f.queue][queue.StatusDone]; got != n {
-		return 0, fmt.Errorf("%d of %d elements DONE after the Worker stopped", got, n)
-	}
-	return took, nil
+	return f.Work(ctx, n)
 }
 
 func (f *flowstoreSide) latency(ctx context.Context, rate int, d time.Duration) ([]time.Duration, error) {
 	want := int(d / (time.Second / time.Duration(rate)))
 	l := newLatencies(want)
-	w, err := f.worker(func(e queue.Element) {
+	w, err := f.Worker(func(e queue.Element) {
 		i, _ := strconv.Atoi(e.Reference)
 		l.start(i, time.Now())
 	})
@@ -500,7 +424,7 @@ func (f *flowstoreSide) latency(ctx context.Context, rate int, d time.Duration) 
 	defer func() { stop(); <-done }()
 	time.Sleep(200 * time.Millisecond) // let it claim nothing once and start listening
 	if _, err := pace(ctx, rate, d, func(i int) error {
-		_, err := f.db.Queue.Enqueue(ctx, f.queue, queue.NewElement{Reference: strconv.Itoa(i)})
+		_, err := f.Store.Enqueue(ctx, f.Queue, queue.NewElement{Reference: strconv.Itoa(i)})
 		l.commit(i, time.Now())
 		return err
 	}); err != nil {
