@@ -167,12 +167,16 @@ func TestEnqueueKeyUnderDeadlines(t *testing.T) {
 		}
 		var failed, retried atomic.Int64
 		// try runs op with a fresh deadline of 0.1 to 20 ms until it
-		// succeeds, each retry allowing 2 ms more, as a caller backing off
-		// would (a deadline that ends a read on PostgreSQL closes its
-		// connection, and opening one takes milliseconds).
+		// succeeds, each retry allowing half as much again, as a caller
+		// backing off would (a deadline that ends a read on PostgreSQL
+		// closes its connection, and opening one takes milliseconds — tens
+		// of them under the race detector, where 2 ms more per retry took
+		// dozens of attempts).
 		try := func(w int, op func(ctx context.Context) error) {
+			backoff := time.Duration(0)
 			for attempt := 1; ; attempt++ {
-				deadline := time.Duration(100+rand.IntN(20000))*time.Microsecond + time.Duration(2*attempt)*time.Millisecond
+				deadline := time.Duration(100+rand.IntN(20000))*time.Microsecond + backoff
+				backoff = min(backoff*3/2+2*time.Millisecond, 10*time.Second)
 				if attempt == 1 && rand.IntN(4) == 0 {
 					// A deadline shorter than any round trip, so that some
 					// calls fail however fast the machine is.
