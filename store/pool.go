@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -110,8 +111,19 @@ func (p *writePolicy) query(ctx context.Context, q func(ctx context.Context) (dr
 }
 
 // writeTurn is one pool's turn to write.
+//
+// It is a sync.Mutex, not a queue: a writer that gives the turn back and
+// wants it again at once — a claim followed by its finish, the next
+// statement of a loop — takes it again before a waiting writer has been
+// woken, as a Go mutex lets it, rather than handing it over and waiting
+// for the scheduler to run the waiter. A hand-over per statement left
+// SQLite's lock idle for a goroutine wake-up each time: 4 workers claiming
+// and finishing one element at a time ran at 0.63 of the raw driver's rate,
+// whose writers keep the lock the same way (the others sleep in SQLite's
+// busy handler). The mutex's starvation mode still hands the turn to a
+// writer that has waited over a millisecond.
 type writeTurn struct {
-	ch chan struct{}
+	mu sync.Mutex
 	// patience bounds the wait for the turn. A goroutine that holds a
 	// transaction and then writes through the pool outside it would wait
 	// for itself; after patience it goes ahead without the turn, and
@@ -122,31 +134,41 @@ type writeTurn struct {
 }
 
 func newWriteTurn(patience time.Duration) *writeTurn {
-	return &writeTurn{ch: make(chan struct{}, 1), patience: patience}
+	return &writeTurn{patience: patience}
 }
 
 // take waits for the turn and returns the function that gives it back.
 func (t *writeTurn) take(ctx context.Context) (release func(), err error) {
-	select {
-	case t.ch <- struct{}{}:
-		return t.give, nil
-	default:
+	if t.mu.TryLock() {
+		return t.mu.Unlock, nil
 	}
 	t.waiting.Add(1)
 	defer t.waiting.Add(-1)
+	// Lock cannot be abandoned, so a goroutine waits in it for this
+	// writer; a writer that stops waiting (patience, ctx) says so, and the
+	// turn, once that goroutine has it, goes straight back.
+	got, abandoned := make(chan struct{}), make(chan struct{})
+	go func() {
+		t.mu.Lock()
+		select {
+		case got <- struct{}{}:
+		case <-abandoned:
+			t.mu.Unlock()
+		}
+	}()
 	timer := time.NewTimer(t.patience)
 	defer timer.Stop()
 	select {
-	case t.ch <- struct{}{}:
-		return t.give, nil
+	case <-got:
+		return t.mu.Unlock, nil
 	case <-timer.C:
+		close(abandoned)
 		return func() {}, nil
 	case <-ctx.Done():
+		close(abandoned)
 		return nil, ctx.Err()
 	}
 }
-
-func (t *writeTurn) give() { <-t.ch }
 
 // statementKind sorts a statement by its first keyword.
 type statementKind int

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql/driver"
+	"errors"
 	"io"
 	"testing"
 	"time"
@@ -44,7 +45,13 @@ func (fakeRows) Close() error              { return nil }
 func (fakeRows) Next([]driver.Value) error { return io.EOF }
 
 // held reports whether someone holds the turn.
-func held(t *writeTurn) bool { return len(t.ch) == 1 }
+func held(t *writeTurn) bool {
+	if t.mu.TryLock() {
+		t.mu.Unlock()
+		return false
+	}
+	return true
+}
 
 func TestWriteTurn(t *testing.T) {
 	ctx := context.Background()
@@ -133,6 +140,41 @@ func TestWriteTurnPatience(t *testing.T) {
 	if _, err := c.ExecContext(ctx, "DELETE FROM x", nil); err != context.Canceled {
 		t.Fatalf("waiting on a cancelled context: %v", err)
 	}
+}
+
+// TestWriteTurnAbandonedWait: writers that stop waiting for the turn (their
+// context ends, or their patience) leave nothing held behind them: once the
+// holder gives the turn back, the next writer gets it.
+func TestWriteTurnAbandonedWait(t *testing.T) {
+	turn := newWriteTurn(30 * time.Millisecond)
+	release, err := turn.take(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	defer cancel()
+	if _, err := turn.take(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("waiting past the context's deadline: %v", err)
+	}
+	if _, err := turn.take(context.Background()); err != nil {
+		t.Fatalf("waiting past patience: %v", err) // goes ahead without the turn
+	}
+	if turn.waiting.Load() != 0 {
+		t.Fatalf("%d writers still counted as waiting", turn.waiting.Load())
+	}
+	release()
+	// The abandoned waits' goroutines take the turn and give it straight
+	// back; a writer with time enough gets it. (The pause lets them run
+	// first: the writer would otherwise take the free turn before them.)
+	time.Sleep(50 * time.Millisecond)
+	ctx, cancel = context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	turn.patience = time.Hour
+	next, err := turn.take(ctx)
+	if err != nil || !held(turn) {
+		t.Fatalf("the turn after abandoned waits: err %v, held %v", err, held(turn))
+	}
+	next()
 }
 
 func TestStatementKinds(t *testing.T) {
