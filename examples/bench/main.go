@@ -8,6 +8,7 @@
 //	go run ./examples/bench -dsn postgres://…        # any flowstore DSN
 //	go run ./examples/bench -run queue -json out.json
 //	go run ./examples/bench -list                    # the cases, one a line
+//	go run ./examples/bench -dsn postgres://… -ladder # the schema ladder (ladder.go)
 //
 // Each case runs every side -rounds times, back to back, rotating which
 // goes first. The table shows each side's median rate, and the ratio of
@@ -57,6 +58,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"sync"
@@ -142,6 +144,11 @@ type options struct {
 	scale   float64
 	jsonOut string
 	dirtyOK bool
+	// ladder runs the schema ladder (ladder.go) instead of the cases.
+	ladder bool
+	// minRound replaces roundTarget when set: the tests, which check what a
+	// run writes and leaves rather than its figures, use short rounds.
+	minRound time.Duration
 }
 
 // errNoCases: -run selects nothing. The command exits 2 on it, as on a bad
@@ -162,10 +169,16 @@ func main() {
 	flag.Float64Var(&o.scale, "scale", 1, "multiply every case's least operation count (rounds last at least 300ms anyway)")
 	flag.StringVar(&o.jsonOut, "json", "", "also write the results as JSON to this file (- for stdout)")
 	flag.BoolVar(&o.dirtyOK, "dirty-ok", false, "run on a database that holds rows other than the bench's (it still touches only its own)")
+	flag.BoolVar(&o.ladder, "ladder", false, "run the schema ladder instead: the single claim + finish on copies of Queues with fewer indexes, against the anchor (PostgreSQL, SQLite)")
 	list := flag.Bool("list", false, "list the cases and exit")
+	cpuProfile := flag.String("cpuprofile", "", "write the run's CPU profile (both sides) to this file")
 	flag.Parse()
 	if *list {
-		for _, c := range sortedCases() {
+		pool := sortedCases()
+		if o.ladder {
+			pool = ladderCases()
+		}
+		for _, c := range pool {
 			fmt.Println(c.name)
 		}
 		return
@@ -177,8 +190,21 @@ func main() {
 		<-ctx.Done()
 		stop()
 	}()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+	}
 	err := run(ctx, o, os.Stdout, os.Stderr)
 	stop()
+	if *cpuProfile != "" {
+		pprof.StopCPUProfile()
+	}
 	switch {
 	case errors.Is(err, context.Canceled) && ctx.Err() != nil && !errors.Is(err, errCleanup):
 		fmt.Fprintln(os.Stderr, "\nbench: interrupted; everything the run wrote is removed")
@@ -197,26 +223,31 @@ func sortedCases() []*benchCase {
 	return cases
 }
 
-// selectCases returns the cases whose name matches runRE, in table order.
-func selectCases(runRE string) ([]*benchCase, error) {
+// selectCases returns the cases of pool whose name matches runRE, in
+// pool's order.
+func selectCases(pool []*benchCase, runRE string) ([]*benchCase, error) {
 	filter, err := regexp.Compile(runRE)
 	if err != nil {
 		return nil, fmt.Errorf("%w: -run %q: %v", errNoCases, runRE, err)
 	}
 	var sel []*benchCase
-	for _, c := range sortedCases() {
+	for _, c := range pool {
 		if filter.MatchString(c.name) {
 			sel = append(sel, c)
 		}
 	}
 	if len(sel) == 0 {
-		return nil, fmt.Errorf("%w: -run %q matches none of the %d cases (see -list)", errNoCases, runRE, len(cases))
+		return nil, fmt.Errorf("%w: -run %q matches none of the %d cases (see -list)", errNoCases, runRE, len(pool))
 	}
 	return sel, nil
 }
 
 func run(ctx context.Context, o options, stdout, progressOut io.Writer) (err error) {
-	sel, err := selectCases(o.run)
+	pool := sortedCases()
+	if o.ladder {
+		pool = ladderCases()
+	}
+	sel, err := selectCases(pool, o.run)
 	if err != nil {
 		return err
 	}
@@ -267,7 +298,11 @@ func run(ctx context.Context, o options, stdout, progressOut io.Writer) (err err
 			rep.Results = append(rep.Results, res)
 			continue
 		}
-		n, err := calibrate(ctx, e, c, max(1, int(float64(c.ops)*o.scale)))
+		target := roundTarget
+		if o.minRound > 0 {
+			target = o.minRound
+		}
+		n, err := calibrate(ctx, e, c, max(1, int(float64(c.ops)*o.scale)), target)
 		if err != nil {
 			return fmt.Errorf("%s: %w", c.name, err)
 		}
@@ -281,7 +316,11 @@ func run(ctx context.Context, o options, stdout, progressOut io.Writer) (err err
 	if e.anchor != nil {
 		rep.Anchor = e.anchor.a.Statements()
 	}
-	printTable(stdout, rep)
+	if o.ladder {
+		printLadder(stdout, rep, e)
+	} else {
+		printTable(stdout, rep)
+	}
 	if o.jsonOut != "" {
 		return writeJSON(o.jsonOut, stdout, rep)
 	}
@@ -312,6 +351,7 @@ type env struct {
 	// Built by the cases' prepare functions.
 	queue  *queueSides
 	anchor *anchorSide
+	ladder []*ladderTable
 	engine *engineSide
 	logs   *logSide
 }
@@ -377,9 +417,9 @@ func (b *background) stop() error {
 const roundTarget = 300 * time.Millisecond
 
 // calibrate runs the library side once (a warm-up, not counted) with n
-// operations and returns n scaled up so that a round lasts about
-// roundTarget — at most 20 times n.
-func calibrate(ctx context.Context, e *env, c *benchCase, n int) (int, error) {
+// operations and returns n scaled up so that a round lasts about target
+// (roundTarget unless the tests ask for less) — at most 20 times n.
+func calibrate(ctx context.Context, e *env, c *benchCase, n int, target time.Duration) (int, error) {
 	if c.prepare != nil {
 		if err := c.prepare(ctx, e, n); err != nil {
 			return 0, fmt.Errorf("prepare: %w", err)
@@ -389,8 +429,8 @@ func calibrate(ctx context.Context, e *env, c *benchCase, n int) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if took := time.Duration(float64(n) / rate * float64(time.Second)); took < roundTarget {
-		n = min(20*n, int(float64(n)*float64(roundTarget)/float64(took))+1)
+	if took := time.Duration(float64(n) / rate * float64(time.Second)); took < target {
+		n = min(20*n, int(float64(n)*float64(target)/float64(took))+1)
 	}
 	return n, nil
 }

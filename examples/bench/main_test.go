@@ -35,6 +35,11 @@ func TestMain(m *testing.M) {
 	testdb.Main(m)
 }
 
+// testRound is the tests' shortest round: they check what a run writes,
+// reports and leaves, not its figures, and the bench's own 300 ms rounds
+// made TestBenchLeavesNothing take a minute and a half under -race.
+const testRound = 20 * time.Millisecond
+
 // someCases are one case of each hot path, the queue's with the anchor.
 var someCases = []string{
 	"queue: claim + finish, 4 workers",
@@ -91,7 +96,7 @@ func TestBenchLeavesNothing(t *testing.T) {
 			t.Fatal(err)
 		}
 		withForeign := contents(t, db)
-		err := run(t.Context(), options{dsn: dsn, run: "^session: InTx \\+ 1 insert, 1 workers$", rounds: 1, scale: 0.05}, io.Discard, io.Discard)
+		err := run(t.Context(), options{dsn: dsn, run: "^session: InTx \\+ 1 insert, 1 workers$", rounds: 1, scale: 0.05, minRound: testRound}, io.Discard, io.Discard)
 		if !errors.Is(err, errDirty) || !strings.Contains(err.Error(), "Constants: 1") || !strings.Contains(err.Error(), "-dirty-ok") {
 			t.Fatalf("a run on a database with a foreign constant: %v; want errDirty naming Constants: 1 and -dirty-ok", err)
 		}
@@ -118,7 +123,7 @@ func TestBenchCancelCleansUp(t *testing.T) {
 		ctx, cancel := context.WithCancel(t.Context())
 		defer cancel()
 		w := &cancelWriter{on: "engine: one step", after: 300 * time.Millisecond, cancel: cancel}
-		err := run(ctx, options{dsn: testdb.DSN(t, db), run: "^(session: InTx \\+ 1 insert, 1 workers|engine: one step)", rounds: 5, scale: 1}, io.Discard, w)
+		err := run(ctx, options{dsn: testdb.DSN(t, db), run: "^(session: InTx \\+ 1 insert, 1 workers|engine: one step)", rounds: 5, scale: 0.2, minRound: testRound}, io.Discard, w)
 		if !errors.Is(err, context.Canceled) {
 			t.Fatalf("run: %v; want context.Canceled", err)
 		}
@@ -276,7 +281,7 @@ func checkRun(t *testing.T, dsn, dialect string, want []string, dirtyOK bool) (r
 	}
 	var out bytes.Buffer
 	jsonPath := filepath.Join(t.TempDir(), "bench.json")
-	err := run(t.Context(), options{dsn: dsn, run: `^(` + strings.Join(alts, "|") + `)`, rounds: 1, scale: 0.05, jsonOut: jsonPath, dirtyOK: dirtyOK}, &out, io.Discard)
+	err := run(t.Context(), options{dsn: dsn, run: `^(` + strings.Join(alts, "|") + `)`, rounds: 1, scale: 0.05, jsonOut: jsonPath, dirtyOK: dirtyOK, minRound: testRound}, &out, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -395,4 +400,59 @@ func checkAnchorGone(t *testing.T, db *store.DB, tag string) {
 	if err := a.Drop(t.Context(), raw); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestLadder runs the schema ladder (-ladder) on every live dialect. On
+// PostgreSQL and SQLite it prints each rung with positive rates and the
+// anchor's, and drops its copies of Queues when it ends; elsewhere it
+// refuses with ErrInvalid. Either way the database holds what it held.
+func TestLadder(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		before := contents(t, db)
+		var out bytes.Buffer
+		jsonPath := filepath.Join(t.TempDir(), "ladder.json")
+		err := run(t.Context(), options{dsn: testdb.DSN(t, db), ladder: true, run: `, (1|4) workers$`, rounds: 1, scale: 0.05, minRound: testRound, jsonOut: jsonPath}, &out, io.Discard)
+		switch db.SQLDialect().Name() {
+		case store.Postgres, store.SQLite:
+			if err != nil {
+				t.Fatal(err)
+			}
+			for k := 1; k <= len(rungs); k++ {
+				if !strings.Contains(out.String(), fmt.Sprintf("| ladder %d: ", k)) {
+					t.Errorf("the table lacks rung %d:\n%s", k, out.String())
+				}
+			}
+			b, err := os.ReadFile(jsonPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var rep report
+			if err := json.Unmarshal(b, &rep); err != nil {
+				t.Fatal(err)
+			}
+			if len(rep.Results) != 2*len(rungs) {
+				t.Fatalf("%d results, want %d", len(rep.Results), 2*len(rungs))
+			}
+			for _, r := range rep.Results {
+				if r.LibraryOps <= 0 || r.AnchorOps <= 0 || r.VsAnchor != r.LibraryOps/r.AnchorOps {
+					t.Errorf("result %+v", r)
+				}
+			}
+			d := db.SQLDialect()
+			for k := 1; k <= len(rungs); k++ {
+				table := fmt.Sprintf("%s%s_l%d", tablePrefix, strings.TrimPrefix(rep.Run, benchPrefix), k)
+				if _, err := db.SQL().ExecContext(t.Context(), "SELECT 1 FROM "+d.Quote(table)); err == nil {
+					t.Errorf("the ladder's table %s is still there", table)
+				}
+			}
+			checkAnchorGone(t, db, rep.Run)
+		default:
+			if !errors.Is(err, store.ErrInvalid) {
+				t.Fatalf("-ladder on %s: %v; want ErrInvalid", db.SQLDialect().Name(), err)
+			}
+		}
+		if after := contents(t, db); after != before {
+			t.Errorf("the database changed:\nbefore %s\nafter  %s", before, after)
+		}
+	})
 }

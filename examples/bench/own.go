@@ -94,6 +94,7 @@ func (e *env) cleanup(parent context.Context) error {
 	if e.anchor != nil {
 		errs = append(errs, e.anchor.a.Drop(ctx, e.raw))
 	}
+	errs = append(errs, e.dropLadder(ctx))
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("%w of run %s: %w", errCleanup, e.tag, err)
 	}

@@ -35,6 +35,8 @@ import (
 type SQL struct {
 	db *store.DB
 	d  *store.Dialect
+	// table is "Queues", or a copy of it (OnTable).
+	table string
 	// spellings is how many spellings of an id a lookup by id binds.
 	spellings int
 	// claim picks and marks up to n NEW elements and returns them — or,
@@ -55,14 +57,27 @@ const insertRowParams = 7
 // For returns the statements of a database (its dialect, and the spelling
 // of its ids and times).
 func For(db *store.DB) *SQL {
+	return forTable(db, "Queues")
+}
+
+// OnTable returns the same statements on another table with the Queues
+// table's columns: the bench's schema ladder (examples/bench -ladder) runs
+// them on copies of Queues with fewer indexes, to measure what each index
+// costs a claim and a finish.
+func (r *SQL) OnTable(table string) *SQL {
+	return forTable(r.db, table)
+}
+
+func forTable(db *store.DB, table string) *SQL {
 	d := db.SQLDialect()
 	q := d.Quote
 	return &SQL{
 		db:        db,
 		d:         d,
+		table:     table,
 		spellings: len(db.RefUUIDs(uuid.Nil)),
 		claim: d.Claim(store.Claim{
-			Table:     "Queues",
+			Table:     table,
 			Key:       "id",
 			Columns:   columns,
 			Where:     q("status") + " = 'NEW'",
@@ -96,14 +111,14 @@ func (r *SQL) Finish(n int) string {
 	if k := n * r.spellings; k > 1 {
 		where = q("id") + " IN (" + store.Placeholders(k) + ")"
 	}
-	return r.d.Rebind("UPDATE " + q("Queues") + " SET " + q("status") + " = ?, " + q("end_date") + " = ? WHERE " + where + " AND " + q("status") + " = 'IN_PROGRESS'")
+	return r.d.Rebind("UPDATE " + q(r.table) + " SET " + q("status") + " = ?, " + q("end_date") + " = ? WHERE " + where + " AND " + q("status") + " = 'IN_PROGRESS'")
 }
 
 // Insert adds n NEW elements (seven arguments a row: id, queue_name, data,
 // reference, created_date, created_by, idempotency_key).
 func (r *SQL) Insert(n int) string {
 	var b strings.Builder
-	b.WriteString("INSERT INTO " + r.d.Quote("Queues") + " (" + r.d.QuoteAll("", "id", "queue_name", "status", "data", "reference", "created_date", "created_by", "idempotency_key") + ") VALUES")
+	b.WriteString("INSERT INTO " + r.d.Quote(r.table) + " (" + r.d.QuoteAll("", "id", "queue_name", "status", "data", "reference", "created_date", "created_by", "idempotency_key") + ") VALUES")
 	for i := range n {
 		if i > 0 {
 			b.WriteByte(',')
