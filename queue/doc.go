@@ -263,7 +263,10 @@
 // Migration 0073 makes ix_Queues_queue_name_status_end_date partial, over
 // rows with an end_date (not on MySQL, which has no partial indexes): a
 // claim leaves end_date NULL and so writes one index fewer; the reads it
-// serves all compare end_date.
+// serves all compare end_date. Migration 0074 does the same for
+// ix_Queues_reference_created_date_id, over rows with a reference: on
+// PostgreSQL a claim or finish of an element without one writes one index
+// fewer again; the reads it serves all compare reference with =.
 //
 // # Speed
 //

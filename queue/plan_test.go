@@ -3,6 +3,7 @@ package queue
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"testing"
 
@@ -115,4 +116,74 @@ func explainAnalyze(t *testing.T, db *store.DB, mode, statement string, args []a
 	require.Len(t, plans, 1)
 	plans[0].Plan.text = out
 	return plans[0].Plan
+}
+
+// TestReferenceReadsUseTheReferenceIndex checks on PostgreSQL and SQLite
+// that the reads of one reference's elements — the dashboard's page, List
+// with Filter.Reference — still read ix_Queues_reference_created_date_id
+// now that it covers only rows with a reference (migration 0074): the
+// planner has to take reference = … as implying reference IS NOT NULL.
+// Most elements have no reference, as OpenOrchestrator's often do not, so
+// that a scan of another index would look cheap.
+func TestReferenceReadsUseTheReferenceIndex(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		var explain string
+		switch db.SQLDialect().Name() {
+		case store.Postgres:
+			explain = "EXPLAIN "
+		case store.SQLite:
+			explain = "EXPLAIN QUERY PLAN "
+		default:
+			t.Skip("a PostgreSQL and SQLite planner check (MySQL has no partial indexes)")
+		}
+		ctx := t.Context()
+		q, err := New(db)
+		require.NoError(t, err)
+		batch := make([]NewElement, 1000)
+		for done := 0; done < 20_000; done += len(batch) {
+			for i := range batch {
+				if (done+i)%50 == 0 {
+					batch[i].Reference = "ref-" + strconv.Itoa((done+i)/50)
+				} else {
+					batch[i].Reference = ""
+				}
+			}
+			_, err := q.EnqueueBatch(ctx, "refs", batch)
+			require.NoError(t, err)
+		}
+		_, err = db.SQL().ExecContext(ctx, `ANALYZE "Queues"`)
+		require.NoError(t, err)
+		for _, f := range []Filter{
+			{Reference: "ref-7", Desc: true, Limit: 50},                // the dashboard's page of one reference
+			{Queue: "refs", Reference: "ref-7", Desc: true, Limit: 50}, // … within one queue
+			{Reference: "ref-7", Limit: 50},
+		} {
+			var dst []Element
+			_, page, err := listQueries(db.Bun(), db, f, &dst)
+			require.NoError(t, err)
+			rows, err := db.SQL().QueryContext(ctx, explain+page.String())
+			require.NoError(t, err)
+			cols, err := rows.Columns()
+			require.NoError(t, err)
+			var plan string
+			for rows.Next() {
+				vals := make([]any, len(cols))
+				ptrs := make([]any, len(cols))
+				for i := range vals {
+					ptrs[i] = &vals[i]
+				}
+				require.NoError(t, rows.Scan(ptrs...))
+				for _, v := range vals {
+					if b, ok := v.([]byte); ok {
+						v = string(b)
+					}
+					plan += fmt.Sprint(v) + " "
+				}
+				plan += "\n"
+			}
+			require.NoError(t, rows.Err())
+			require.NoError(t, rows.Close())
+			require.Contains(t, plan, "ix_Queues_reference_created_date_id", "filter %+v: %s\nplan:\n%s", f, page.String(), plan)
+		}
+	})
 }

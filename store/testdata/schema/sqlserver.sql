@@ -1,4 +1,4 @@
--- flowstore schema for sqlserver, version 73
+-- flowstore schema for sqlserver, version 74
 
 -- migration 0001_reference_schema
 CREATE TABLE "Triggers" (
@@ -921,6 +921,12 @@ GO
 CREATE INDEX "ix_Queues_queue_name_status_end_date" ON "Queues" ("queue_name", "status", "end_date") WHERE "end_date" IS NOT NULL;
 GO
 
+-- migration 0074_queue_reference_index
+DROP INDEX "ix_Queues_reference_created_date_id" ON "Queues";
+GO
+CREATE INDEX "ix_Queues_reference_created_date_id" ON "Queues" ("reference", "created_date", "id") WHERE "reference" IS NOT NULL;
+GO
+
 -- flowstore bookkeeping
 IF OBJECT_ID(N'flowstore_migrations', N'U') IS NULL CREATE TABLE "flowstore_migrations" ("version" int NOT NULL PRIMARY KEY, "name" nvarchar(200) NOT NULL, "applied_at" datetime2(6) NOT NULL);
 GO
@@ -955,4 +961,6 @@ GO
 INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (72, 'queue_claim_speed', SYSUTCDATETIME());
 GO
 INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (73, 'queue_done_index', SYSUTCDATETIME());
+GO
+INSERT INTO flowstore_migrations (version, name, applied_at) VALUES (74, 'queue_reference_index', SYSUTCDATETIME());
 GO

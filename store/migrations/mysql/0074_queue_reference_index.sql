@@ -1,0 +1,5 @@
+-- queue: the other dialects' 0074 makes the dashboard's index of one
+-- reference's elements (0071) partial, over rows with a reference, so that
+-- claims and finishes of elements without one add no entries to it. MySQL
+-- and MariaDB have no partial indexes: this version changes nothing, so
+-- that every dialect carries the same versions.
