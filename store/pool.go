@@ -32,11 +32,11 @@ import (
 // database locked sleeps in SQLite's busy handler — 1 ms, then 2, 5, 10 … —
 // even when the lock is free again a few microseconds later, so goroutines
 // competing for it spend most of their time asleep. On such a dialect
-// (FeatureSerialWrites) the pool has one write turn, a channel: every
-// connection takes the turn before it starts to write — a transaction at
-// BEGIN, until COMMIT or ROLLBACK; a statement outside a transaction that is
-// not a plain read, until it ends — and the next writer wakes the moment
-// the turn is free. Writers of other processes, or of another DB on the
+// (FeatureSerialWrites) the pool has one write turn, a mutex (see
+// writeTurn): every connection takes the turn before it starts to write — a
+// transaction at BEGIN, until COMMIT or ROLLBACK; a statement outside a
+// transaction that is not a plain read, until it ends — and a waiting
+// writer wakes the moment the turn is free. Writers of other processes, or of another DB on the
 // same file, still meet in the busy handler.
 
 // writePolicy is how a pool's connections treat writes outside a
