@@ -55,49 +55,60 @@ var dashboardOrOptional = []string{
 var rungs = []rung{
 	{"every index of Queues", func(string, string) bool { return true }},
 	{"reference indexes + claim index + key", func(ix, _ string) bool { return !slices.Contains(dashboardOrOptional, ix) }},
-	{"claim index + key only", func(ix, claim string) bool { return ix == claim || isKey(ix) }},
+	{"claim index + key only", func(ix, claim string) bool { return ix == claim }},
 }
 
-// isKey reports whether an index is Queues' primary key (PostgreSQL names
-// it Queues_pkey; SQLite's is part of the table's own DDL and is not
-// listed).
-func isKey(index string) bool { return index == "Queues_pkey" }
+// claimIndexes are the indexes a claim reads, in order of preference: the
+// first of them that the dialect's schema creates is the claim's
+// (ix_Queues_claim_new exists on PostgreSQL only; see migration 0072).
+var claimIndexes = []string{"ix_Queues_claim_new", "ix_Queues_queue_name_status_created_date_id"}
 
-// catalog reads, for one dialect, the DDL of Queues and of its indexes.
-type catalog struct {
-	// table creates a copy of Queues' columns and constraints (no indexes).
-	table func(ctx context.Context, e *env, name string) (string, error)
-	// indexes returns each index of Queues: its name and its CREATE INDEX.
-	indexes string
-	// claimIndex is the index the claim reads, on this dialect.
-	claimIndex string
+// queuesStatement is one statement of the dialect's schema that makes
+// Queues: its table, a column, a constraint or an index.
+type queuesStatement struct {
+	sql string
+	// index names the index the statement creates or drops ("" for none).
+	index string
 }
 
-var catalogs = map[store.DialectName]catalog{
-	store.Postgres: {
-		table: func(_ context.Context, e *env, name string) (string, error) {
-			q := e.db.SQLDialect().Quote
-			return "CREATE TABLE " + q(name) + " (LIKE " + q("Queues") + " INCLUDING DEFAULTS INCLUDING CONSTRAINTS)", nil
-		},
-		indexes:    `SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'Queues' AND schemaname = current_schema()`,
-		claimIndex: "ix_Queues_claim_new",
-	},
-	store.SQLite: {
-		table: func(ctx context.Context, e *env, name string) (string, error) {
-			var ddl string
-			err := e.raw.QueryRowContext(ctx, `SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'Queues'`).Scan(&ddl)
-			if err != nil {
-				return "", err
+// indexStatement matches a CREATE INDEX or DROP INDEX and its index's name.
+var indexStatement = regexp.MustCompile(`^(?:CREATE (?:UNIQUE )?|DROP )INDEX (\S+)`)
+
+// queuesSchema returns, in order, the statements of the dialect's schema
+// (store.SchemaSQL: every migration as Migrate applies it) that name Queues.
+// The ladder's copies replay them under other names, so what a copy is, on
+// each dialect, is what flowstore's migrations make of Queues there, with
+// no catalog query.
+func queuesSchema(d *store.Dialect) ([]queuesStatement, error) {
+	schema, err := store.SchemaSQL(d.Name())
+	if err != nil {
+		return nil, err
+	}
+	table := d.Quote("Queues")
+	var out []queuesStatement
+	created := map[string]bool{} // Queues' indexes, by name
+	for _, chunk := range strings.Split(schema, ";\n") {
+		// SchemaSQL puts comments between statements, and on SQL Server a
+		// GO line after each.
+		var lines []string
+		for _, l := range strings.Split(chunk, "\n") {
+			if t := strings.TrimSpace(l); t != "" && t != "GO" && !strings.HasPrefix(t, "--") {
+				lines = append(lines, l)
 			}
-			return strings.Replace(ddl, `"Queues"`, `"`+name+`"`, 1), nil
-		},
-		indexes:    `SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'Queues' AND sql IS NOT NULL`,
-		claimIndex: "ix_Queues_queue_name_status_created_date_id",
-	},
+		}
+		st := queuesStatement{sql: strings.Join(lines, "\n")}
+		if m := indexStatement.FindStringSubmatch(st.sql); m != nil {
+			st.index = strings.Trim(m[1], "\"`[]")
+		}
+		// A DROP INDEX names no table on some dialects: it belongs to
+		// Queues when the index it drops does.
+		if strings.Contains(st.sql, table) || created[st.index] {
+			created[st.index] = st.index != ""
+			out = append(out, st)
+		}
+	}
+	return out, nil
 }
-
-// indexHead matches a CREATE INDEX up to its table, for renaming both.
-var indexHead = regexp.MustCompile(`^(CREATE (?:UNIQUE )?INDEX )\S+( ON )(?:\S+\.)?"Queues"`)
 
 // ladderTable is one rung's table: its statements and indexes.
 type ladderTable struct {
@@ -111,55 +122,39 @@ func (e *env) ladderTables(ctx context.Context) ([]*ladderTable, error) {
 	if e.ladder != nil {
 		return e.ladder, nil
 	}
-	cat, ok := catalogs[e.db.SQLDialect().Name()]
-	if !ok {
-		return nil, fmt.Errorf("%w: the schema ladder runs on PostgreSQL and SQLite, not %s", store.ErrInvalid, e.db.SQLDialect().Name())
-	}
-	type index struct{ name, ddl string }
-	var all []index
-	rows, err := e.raw.QueryContext(ctx, cat.indexes)
+	d := e.db.SQLDialect()
+	schema, err := queuesSchema(d)
 	if err != nil {
 		return nil, err
 	}
-	for rows.Next() {
-		var ix index
-		if err := rows.Scan(&ix.name, &ix.ddl); err != nil {
-			rows.Close()
-			return nil, err
+	claimIndex := ""
+	for _, ix := range claimIndexes {
+		if claimIndex == "" && slices.ContainsFunc(schema, func(st queuesStatement) bool { return st.index == ix }) {
+			claimIndex = ix
 		}
-		all = append(all, ix)
 	}
-	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
-		return nil, err
-	}
-	if !slices.ContainsFunc(all, func(ix index) bool { return ix.name == cat.claimIndex }) {
-		return nil, fmt.Errorf("the ladder: Queues has no %s (is the schema migrated?)", cat.claimIndex)
-	}
-	q := e.db.SQLDialect().Quote
 	base := rawqueue.For(e.db)
 	for k, r := range rungs {
 		t := &ladderTable{name: fmt.Sprintf("%s_l%d", e.tableTag, k+1)}
-		ddl, err := cat.table(ctx, e, t.name)
-		if err != nil {
-			return nil, err
-		}
+		// The copy's own names: the table's, and in its constraints' and
+		// indexes' names a short tag instead of "Queues", so that they stay
+		// unique (PostgreSQL and SQLite name indexes per schema) and short.
+		tag := fmt.Sprintf("l%d_%s", k+1, strings.TrimPrefix(e.tableTag, tablePrefix))
 		// Recorded before the CREATE, so cleanup drops a half-made table.
 		e.ladder = append(e.ladder, t)
-		stmts := []string{ddl}
-		if e.db.SQLDialect().Name() == store.Postgres {
-			// LIKE copies no index, the primary key's included.
-			stmts = append(stmts, "ALTER TABLE "+q(t.name)+" ADD PRIMARY KEY ("+q("id")+")")
-		}
-		for i, ix := range all {
-			if isKey(ix.name) || !r.keep(ix.name, cat.claimIndex) {
+		for _, st := range schema {
+			if st.index != "" && !r.keep(st.index, claimIndex) {
 				continue
 			}
-			stmts = append(stmts, indexHead.ReplaceAllString(ix.ddl, "${1}"+q(fmt.Sprintf("%s_i%d", t.name, i))+"${2}"+q(t.name)))
-			t.indexes = append(t.indexes, ix.name)
-		}
-		for _, s := range stmts {
-			if _, err := e.raw.ExecContext(ctx, s); err != nil {
-				return nil, fmt.Errorf("the ladder: %s: %w", s, err)
+			stmt := strings.ReplaceAll(strings.ReplaceAll(st.sql, d.Quote("Queues"), d.Quote(t.name)), "Queues", tag)
+			if _, err := e.raw.ExecContext(ctx, stmt); err != nil {
+				return nil, fmt.Errorf("the ladder: %s: %w", stmt, err)
+			}
+			switch {
+			case strings.HasPrefix(st.sql, "DROP"):
+				t.indexes = slices.DeleteFunc(t.indexes, func(ix string) bool { return ix == st.index })
+			case st.index != "":
+				t.indexes = append(t.indexes, st.index)
 			}
 		}
 		t.sql = base.OnTable(t.name)

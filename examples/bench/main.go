@@ -169,7 +169,7 @@ func main() {
 	flag.Float64Var(&o.scale, "scale", 1, "multiply every case's least operation count (rounds last at least 300ms anyway)")
 	flag.StringVar(&o.jsonOut, "json", "", "also write the results as JSON to this file (- for stdout)")
 	flag.BoolVar(&o.dirtyOK, "dirty-ok", false, "run on a database that holds rows other than the bench's (it still touches only its own)")
-	flag.BoolVar(&o.ladder, "ladder", false, "run the schema ladder instead: the single claim + finish on copies of Queues with fewer indexes, against the anchor (PostgreSQL, SQLite)")
+	flag.BoolVar(&o.ladder, "ladder", false, "run the schema ladder instead: the single claim + finish on copies of Queues with fewer indexes, against the anchor")
 	list := flag.Bool("list", false, "list the cases and exit")
 	cpuProfile := flag.String("cpuprofile", "", "write the run's CPU profile (both sides) to this file")
 	flag.Parse()
