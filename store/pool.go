@@ -36,8 +36,10 @@ import (
 // writeTurn): every connection takes the turn before it starts to write — a
 // transaction at BEGIN, until COMMIT or ROLLBACK; a statement outside a
 // transaction that is not a plain read, until it ends — and a waiting
-// writer wakes the moment the turn is free. Writers of other processes, or of another DB on the
-// same file, still meet in the busy handler.
+// writer wakes the moment the turn is free. Writers of other processes, or
+// of another DB on the same file, still meet in the busy handler
+// (TestWriteTurnSerialisesWriters runs a pool's writers with no busy
+// handler at all).
 
 // writePolicy is how a pool's connections treat writes outside a
 // transaction.
