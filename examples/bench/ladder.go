@@ -103,7 +103,9 @@ func queuesSchema(d *store.Dialect) ([]queuesStatement, error) {
 		// A DROP INDEX names no table on some dialects: it belongs to
 		// Queues when the index it drops does.
 		if strings.Contains(st.sql, table) || created[st.index] {
-			created[st.index] = st.index != ""
+			if st.index != "" {
+				created[st.index] = true
+			}
 			out = append(out, st)
 		}
 	}
@@ -129,8 +131,9 @@ func (e *env) ladderTables(ctx context.Context) ([]*ladderTable, error) {
 	}
 	claimIndex := ""
 	for _, ix := range claimIndexes {
-		if claimIndex == "" && slices.ContainsFunc(schema, func(st queuesStatement) bool { return st.index == ix }) {
+		if slices.ContainsFunc(schema, func(st queuesStatement) bool { return st.index == ix }) {
 			claimIndex = ix
+			break
 		}
 	}
 	base := rawqueue.For(e.db)
